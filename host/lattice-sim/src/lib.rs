@@ -1,0 +1,1 @@
+//! lattice-sim: work in progress
