@@ -1,0 +1,262 @@
+//! The emulator's in-memory state: one map per resource kind, tags by ARN, policies, and
+//! the idempotency cache of `clientToken`s.
+
+use crate::config::SimConfig;
+use crate::errors::ApiError;
+use crate::ids::Kind;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A service network.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceNetwork {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub auth_type: String,
+    pub sharing_config: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+}
+
+/// A service.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub auth_type: String,
+    pub custom_domain_name: Option<String>,
+    pub certificate_arn: Option<String>,
+    pub dns_domain: String,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+    pub ready_at: DateTime<Utc>,
+}
+
+/// A listener of a service.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listener {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub service_id: String,
+    pub protocol: String,
+    pub port: i64,
+    pub default_rule_id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+}
+
+/// A listener rule (including each listener's default rule).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    pub listener_id: String,
+    pub is_default: bool,
+    pub priority: Option<i64>,
+    #[serde(rename = "match")]
+    pub match_: Option<Value>,
+    pub action: Value,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+}
+
+/// A registered (or draining) target.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Target {
+    pub id: String,
+    pub port: i64,
+    pub registered_at: DateTime<Utc>,
+    pub deregistered_at: Option<DateTime<Utc>>,
+}
+
+/// A target group and its targets (keyed by `id:port`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetGroup {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub config: Option<Value>,
+    pub targets: BTreeMap<String, Target>,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+    pub ready_at: DateTime<Utc>,
+}
+
+/// A service-network ↔ service association.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceAssociation {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub service_network_id: String,
+    pub service_id: String,
+    pub created_at: DateTime<Utc>,
+    pub ready_at: DateTime<Utc>,
+}
+
+/// A service-network ↔ VPC association.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcAssociation {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub service_network_id: String,
+    pub vpc_id: String,
+    pub security_group_ids: Vec<String>,
+    pub private_dns_enabled: Option<bool>,
+    pub dns_options: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+    pub ready_at: DateTime<Utc>,
+}
+
+/// An access log subscription.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogSubscription {
+    pub seq: u64,
+    pub id: String,
+    pub arn: String,
+    pub resource_id: String,
+    pub resource_arn: String,
+    pub destination_arn: String,
+    pub service_network_log_type: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+}
+
+/// An auth policy attached to a service or service network.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthPolicy {
+    pub policy: String,
+    pub created_at: DateTime<Utc>,
+    pub last_updated_at: DateTime<Utc>,
+}
+
+/// A cached answer to a create call carrying a `clientToken`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Idempotent {
+    /// The request (minus the token) the answer belongs to.
+    pub request: Value,
+    /// The answer.
+    pub response: Value,
+}
+
+/// Everything the emulator stores.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct State {
+    #[serde(skip)]
+    seq: u64,
+    pub service_networks: BTreeMap<String, ServiceNetwork>,
+    pub services: BTreeMap<String, Service>,
+    pub listeners: BTreeMap<String, Listener>,
+    pub rules: BTreeMap<String, Rule>,
+    pub target_groups: BTreeMap<String, TargetGroup>,
+    pub service_associations: BTreeMap<String, ServiceAssociation>,
+    pub vpc_associations: BTreeMap<String, VpcAssociation>,
+    pub access_log_subscriptions: BTreeMap<String, AccessLogSubscription>,
+    /// Auth policies by resource ARN.
+    pub auth_policies: BTreeMap<String, AuthPolicy>,
+    /// Resource policies by resource ARN.
+    pub resource_policies: BTreeMap<String, String>,
+    /// Tags by resource ARN.
+    pub tags: BTreeMap<String, BTreeMap<String, String>>,
+    /// Idempotency cache by `operation/clientToken`.
+    pub client_tokens: BTreeMap<String, Idempotent>,
+}
+
+impl State {
+    /// The next creation sequence number (orders list results and pagination tokens).
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    /// Look up a stored resource by id, or `ResourceNotFoundException`.
+    pub fn need<'a, T>(
+        map: &'a BTreeMap<String, T>,
+        kind: Kind,
+        id: &str,
+    ) -> Result<&'a T, ApiError> {
+        map.get(id)
+            .ok_or_else(|| ApiError::not_found(id, kind.type_name()))
+    }
+
+    /// True if `arn` names an existing taggable resource.
+    pub fn arn_exists(&self, arn: &str) -> bool {
+        self.service_networks.values().any(|r| r.arn == arn)
+            || self.services.values().any(|r| r.arn == arn)
+            || self.listeners.values().any(|r| r.arn == arn)
+            || self.rules.values().any(|r| r.arn == arn)
+            || self.target_groups.values().any(|r| r.arn == arn)
+            || self.service_associations.values().any(|r| r.arn == arn)
+            || self.vpc_associations.values().any(|r| r.arn == arn)
+            || self.access_log_subscriptions.values().any(|r| r.arn == arn)
+    }
+
+    /// Forget everything attached to a deleted resource's ARN.
+    pub fn forget_arn(&mut self, arn: &str) {
+        self.tags.remove(arn);
+        self.auth_policies.remove(arn);
+        self.resource_policies.remove(arn);
+    }
+}
+
+/// What every handler gets besides the state and the request.
+#[derive(Debug, Clone)]
+pub struct Ctx<'a> {
+    /// The emulator's configuration.
+    pub cfg: &'a SimConfig,
+    /// The time of this call.
+    pub now: DateTime<Utc>,
+}
+
+impl Ctx<'_> {
+    /// When a resource created now becomes `ACTIVE`.
+    pub fn ready_at(&self) -> DateTime<Utc> {
+        self.now
+            + chrono::Duration::from_std(self.cfg.status_delay).unwrap_or(chrono::Duration::zero())
+    }
+
+    /// `CREATE_IN_PROGRESS` until `ready_at`, then `ACTIVE`.
+    pub fn status(&self, ready_at: DateTime<Utc>) -> &'static str {
+        if self.now >= ready_at {
+            "ACTIVE"
+        } else {
+            "CREATE_IN_PROGRESS"
+        }
+    }
+
+    /// The ARN of a top-level resource of this account and Region.
+    pub fn arn(&self, kind: Kind, id: &str) -> String {
+        crate::ids::arn(&self.cfg.region, &self.cfg.account_id, kind, id)
+    }
+}
+
+/// A timestamp as the model's `iso8601` format wants it.
+pub fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
