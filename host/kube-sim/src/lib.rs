@@ -1,1 +1,49 @@
-//! kube-sim: work in progress
+//! kube-sim: an in-memory Kubernetes API server emulator.
+//!
+//! It speaks the real HTTP API closely enough for unmodified `kubectl`, kube-rs
+//! watchers and the Python client: discovery, OpenAPI v3 for kubectl, the built-in
+//! kinds a controller needs, CRDs served as soon as they are applied, every verb
+//! (including watch, merge/JSON/strategic patch and server-side apply), and `Status`
+//! errors with kube-apiserver's codes and reasons.
+//!
+//! ```text
+//!  HTTP ──▶ router ──▶ handlers ──┬─▶ discovery / openapi
+//!                                 ├─▶ ops (create, update, patch, apply) ─┐
+//!                                 ├─▶ delete (finalizers, namespaces)     ├─▶ store ──▶ history ──▶ watch
+//!                                 └─▶ list (selectors, limit/continue) ───┘     └──▶ persist (state file)
+//! ```
+//!
+//! Start one in-process for a test with [`KubeSim::start`], or serve a listener with
+//! [`KubeSim::serve`].
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod apply;
+pub mod crd;
+pub mod delete;
+pub mod discovery;
+pub mod error;
+pub mod fields;
+pub mod handlers;
+pub mod hooks;
+pub mod http_util;
+pub mod meta;
+pub mod openapi;
+pub mod ops;
+pub mod patch;
+pub mod persist;
+pub mod registry;
+pub mod resources;
+pub mod router;
+pub mod selectors;
+pub mod server;
+pub mod state;
+pub mod status;
+pub mod store;
+pub mod table;
+pub mod watch;
+
+pub use error::SimError;
+pub use server::{KubeSim, RunningSim, write_kubeconfig};
+pub use state::SimOptions;
+pub use status::ApiError;

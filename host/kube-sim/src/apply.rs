@@ -1,0 +1,338 @@
+//! Server-side apply and the `managedFields` bookkeeping of ordinary writes.
+//!
+//! Each field manager owns a set of fields. An apply sets the fields of its
+//! configuration, removes the fields it applied before and no longer applies (unless
+//! another manager also owns them), and fails with a 409 when it would change a field
+//! that another manager owns, unless it forces.
+
+use serde_json::{Value, json};
+
+use crate::fields::{
+    FieldSet, child_schema, fields_of, from_fields_v1, item_key, list_keys, remove_at,
+    to_fields_v1, value_at,
+};
+use crate::status::ApiError;
+
+struct Entry {
+    manager: String,
+    operation: String,
+    subresource: String,
+    raw: Value,
+    set: FieldSet,
+}
+
+fn read_entries(obj: &Value) -> Vec<Entry> {
+    obj["metadata"]["managedFields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| Entry {
+                    manager: e["manager"].as_str().unwrap_or_default().into(),
+                    operation: e["operation"].as_str().unwrap_or_default().into(),
+                    subresource: e["subresource"].as_str().unwrap_or_default().into(),
+                    set: from_fields_v1(&e["fieldsV1"]),
+                    raw: e.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn write_entries(obj: &mut Value, entries: Vec<Entry>) {
+    let out: Vec<Value> = entries
+        .into_iter()
+        .filter(|e| !e.set.is_empty())
+        .map(|e| {
+            let mut raw = e.raw;
+            raw["fieldsV1"] = to_fields_v1(&e.set);
+            raw
+        })
+        .collect();
+    if out.is_empty() {
+        if let Some(m) = obj["metadata"].as_object_mut() {
+            m.remove("managedFields");
+        }
+    } else {
+        obj["metadata"]["managedFields"] = Value::Array(out);
+    }
+}
+
+fn entry_for<'a>(
+    entries: &'a mut Vec<Entry>,
+    manager: &str,
+    op: &str,
+    sub: &str,
+    api_version: &str,
+    now: &str,
+) -> &'a mut Entry {
+    let pos = entries
+        .iter()
+        .position(|e| e.manager == manager && e.operation == op && e.subresource == sub);
+    let i = match pos {
+        Some(i) => i,
+        None => {
+            entries.push(Entry {
+                manager: manager.into(),
+                operation: op.into(),
+                subresource: sub.into(),
+                raw: json!({}),
+                set: FieldSet::new(),
+            });
+            entries.len() - 1
+        }
+    };
+    let e = &mut entries[i];
+    e.raw = json!({"manager": manager, "operation": op, "apiVersion": api_version, "time": now, "fieldsType": "FieldsV1"});
+    if !sub.is_empty() {
+        e.raw["subresource"] = json!(sub);
+    }
+    e
+}
+
+/// Merges an applied configuration into `live`: maps merge, associative lists merge
+/// by key, everything else is replaced.
+pub fn merge_applied(live: &mut Value, applied: &Value, field: &str, schema: Option<&Value>) {
+    match applied {
+        Value::Object(a) => {
+            if !live.is_object() {
+                *live = json!({});
+            }
+            if let Value::Object(l) = live {
+                for (k, v) in a {
+                    if v.is_null() {
+                        l.remove(k);
+                    } else {
+                        merge_applied(
+                            l.entry(k.clone()).or_insert(Value::Null),
+                            v,
+                            k,
+                            child_schema(schema, k),
+                        );
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            let keys =
+                list_keys(field, schema, items).filter(|_| items.iter().all(Value::is_object));
+            match (keys, live.as_array_mut()) {
+                (Some(keys), Some(l)) => {
+                    let item_schema = schema.and_then(|s| s.get("items"));
+                    for it in items {
+                        let k = item_key(it, &keys);
+                        match l.iter_mut().find(|x| item_key(x, &keys) == k) {
+                            Some(x) => merge_applied(x, it, "", item_schema),
+                            None => l.push(it.clone()),
+                        }
+                    }
+                }
+                _ => *live = applied.clone(),
+            }
+        }
+        _ => *live = applied.clone(),
+    }
+}
+
+fn render(path: &[String]) -> String {
+    path.iter()
+        .map(|p| {
+            p.strip_prefix("f:")
+                .map(|f| format!(".{f}"))
+                .unwrap_or_else(|| format!("[{}]", &p[2..]))
+        })
+        .collect()
+}
+
+/// What an apply request asks for.
+pub struct ApplyRequest<'a> {
+    /// The field manager (required for apply).
+    pub manager: &'a str,
+    /// Whether to take fields owned by other managers.
+    pub force: bool,
+    /// `"status"` for the status subresource, `""` otherwise.
+    pub subresource: &'a str,
+    /// The apiVersion recorded in managedFields.
+    pub api_version: &'a str,
+    /// The time recorded in managedFields.
+    pub now: &'a str,
+    /// The schema of the kind, if known.
+    pub schema: Option<&'a Value>,
+}
+
+/// Applies `applied` to `base` (the live object, or a fresh skeleton on create) and
+/// returns the result with its managedFields updated.
+pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Value, ApiError> {
+    let mut out = base.clone();
+    let mut entries = read_entries(base);
+    let new_set = fields_of(applied, req.schema);
+    let mut conflicts = Vec::new();
+    for e in entries
+        .iter_mut()
+        .filter(|e| e.manager != req.manager && e.subresource == req.subresource)
+    {
+        let clashing: Vec<Vec<String>> = new_set
+            .intersection(&e.set)
+            .filter(|p| value_at(base, p) != value_at(applied, p))
+            .cloned()
+            .collect();
+        if req.force {
+            for p in &clashing {
+                e.set.remove(p);
+            }
+        } else {
+            conflicts.extend(
+                clashing
+                    .into_iter()
+                    .map(|p| (e.manager.clone(), render(&p))),
+            );
+        }
+    }
+    if !conflicts.is_empty() {
+        let lines: Vec<String> = conflicts
+            .iter()
+            .map(|(m, f)| format!("conflict with \"{m}\": {f}"))
+            .collect();
+        let mut err = ApiError::conflict_msg(format!(
+            "Apply failed with {} conflict{}: {}",
+            conflicts.len(),
+            if conflicts.len() == 1 { "" } else { "s" },
+            lines.join("\n")
+        ));
+        let causes: Vec<Value> = conflicts
+            .iter()
+            .map(|(m, f)| json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{m}\""), "field": f}))
+            .collect();
+        err.details = Some(json!({"causes": causes}));
+        return Err(err);
+    }
+    let previous = entries
+        .iter()
+        .find(|e| {
+            e.manager == req.manager && e.operation == "Apply" && e.subresource == req.subresource
+        })
+        .map(|e| e.set.clone())
+        .unwrap_or_default();
+    let mut removed: Vec<&Vec<String>> = previous
+        .difference(&new_set)
+        .filter(|p| {
+            !entries
+                .iter()
+                .any(|e| e.manager != req.manager && e.set.contains(*p))
+        })
+        .collect();
+    removed.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in removed {
+        remove_at(&mut out, p);
+    }
+    merge_applied(&mut out, applied, "", req.schema);
+    entry_for(
+        &mut entries,
+        req.manager,
+        "Apply",
+        req.subresource,
+        req.api_version,
+        req.now,
+    )
+    .set = new_set;
+    write_entries(&mut out, entries);
+    Ok(out)
+}
+
+/// Records an ordinary write (create, update, non-apply patch) by `manager`: the
+/// fields it changed move to its `Update` entry.
+pub fn record_update(old: Option<&Value>, new: &mut Value, req: &ApplyRequest<'_>) {
+    let mut entries = read_entries(old.unwrap_or(new));
+    let changed: FieldSet = fields_of(new, req.schema)
+        .into_iter()
+        .filter(|p| {
+            (req.subresource != "status" || p.first().map(String::as_str) == Some("f:status"))
+                && old.is_none_or(|o| value_at(o, p) != value_at(new, p))
+        })
+        .collect();
+    if changed.is_empty() {
+        write_entries(new, entries);
+        return;
+    }
+    for e in entries.iter_mut() {
+        e.set.retain(|p| !changed.contains(p));
+    }
+    let e = entry_for(
+        &mut entries,
+        req.manager,
+        "Update",
+        req.subresource,
+        req.api_version,
+        req.now,
+    );
+    e.set.extend(changed);
+    write_entries(new, entries);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(manager: &str, force: bool) -> ApplyRequest<'_> {
+        ApplyRequest {
+            manager,
+            force,
+            subresource: "",
+            api_version: "v1",
+            now: "t",
+            schema: None,
+        }
+    }
+
+    #[test]
+    fn applying_again_without_a_field_removes_it() {
+        let base = json!({"metadata": {"name": "x"}});
+        let one = apply(
+            &base,
+            &json!({"metadata": {"labels": {"a": "1", "b": "2"}}}),
+            &req("m", false),
+        )
+        .expect("ok");
+        let two = apply(
+            &one,
+            &json!({"metadata": {"labels": {"a": "1"}}}),
+            &req("m", false),
+        )
+        .expect("ok");
+        assert_eq!(two["metadata"]["labels"], json!({"a": "1"}));
+        assert_eq!(two["metadata"]["managedFields"][0]["manager"], "m");
+    }
+
+    #[test]
+    fn changing_a_field_owned_by_another_manager_conflicts_unless_forced() {
+        let base = json!({"metadata": {"name": "x"}});
+        let one = apply(&base, &json!({"spec": {"a": 1}}), &req("m1", false)).expect("ok");
+        let err = apply(&one, &json!({"spec": {"a": 2}}), &req("m2", false)).expect_err("conflict");
+        assert_eq!(err.code, 409);
+        assert!(err.message.contains(".spec.a"), "{}", err.message);
+        let same =
+            apply(&one, &json!({"spec": {"a": 1}}), &req("m2", false)).expect("shared ownership");
+        assert_eq!(same["spec"]["a"], 1);
+        let forced = apply(&one, &json!({"spec": {"a": 2}}), &req("m2", true)).expect("forced");
+        assert_eq!(forced["spec"]["a"], 2);
+    }
+
+    #[test]
+    fn updates_take_ownership_of_the_fields_they_change() {
+        let old = apply(
+            &json!({}),
+            &json!({"spec": {"a": 1, "b": 1}}),
+            &req("m1", false),
+        )
+        .expect("ok");
+        let mut new = old.clone();
+        new["spec"]["a"] = json!(5);
+        record_update(Some(&old), &mut new, &req("editor", false));
+        let mf = new["metadata"]["managedFields"]
+            .as_array()
+            .expect("entries")
+            .clone();
+        assert_eq!(mf.len(), 2);
+        assert_eq!(mf[1]["manager"], "editor");
+        assert_eq!(mf[1]["fieldsV1"], json!({"f:spec": {"f:a": {}}}));
+    }
+}

@@ -1,0 +1,148 @@
+//! Deletion: finalizers and `deletionTimestamp`, namespaces that empty themselves
+//! before they go, and CRDs that take their instances with them.
+
+use serde_json::{Value, json};
+
+use crate::meta::{self, meta_str};
+use crate::ops::Inner;
+use crate::resources::ResourceType;
+use crate::status::ApiError;
+use crate::store::EventType;
+
+/// Preconditions and flags of a delete (from `DeleteOptions` and the query).
+#[derive(Debug, Clone, Default)]
+pub struct DeleteOpts {
+    /// `preconditions.uid`.
+    pub uid: Option<String>,
+    /// `preconditions.resourceVersion`.
+    pub resource_version: Option<String>,
+    /// `dryRun=All`.
+    pub dry_run: bool,
+}
+
+impl DeleteOpts {
+    /// Reads a `DeleteOptions` body (which may be empty).
+    pub fn from_body(body: &Value, dry_run: bool) -> Self {
+        let pre = &body["preconditions"];
+        let s = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(String::from);
+        Self {
+            uid: s(&pre["uid"]),
+            resource_version: s(&pre["resourceVersion"]),
+            dry_run: dry_run || body["dryRun"].as_array().is_some_and(|a| !a.is_empty()),
+        }
+    }
+}
+
+/// Deletes an object: at once if it has no finalizers, otherwise by setting
+/// `deletionTimestamp`. Returns the object as it is afterwards.
+pub fn delete(
+    inner: &mut Inner,
+    rt: &ResourceType,
+    ns: &str,
+    name: &str,
+    opts: &DeleteOpts,
+) -> Result<Value, ApiError> {
+    let ns = if rt.namespaced { ns } else { "" };
+    let key = rt.storage_key();
+    let Some(old) = inner.store.get(&key, ns, name) else {
+        return Err(ApiError::not_found(&rt.group, &rt.plural, name));
+    };
+    if let Some(uid) = &opts.uid
+        && uid != meta_str(&old, "uid")
+    {
+        return Err(ApiError::conflict_msg(format!(
+            "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+            meta_str(&old, "uid")
+        )));
+    }
+    if let Some(rv) = &opts.resource_version
+        && rv != meta_str(&old, "resourceVersion")
+    {
+        return Err(ApiError::conflict_msg(format!(
+            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+            meta_str(&old, "resourceVersion")
+        )));
+    }
+    if opts.dry_run {
+        return Ok((*old).clone());
+    }
+    let is_ns = !rt.custom && rt.group.is_empty() && rt.plural == "namespaces";
+    if !meta_str(&old, "deletionTimestamp").is_empty() {
+        return Ok((*old).clone());
+    }
+    if is_ns {
+        return Ok(delete_namespace(inner, rt, &old));
+    }
+    if meta::finalizers(&old).is_empty() {
+        let change = inner.store.commit(&key, EventType::Deleted, (*old).clone());
+        after_removal(inner, rt, &change.object);
+        return Ok((*change.object).clone());
+    }
+    let mut next = (*old).clone();
+    next["metadata"]["deletionTimestamp"] = json!(meta::now());
+    next["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+    if rt.has_generation {
+        let g = next["metadata"]["generation"].as_i64().unwrap_or(0);
+        next["metadata"]["generation"] = json!(g + 1);
+    }
+    let change = inner.store.commit(&key, EventType::Modified, next);
+    Ok((*change.object).clone())
+}
+
+fn delete_namespace(inner: &mut Inner, rt: &ResourceType, old: &Value) -> Value {
+    let name = meta_str(old, "name").to_string();
+    let mut next = old.clone();
+    next["metadata"]["deletionTimestamp"] = json!(meta::now());
+    next["metadata"]["deletionGracePeriodSeconds"] = json!(0);
+    next["status"]["phase"] = json!("Terminating");
+    let change = inner
+        .store
+        .commit(&rt.storage_key(), EventType::Modified, next);
+    let result = (*change.object).clone();
+    for (key, obj) in inner.store.objects_in_namespace(&name) {
+        let Some(crt) = inner.registry.find_by_key(&key).cloned() else {
+            continue;
+        };
+        let _ = delete(
+            inner,
+            &crt,
+            &name,
+            meta_str(&obj, "name"),
+            &DeleteOpts::default(),
+        );
+    }
+    finish_namespace(inner, &name);
+    inner
+        .store
+        .get("namespaces", "", &name)
+        .map(|v| (*v).clone())
+        .unwrap_or(result)
+}
+
+fn finish_namespace(inner: &mut Inner, ns: &str) {
+    let Some(n) = inner.store.get("namespaces", "", ns) else {
+        return;
+    };
+    if meta_str(&n, "deletionTimestamp").is_empty() || inner.store.namespace_has_objects(ns) {
+        return;
+    }
+    inner
+        .store
+        .commit("namespaces", EventType::Deleted, (*n).clone());
+}
+
+/// Called after an object left the store: a terminating namespace may now be empty,
+/// and a removed CRD takes its kinds and their objects with it.
+pub fn after_removal(inner: &mut Inner, rt: &ResourceType, obj: &Value) {
+    if rt.namespaced {
+        finish_namespace(inner, meta_str(obj, "namespace"));
+    }
+    if !rt.custom && rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions"
+    {
+        let key = meta_str(obj, "name").to_string();
+        for o in inner.store.list(&key, None) {
+            inner.store.commit(&key, EventType::Deleted, (*o).clone());
+        }
+        inner.registry.remove_custom(&key);
+    }
+}

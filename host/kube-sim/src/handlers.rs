@@ -1,0 +1,423 @@
+//! The HTTP entry point: routes each request to discovery, OpenAPI, or a verb on a
+//! resource, and renders the answer (object, list, Table, watch stream or Status).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{Method, StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::delete::{DeleteOpts, delete};
+use crate::http_util::{decode_body, flag, json_response, parse_query};
+use crate::ops::{self, Part, PatchKind, WriteOpts};
+use crate::resources::ResourceType;
+use crate::router::{ResourcePath, Route, route};
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::state::Shared;
+use crate::status::ApiError;
+use crate::watch::{WatchParams, watch};
+use crate::{discovery, openapi, table};
+
+/// The most a request body may hold.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// Answers one request.
+pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(e) => {
+            return ApiError::bad_request(format!("reading the request body: {e}")).into_response();
+        }
+    };
+    let hdr = |h: header::HeaderName| {
+        parts
+            .headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let ctx = Ctx {
+        method: parts.method.clone(),
+        query: parse_query(parts.uri.query()),
+        accept: hdr(header::ACCEPT),
+        content_type: hdr(header::CONTENT_TYPE),
+        user_agent: hdr(header::USER_AGENT),
+        host: hdr(header::HOST),
+    };
+    tracing::debug!(method = %parts.method, uri = %parts.uri, "request");
+    let result = dispatch(&shared, route(parts.uri.path()), &ctx, &body);
+    let response = match result {
+        Ok(Answer::Json(code, v)) => json_response(code, &v),
+        Ok(Answer::Watch(w)) => {
+            let (rt, p) = *w;
+            watch(shared.clone(), rt, p)
+        }
+        Ok(Answer::Text(t)) => Response::new(Body::from(t)),
+        Err(e) => e.into_response(),
+    };
+    if parts.method != Method::GET {
+        shared.changed();
+    }
+    response
+}
+
+struct Ctx {
+    method: Method,
+    query: HashMap<String, String>,
+    accept: String,
+    content_type: String,
+    user_agent: String,
+    host: String,
+}
+
+enum Answer {
+    Json(StatusCode, Value),
+    Watch(Box<(ResourceType, WatchParams)>),
+    Text(&'static str),
+}
+
+fn found(v: Option<Value>) -> Result<Answer, ApiError> {
+    v.map(|v| Answer::Json(StatusCode::OK, v))
+        .ok_or_else(ApiError::no_route)
+}
+
+fn dispatch(shared: &Arc<Shared>, r: Route, ctx: &Ctx, body: &[u8]) -> Result<Answer, ApiError> {
+    let inner = || shared.lock();
+    match r {
+        Route::Root => found(Some(discovery::root_paths(&inner().registry))),
+        Route::Version => found(Some(discovery::version())),
+        Route::Health => Ok(Answer::Text("ok")),
+        Route::CoreVersions => found(Some(discovery::api_versions(&ctx.host))),
+        Route::Groups => found(Some(discovery::api_group_list(&inner().registry))),
+        Route::Group(g) => found(discovery::api_group(&inner().registry, &g)),
+        Route::ResourceList(g, v) => found(discovery::resource_list(&inner().registry, &g, &v)),
+        Route::OpenApiV3Index => found(Some(openapi::index(&inner().registry))),
+        Route::OpenApiV3(g, v) => found(openapi::group_version(&inner().registry, &g, &v)),
+        Route::OpenApiV2 | Route::Unknown => Err(ApiError::no_route()),
+        Route::Resource(p) => resource(shared, p, ctx, body),
+    }
+}
+
+fn manager(ctx: &Ctx) -> String {
+    match ctx.query.get("fieldManager") {
+        Some(m) => m.clone(),
+        None => ctx
+            .user_agent
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(128)
+            .collect(),
+    }
+}
+
+fn present(rt: &ResourceType, ctx: &Ctx, mut obj: Value) -> Value {
+    obj["apiVersion"] = json!(rt.api_version());
+    if table::wants_table(&ctx.accept) {
+        let include = ctx
+            .query
+            .get("includeObject")
+            .map(String::as_str)
+            .unwrap_or("Metadata");
+        return table::table(rt, &[obj], include, json!({}));
+    }
+    if ctx.accept.contains("as=PartialObjectMetadata") {
+        return json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]});
+    }
+    obj
+}
+
+fn resource(
+    shared: &Arc<Shared>,
+    p: ResourcePath,
+    ctx: &Ctx,
+    body: &[u8],
+) -> Result<Answer, ApiError> {
+    let rt = shared
+        .lock()
+        .registry
+        .find(&p.group, &p.version, &p.plural)
+        .cloned()
+        .ok_or_else(ApiError::no_route)?;
+    let ns = p.namespace.clone().unwrap_or_default();
+    if rt.namespaced && p.namespace.is_none() && (p.name.is_some() || ctx.method == Method::POST) {
+        return Err(ApiError::no_route());
+    }
+    if !rt.namespaced && p.namespace.is_some() {
+        return Err(ApiError::no_route());
+    }
+    let part = match p.subresource.as_deref() {
+        None => Part::Main,
+        Some("status") if rt.status_subresource => Part::Status,
+        Some(_) => return Err(ApiError::no_route()),
+    };
+    let w = WriteOpts {
+        manager: manager(ctx),
+        dry_run: ctx.query.get("dryRun").is_some_and(|d| !d.is_empty()),
+        force: flag(&ctx.query, "force"),
+    };
+    let json = |code: StatusCode, v: Value| Ok(Answer::Json(code, present(&rt, ctx, v)));
+    let created = |c: bool| {
+        if c {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        }
+    };
+    match (&ctx.method, &p.name) {
+        (&Method::GET, None) if flag(&ctx.query, "watch") || p.legacy_watch => {
+            watch_params(shared, &rt, p.namespace, ctx)
+                .map(|wp| Answer::Watch(Box::new((rt.clone(), wp))))
+        }
+        (&Method::GET, Some(name)) if p.legacy_watch => {
+            let mut q = ctx.query.clone();
+            q.insert("fieldSelector".into(), format!("metadata.name={name}"));
+            let c2 = Ctx {
+                query: q,
+                method: ctx.method.clone(),
+                accept: ctx.accept.clone(),
+                content_type: String::new(),
+                user_agent: String::new(),
+                host: String::new(),
+            };
+            watch_params(shared, &rt, p.namespace, &c2)
+                .map(|wp| Answer::Watch(Box::new((rt.clone(), wp))))
+        }
+        (&Method::GET, None) => Ok(Answer::Json(
+            StatusCode::OK,
+            list(shared, &rt, p.namespace.as_deref(), ctx)?,
+        )),
+        (&Method::GET, Some(name)) => {
+            let obj = shared.lock().store.get(&rt.storage_key(), &ns, name);
+            let obj = obj.ok_or_else(|| ApiError::not_found(&rt.group, &rt.plural, name))?;
+            json(StatusCode::OK, (*obj).clone())
+        }
+        (&Method::POST, None) => {
+            let obj = decode_body(&ctx.content_type, body)?;
+            json(
+                StatusCode::CREATED,
+                ops::create(&mut shared.lock(), &rt, &ns, obj, &w)?,
+            )
+        }
+        (&Method::PUT, Some(name)) => {
+            let obj = decode_body(&ctx.content_type, body)?;
+            let (o, c) = ops::update(&mut shared.lock(), &rt, &ns, name, obj, part, &w)?;
+            json(created(c), o)
+        }
+        (&Method::PATCH, Some(name)) => {
+            let ct = ctx
+                .content_type
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim();
+            let kind = match ct {
+                "application/merge-patch+json" => PatchKind::Merge,
+                "application/json-patch+json" => PatchKind::Json,
+                "application/strategic-merge-patch+json" if rt.custom => {
+                    return Err(ApiError::unsupported_media_type(ct));
+                }
+                "application/strategic-merge-patch+json" => PatchKind::Strategic,
+                "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply,
+                other => return Err(ApiError::unsupported_media_type(other)),
+            };
+            let patch = if kind == PatchKind::Apply {
+                decode_body("application/yaml", body)?
+            } else {
+                decode_body("application/json", body)?
+            };
+            let (o, c) = ops::patch(&mut shared.lock(), &rt, &ns, name, kind, &patch, part, &w)?;
+            json(created(c), o)
+        }
+        (&Method::DELETE, Some(name)) if part == Part::Main => {
+            let opts = if body.iter().all(u8::is_ascii_whitespace) {
+                json!({})
+            } else {
+                decode_body("application/json", body)?
+            };
+            let opts = DeleteOpts::from_body(&opts, w.dry_run);
+            json(
+                StatusCode::OK,
+                delete(&mut shared.lock(), &rt, &ns, name, &opts)?,
+            )
+        }
+        (&Method::DELETE, None) => {
+            let items = select(shared, &rt, p.namespace.as_deref(), ctx)?;
+            let mut inner = shared.lock();
+            let mut gone = Vec::new();
+            for o in items {
+                let (ons, oname) = (
+                    crate::meta::meta_str(&o, "namespace"),
+                    crate::meta::meta_str(&o, "name"),
+                );
+                if let Ok(d) = delete(
+                    &mut inner,
+                    &rt,
+                    ons,
+                    oname,
+                    &DeleteOpts {
+                        dry_run: w.dry_run,
+                        ..Default::default()
+                    },
+                ) {
+                    gone.push(d);
+                }
+            }
+            let rv = inner.store.rv().to_string();
+            Ok(Answer::Json(
+                StatusCode::OK,
+                json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(), "metadata": {"resourceVersion": rv}, "items": gone}),
+            ))
+        }
+        (m, _) => Err(ApiError::method_not_allowed(m.as_str())),
+    }
+}
+
+fn selectors(rt: &ResourceType, ctx: &Ctx) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let l = LabelSelector::parse(
+        ctx.query
+            .get("labelSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    )?;
+    let f = FieldSelector::parse(
+        ctx.query
+            .get("fieldSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+        rt.custom,
+    )?;
+    Ok((l, f))
+}
+
+fn select(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<&str>,
+    ctx: &Ctx,
+) -> Result<Vec<Value>, ApiError> {
+    let (l, f) = selectors(rt, ctx)?;
+    let objs = shared.lock().store.list(&rt.storage_key(), ns);
+    Ok(objs
+        .iter()
+        .filter(|o| l.matches(o) && f.matches(o))
+        .map(|o| (**o).clone())
+        .collect())
+}
+
+fn list(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<&str>,
+    ctx: &Ctx,
+) -> Result<Value, ApiError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let rv = shared.lock().store.rv().to_string();
+    let mut items = select(shared, rt, ns, ctx)?;
+    if let Some(token) = ctx.query.get("continue").filter(|t| !t.is_empty()) {
+        let after = b64
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                ApiError::bad_request("continue key is not valid: illegal base64 data")
+            })?;
+        let (ans, aname) = after.split_once('/').unwrap_or(("", &after));
+        let key = |o: &Value| {
+            (
+                crate::meta::meta_str(o, "namespace").to_string(),
+                crate::meta::meta_str(o, "name").to_string(),
+            )
+        };
+        items.retain(|o| key(o) > (ans.to_string(), aname.to_string()));
+    }
+    let limit = match ctx.query.get("limit").filter(|l| !l.is_empty()) {
+        Some(l) => l
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+        None => 0,
+    };
+    let mut meta = json!({"resourceVersion": rv});
+    if limit > 0 && items.len() > limit {
+        let rest = items.split_off(limit);
+        if let Some(last) = items.last() {
+            let k = format!(
+                "{}/{}",
+                crate::meta::meta_str(last, "namespace"),
+                crate::meta::meta_str(last, "name")
+            );
+            meta["continue"] = json!(b64.encode(k));
+            meta["remainingItemCount"] = json!(rest.len());
+        }
+    }
+    for o in &mut items {
+        o["apiVersion"] = json!(rt.api_version());
+    }
+    if table::wants_table(&ctx.accept) {
+        let include = ctx
+            .query
+            .get("includeObject")
+            .map(String::as_str)
+            .unwrap_or("Metadata");
+        return Ok(table::table(rt, &items, include, meta));
+    }
+    if ctx.accept.contains("as=PartialObjectMetadataList") {
+        let items: Vec<Value> = items
+            .iter()
+            .map(|o| json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]}))
+            .collect();
+        return Ok(
+            json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items}),
+        );
+    }
+    Ok(
+        json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(), "metadata": meta, "items": items}),
+    )
+}
+
+fn watch_params(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<String>,
+    ctx: &Ctx,
+) -> Result<WatchParams, ApiError> {
+    let (labels, fields) = selectors(rt, ctx)?;
+    let resource_version = match ctx.query.get("resourceVersion").map(String::as_str) {
+        None | Some("") | Some("0") => None,
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")))?,
+        ),
+    };
+    let max = shared.opts.max_watch_timeout;
+    let timeout = ctx
+        .query
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(|t| Duration::from_secs(t).min(max))
+        .unwrap_or(max);
+    let table = table::wants_table(&ctx.accept).then(|| {
+        ctx.query
+            .get("includeObject")
+            .cloned()
+            .unwrap_or_else(|| "Metadata".into())
+    });
+    Ok(WatchParams {
+        namespace: ns,
+        labels,
+        fields,
+        resource_version,
+        bookmarks: flag(&ctx.query, "allowWatchBookmarks"),
+        send_initial_events: flag(&ctx.query, "sendInitialEvents"),
+        timeout,
+        table,
+    })
+}

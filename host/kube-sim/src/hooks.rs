@@ -1,0 +1,128 @@
+//! Kind-specific behaviour on write: CRD registration, Secret `stringData`,
+//! Service defaults, Namespace status.
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::meta::{self, meta_str};
+use crate::ops::Inner;
+use crate::resources::ResourceType;
+use crate::status::ApiError;
+
+fn is(rt: &ResourceType, group: &str, plural: &str) -> bool {
+    !rt.custom && rt.group == group && rt.plural == plural
+}
+
+/// Called on the object to be created, before it is stored.
+pub fn on_create(inner: &mut Inner, rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
+    if is(rt, "", "namespaces") {
+        let name = meta_str(obj, "name").to_string();
+        obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
+        obj["spec"]["finalizers"] = json!(["kubernetes"]);
+        obj["status"] = json!({"phase": "Active"});
+    }
+    if is(rt, "", "services") {
+        service_defaults(inner, obj);
+    }
+    if is(rt, "", "pods") {
+        obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"});
+    }
+    common(inner, rt, None, obj)
+}
+
+/// Called on the next version of an object, before it is stored.
+pub fn on_update(
+    inner: &mut Inner,
+    rt: &ResourceType,
+    old: &Value,
+    obj: &mut Value,
+) -> Result<(), ApiError> {
+    if is(rt, "", "services") {
+        for f in ["clusterIP", "clusterIPs"] {
+            if obj["spec"].get(f).is_none_or(Value::is_null) && old["spec"].get(f).is_some() {
+                obj["spec"][f] = old["spec"][f].clone();
+            }
+        }
+        service_defaults(inner, obj);
+    }
+    common(inner, rt, Some(old), obj)
+}
+
+fn common(
+    inner: &mut Inner,
+    rt: &ResourceType,
+    old: Option<&Value>,
+    obj: &mut Value,
+) -> Result<(), ApiError> {
+    if is(rt, "", "secrets")
+        && let Some(sd) = obj.as_object_mut().and_then(|o| o.remove("stringData"))
+        && let Some(sd) = sd.as_object()
+    {
+        for (k, v) in sd {
+            let enc =
+                base64::engine::general_purpose::STANDARD.encode(v.as_str().unwrap_or_default());
+            obj["data"][k] = json!(enc);
+        }
+    }
+    if is(rt, "apiextensions.k8s.io", "customresourcedefinitions") {
+        let name = meta_str(obj, "name").to_string();
+        let types = crate::crd::resource_types(obj)
+            .map_err(|c| ApiError::invalid(&rt.group, &rt.kind, &name, c))?;
+        if let Some(t) = types.first()
+            && inner
+                .registry
+                .all()
+                .iter()
+                .any(|b| !b.custom && b.group == t.group && b.plural == t.plural)
+        {
+            return Err(ApiError::bad_request(format!(
+                "{name} would shadow a built-in resource"
+            )));
+        }
+        let now = meta::now();
+        obj["status"] = crate::crd::accepted_status(obj, &now, old);
+        if let Some(old) = old
+            && old["status"]["conditions"].is_array()
+        {
+            obj["status"]["conditions"] = old["status"]["conditions"].clone();
+        }
+    }
+    Ok(())
+}
+
+fn service_defaults(inner: &Inner, obj: &mut Value) {
+    let spec = &mut obj["spec"];
+    if spec["type"].is_null() {
+        spec["type"] = json!("ClusterIP");
+    }
+    if spec["sessionAffinity"].is_null() {
+        spec["sessionAffinity"] = json!("None");
+    }
+    if let Some(ports) = spec["ports"].as_array_mut() {
+        for p in ports {
+            if p["protocol"].is_null() {
+                p["protocol"] = json!("TCP");
+            }
+            if p["targetPort"].is_null() {
+                p["targetPort"] = p["port"].clone();
+            }
+        }
+    }
+    if spec["type"] != "ExternalName" && spec["clusterIP"].is_null() {
+        let n = inner.store.rv() + 10;
+        let ip = format!("10.96.{}.{}", (n / 250) % 250, n % 250 + 1);
+        spec["clusterIP"] = json!(ip);
+        spec["clusterIPs"] = json!([ip]);
+        spec["ipFamilies"] = json!(["IPv4"]);
+        spec["ipFamilyPolicy"] = json!("SingleStack");
+    }
+}
+
+/// Called after an object was stored (not for deletes).
+pub fn after_commit(inner: &mut Inner, rt: &ResourceType, obj: &Value) {
+    if is(rt, "apiextensions.k8s.io", "customresourcedefinitions")
+        && let Ok(types) = crate::crd::resource_types(obj)
+    {
+        inner.registry.set_custom(meta_str(obj, "name"), types);
+    }
+}

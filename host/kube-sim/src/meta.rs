@@ -1,0 +1,157 @@
+//! Object metadata helpers: name validation, uids, timestamps, generated names.
+
+use rand::Rng;
+use serde_json::Value;
+
+use crate::status::Cause;
+
+const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+
+fn is_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+fn is_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_label)
+}
+
+/// Checks an object name; `label` asks for a DNS-1123 label (Namespace, Service),
+/// otherwise a DNS-1123 subdomain is enough.
+pub fn validate_name(name: &str, label: bool) -> Option<Cause> {
+    let (ok, msg) = if label {
+        (is_label(name), DNS1123_LABEL_MSG)
+    } else {
+        (is_subdomain(name), DNS1123_SUBDOMAIN_MSG)
+    };
+    if ok {
+        return None;
+    }
+    let msg = if label && name.len() > 63 {
+        "must be no more than 63 characters".to_string()
+    } else {
+        msg.to_string()
+    };
+    Some(Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!("Invalid value: \"{name}\": {msg}"),
+        field: "metadata.name".into(),
+    })
+}
+
+/// The cause for a missing name.
+pub fn name_required() -> Cause {
+    Cause {
+        reason: "FieldValueRequired".into(),
+        message: "Required value: name or generateName is required".into(),
+        field: "metadata.name".into(),
+    }
+}
+
+/// The current time as kube-apiserver writes it (RFC 3339, whole seconds, `Z`).
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The current time with microseconds, as used for `MicroTime` fields.
+pub fn now_micro() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A random version-4 UUID.
+pub fn new_uid() -> String {
+    let mut b: [u8; 16] = rand::rng().random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+/// `generateName` plus five random characters from the alphabet kube-apiserver uses.
+pub fn generate_name(prefix: &str) -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let mut rng = rand::rng();
+    let suffix: String = (0..5)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    let max = 63usize.saturating_sub(5);
+    let prefix: String = prefix.chars().take(max).collect();
+    format!("{prefix}{suffix}")
+}
+
+/// Reads `metadata.<field>` as a string ("" when absent).
+pub fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
+    obj["metadata"][field].as_str().unwrap_or_default()
+}
+
+/// The object without `metadata` (and without `status` when `ignore_status`), used to
+/// decide whether `metadata.generation` must go up.
+pub fn spec_part(obj: &Value, ignore_status: bool) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.as_object_mut() {
+        m.remove("metadata");
+        if ignore_status {
+            m.remove("status");
+        }
+    }
+    o
+}
+
+/// The object without the fields that change on every write (`resourceVersion`,
+/// `managedFields`), used to detect no-op updates.
+pub fn comparable(obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("resourceVersion");
+        m.remove("managedFields");
+    }
+    o
+}
+
+/// The finalizers of an object.
+pub fn finalizers(obj: &Value) -> Vec<String> {
+    obj["metadata"]["finalizers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_must_be_dns_subdomains_or_labels() {
+        assert!(validate_name("my-route.v1", false).is_none());
+        assert!(validate_name("my-route.v1", true).is_some());
+        assert!(validate_name("Bad_Name", false).is_some());
+        assert!(validate_name("-x", true).is_some());
+        assert!(validate_name(&"a".repeat(64), true).is_some());
+    }
+
+    #[test]
+    fn uids_look_like_uuids_and_generated_names_keep_their_prefix() {
+        let u = new_uid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        let n = generate_name("web-");
+        assert!(n.starts_with("web-") && n.len() == 9);
+    }
+}

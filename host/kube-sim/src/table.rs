@@ -1,0 +1,207 @@
+//! `meta.k8s.io/v1` `Table` responses, which `kubectl get` asks for, with the
+//! CRD's `additionalPrinterColumns` evaluated by a small JSONPath subset.
+
+use serde_json::{Value, json};
+
+use crate::resources::{PrinterColumn, ResourceType};
+
+/// Whether an `Accept` header asks for a Table.
+pub fn wants_table(accept: &str) -> bool {
+    accept
+        .split(',')
+        .next()
+        .is_some_and(|first| first.contains("as=Table"))
+}
+
+/// Evaluates a JSONPath subset: `.a.b`, `.a[0]`, `.a[*].b`, `.a[?(@.k=="v")].b`.
+pub fn jsonpath(obj: &Value, path: &str) -> Vec<Value> {
+    let path = path
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches('$');
+    let mut cur = vec![obj.clone()];
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let field = &r[..end];
+            cur = cur.iter().filter_map(|v| v.get(field).cloned()).collect();
+            rest = &r[end..];
+        } else if let Some(r) = rest.strip_prefix('[') {
+            let Some(end) = r.find(']') else {
+                return vec![];
+            };
+            let sel = &r[..end];
+            rest = &r[end + 1..];
+            let items: Vec<Value> = cur
+                .iter()
+                .flat_map(|v| v.as_array().cloned().unwrap_or_default())
+                .collect();
+            cur = if sel == "*" {
+                items
+            } else if let Ok(i) = sel.parse::<usize>() {
+                cur.iter().filter_map(|v| v.get(i).cloned()).collect()
+            } else if let Some(f) = sel.strip_prefix("?(@.").and_then(|f| f.strip_suffix(')')) {
+                let (field, want) = f.split_once("==").unwrap_or((f, ""));
+                let want = want.trim().trim_matches(|c| c == '"' || c == '\'');
+                items
+                    .into_iter()
+                    .filter(|it| {
+                        it.get(field.trim()).is_some_and(|x| match x {
+                            Value::String(s) => s == want,
+                            other => {
+                                serde_json::from_str::<Value>(want).ok().as_ref() == Some(other)
+                            }
+                        })
+                    })
+                    .collect()
+            } else {
+                return vec![];
+            };
+        } else {
+            return vec![];
+        }
+    }
+    cur
+}
+
+/// Formats an age like kubectl does (`45s`, `3m20s`, `5h`, `12d`).
+pub fn human_duration(secs: i64) -> String {
+    if secs < 0 {
+        return "0s".into();
+    }
+    let (m, h, d) = (secs / 60, secs / 3600, secs / 86400);
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        _ if m < 10 => match secs % 60 {
+            0 => format!("{m}m"),
+            s => format!("{m}m{s}s"),
+        },
+        _ if h < 3 => format!("{m}m"),
+        _ if h < 8 => match m % 60 {
+            0 => format!("{h}h"),
+            mm => format!("{h}h{mm}m"),
+        },
+        _ if h < 48 => format!("{h}h"),
+        _ if h < 192 => match h % 24 {
+            0 => format!("{d}d"),
+            hh => format!("{d}d{hh}h"),
+        },
+        _ if d < 730 => format!("{d}d"),
+        _ => format!("{}y", d / 365),
+    }
+}
+
+fn age(ts: &str) -> Value {
+    match chrono::DateTime::parse_from_rfc3339(ts) {
+        Ok(t) => json!(human_duration(
+            (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds()
+        )),
+        Err(_) => json!("<unknown>"),
+    }
+}
+
+fn columns(rt: &ResourceType) -> Vec<PrinterColumn> {
+    let col = |name: &str, t: &str, p: &str| PrinterColumn {
+        name: name.into(),
+        type_: t.into(),
+        json_path: p.into(),
+        priority: 0,
+    };
+    if !rt.printer_columns.is_empty() {
+        return rt.printer_columns.clone();
+    }
+    match (rt.group.as_str(), rt.plural.as_str()) {
+        ("apiextensions.k8s.io", "customresourcedefinitions") => {
+            vec![col("Created At", "string", ".metadata.creationTimestamp")]
+        }
+        ("", "namespaces") => vec![
+            col("Status", "string", ".status.phase"),
+            col("Age", "date", ".metadata.creationTimestamp"),
+        ],
+        ("", "services") => vec![
+            col("Type", "string", ".spec.type"),
+            col("Cluster-IP", "string", ".spec.clusterIP"),
+            col("Age", "date", ".metadata.creationTimestamp"),
+        ],
+        _ => vec![col("Age", "date", ".metadata.creationTimestamp")],
+    }
+}
+
+fn cell(obj: &Value, c: &PrinterColumn) -> Value {
+    let vals = jsonpath(obj, &c.json_path);
+    if c.type_ == "date" {
+        return vals
+            .first()
+            .and_then(Value::as_str)
+            .map(age)
+            .unwrap_or(Value::Null);
+    }
+    match vals.as_slice() {
+        [] => Value::Null,
+        [Value::Array(a)] => json!(Value::Array(a.clone()).to_string()),
+        [Value::Object(o)] => json!(Value::Object(o.clone()).to_string()),
+        [v] => v.clone(),
+        many => json!(
+            many.iter()
+                .map(|v| v
+                    .as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| v.to_string()))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    }
+}
+
+/// One Table row for an object; `include` is the `includeObject` parameter.
+pub fn row(rt: &ResourceType, obj: &Value, include: &str) -> Value {
+    let mut cells = vec![obj["metadata"]["name"].clone()];
+    cells.extend(columns(rt).iter().map(|c| cell(obj, c)));
+    let object = match include {
+        "None" => Value::Null,
+        "Object" => obj.clone(),
+        _ => {
+            json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+        }
+    };
+    json!({"cells": cells, "object": object})
+}
+
+/// A Table of objects, with the list metadata given.
+pub fn table(rt: &ResourceType, objs: &[Value], include: &str, list_meta: Value) -> Value {
+    let mut defs = vec![
+        json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
+    ];
+    defs.extend(columns(rt).iter().map(|c| json!({"name": c.name, "type": c.type_, "format": "", "description": "", "priority": c.priority})));
+    let rows: Vec<Value> = objs.iter().map(|o| row(rt, o, include)).collect();
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta, "columnDefinitions": defs, "rows": rows})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonpath_follows_fields_indexes_wildcards_and_filters() {
+        let o = json!({"spec": {"hostnames": ["a", "b"]}, "status": {"conditions": [
+            {"type": "Accepted", "status": "True"}, {"type": "Programmed", "status": "False"}]}});
+        assert_eq!(jsonpath(&o, ".spec.hostnames"), vec![json!(["a", "b"])]);
+        assert_eq!(jsonpath(&o, ".spec.hostnames[1]"), vec![json!("b")]);
+        assert_eq!(jsonpath(&o, ".status.conditions[*].type").len(), 2);
+        assert_eq!(
+            jsonpath(&o, ".status.conditions[?(@.type==\"Programmed\")].status"),
+            vec![json!("False")]
+        );
+        assert!(jsonpath(&o, ".nope.x").is_empty());
+    }
+
+    #[test]
+    fn ages_are_printed_like_kubectl_prints_them() {
+        assert_eq!(human_duration(5), "5s");
+        assert_eq!(human_duration(200), "3m20s");
+        assert_eq!(human_duration(3600 * 5 + 60), "5h1m");
+        assert_eq!(human_duration(86400 * 3), "3d");
+    }
+}
