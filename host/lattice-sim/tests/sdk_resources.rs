@@ -1,0 +1,575 @@
+//! aws-sdk-vpclattice against lattice-sim: service networks, services, listeners, rules,
+//! target groups and targets.
+
+mod common;
+
+use aws_sdk_vpclattice::types::*;
+use common::{client, code, code_msg, start};
+
+fn forward(tgs: &[(&str, i32)]) -> RuleAction {
+    let list = tgs
+        .iter()
+        .map(|(id, w)| {
+            WeightedTargetGroup::builder()
+                .target_group_identifier(*id)
+                .weight(*w)
+                .build()
+                .expect("wtg")
+        })
+        .collect();
+    RuleAction::Forward(
+        ForwardAction::builder()
+            .set_target_groups(Some(list))
+            .build()
+            .expect("forward"),
+    )
+}
+
+fn prefix(p: &str) -> RuleMatch {
+    let pm = PathMatch::builder()
+        .r#match(PathMatchType::Prefix(p.into()))
+        .build();
+    RuleMatch::HttpMatch(HttpMatch::builder().path_match(pm).build())
+}
+
+fn ip_config() -> TargetGroupConfig {
+    TargetGroupConfig::builder()
+        .port(8080)
+        .protocol(TargetGroupProtocol::Http)
+        .vpc_identifier("vpc-0123456789abcdef0")
+        .build()
+}
+
+#[tokio::test]
+async fn service_network_lifecycle_uses_lattice_ids_and_rejects_duplicates() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let sn = c
+        .create_service_network()
+        .name("sn-one")
+        .auth_type(AuthType::AwsIam)
+        .send()
+        .await
+        .expect("create");
+    let id = sn.id().expect("id").to_string();
+    assert!(id.starts_with("sn-") && id.len() == 20, "{id}");
+    assert_eq!(
+        sn.arn(),
+        Some(format!("arn:aws:vpc-lattice:us-west-2:111122223333:servicenetwork/{id}").as_str())
+    );
+    let dup = c.create_service_network().name("sn-one").send().await;
+    assert_eq!(code(&dup), "ConflictException");
+    let got = c
+        .get_service_network()
+        .service_network_identifier(sn.arn().expect("arn"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.auth_type(), Some(&AuthType::AwsIam));
+    assert!(got.created_at().is_some());
+    let up = c
+        .update_service_network()
+        .service_network_identifier(&id)
+        .auth_type(AuthType::None)
+        .send()
+        .await;
+    assert_eq!(up.expect("update").auth_type(), Some(&AuthType::None));
+    let bad = c.create_service_network().name("Bad--Name").send().await;
+    assert_eq!(code(&bad), "ValidationException");
+    c.delete_service_network()
+        .service_network_identifier(&id)
+        .send()
+        .await
+        .expect("delete");
+    let gone = c
+        .get_service_network()
+        .service_network_identifier(&id)
+        .send()
+        .await;
+    assert_eq!(code(&gone), "ResourceNotFoundException");
+    assert_eq!(sim.call_counts().get("CreateServiceNetwork"), Some(&3));
+}
+
+#[tokio::test]
+async fn service_lifecycle_reports_status_dns_and_reserved_prefix() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let svc = c
+        .create_service()
+        .name("checkout")
+        .tags("team", "pay")
+        .send()
+        .await
+        .expect("create");
+    let id = svc.id().expect("id");
+    assert!(id.starts_with("svc-") && id.len() == 21);
+    assert_eq!(svc.status(), Some(&ServiceStatus::Active));
+    assert!(
+        svc.dns_entry()
+            .and_then(|d| d.domain_name())
+            .is_some_and(|d| d.contains("vpc-lattice-svcs.us-west-2"))
+    );
+    assert_eq!(
+        code(&c.create_service().name("svc-reserved").send().await),
+        "ValidationException"
+    );
+    let up = c
+        .update_service()
+        .service_identifier(id)
+        .auth_type(AuthType::AwsIam)
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(up.auth_type(), Some(&AuthType::AwsIam));
+    let got = c
+        .get_service()
+        .service_identifier(id)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.name(), Some("checkout"));
+    let listed = c.list_services().send().await.expect("list");
+    assert_eq!(listed.items().len(), 1);
+    let del = c
+        .delete_service()
+        .service_identifier(id)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(del.status(), Some(&ServiceStatus::DeleteInProgress));
+    assert_eq!(
+        code(&c.get_service().service_identifier(id).send().await),
+        "ResourceNotFoundException"
+    );
+}
+
+#[tokio::test]
+async fn listener_rules_enforce_ports_priorities_and_limits() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let svc = c.create_service().name("web").send().await.expect("svc");
+    let svc_id = svc.id().expect("id");
+    let tg = c
+        .create_target_group()
+        .name("web-tg")
+        .r#type(TargetGroupType::Ip)
+        .config(ip_config())
+        .send()
+        .await
+        .expect("tg");
+    let tg_id = tg.id().expect("tg id");
+    let l = c
+        .create_listener()
+        .service_identifier(svc_id)
+        .name("http")
+        .protocol(ListenerProtocol::Http)
+        .default_action(forward(&[(tg_id, 1)]))
+        .send()
+        .await
+        .expect("listener");
+    assert_eq!(l.port(), Some(80));
+    let lid = l.id().expect("listener id");
+    assert!(lid.starts_with("listener-"));
+    let dup_port = c
+        .create_listener()
+        .service_identifier(svc_id)
+        .name("other")
+        .protocol(ListenerProtocol::Http)
+        .port(80)
+        .default_action(forward(&[(tg_id, 1)]))
+        .send()
+        .await;
+    assert_eq!(code(&dup_port), "ConflictException");
+    let r1 = c
+        .create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .name("api")
+        .priority(10)
+        .r#match(prefix("/api"))
+        .action(forward(&[(tg_id, 100)]))
+        .send()
+        .await
+        .expect("rule");
+    assert!(r1.id().expect("rule id").starts_with("rule-"));
+    let dup_prio = c
+        .create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .name("api2")
+        .priority(10)
+        .r#match(prefix("/b"))
+        .action(forward(&[(tg_id, 1)]))
+        .send()
+        .await;
+    assert_eq!(code(&dup_prio), "ConflictException");
+    let bad_prio = c
+        .create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .name("xx1")
+        .priority(2001)
+        .r#match(prefix("/c"))
+        .action(forward(&[(tg_id, 1)]))
+        .send()
+        .await;
+    let (c1, m1) = code_msg(&bad_prio);
+    assert!(
+        c1 == "ValidationException" && m1.contains("priority"),
+        "{c1}: {m1}"
+    );
+    let bad_weight = c
+        .create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .name("xx2")
+        .priority(11)
+        .r#match(prefix("/d"))
+        .action(forward(&[(tg_id, 1000)]))
+        .send()
+        .await;
+    let (c2, m2) = code_msg(&bad_weight);
+    assert!(
+        c2 == "ValidationException" && m2.contains("weight"),
+        "{c2}: {m2}"
+    );
+    let eleven: Vec<(&str, i32)> = (0..11).map(|_| (tg_id, 1)).collect();
+    let too_many = c
+        .create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .name("xx3")
+        .priority(12)
+        .r#match(prefix("/e"))
+        .action(forward(&eleven))
+        .send()
+        .await;
+    let (c3, m3) = code_msg(&too_many);
+    assert!(
+        c3 == "ValidationException" && m3.contains("targetGroups"),
+        "{c3}: {m3}"
+    );
+    let hm = HeaderMatch::builder()
+        .name("x")
+        .r#match(HeaderMatchType::Exact("1".into()))
+        .build()
+        .expect("hm");
+    let six = RuleMatch::HttpMatch(
+        HttpMatch::builder()
+            .set_header_matches(Some(vec![hm; 6]))
+            .build(),
+    );
+    let six_headers = c
+        .create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .name("xx4")
+        .priority(13)
+        .r#match(six)
+        .action(forward(&[(tg_id, 1)]))
+        .send()
+        .await;
+    let err = six_headers.expect_err("six header matches");
+    let field_list = err.into_service_error();
+    let CreateRuleErrorKind::ValidationException(v) = field_list else {
+        panic!("not a validation error")
+    };
+    assert!(
+        v.field_list()
+            .iter()
+            .any(|f| f.name().contains("headerMatches"))
+    );
+    let rules = c
+        .list_rules()
+        .service_identifier(svc_id)
+        .listener_identifier(lid)
+        .send()
+        .await
+        .expect("rules");
+    assert_eq!(rules.items().len(), 2, "default rule + api");
+    assert!(rules.items().iter().any(|r| r.is_default() == Some(true)));
+    let in_use = c
+        .delete_target_group()
+        .target_group_identifier(tg_id)
+        .send()
+        .await;
+    assert_eq!(code(&in_use), "ConflictException");
+    let svc_in_use = c
+        .get_target_group()
+        .target_group_identifier(tg_id)
+        .send()
+        .await
+        .expect("tg get");
+    assert_eq!(
+        svc_in_use.service_arns(),
+        [svc.arn().expect("arn").to_string()]
+    );
+}
+
+type CreateRuleErrorKind = aws_sdk_vpclattice::operation::create_rule::CreateRuleError;
+
+#[tokio::test]
+async fn batch_update_rule_swaps_priorities_in_one_call() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let svc_id = c
+        .create_service()
+        .name("swap")
+        .send()
+        .await
+        .expect("svc")
+        .id()
+        .expect("id")
+        .to_string();
+    let tg = c
+        .create_target_group()
+        .name("swap-tg")
+        .r#type(TargetGroupType::Ip)
+        .config(ip_config())
+        .send()
+        .await
+        .expect("tg");
+    let tg_id = tg.id().expect("tg");
+    let l = c
+        .create_listener()
+        .service_identifier(&svc_id)
+        .name("http")
+        .protocol(ListenerProtocol::Http)
+        .default_action(RuleAction::FixedResponse(
+            FixedResponseAction::builder()
+                .status_code(404)
+                .build()
+                .expect("fr"),
+        ))
+        .send()
+        .await
+        .expect("listener");
+    let lid = l.id().expect("lid");
+    let mk = |name: &'static str, p: i32, path: &'static str| {
+        c.create_rule()
+            .service_identifier(&svc_id)
+            .listener_identifier(lid)
+            .name(name)
+            .priority(p)
+            .r#match(prefix(path))
+            .action(forward(&[(tg_id, 1)]))
+            .send()
+    };
+    let a = mk("aaa", 1, "/a")
+        .await
+        .expect("a")
+        .id()
+        .expect("a")
+        .to_string();
+    let b = mk("bbb", 2, "/b")
+        .await
+        .expect("b")
+        .id()
+        .expect("b")
+        .to_string();
+    let swap = c
+        .batch_update_rule()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .rules(
+            RuleUpdate::builder()
+                .rule_identifier(&a)
+                .priority(2)
+                .build()
+                .expect("ru"),
+        )
+        .rules(
+            RuleUpdate::builder()
+                .rule_identifier(&b)
+                .priority(1)
+                .build()
+                .expect("ru"),
+        )
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!(swap.successful().len(), 2);
+    assert!(swap.unsuccessful().is_empty());
+    let got = c
+        .get_rule()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .rule_identifier(&a)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.priority(), Some(2));
+    let clash = c
+        .update_rule()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .rule_identifier(&a)
+        .priority(1)
+        .send()
+        .await;
+    assert_eq!(code(&clash), "ConflictException");
+    let missing = c
+        .batch_update_rule()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .rules(
+            RuleUpdate::builder()
+                .rule_identifier("rule-0123456789abcdef0")
+                .priority(7)
+                .build()
+                .expect("ru"),
+        )
+        .send()
+        .await
+        .expect("batch with unknown rule");
+    assert_eq!(missing.unsuccessful().len(), 1);
+    let up = c
+        .update_listener()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .default_action(forward(&[(tg_id, 5)]))
+        .send()
+        .await
+        .expect("update listener");
+    assert!(matches!(up.default_action(), Some(RuleAction::Forward(_))));
+    c.delete_rule()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .rule_identifier(&b)
+        .send()
+        .await
+        .expect("del rule");
+    let l2 = c
+        .get_listener()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .send()
+        .await
+        .expect("get listener");
+    assert_eq!(l2.name(), Some("http"));
+    assert_eq!(
+        c.list_listeners()
+            .service_identifier(&svc_id)
+            .send()
+            .await
+            .expect("ll")
+            .items()
+            .len(),
+        1
+    );
+    c.delete_listener()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .send()
+        .await
+        .expect("del listener");
+    let gone = c
+        .get_rule()
+        .service_identifier(&svc_id)
+        .listener_identifier(lid)
+        .rule_identifier(&a)
+        .send()
+        .await;
+    assert_eq!(code(&gone), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn targets_register_list_with_statuses_and_deregister() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let tg = c
+        .create_target_group()
+        .name("pods")
+        .r#type(TargetGroupType::Ip)
+        .config(ip_config())
+        .send()
+        .await
+        .expect("tg");
+    let tg_id = tg.id().expect("tg");
+    assert!(tg_id.starts_with("tg-") && tg_id.len() == 20);
+    let reg = c
+        .register_targets()
+        .target_group_identifier(tg_id)
+        .targets(Target::builder().id("10.0.0.1").build().expect("t"))
+        .targets(
+            Target::builder()
+                .id("10.0.0.2")
+                .port(9090)
+                .build()
+                .expect("t"),
+        )
+        .targets(Target::builder().id("not-an-ip").build().expect("t"))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(reg.successful().len(), 2);
+    assert_eq!(reg.unsuccessful().len(), 1);
+    let listed = c
+        .list_targets()
+        .target_group_identifier(tg_id)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.items().len(), 2);
+    assert!(
+        listed
+            .items()
+            .iter()
+            .all(|t| t.status() == Some(&TargetStatus::Unused))
+    );
+    assert!(listed.items().iter().any(|t| t.port() == Some(8080)));
+    c.deregister_targets()
+        .target_group_identifier(tg_id)
+        .targets(
+            Target::builder()
+                .id("10.0.0.1")
+                .port(8080)
+                .build()
+                .expect("t"),
+        )
+        .send()
+        .await
+        .expect("deregister");
+    let after = c
+        .list_targets()
+        .target_group_identifier(tg_id)
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(after.items().len(), 1);
+    let hc = HealthCheckConfig::builder().enabled(false).build();
+    let up = c
+        .update_target_group()
+        .target_group_identifier(tg_id)
+        .health_check(hc)
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(
+        up.config()
+            .and_then(|c| c.health_check())
+            .and_then(|h| h.enabled()),
+        Some(false)
+    );
+    let tgs = c
+        .list_target_groups()
+        .target_group_type(TargetGroupType::Ip)
+        .send()
+        .await
+        .expect("list tgs");
+    assert_eq!(tgs.items().len(), 1);
+    c.delete_target_group()
+        .target_group_identifier(tg_id)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(
+        code(
+            &c.get_target_group()
+                .target_group_identifier(tg_id)
+                .send()
+                .await
+        ),
+        "ResourceNotFoundException"
+    );
+}
