@@ -262,11 +262,17 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
     if let Some(t) = ty {
         validate::one_of("targetGroupType", t, TYPES)?;
     }
-    let items: Vec<(u64, Value)> = st
+    let items: Vec<(u64, &TargetGroup)> = st
         .target_groups
         .values()
         .filter(|t| ty.is_none_or(|ty| t.type_ == ty))
         .filter(|t| vpc.is_none_or(|v| t.config.as_ref().is_some_and(|c| c["vpcIdentifier"] == v)))
+        .map(|t| (t.seq, t))
+        .collect();
+    // Render only the page: `serviceArns` costs a scan of the rules per target group.
+    let (page, next) = pagination::page(req, items)?;
+    let page: Vec<Value> = page
+        .into_iter()
         .map(|t| {
             let mut v = json!({
                 "id": t.id, "arn": t.arn, "name": t.name, "type": t.type_, "status": cx.status(t.ready_at),
@@ -280,9 +286,8 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
                     }
                 }
             }
-            (t.seq, v)
+            v
         })
         .collect();
-    let (page, next) = pagination::page(req, items)?;
     Ok(with_next(json!({ "items": page }), next))
 }

@@ -17,6 +17,15 @@ use crate::validate::{self, Obj};
 use serde_json::{Value, json};
 use std::net::IpAddr;
 
+/// `{id, port}`, without a port for Lambda targets (port 0 internally).
+fn target_json(id: &str, port: i64) -> Value {
+    if port > 0 {
+        json!({"id": id, "port": port})
+    } else {
+        json!({ "id": id })
+    }
+}
+
 fn key(id: &str, port: i64) -> String {
     format!("{id}:{port}")
 }
@@ -105,7 +114,7 @@ pub fn register(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiErr
         if entry.deregistered_at.take().is_some() {
             entry.registered_at = cx.now;
         }
-        ok.push(json!({"id": tid, "port": port}));
+        ok.push(target_json(&tid, port));
     }
     Ok(json!({"successful": ok, "unsuccessful": failed}))
 }
@@ -129,7 +138,7 @@ pub fn deregister(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiE
         if let Some(t) = tg.targets.get_mut(&key(&tid, port)) {
             t.deregistered_at.get_or_insert(cx.now);
         }
-        ok.push(json!({"id": tid, "port": port}));
+        ok.push(target_json(&tid, port));
     }
     purge_drained(tg, cx);
     Ok(json!({"successful": ok, "unsuccessful": []}))
@@ -182,7 +191,10 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
             } else {
                 ("HEALTHY", None)
             };
-            let mut v = json!({"id": t.id, "port": t.port, "status": status});
+            let mut v = json!({"id": t.id, "status": status});
+            if t.port > 0 {
+                v["port"] = json!(t.port);
+            }
             if let Some(r) = reason {
                 v["reasonCode"] = json!(r);
             }
