@@ -1,1 +1,26 @@
-fn main() {}
+//! The `lattice-host` binary.
+
+use clap::Parser;
+use lattice_host::cli::{BenchCommand, Cli, Command};
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LOG_LEVEL")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let res = match cli.command {
+        Command::Plan(args) => lattice_host::cli::plan(args),
+        Command::Bench(BenchCommand::Plugins(args)) => lattice_host::bench::plugins(args),
+    };
+    match res {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

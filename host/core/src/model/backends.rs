@@ -1,0 +1,165 @@
+//! backendRefs to target groups: kind checks, ReferenceGrants, Service
+//! ports, and ready endpoints as targets.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::Service;
+use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind};
+use serde::Serialize;
+
+use super::naming::target_group_name;
+use super::routes::{BackendRef, RouteView};
+use crate::snapshot::Snapshot;
+
+/// A target group the plan needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetGroupIntent {
+    /// Lattice name.
+    pub name: String,
+    /// `namespace/service:port`.
+    pub backend: String,
+    /// Service port.
+    pub port: i32,
+    /// `HTTP` or `TCP`.
+    pub protocol: String,
+    /// `HTTP1`, `GRPC`, or none for TCP.
+    pub protocol_version: Option<String>,
+    /// Ready endpoints.
+    pub targets: Vec<Target>,
+}
+
+/// A Lattice target: an endpoint IP and port.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Target {
+    /// IP address.
+    pub ip: String,
+    /// Port.
+    pub port: i32,
+}
+
+/// The target group protocol and version a route kind needs.
+fn protocol(kind: RouteKind) -> (&'static str, Option<&'static str>) {
+    match kind {
+        RouteKind::Http => ("HTTP", Some("HTTP1")),
+        RouteKind::Grpc => ("HTTP", Some("GRPC")),
+        RouteKind::Tls => ("TCP", None),
+    }
+}
+
+/// Resolves one backendRef; returns the plugin input and, when resolved,
+/// the target group.
+pub fn resolve(
+    snapshot: &Snapshot,
+    route: &RouteView,
+    b: &BackendRef,
+    field: String,
+) -> (Backend, Option<TargetGroupIntent>) {
+    let port = b.port.map(|p| format!(":{p}")).unwrap_or_default();
+    let display = format!("{} {}/{}{port}", b.kind, b.namespace, b.name);
+    let mut out = Backend {
+        target_group: String::new(),
+        display,
+        weight: b.weight.map(|w| w.max(0) as u32),
+        resolution: Resolution::Resolved,
+        field,
+    };
+    if !(b.group.is_empty() && b.kind == "Service") {
+        out.resolution = Resolution::InvalidKind;
+        return (out, None);
+    }
+    if b.namespace != route.id.namespace && !granted(snapshot, route, b) {
+        out.resolution = Resolution::NotPermitted;
+        return (out, None);
+    }
+    let Some(svc) = snapshot
+        .services
+        .get(&(b.namespace.clone(), b.name.clone()))
+    else {
+        out.resolution = Resolution::NotFound;
+        return (out, None);
+    };
+    let Some((port, port_name)) = service_port(svc, b.port) else {
+        out.resolution = Resolution::NotFound;
+        out.display = format!("{} (the Service has no such port)", out.display);
+        return (out, None);
+    };
+    let (proto, version) = protocol(route.kind);
+    let tg = TargetGroupIntent {
+        name: target_group_name(&b.name, &b.namespace, port, proto, version),
+        backend: format!("{}/{}:{port}", b.namespace, b.name),
+        port,
+        protocol: proto.into(),
+        protocol_version: version.map(str::to_string),
+        targets: targets(snapshot, b, port_name.as_deref()),
+    };
+    out.target_group = tg.name.clone();
+    (out, Some(tg))
+}
+
+/// The Service port a backendRef names, with its port name.
+fn service_port(svc: &Service, port: Option<i32>) -> Option<(i32, Option<String>)> {
+    let ports = svc.spec.as_ref()?.ports.as_ref()?;
+    let p = match port {
+        Some(n) => ports.iter().find(|p| p.port == n)?,
+        // Gateway API requires a port for Services; accept a sole port.
+        None if ports.len() == 1 => &ports[0],
+        None => return None,
+    };
+    Some((p.port, p.name.clone()))
+}
+
+/// Ready endpoints of the Service's port, from its EndpointSlices.
+fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<Target> {
+    let mut out = BTreeSet::new();
+    let Some(slices) = snapshot
+        .endpoint_slices
+        .get(&(b.namespace.clone(), b.name.clone()))
+    else {
+        return vec![];
+    };
+    for es in slices.values() {
+        let Some(port) = es
+            .ports
+            .iter()
+            .flatten()
+            .find(|p| p.name.as_deref().unwrap_or("") == port_name.unwrap_or(""))
+            .and_then(|p| p.port)
+        else {
+            continue;
+        };
+        for ep in es.endpoints.iter().flatten() {
+            // Unknown readiness counts as ready, as kube-proxy treats it.
+            let ready = ep.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true);
+            if !ready {
+                continue;
+            }
+            for ip in &ep.addresses {
+                out.insert(Target {
+                    ip: ip.clone(),
+                    port,
+                });
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Whether a ReferenceGrant in the backend's namespace lets this route refer to it.
+fn granted(snapshot: &Snapshot, route: &RouteView, b: &BackendRef) -> bool {
+    snapshot
+        .reference_grants
+        .range((b.namespace.clone(), String::new())..)
+        .take_while(|((ns, _), _)| ns == &b.namespace)
+        .any(|(_, g)| {
+            g.spec.from.iter().any(|f| {
+                f.group == "gateway.networking.k8s.io"
+                    && f.kind == route.kind.kind_name()
+                    && f.namespace == route.id.namespace
+            }) && g.spec.to.iter().any(|t| {
+                t.group.is_empty()
+                    && t.kind == "Service"
+                    && t.name.as_ref().is_none_or(|n| n == &b.name)
+            })
+        })
+}

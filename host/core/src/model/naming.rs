@@ -1,0 +1,146 @@
+//! Lattice names, derived exactly as the Go controller derives them, so
+//! resources it created are found and adopted rather than duplicated.
+
+use crate::config::DOMAIN;
+
+/// Annotation that replaces the derived service name.
+pub const SERVICE_NAME_OVERRIDE: &str = "application-networking.k8s.aws/service-name-override";
+
+/// At most `n` characters of `s` (Kubernetes names are ASCII).
+fn truncate(s: &str, n: usize) -> &str {
+    &s[..s.len().min(n)]
+}
+
+/// Lattice names are lower-case, with no leading, trailing or double hyphen;
+/// truncation can leave a trailing one, which Lattice would reject.
+fn tidy(s: String) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let c = c.to_ascii_lowercase();
+        let c = if c.is_ascii_alphanumeric() { c } else { '-' };
+        if c == '-' && (out.is_empty() || out.ends_with('-')) {
+            continue;
+        }
+        out.push(c);
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    out
+}
+
+/// The Lattice service name of a route: `<route:20>-<namespace:18>`, unless
+/// the route carries [`SERVICE_NAME_OVERRIDE`].
+pub fn service_name(route: &str, namespace: &str, annotations: &[(String, String)]) -> String {
+    if let Some((_, v)) = annotations.iter().find(|(k, _)| k == SERVICE_NAME_OVERRIDE) {
+        return v.clone();
+    }
+    let r = tidy(truncate(route, 20).to_string());
+    let n = tidy(truncate(namespace, 18).to_string());
+    format!("{r}-{n}")
+}
+
+/// The Lattice target group name of a Service port for one protocol.
+pub fn target_group_name(
+    service: &str,
+    namespace: &str,
+    port: i32,
+    protocol: &str,
+    version: Option<&str>,
+) -> String {
+    let mut s = format!(
+        "k8s-{}-{}-{port}-{protocol}",
+        truncate(service, 50),
+        truncate(namespace, 50)
+    );
+    if let Some(v) = version {
+        s.push('-');
+        s.push_str(v);
+    }
+    tidy(s)
+}
+
+/// Why a name is not a valid Lattice name of the given kind.
+pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
+    let (min, max, reserved) = match kind {
+        NameKind::Service => (3, 40, Some("svc-")),
+        NameKind::TargetGroup => (3, 128, Some("tg-")),
+        NameKind::ServiceNetwork => (3, 63, None),
+    };
+    if name.len() < min || name.len() > max {
+        return Err(format!("{name:?} must be {min} to {max} characters"));
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(format!(
+            "{name:?} may contain only lower-case letters, digits and hyphens"
+        ));
+    }
+    if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        return Err(format!(
+            "{name:?} must not start or end with a hyphen, or contain two in a row"
+        ));
+    }
+    if let Some(r) = reserved.filter(|r| name.starts_with(r)) {
+        return Err(format!("{name:?} must not start with {r:?}"));
+    }
+    Ok(())
+}
+
+/// Kinds of Lattice names, each with its own length and reserved prefix.
+#[derive(Clone, Copy, Debug)]
+pub enum NameKind {
+    /// `ServiceName`.
+    Service,
+    /// `TargetGroupName`.
+    TargetGroup,
+    /// `ServiceNetworkName`.
+    ServiceNetwork,
+}
+
+/// The ownership tag key shared with the Go controller.
+pub fn managed_by_tag() -> String {
+    format!("{DOMAIN}/ManagedBy")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_name_truncates_route_to_20_and_namespace_to_18() {
+        let n = service_name(
+            "a-very-long-route-name-indeed",
+            "an-even-longer-namespace-name",
+            &[],
+        );
+        assert_eq!(n, "a-very-long-route-na-an-even-longer-nam");
+        assert!(check_name(NameKind::Service, &n).is_ok());
+    }
+
+    #[test]
+    fn truncation_never_leaves_a_double_hyphen() {
+        assert_eq!(
+            service_name("abcdefghijklmnopqrs-tuv", "ns", &[]),
+            "abcdefghijklmnopqrs-ns"
+        );
+    }
+
+    #[test]
+    fn service_name_override_is_honoured() {
+        let a = vec![(SERVICE_NAME_OVERRIDE.to_string(), "custom".to_string())];
+        assert_eq!(service_name("r", "ns", &a), "custom");
+    }
+
+    #[test]
+    fn names_are_checked_against_lattice_patterns() {
+        assert!(check_name(NameKind::Service, "svc-abc").is_err());
+        assert!(check_name(NameKind::Service, "ab").is_err());
+        assert!(check_name(NameKind::Service, "a--b").is_err());
+        assert!(check_name(NameKind::Service, "Upper").is_err());
+        assert!(check_name(NameKind::TargetGroup, "tg-x").is_err());
+        assert!(check_name(NameKind::ServiceNetwork, "my-network").is_ok());
+    }
+}

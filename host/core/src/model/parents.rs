@@ -1,0 +1,149 @@
+//! Which Gateways a route attaches to, and which of their listeners.
+
+use gateway_api::gateways::Gateway;
+use kube::ResourceExt;
+use lattice_plugin_sdk::types::RouteKind;
+use serde::Serialize;
+
+use super::routes::{ParentRef, RouteView};
+use crate::config::{CONTROLLER_NAME, GATEWAY_CLASS_NAME};
+use crate::snapshot::Snapshot;
+
+/// A Lattice listener a route's service needs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ListenerIntent {
+    /// Port.
+    pub port: i32,
+    /// `HTTP`, `HTTPS` or `TLS_PASSTHROUGH`.
+    pub protocol: String,
+}
+
+/// Whether a Gateway belongs to this controller: its class names our
+/// controller, or (offline, with no GatewayClass given) it is the anchor's
+/// well-known class name.
+pub fn is_ours(snapshot: &Snapshot, gw: &Gateway) -> bool {
+    match snapshot.gateway_classes.get(&gw.spec.gateway_class_name) {
+        Some(class) => class.spec.controller_name == CONTROLLER_NAME,
+        None => gw.spec.gateway_class_name == GATEWAY_CLASS_NAME,
+    }
+}
+
+/// The Lattice listener protocol for a Gateway listener, if the route kind fits it.
+fn listener_protocol(
+    kind: RouteKind,
+    protocol: &str,
+    tls_mode: Option<&str>,
+) -> Option<&'static str> {
+    match (kind, protocol) {
+        (RouteKind::Http, "HTTP") => Some("HTTP"),
+        (RouteKind::Http | RouteKind::Grpc, "HTTPS") => Some("HTTPS"),
+        // Lattice serves gRPC only on HTTPS listeners.
+        (RouteKind::Tls, "TLS") if tls_mode.unwrap_or("Terminate") == "Passthrough" => {
+            Some("TLS_PASSTHROUGH")
+        }
+        _ => None,
+    }
+}
+
+/// One attached parent: the Gateway and the listeners the route uses on it.
+#[derive(Clone, Debug)]
+pub struct Attachment {
+    /// Gateway namespace and name.
+    pub gateway: (String, String),
+    /// Index of the parentRef.
+    pub parent_index: usize,
+    /// Listeners used, as Lattice listeners.
+    pub listeners: Vec<ListenerIntent>,
+    /// Why nothing attached, when `listeners` is empty: (reason, message).
+    pub refused: Option<(&'static str, String)>,
+}
+
+/// Resolves the parentRefs of a route that point at Gateways of ours.
+/// ParentRefs to other controllers' Gateways are not ours to report on.
+pub fn attachments(snapshot: &Snapshot, route: &RouteView) -> Vec<Attachment> {
+    let mut out = Vec::new();
+    for (i, p) in route.parent_refs.iter().enumerate() {
+        if p.group != "gateway.networking.k8s.io" || p.kind != "Gateway" {
+            continue;
+        }
+        let Some(gw) = snapshot
+            .gateways
+            .get(&(p.namespace.clone(), p.name.clone()))
+        else {
+            continue;
+        };
+        if !is_ours(snapshot, gw) {
+            continue;
+        }
+        out.push(attach(gw, p, i, route));
+    }
+    out
+}
+
+fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -> Attachment {
+    let gw_ns = gw.namespace().unwrap_or_else(|| "default".into());
+    let mut listeners = Vec::new();
+    let mut selected = 0;
+    let mut not_allowed = 0;
+    for l in &gw.spec.listeners {
+        if p.section_name.as_ref().is_some_and(|s| s != &l.name)
+            || p.port.is_some_and(|port| port != l.port)
+        {
+            continue;
+        }
+        selected += 1;
+        let from = l
+            .allowed_routes
+            .as_ref()
+            .and_then(|a| a.namespaces.as_ref())
+            .and_then(|n| n.from.as_ref())
+            .map(|f| format!("{f:?}"))
+            .unwrap_or_else(|| "Same".into());
+        if from == "Same" && route.id.namespace != gw_ns {
+            not_allowed += 1;
+            continue;
+        }
+        let mode = l
+            .tls
+            .as_ref()
+            .and_then(|t| t.mode.as_ref())
+            .map(|m| format!("{m:?}"));
+        match listener_protocol(route.kind, &l.protocol, mode.as_deref()) {
+            Some(proto) => listeners.push(ListenerIntent {
+                port: l.port,
+                protocol: proto.to_string(),
+            }),
+            None => not_allowed += 1,
+        }
+    }
+    listeners.sort();
+    listeners.dedup();
+    let refused = if !listeners.is_empty() {
+        None
+    } else if selected == 0 {
+        Some((
+            "NoMatchingParent",
+            format!(
+                "Gateway {gw_ns}/{} has no listener matching sectionName/port",
+                p.name
+            ),
+        ))
+    } else {
+        let _ = not_allowed;
+        Some((
+            "NotAllowedByListeners",
+            format!(
+                "no listener of Gateway {gw_ns}/{} accepts a {} from namespace {} (VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough)",
+                p.name,
+                route.kind.kind_name(),
+                route.id.namespace
+            ),
+        ))
+    };
+    Attachment {
+        gateway: (gw_ns, p.name.clone()),
+        parent_index,
+        listeners,
+        refused,
+    }
+}

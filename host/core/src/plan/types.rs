@@ -1,0 +1,211 @@
+//! The plan: desired VPC Lattice state, as `lattice-host plan -o json` prints it.
+//!
+//! Field names are a stable contract for scripts; fields may be added.
+
+use serde::{Deserialize, Serialize};
+
+/// Desired Lattice state for a set of routes and Gateways.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// One service per route.
+    pub services: Vec<ServicePlan>,
+    /// Target groups, shared by the routes that use them.
+    pub target_groups: Vec<TargetGroupPlan>,
+    /// One service network per Gateway.
+    pub service_networks: Vec<ServiceNetworkPlan>,
+    /// Everything the model, the plugins and validation found wrong.
+    pub diagnostics: Vec<PlanDiagnostic>,
+}
+
+/// A Lattice service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePlan {
+    /// Lattice name.
+    pub name: String,
+    /// `namespace/name` of the route.
+    pub route: String,
+    /// `HTTPRoute`, `GRPCRoute` or `TLSRoute`.
+    pub route_kind: String,
+    /// Custom domain name, from the first hostname.
+    pub custom_domain_name: Option<String>,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: String,
+    /// Auth policy document.
+    pub auth_policy: Option<String>,
+    /// Service networks to associate with.
+    pub service_networks: Vec<String>,
+    /// Listeners.
+    pub listeners: Vec<ListenerPlan>,
+    /// Which plugin decided the auth policy.
+    pub auth_origin: Option<String>,
+}
+
+/// A Lattice listener.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListenerPlan {
+    /// Port.
+    pub port: i32,
+    /// `HTTP`, `HTTPS` or `TLS_PASSTHROUGH`.
+    pub protocol: String,
+    /// What requests that match no rule get.
+    pub default_action: Action,
+    /// Rules, by priority.
+    pub rules: Vec<RulePlan>,
+}
+
+/// A Lattice rule action.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Forward to weighted target groups.
+    Forward(Vec<WeightedTargetGroup>),
+    /// Answer with this status code.
+    FixedResponse(u16),
+}
+
+/// Lattice `WeightedTargetGroup`, by target group name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WeightedTargetGroup {
+    /// Target group name.
+    pub target_group: String,
+    /// 0 to 999.
+    pub weight: u32,
+}
+
+/// A Lattice listener rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RulePlan {
+    /// 1 to 2000; lower is evaluated first.
+    pub priority: u32,
+    /// The match.
+    pub r#match: MatchPlan,
+    /// The action.
+    pub action: Action,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+/// Lattice `HttpMatch`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchPlan {
+    /// HTTP method.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub method: Option<String>,
+    /// Path match.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<PathMatchPlan>,
+    /// Header matches.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub headers: Vec<HeaderMatchPlan>,
+}
+
+/// Lattice `PathMatch`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathMatchPlan {
+    /// `exact` or `prefix`.
+    pub r#type: String,
+    /// Path.
+    pub value: String,
+    /// Case sensitivity.
+    pub case_sensitive: bool,
+}
+
+/// Lattice `HeaderMatch`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderMatchPlan {
+    /// Header name.
+    pub name: String,
+    /// `exact`, `prefix` or `contains`.
+    pub r#type: String,
+    /// Value.
+    pub value: String,
+    /// Case sensitivity.
+    pub case_sensitive: bool,
+}
+
+/// Provenance of a rule: the route rule and match, and the plugins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Origin {
+    /// Index into `spec.rules`.
+    pub rule_index: u32,
+    /// Index into `spec.rules[ruleIndex].matches`.
+    pub match_index: Option<u32>,
+    /// Mapping plugin, `name@sha256:…`.
+    pub plugin: String,
+    /// Weighting plugin, `name@sha256:…`, when the action forwards.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub weighting: Option<String>,
+}
+
+/// A Lattice target group (IP type).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetGroupPlan {
+    /// Lattice name.
+    pub name: String,
+    /// `namespace/service:port`.
+    pub backend: String,
+    /// Port.
+    pub port: i32,
+    /// `HTTP` or `TCP`.
+    pub protocol: String,
+    /// `HTTP1`, `GRPC` or none.
+    pub protocol_version: Option<String>,
+    /// Ready endpoints.
+    pub targets: Vec<TargetPlan>,
+    /// Routes (`namespace/name`) that forward to it.
+    pub routes: Vec<String>,
+}
+
+/// A target.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TargetPlan {
+    /// IP address.
+    pub ip: String,
+    /// Port.
+    pub port: i32,
+}
+
+/// A Lattice service network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceNetworkPlan {
+    /// Lattice name: the Gateway's name.
+    pub name: String,
+    /// `namespace/name` of the Gateway.
+    pub gateway: String,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: String,
+    /// Auth policy document.
+    pub auth_policy: Option<String>,
+    /// Which plugin decided the auth policy.
+    pub auth_origin: Option<String>,
+}
+
+/// A diagnostic, attributed to the object whose status it belongs in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanDiagnostic {
+    /// `Kind namespace/name`, e.g. `HTTPRoute default/books`.
+    pub object: String,
+    /// Condition type, e.g. `Accepted`.
+    pub condition: String,
+    /// Gateway API reason.
+    pub reason: String,
+    /// What is wrong.
+    pub message: String,
+    /// Field path within the object.
+    pub field: String,
+    /// The plugin that reported it, if any.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub plugin: Option<String>,
+}

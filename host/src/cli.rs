@@ -1,0 +1,202 @@
+//! The command line: `plan` and `bench plugins`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use lattice_core::ClusterConfig;
+use lattice_plugin_sdk::types::Stage;
+
+use crate::output::{self, Format};
+use crate::runtime::{Limits, PluginRuntime, WasmStages};
+
+/// Kubernetes Gateway API to Amazon VPC Lattice, with swappable WebAssembly decisions.
+#[derive(Debug, Parser)]
+#[command(name = "lattice-host", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Plan manifests offline: no cluster, no AWS. Prints the VPC Lattice plan.
+    Plan(PlanArgs),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Plan N synthetic routes through the WASM plugins and the same logic linked natively.
+    Plugins(crate::bench::PluginsArgs),
+}
+
+/// Cluster identity, named as the Go controller's environment names it.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// AWS account id (ManagedBy tag).
+    #[arg(long, env = "AWS_ACCOUNT_ID", default_value = "111122223333")]
+    pub account_id: String,
+    /// Cluster name (ManagedBy tag).
+    #[arg(long, env = "CLUSTER_NAME", default_value = "lattice-host")]
+    pub cluster_name: String,
+    /// The cluster's VPC id (ManagedBy tag).
+    #[arg(long, env = "CLUSTER_VPC_ID", default_value = "vpc-00000000000000000")]
+    pub vpc_id: String,
+    /// AWS region.
+    #[arg(long, env = "REGION", default_value = "us-west-2")]
+    pub region: String,
+    /// A service network every route's service also joins.
+    #[arg(long, env = "DEFAULT_SERVICE_NETWORK")]
+    pub default_service_network: Option<String>,
+}
+
+impl ClusterArgs {
+    /// The cluster config.
+    pub fn config(&self) -> ClusterConfig {
+        ClusterConfig {
+            account_id: self.account_id.clone(),
+            cluster_name: self.cluster_name.clone(),
+            vpc_id: self.vpc_id.clone(),
+            region: self.region.clone(),
+            default_service_network: self
+                .default_service_network
+                .clone()
+                .filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// Plugin runtime options.
+#[derive(Debug, Clone, Args)]
+pub struct RuntimeArgs {
+    /// Replace a stage's default plugin: STAGE=FILE.wasm (stage: mapping, weighting, auth).
+    #[arg(long = "plugin", value_name = "STAGE=FILE")]
+    pub plugins: Vec<String>,
+    /// Settings JSON for a stage's plugin: STAGE=JSON.
+    #[arg(long = "plugin-settings", value_name = "STAGE=JSON")]
+    pub settings: Vec<String>,
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    pub plugin_timeout_ms: u64,
+    /// Memory budget of one plugin instance, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub plugin_memory_mib: usize,
+    /// Where compiled plugins are cached (default: the user cache directory).
+    #[arg(long, env = "LATTICE_HOST_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not cache compiled plugins on disk.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+fn parse_stage(s: &str) -> anyhow::Result<Stage> {
+    Ok(match s {
+        "mapping" => Stage::Mapping,
+        "weighting" => Stage::Weighting,
+        "auth" => Stage::Auth,
+        other => bail!("unknown stage {other:?}: expected mapping, weighting or auth"),
+    })
+}
+
+fn stage_pairs(values: &[String], flag: &str) -> anyhow::Result<Vec<(Stage, String)>> {
+    values
+        .iter()
+        .map(|v| {
+            let (stage, rest) = v
+                .split_once('=')
+                .with_context(|| format!("--{flag} {v:?}: expected STAGE=VALUE"))?;
+            Ok((
+                parse_stage(stage).with_context(|| format!("--{flag} {v:?}"))?,
+                rest.to_string(),
+            ))
+        })
+        .collect()
+}
+
+impl RuntimeArgs {
+    /// Limits from the flags.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            timeout: std::time::Duration::from_millis(self.plugin_timeout_ms.max(1)),
+            max_memory_bytes: self.plugin_memory_mib.max(1) << 20,
+            ..Limits::default()
+        }
+    }
+
+    /// Starts the runtime and loads the three stages.
+    pub fn stages(&self) -> anyhow::Result<(PluginRuntime, WasmStages)> {
+        let cache = if self.no_cache {
+            None
+        } else {
+            self.cache_dir
+                .clone()
+                .or_else(crate::runtime::ComponentCache::default_dir)
+        };
+        let rt = PluginRuntime::new(self.limits(), cache)
+            .map_err(|e| anyhow::anyhow!("starting wasmtime: {e:#}"))?;
+        let files = stage_pairs(&self.plugins, "plugin")?;
+        let settings = stage_pairs(&self.settings, "plugin-settings")?;
+        let load = |stage: Stage| -> anyhow::Result<Arc<crate::runtime::LoadedPlugin>> {
+            let s = settings
+                .iter()
+                .rev()
+                .find(|(st, _)| *st == stage)
+                .map(|(_, s)| s.as_str())
+                .unwrap_or("");
+            let plugin = match files.iter().rev().find(|(st, _)| *st == stage) {
+                Some((_, path)) => {
+                    let bytes = std::fs::read(path)
+                        .with_context(|| format!("--plugin {}={path}", stage.as_str()))?;
+                    rt.load(stage, path, &bytes, s)?
+                }
+                None => {
+                    let (name, bytes) = crate::runtime::defaults::for_stage(stage);
+                    rt.load(stage, name, bytes, s)?
+                }
+            };
+            Ok(Arc::new(plugin))
+        };
+        let stages = WasmStages {
+            mapping: load(Stage::Mapping)?,
+            weighting: load(Stage::Weighting)?,
+            auth: load(Stage::Auth)?,
+        };
+        Ok((rt, stages))
+    }
+}
+
+/// `plan` arguments.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Manifest files or directories (multi-document YAML or JSON).
+    #[arg(short = 'f', long = "filename", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "table")]
+    pub output: Format,
+    /// Plugin runtime.
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    /// Cluster identity.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Runs `plan`.
+pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
+    let loaded = crate::manifests::load(&args.files)?;
+    for note in &loaded.ignored {
+        tracing::debug!("{note}");
+    }
+    let (_rt, stages) = args.runtime.stages()?;
+    let plan = lattice_core::build_plan(&loaded.snapshot, &args.cluster.config(), &stages);
+    print!("{}", output::render(&plan, args.output));
+    Ok(())
+}

@@ -1,0 +1,15 @@
+//! `lattice-host`: Kubernetes Gateway API objects to Amazon VPC Lattice,
+//! with route mapping, traffic weighting and auth decided by WebAssembly
+//! plugins that operators swap without a rebuild.
+//!
+//! ```text
+//! manifests / watches ─► lattice_core::model ─► runtime (WASM stages)
+//!                     ─► lattice_core::plan (validated) ─► output / apply
+//! ```
+
+pub mod bench;
+pub mod cli;
+pub mod manifests;
+pub mod native;
+pub mod output;
+pub mod runtime;

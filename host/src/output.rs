@@ -1,0 +1,206 @@
+//! Renders a plan as a table for people, or JSON/YAML for scripts.
+
+use std::fmt::Write;
+
+use lattice_core::plan::{Action, MatchPlan, Plan};
+
+/// Output formats of `plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns.
+    Table,
+    /// The stable JSON contract.
+    Json,
+    /// The same, as YAML.
+    Yaml,
+}
+
+/// Renders `plan` in `format`.
+pub fn render(plan: &Plan, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(plan)
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            s.push('\n');
+            s
+        }
+        Format::Yaml => serde_yaml::to_string(plan).unwrap_or_else(|e| format!("error: {e}\n")),
+        Format::Table => table(plan),
+    }
+}
+
+fn describe_match(m: &MatchPlan) -> String {
+    let mut parts = Vec::new();
+    if let Some(method) = &m.method {
+        parts.push(method.clone());
+    }
+    if let Some(p) = &m.path {
+        let cs = if p.case_sensitive { "" } else { " (any case)" };
+        parts.push(format!("{} {}{cs}", p.r#type, p.value));
+    }
+    for h in &m.headers {
+        parts.push(format!("{}: {}", h.name, h.value));
+    }
+    parts.join("  ")
+}
+
+fn describe_action(a: &Action) -> String {
+    match a {
+        Action::FixedResponse(c) => format!("fixed {c}"),
+        Action::Forward(ts) => {
+            let total: u32 = ts.iter().map(|t| t.weight).sum();
+            let parts: Vec<String> = ts
+                .iter()
+                .map(|t| {
+                    if ts.len() == 1 {
+                        t.target_group.clone()
+                    } else {
+                        let pct = if total == 0 {
+                            0.0
+                        } else {
+                            100.0 * f64::from(t.weight) / f64::from(total)
+                        };
+                        format!("{} {pct:.0}%", t.target_group)
+                    }
+                })
+                .collect();
+            format!("→ {}", parts.join(", "))
+        }
+    }
+}
+
+/// Aligned columns; the last column is left ragged.
+fn columns(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            widths[i] = widths[i].max(c.chars().count());
+        }
+    }
+    let line = |out: &mut String, cells: Vec<&str>| {
+        let n = cells.len();
+        for (i, c) in cells.into_iter().enumerate() {
+            if i + 1 == n {
+                let _ = write!(out, "{c}");
+            } else {
+                let _ = write!(out, "{c:<w$}  ", w = widths[i]);
+            }
+        }
+        out.push('\n');
+    };
+    line(out, header.to_vec());
+    for r in rows {
+        line(out, r.iter().map(String::as_str).collect());
+    }
+}
+
+fn table(plan: &Plan) -> String {
+    let mut out = String::new();
+    if !plan.service_networks.is_empty() {
+        let rows: Vec<Vec<String>> = plan
+            .service_networks
+            .iter()
+            .map(|s| {
+                vec![
+                    s.name.clone(),
+                    format!("Gateway {}", s.gateway),
+                    s.auth_type.clone(),
+                ]
+            })
+            .collect();
+        columns(&mut out, &["SERVICE NETWORK", "FROM", "AUTH"], &rows);
+        out.push('\n');
+    }
+    let mut rows = Vec::new();
+    for s in &plan.services {
+        let auth = s.auth_type.clone();
+        for l in &s.listeners {
+            let listener = format!("{}:{}", l.protocol, l.port);
+            for r in &l.rules {
+                rows.push(vec![
+                    s.name.clone(),
+                    format!("{} {}", s.route_kind, s.route),
+                    auth.clone(),
+                    listener.clone(),
+                    r.priority.to_string(),
+                    describe_match(&r.r#match),
+                    describe_action(&r.action),
+                ]);
+            }
+            rows.push(vec![
+                s.name.clone(),
+                format!("{} {}", s.route_kind, s.route),
+                auth.clone(),
+                listener.clone(),
+                "default".into(),
+                String::new(),
+                describe_action(&l.default_action),
+            ]);
+        }
+    }
+    if !rows.is_empty() {
+        columns(
+            &mut out,
+            &[
+                "SERVICE", "ROUTE", "AUTH", "LISTENER", "PRIORITY", "MATCH", "ACTION",
+            ],
+            &rows,
+        );
+        out.push('\n');
+    }
+    if !plan.target_groups.is_empty() {
+        let rows: Vec<Vec<String>> = plan
+            .target_groups
+            .iter()
+            .map(|t| {
+                let targets: Vec<String> = t
+                    .targets
+                    .iter()
+                    .map(|x| format!("{}:{}", x.ip, x.port))
+                    .collect();
+                vec![
+                    t.name.clone(),
+                    t.backend.clone(),
+                    format!(
+                        "{}/{}",
+                        t.protocol,
+                        t.protocol_version.as_deref().unwrap_or("-")
+                    ),
+                    if targets.is_empty() {
+                        "(no ready endpoints)".into()
+                    } else {
+                        targets.join(", ")
+                    },
+                ]
+            })
+            .collect();
+        columns(
+            &mut out,
+            &["TARGET GROUP", "BACKEND", "PROTOCOL", "TARGETS"],
+            &rows,
+        );
+        out.push('\n');
+    }
+    if plan.diagnostics.is_empty() {
+        out.push_str("No diagnostics.\n");
+    } else {
+        let rows: Vec<Vec<String>> = plan
+            .diagnostics
+            .iter()
+            .map(|d| {
+                vec![
+                    d.object.clone(),
+                    format!("{}/{}", d.condition, d.reason),
+                    d.field.clone(),
+                    d.message.clone(),
+                ]
+            })
+            .collect();
+        columns(
+            &mut out,
+            &["OBJECT", "CONDITION/REASON", "FIELD", "MESSAGE"],
+            &rows,
+        );
+    }
+    out
+}
