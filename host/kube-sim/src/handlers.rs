@@ -59,6 +59,12 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
             watch(shared.clone(), rt, p)
         }
         Ok(Answer::Text(t)) => Response::new(Body::from(t)),
+        Ok(Answer::Bytes(ct, b)) => {
+            let mut r = Response::new(Body::from(b));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, http::HeaderValue::from_static(ct));
+            r
+        }
         Err(e) => e.into_response(),
     };
     if parts.method != Method::GET {
@@ -80,6 +86,7 @@ enum Answer {
     Json(StatusCode, Value),
     Watch(Box<(ResourceType, WatchParams)>),
     Text(&'static str),
+    Bytes(&'static str, Vec<u8>),
 }
 
 fn found(v: Option<Value>) -> Result<Answer, ApiError> {
@@ -99,7 +106,12 @@ fn dispatch(shared: &Arc<Shared>, r: Route, ctx: &Ctx, body: &[u8]) -> Result<An
         Route::ResourceList(g, v) => found(discovery::resource_list(&inner().registry, &g, &v)),
         Route::OpenApiV3Index => found(Some(openapi::index(&inner().registry))),
         Route::OpenApiV3(g, v) => found(openapi::group_version(&inner().registry, &g, &v)),
-        Route::OpenApiV2 | Route::Unknown => Err(ApiError::no_route()),
+        Route::OpenApiV2 if ctx.accept.contains("protobuf") => Ok(Answer::Bytes(
+            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf",
+            openapi::v2_protobuf(),
+        )),
+        Route::OpenApiV2 => found(Some(openapi::v2_json())),
+        Route::Unknown => Err(ApiError::no_route()),
         Route::Resource(p) => resource(shared, p, ctx, body),
     }
 }

@@ -54,6 +54,11 @@ fn common(
     old: Option<&Value>,
     obj: &mut Value,
 ) -> Result<(), ApiError> {
+    if rt.custom
+        && let Some(schema) = &rt.schema
+    {
+        crate::defaults::apply_defaults(obj, schema);
+    }
     if is(rt, "", "secrets")
         && let Some(sd) = obj.as_object_mut().and_then(|o| o.remove("stringData"))
         && let Some(sd) = sd.as_object()

@@ -20,6 +20,7 @@
 
 pub mod apply;
 pub mod crd;
+pub mod defaults;
 pub mod delete;
 pub mod discovery;
 pub mod error;

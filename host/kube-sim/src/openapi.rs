@@ -150,6 +150,42 @@ pub fn group_version(reg: &Registry, group: &str, version: &str) -> Option<Value
     }))
 }
 
+/// A minimal OpenAPI v2 document (no definitions) as JSON. With it kubectl finds no
+/// client-side schema for a kind and leaves validation to the server.
+pub fn v2_json() -> Value {
+    json!({"swagger": "2.0", "info": {"title": "Kubernetes", "version": version()}, "paths": {}, "definitions": {}})
+}
+
+fn version() -> String {
+    format!(
+        "v{}.{}.0",
+        crate::discovery::KUBE_VERSION.0,
+        crate::discovery::KUBE_VERSION.1
+    )
+}
+
+fn pb_string(field: u8, s: &str, out: &mut Vec<u8>) {
+    out.push((field << 3) | 2);
+    out.push(s.len() as u8);
+    out.extend_from_slice(s.as_bytes());
+}
+
+/// The same document in the protobuf encoding (gnostic `openapi.v2.Document`) that
+/// kubectl asks for: `swagger` (1), `info` (2: title 1, version 2), empty `paths` (8)
+/// and `definitions` (9).
+pub fn v2_protobuf() -> Vec<u8> {
+    let mut info = Vec::new();
+    pb_string(1, "Kubernetes", &mut info);
+    pb_string(2, &version(), &mut info);
+    let mut doc = Vec::new();
+    pb_string(1, "2.0", &mut doc);
+    doc.push((2 << 3) | 2);
+    doc.push(info.len() as u8);
+    doc.extend(info);
+    doc.extend([(8 << 3) | 2, 0, (9 << 3) | 2, 0]);
+    doc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

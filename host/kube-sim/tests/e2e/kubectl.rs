@@ -1,0 +1,303 @@
+//! kubectl, unmodified, against kube-sim.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::common::{all_crds_yaml, start};
+
+const APP: &str = r#"
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: lattice
+  namespace: shop
+spec:
+  gatewayClassName: amazon-vpc-lattice
+  listeners:
+  - name: http
+    protocol: HTTP
+    port: 80
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: shop
+spec:
+  parentRefs:
+  - name: lattice
+  hostnames: ["web.example.com"]
+  rules:
+  - backendRefs:
+    - name: web
+      port: 80
+---
+apiVersion: application-networking.k8s.aws/v1alpha1
+kind: TargetGroupPolicy
+metadata:
+  name: web
+  namespace: shop
+spec:
+  targetRef:
+    group: ""
+    kind: Service
+    name: web
+  protocol: HTTP
+"#;
+
+fn yaml(s: &str) -> Value {
+    serde_yaml::from_str(s).expect("kubectl prints YAML")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_applies_crds_then_their_instances_and_reapplies_as_an_update() {
+    let env = start().await;
+    let crds = env.file("crds.yaml", &all_crds_yaml());
+    let out = env.kubectl_ok(&["apply", "-f", &crds]).await;
+    for line in [
+        "customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io created",
+        "customresourcedefinition.apiextensions.k8s.io/targetgrouppolicies.application-networking.k8s.aws created",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+    let file = env.file("app.yaml", APP);
+    let out = env.kubectl_ok(&["apply", "-f", &file]).await;
+    for line in [
+        "namespace/shop created",
+        "gateway.gateway.networking.k8s.io/lattice created",
+        "httproute.gateway.networking.k8s.io/web created",
+        "targetgrouppolicy.application-networking.k8s.aws/web created",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in:\n{out}");
+    }
+
+    let route = yaml(
+        &env.kubectl_ok(&["get", "httproute", "web", "-n", "shop", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(route["kind"], "HTTPRoute");
+    assert_eq!(route["metadata"]["generation"], 1);
+    assert_eq!(route["spec"]["hostnames"][0], "web.example.com");
+    assert_eq!(
+        route["spec"]["rules"][0]["matches"][0]["path"]["type"], "PathPrefix",
+        "schema defaults applied"
+    );
+
+    let again = env.kubectl_ok(&["apply", "-f", &crds, "-f", &file]).await;
+    assert!(again.contains("namespace/shop unchanged"), "{again}");
+    assert!(
+        again.contains("targetgrouppolicy.application-networking.k8s.aws/web unchanged"),
+        "{again}"
+    );
+    // kubectl's merge patch resends lists the server defaulted ("configured"), but
+    // the server sees no change and keeps the resourceVersion, as kube-apiserver does.
+    let after = yaml(
+        &env.kubectl_ok(&["get", "httproute", "web", "-n", "shop", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(
+        after["metadata"]["resourceVersion"],
+        route["metadata"]["resourceVersion"]
+    );
+    // The CRD files carry a `status` stanza, so kubectl sends a (no-op) patch and says
+    // "configured", exactly as against a real cluster.
+    assert!(again.contains("customresourcedefinition.apiextensions.k8s.io/gateways.gateway.networking.k8s.io configured"));
+
+    let changed = env.file(
+        "app2.yaml",
+        &APP.replace("web.example.com", "shop.example.com"),
+    );
+    let out = env.kubectl_ok(&["apply", "-f", &changed]).await;
+    assert!(
+        out.contains("httproute.gateway.networking.k8s.io/web configured"),
+        "{out}"
+    );
+    let route = yaml(
+        &env.kubectl_ok(&["get", "httproute", "web", "-n", "shop", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(route["spec"]["hostnames"][0], "shop.example.com");
+    assert_eq!(route["metadata"]["generation"], 2);
+
+    let table = env.kubectl_ok(&["get", "httproutes", "-n", "shop"]).await;
+    assert!(table.starts_with("NAME"), "{table}");
+    assert!(
+        table.contains("HOSTNAMES") && table.contains("[\"shop.example.com\"]"),
+        "{table}"
+    );
+
+    let ssa = env
+        .kubectl_ok(&[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            &changed,
+        ])
+        .await;
+    assert!(
+        ssa.contains("httproute.gateway.networking.k8s.io/web serverside-applied"),
+        "{ssa}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_watch_sees_additions_changes_and_deletions() {
+    let env = start().await;
+    let mut watch = env.kubectl_spawn(&[
+        "get",
+        "configmaps",
+        "-n",
+        "default",
+        "-w",
+        "--output-watch-events",
+    ]);
+    let stdout = watch.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let cm = env.file(
+        "seen.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: seen\ndata:\n  a: \"1\"\n",
+    );
+    env.kubectl_ok(&["create", "-f", &cm]).await;
+    env.kubectl_ok(&["label", "configmap", "seen", "tier=web"])
+        .await;
+    env.kubectl_ok(&["delete", "configmap", "seen"]).await;
+    let mut events = Vec::new();
+    let read = async {
+        while let Ok(Some(l)) = lines.next_line().await {
+            let first = l.split_whitespace().next().unwrap_or_default().to_string();
+            if l.contains("seen") {
+                events.push(first.clone());
+            }
+            if first == "DELETED" {
+                break;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), read)
+        .await
+        .expect("watch output in time");
+    assert_eq!(events, vec!["ADDED", "MODIFIED", "DELETED"]);
+    let _ = watch.kill().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_patches_and_its_delete_waits_for_finalizers() {
+    let env = start().await;
+    let cm = env.file(
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n  finalizers: [example.com/hold]\ndata:\n  a: \"1\"\n",
+    );
+    env.kubectl_ok(&["apply", "-f", &cm]).await;
+    let out = env
+        .kubectl_ok(&[
+            "patch",
+            "configmap",
+            "held",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"data":{"b":"2"}}"#,
+        ])
+        .await;
+    assert_eq!(out.trim(), "configmap/held patched");
+    let got = yaml(
+        &env.kubectl_ok(&["get", "configmap", "held", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(
+        (got["data"]["a"].as_str(), got["data"]["b"].as_str()),
+        (Some("1"), Some("2"))
+    );
+
+    let svc = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n  - port: 443\n";
+    env.kubectl_ok(&["apply", "-f", &env.file("svc.yaml", svc)])
+        .await;
+    env.kubectl_ok(&[
+        "patch",
+        "service",
+        "web",
+        "-p",
+        r#"{"spec":{"ports":[{"port":443,"name":"https"}]}}"#,
+    ])
+    .await;
+    let got = yaml(
+        &env.kubectl_ok(&["get", "service", "web", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(
+        got["spec"]["ports"].as_array().map(Vec::len),
+        Some(2),
+        "strategic merge keeps both ports"
+    );
+    assert_eq!(got["spec"]["ports"][1]["name"], "https");
+
+    let mut del = env.kubectl_spawn(&["delete", "configmap", "held"]);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        del.try_wait().expect("poll").is_none(),
+        "delete waits while a finalizer remains"
+    );
+    let got = yaml(
+        &env.kubectl_ok(&["get", "configmap", "held", "-o", "yaml"])
+            .await,
+    );
+    assert!(got["metadata"]["deletionTimestamp"].is_string());
+    env.kubectl_ok(&[
+        "patch",
+        "configmap",
+        "held",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"remove","path":"/metadata/finalizers"}]"#,
+    ])
+    .await;
+    let done = tokio::time::timeout(Duration::from_secs(20), del.wait_with_output())
+        .await
+        .expect("delete ends")
+        .expect("ran");
+    assert!(done.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&done.stdout).trim(),
+        "configmap \"held\" deleted"
+    );
+    let gone = env.kubectl(&["get", "configmap", "held"]).await;
+    assert!(!gone.status.success());
+    assert!(
+        String::from_utf8_lossy(&gone.stderr)
+            .contains("Error from server (NotFound): configmaps \"held\" not found")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_reports_instances_in_the_same_file_as_their_crds_like_a_real_cluster_and_a_second_apply_succeeds()
+ {
+    let env = start().await;
+    let both = env.file("both.yaml", &format!("{}---{APP}", all_crds_yaml()));
+    let first = env.kubectl(&["apply", "-f", &both]).await;
+    let (out, err) = (
+        String::from_utf8_lossy(&first.stdout),
+        String::from_utf8_lossy(&first.stderr),
+    );
+    assert!(!first.status.success());
+    assert!(out.contains("customresourcedefinition.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io created"), "{out}");
+    assert!(
+        err.contains("no matches for kind \"HTTPRoute\"")
+            && err.contains("ensure CRDs are installed first"),
+        "{err}"
+    );
+    let second = env.kubectl_ok(&["apply", "-f", &both]).await;
+    assert!(
+        second.contains("httproute.gateway.networking.k8s.io/web created"),
+        "{second}"
+    );
+}
