@@ -23,8 +23,12 @@ pub struct FaultSpec {
     pub throttle_above_tps: Option<f64>,
     /// Probability of answering `InternalServerException` (500).
     pub error_rate: f64,
-    /// Probability of closing the connection without any response.
+    /// Probability of closing the connection without any response, before the call is
+    /// handled (nothing changes).
     pub drop_rate: f64,
+    /// Probability of handling the call and then closing the connection without a response
+    /// (the change is made but the client never hears of it).
+    pub drop_after_rate: f64,
 }
 
 /// Fault rules by operation name (`*` = every other operation).
@@ -41,6 +45,8 @@ pub enum Outcome {
     ServerError,
     /// Close the connection without answering.
     Drop,
+    /// Handle the call, then close the connection without answering.
+    DropAfter,
 }
 
 /// The mutable fault state of an emulator: rules, dice and per-operation TPS windows.
@@ -109,6 +115,9 @@ impl Faults {
         }
         if self.roll(spec.error_rate) {
             return (latency, Outcome::ServerError);
+        }
+        if self.roll(spec.drop_after_rate) {
+            return (latency, Outcome::DropAfter);
         }
         (latency, Outcome::Pass)
     }

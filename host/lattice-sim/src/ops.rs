@@ -108,7 +108,7 @@ pub fn run(st: &mut State, cx: &Ctx, op: &str, req: &Request) -> Result<Value, A
         ));
     }
     let out = h(st, cx, req)?;
-    st.client_tokens.insert(
+    st.remember_token(
         key,
         Idempotent {
             request: fingerprint,
@@ -121,6 +121,22 @@ pub fn run(st: &mut State, cx: &Ctx, op: &str, req: &Request) -> Result<Value, A
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_token_cache_is_bounded() {
+        let mut st = State::default();
+        let n = crate::state::CLIENT_TOKEN_CACHE + 5;
+        for i in 0..n {
+            let entry = Idempotent {
+                request: Value::Null,
+                response: Value::Null,
+            };
+            st.remember_token(format!("k{i}"), entry);
+        }
+        assert_eq!(st.client_tokens.len(), crate::state::CLIENT_TOKEN_CACHE);
+        assert!(!st.client_tokens.contains_key("k0"));
+        assert!(st.client_tokens.contains_key(&format!("k{}", n - 1)));
+    }
 
     #[test]
     fn every_route_has_a_handler() {

@@ -192,6 +192,10 @@ impl LatticeSim {
             Outcome::Throttle => Err(ApiError::Throttling("Rate exceeded".into())),
             Outcome::ServerError => Err(ApiError::Internal("Injected internal error".into())),
             Outcome::Pass => self.dispatch(route.operation, labels, &query, &body),
+            Outcome::DropAfter => {
+                let _ = self.dispatch(route.operation, labels, &query, &body);
+                return Err(Dropped);
+            }
         };
         tracing::debug!(
             op = route.operation,

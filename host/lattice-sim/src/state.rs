@@ -7,7 +7,7 @@ use crate::ids::Kind;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// A service network.
 #[derive(Debug, Clone, Serialize)]
@@ -184,15 +184,34 @@ pub struct State {
     pub resource_policies: BTreeMap<String, String>,
     /// Tags by resource ARN.
     pub tags: BTreeMap<String, BTreeMap<String, String>>,
-    /// Idempotency cache by `operation/clientToken`.
-    pub client_tokens: BTreeMap<String, Idempotent>,
+    /// Idempotency cache by `operation/labels/clientToken`, bounded (oldest evicted first).
+    #[serde(skip)]
+    pub client_tokens: HashMap<String, Idempotent>,
+    #[serde(skip)]
+    token_order: VecDeque<String>,
 }
+
+/// How many `clientToken` answers are remembered. SDKs fill in a token on every create,
+/// so the cache must not grow with the number of calls.
+pub const CLIENT_TOKEN_CACHE: usize = 10_000;
 
 impl State {
     /// The next creation sequence number (orders list results and pagination tokens).
     pub fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    /// Remember the answer to a create call with a `clientToken`.
+    pub fn remember_token(&mut self, key: String, entry: Idempotent) {
+        if self.client_tokens.insert(key.clone(), entry).is_none() {
+            self.token_order.push_back(key);
+        }
+        while self.token_order.len() > CLIENT_TOKEN_CACHE {
+            if let Some(old) = self.token_order.pop_front() {
+                self.client_tokens.remove(&old);
+            }
+        }
     }
 
     /// Look up a stored resource by id, or `ResourceNotFoundException`.

@@ -172,3 +172,38 @@ async fn unknown_routes_answer_with_an_error_type_header() {
     assert_eq!(st, 400);
     assert!(body.contains("cannotParse"), "{body}");
 }
+
+#[tokio::test]
+async fn a_call_dropped_after_handling_takes_effect_and_its_retry_is_idempotent() {
+    let sim = start().await;
+    sim.set_faults(only(
+        "CreateService",
+        FaultSpec {
+            drop_after_rate: 1.0,
+            ..FaultSpec::default()
+        },
+    ));
+    let c = client(&sim.url());
+    let lost = c
+        .create_service()
+        .name("ghost")
+        .client_token("retry-me")
+        .send()
+        .await;
+    assert!(lost.is_err(), "the client never sees the answer");
+    sim.set_faults(FaultRules::new());
+    let retried = c
+        .create_service()
+        .name("ghost")
+        .client_token("retry-me")
+        .send()
+        .await
+        .expect("retry");
+    let listed = c.list_services().send().await.expect("list");
+    assert_eq!(
+        listed.items().len(),
+        1,
+        "exactly one service despite the retry"
+    );
+    assert_eq!(listed.items()[0].id(), retried.id());
+}

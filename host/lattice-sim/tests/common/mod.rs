@@ -5,6 +5,7 @@
 use aws_sdk_vpclattice::config::retry::RetryConfig;
 use aws_sdk_vpclattice::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_vpclattice::error::ProvideErrorMetadata;
+use aws_sdk_vpclattice::types::*;
 use aws_sdk_vpclattice::{Client, Config};
 use lattice_sim::{LatticeSim, RunningSim, SimConfig};
 use std::process::Command;
@@ -110,4 +111,43 @@ pub fn code_msg<T, E: ProvideErrorMetadata>(r: &Result<T, E>) -> (String, String
             e.message().unwrap_or_default().to_string(),
         ),
     }
+}
+
+// Small builders for SDK request members.
+
+/// A forward action to `(target group, weight)` pairs.
+pub fn forward(tgs: &[(&str, i32)]) -> RuleAction {
+    let list = tgs
+        .iter()
+        .map(|(id, w)| {
+            WeightedTargetGroup::builder()
+                .target_group_identifier(*id)
+                .weight(*w)
+                .build()
+                .expect("wtg")
+        })
+        .collect();
+    RuleAction::Forward(
+        ForwardAction::builder()
+            .set_target_groups(Some(list))
+            .build()
+            .expect("forward"),
+    )
+}
+
+/// A path-prefix match.
+pub fn prefix(p: &str) -> RuleMatch {
+    let pm = PathMatch::builder()
+        .r#match(PathMatchType::Prefix(p.into()))
+        .build();
+    RuleMatch::HttpMatch(HttpMatch::builder().path_match(pm).build())
+}
+
+/// An HTTP:8080 IP target group config in a fixed VPC.
+pub fn ip_config() -> TargetGroupConfig {
+    TargetGroupConfig::builder()
+        .port(8080)
+        .protocol(TargetGroupProtocol::Http)
+        .vpc_identifier("vpc-0123456789abcdef0")
+        .build()
 }
