@@ -51,7 +51,15 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
         host: hdr(header::HOST),
     };
     tracing::debug!(method = %parts.method, uri = %parts.uri, "request");
-    let result = dispatch(&shared, route(parts.uri.path()), &ctx, &body);
+    let path = parts.uri.path().to_string();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch(&shared, route(&path), &ctx, &body)
+    }))
+    .unwrap_or_else(|_| {
+        Err(ApiError::internal(
+            "the server could not handle the request",
+        ))
+    });
     let response = match result {
         Ok(Answer::Json(code, v)) => json_response(code, &v),
         Ok(Answer::Watch(w)) => {

@@ -325,6 +325,11 @@ fn finish_update(
     w: &WriteOpts,
     applied: bool,
 ) -> Result<Value, ApiError> {
+    if !new.is_object() {
+        return Err(ApiError::bad_request(
+            "the object provided is not a JSON object",
+        ));
+    }
     let name = meta_str(old, "name").to_string();
     let want_rv = meta_str(&new, "resourceVersion");
     if !want_rv.is_empty() && want_rv != meta_str(old, "resourceVersion") {

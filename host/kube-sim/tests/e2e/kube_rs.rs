@@ -12,6 +12,11 @@ use serde_json::json;
 
 use crate::common::{Env, eventually, gateway_crd, start};
 
+/// The HTTPRoute API of the default namespace.
+pub fn routes(env: &Env) -> Api<HttpRoute> {
+    Api::namespaced(env.client(), "default")
+}
+
 pub async fn install_httproute_crd(env: &Env) -> Api<HttpRoute> {
     let client = env.client();
     let crd: CustomResourceDefinition = serde_yaml::from_str(

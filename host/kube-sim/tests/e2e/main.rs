@@ -1,5 +1,9 @@
 //! End-to-end tests of kube-sim with real clients: kubectl, kube-rs and the Python client.
 
+mod bad_input;
 mod common;
 mod kube_rs;
 mod kubectl;
+mod load;
+mod persist;
+mod python;

@@ -1,0 +1,334 @@
+//! Bad input gets the status code and reason kube-apiserver gives, the server keeps
+//! serving, and nothing stored is lost.
+
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, ListParams, PostParams};
+use serde_json::{Value, json};
+
+use crate::common::{Env, start};
+
+/// Sends a raw request; returns (code, reason) of the Status, or (200, "") on success.
+async fn raw(
+    env: &Env,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String) {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("Content-Type", content_type)
+        .body(body.to_vec())
+        .expect("request");
+    match env.client().request_text(req).await {
+        Ok(_) => (200, String::new()),
+        Err(kube::Error::Api(s)) => (s.code, s.reason),
+        Err(e) => panic!("transport error for {method} {path}: {e}"),
+    }
+}
+
+const CMS: &str = "/api/v1/namespaces/default/configmaps";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_and_yaml_bodies_are_400_bad_request() {
+    let env = start().await;
+    assert_eq!(
+        raw(&env, "POST", CMS, "application/json", b"{\"metadata\": ").await,
+        (400, "BadRequest".into())
+    );
+    assert_eq!(
+        raw(&env, "POST", CMS, "application/yaml", b"metadata: [name: x").await,
+        (400, "BadRequest".into())
+    );
+    assert_eq!(
+        raw(&env, "POST", CMS, "application/json", b"").await,
+        (400, "BadRequest".into())
+    );
+    let body = json!({"kind": "Secret", "apiVersion": "v1", "metadata": {"name": "x"}}).to_string();
+    assert_eq!(
+        raw(&env, "POST", CMS, "application/json", body.as_bytes()).await,
+        (400, "BadRequest".into())
+    );
+    let body = json!({"metadata": {"name": "x", "namespace": "other"}}).to_string();
+    assert_eq!(
+        raw(&env, "POST", CMS, "application/json", body.as_bytes()).await,
+        (400, "BadRequest".into())
+    );
+    let patch = format!("{CMS}/nope");
+    assert_eq!(
+        raw(
+            &env,
+            "PATCH",
+            &patch,
+            "application/merge-patch+json",
+            b"{oops"
+        )
+        .await,
+        (400, "BadRequest".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_kinds_and_missing_objects_are_404_not_found() {
+    let env = start().await;
+    assert_eq!(
+        raw(&env, "GET", "/apis/nope.example.com/v1/widgets", "", b"").await,
+        (404, "NotFound".into())
+    );
+    assert_eq!(
+        raw(&env, "GET", "/api/v1/namespaces/default/widgets", "", b"").await,
+        (404, "NotFound".into())
+    );
+    let routes = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes";
+    assert_eq!(
+        raw(&env, "POST", routes, "application/json", b"{}").await,
+        (404, "NotFound".into())
+    );
+    assert_eq!(
+        raw(&env, "GET", &format!("{CMS}/absent"), "", b"").await,
+        (404, "NotFound".into())
+    );
+    let in_missing_ns = json!({"metadata": {"name": "x"}}).to_string();
+    let path = "/api/v1/namespaces/ghost/configmaps";
+    assert_eq!(
+        raw(
+            &env,
+            "POST",
+            path,
+            "application/json",
+            in_missing_ns.as_bytes()
+        )
+        .await,
+        (404, "NotFound".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_names_and_invalid_dns_names_are_422_invalid() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    for (path, body) in [
+        (CMS, json!({"metadata": {}})),
+        (CMS, json!({"metadata": {"name": "Bad_Name"}})),
+        (CMS, json!({"metadata": {"name": "-dash"}})),
+        (
+            "/api/v1/namespaces",
+            json!({"metadata": {"name": "has.dots"}}),
+        ),
+        (
+            "/api/v1/namespaces/default/services",
+            json!({"metadata": {"name": "a.b"}, "spec": {}}),
+        ),
+    ] {
+        assert_eq!(
+            raw(
+                &env,
+                "POST",
+                path,
+                "application/json",
+                body.to_string().as_bytes()
+            )
+            .await,
+            (422, "Invalid".into()),
+            "{body}"
+        );
+    }
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "Nope!"}})).expect("cm");
+    match cms.create(&PostParams::default(), &cm).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"));
+            assert!(
+                s.message
+                    .starts_with("ConfigMap \"Nope!\" is invalid: metadata.name: Invalid value"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("expected 422, got {other:?}"),
+    }
+    let good: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"generateName": "gen-"}})).expect("cm");
+    let made = cms
+        .create(&PostParams::default(), &good)
+        .await
+        .expect("generateName works");
+    assert!(
+        made.metadata
+            .name
+            .is_some_and(|n| n.starts_with("gen-") && n.len() == 9)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_updates_duplicates_and_failed_patches_get_kube_apiserver_codes() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    let cm: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "cfg"}, "data": {"a": "1"}}))
+            .expect("cm");
+    let first = cms
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("created");
+    let code = |r: Result<ConfigMap, kube::Error>| match r {
+        Err(kube::Error::Api(s)) => (s.code, s.reason),
+        other => panic!("expected an API error, got {other:?}"),
+    };
+    assert_eq!(
+        code(cms.create(&PostParams::default(), &cm).await),
+        (409, "AlreadyExists".into())
+    );
+    let mut newer = first.clone();
+    newer.data = Some([("a".to_string(), "2".to_string())].into());
+    cms.replace("cfg", &PostParams::default(), &newer)
+        .await
+        .expect("first replace");
+    assert_eq!(
+        code(cms.replace("cfg", &PostParams::default(), &newer).await),
+        (409, "Conflict".into())
+    );
+
+    let path = format!("{CMS}/cfg");
+    let bad_op = br#"[{"op": "remove", "path": "/data/missing"}]"#;
+    assert_eq!(
+        raw(&env, "PATCH", &path, "application/json-patch+json", bad_op).await,
+        (422, "Invalid".into())
+    );
+    let failed_test = br#"[{"op": "test", "path": "/data/a", "value": "9"}]"#;
+    assert_eq!(
+        raw(
+            &env,
+            "PATCH",
+            &path,
+            "application/json-patch+json",
+            failed_test
+        )
+        .await,
+        (422, "Invalid".into())
+    );
+    assert_eq!(
+        raw(&env, "PATCH", &path, "text/plain", b"x").await,
+        (415, "UnsupportedMediaType".into())
+    );
+    let apply =
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}}).to_string();
+    assert_eq!(
+        raw(
+            &env,
+            "PATCH",
+            &path,
+            "application/apply-patch+yaml",
+            apply.as_bytes()
+        )
+        .await,
+        (422, "Invalid".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_from_a_compacted_resource_version_ends_with_a_410_expired_event() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "old"}})).expect("cm");
+    let created = cms
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("created");
+    let rv = created.metadata.resource_version.expect("rv");
+    cms.delete("old", &Default::default())
+        .await
+        .expect("deleted");
+    env.sim.sim().compact();
+    let req = http::Request::get(format!(
+        "{CMS}?watch=true&resourceVersion={rv}&timeoutSeconds=5"
+    ))
+    .body(vec![])
+    .expect("req");
+    let body = env
+        .client()
+        .request_text(req)
+        .await
+        .expect("watch answers 200 with an ERROR event");
+    let ev: Value =
+        serde_json::from_str(body.lines().next().expect("one event")).expect("json event");
+    assert_eq!(ev["type"], "ERROR");
+    assert_eq!(
+        (
+            ev["object"]["code"].as_u64(),
+            ev["object"]["reason"].as_str()
+        ),
+        (Some(410), Some("Expired"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_never_crashes_the_server_or_loses_stored_objects() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    for i in 0..5 {
+        let cm: ConfigMap = serde_json::from_value(
+            json!({"metadata": {"name": format!("keep-{i}")}, "data": {"i": i.to_string()}}),
+        )
+        .expect("cm");
+        cms.create(&PostParams::default(), &cm)
+            .await
+            .expect("created");
+    }
+    let bodies: [&[u8]; 8] = [
+        b"",
+        b"null",
+        b"[]",
+        b"42",
+        b"\"str\"",
+        b"{\"metadata\": 5}",
+        b"\xff\xfe\x00",
+        b"{\"metadata\":{\"name\":[1]}}",
+    ];
+    let paths = [
+        CMS,
+        "/api/v1/namespaces/default/configmaps/keep-0",
+        "/api/v1/namespaces/default/configmaps/keep-1/status",
+        "/apis",
+        "/api/v1/namespaces//configmaps",
+        "/api/v1/watch/namespaces/default/configmaps/keep-0?timeoutSeconds=1",
+    ];
+    let types = [
+        "application/json",
+        "application/yaml",
+        "application/merge-patch+json",
+        "application/json-patch+json",
+        "application/strategic-merge-patch+json",
+        "application/apply-patch+yaml",
+    ];
+    for path in paths {
+        for method in ["POST", "PUT", "PATCH", "DELETE"] {
+            for ct in types {
+                if method == "DELETE" && path == CMS {
+                    continue; // a legitimate deletecollection
+                }
+                for body in bodies {
+                    let (code, reason) = raw(&env, method, path, ct, body).await;
+                    assert!(
+                        code < 500,
+                        "{method} {path} {ct} {body:?} -> {code} {reason}"
+                    );
+                }
+            }
+        }
+    }
+    let names: Vec<String> = cms
+        .list(&ListParams::default())
+        .await
+        .expect("still serving")
+        .items
+        .into_iter()
+        .filter_map(|c| c.metadata.name)
+        .collect();
+    for i in 1..5 {
+        assert!(
+            names.contains(&format!("keep-{i}")),
+            "keep-{i} survived: {names:?}"
+        );
+    }
+}
