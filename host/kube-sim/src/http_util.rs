@@ -73,7 +73,9 @@ pub fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("Object 'Kind' is missing in ''"));
     }
-    if content_type.contains("yaml") {
+    if content_type.starts_with("application/vnd.kubernetes.protobuf") {
+        crate::protobuf::decode(body)
+    } else if content_type.contains("yaml") {
         let text = std::str::from_utf8(body)
             .map_err(|e| ApiError::bad_request(format!("error converting YAML to JSON: {e}")))?;
         serde_yaml::from_str::<Value>(text)

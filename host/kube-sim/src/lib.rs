@@ -33,6 +33,7 @@ pub mod openapi;
 pub mod ops;
 pub mod patch;
 pub mod persist;
+pub mod protobuf;
 pub mod registry;
 pub mod resources;
 pub mod router;

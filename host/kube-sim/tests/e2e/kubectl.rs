@@ -301,3 +301,61 @@ async fn kubectl_reports_instances_in_the_same_file_as_their_crds_like_a_real_cl
         "{second}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_create_generators_which_send_protobuf_create_the_objects() {
+    let env = start().await;
+    assert_eq!(
+        env.kubectl_ok(&["create", "namespace", "gen"]).await.trim(),
+        "namespace/gen created"
+    );
+    env.kubectl_ok(&[
+        "create",
+        "configmap",
+        "c",
+        "-n",
+        "gen",
+        "--from-literal=a=1",
+    ])
+    .await;
+    env.kubectl_ok(&[
+        "create",
+        "secret",
+        "generic",
+        "s",
+        "-n",
+        "gen",
+        "--from-literal=p=pw",
+    ])
+    .await;
+    env.kubectl_ok(&[
+        "create",
+        "service",
+        "clusterip",
+        "web",
+        "-n",
+        "gen",
+        "--tcp=80:8080",
+    ])
+    .await;
+    let cm = yaml(
+        &env.kubectl_ok(&["get", "configmap", "c", "-n", "gen", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(cm["data"]["a"], "1");
+    let secret = yaml(
+        &env.kubectl_ok(&["get", "secret", "s", "-n", "gen", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(secret["data"]["p"], "cHc=");
+    let svc = yaml(
+        &env.kubectl_ok(&["get", "service", "web", "-n", "gen", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(svc["spec"]["ports"][0]["targetPort"], 8080);
+    assert!(
+        svc["spec"]["clusterIP"]
+            .as_str()
+            .is_some_and(|ip| ip.starts_with("10.96."))
+    );
+}
