@@ -6,6 +6,7 @@ use crate::ids::{self, Kind};
 use crate::state::State;
 use crate::validate::{self, Obj};
 use serde_json::{Map, Value, json};
+use std::collections::{BTreeSet, HashMap};
 
 /// Exactly one member of a union object, or a `ValidationException`.
 fn union_member<'a>(o: &Obj<'a>, path: &str, allowed: &[&str]) -> Result<&'a str, ApiError> {
@@ -111,20 +112,31 @@ pub fn target_groups(action: &Value) -> impl Iterator<Item = &str> {
 pub fn target_group_in_use(st: &State, tg: &str) -> bool {
     st.rules
         .values()
-        .any(|r| target_groups(&r.action).any(|t| t == tg))
+        .any(|r| r.target_groups.iter().any(|t| t == tg))
 }
 
 /// The ARNs of services whose listeners or rules forward to target group `tg`.
 pub fn services_using(st: &State, tg: &str) -> Vec<String> {
-    let mut out: Vec<String> = st
-        .rules
-        .values()
-        .filter(|r| target_groups(&r.action).any(|t| t == tg))
-        .filter_map(|r| st.listeners.get(&r.listener_id))
-        .filter_map(|l| st.services.get(&l.service_id))
-        .map(|s| s.arn.clone())
-        .collect();
-    out.sort();
-    out.dedup();
+    service_index(st)
+        .remove(tg)
+        .map(|s| s.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// For every target group in use: the ARNs of the services forwarding to it. One pass
+/// over the rules, so a list call pays for it once rather than once per target group.
+pub fn service_index(st: &State) -> HashMap<&str, BTreeSet<String>> {
+    let mut out: HashMap<&str, BTreeSet<String>> = HashMap::new();
+    for r in st.rules.values() {
+        let svc = st
+            .listeners
+            .get(&r.listener_id)
+            .and_then(|l| st.services.get(&l.service_id));
+        if let Some(svc) = svc {
+            for tg in &r.target_groups {
+                out.entry(tg.as_str()).or_default().insert(svc.arn.clone());
+            }
+        }
+    }
     out
 }

@@ -48,15 +48,13 @@ fn summary(st: &State, l: &Listener) -> Value {
 /// Remove a listener and its rules.
 pub fn remove(st: &mut State, id: &str) {
     if let Some(l) = st.listeners.remove(id) {
-        let rules: Vec<String> = st
-            .rules
-            .values()
-            .filter(|r| r.listener_id == id)
-            .map(|r| r.arn.clone())
-            .collect();
-        st.rules.retain(|_, r| r.listener_id != id);
-        for arn in rules {
-            st.forget_arn(&arn);
+        for rid in &l.rule_ids {
+            if let Some(r) = st.rules.remove(rid) {
+                st.forget_arn(&r.arn);
+            }
+        }
+        if let Some(svc) = st.services.get_mut(&l.service_id) {
+            svc.listener_ids.remove(id);
         }
         st.forget_arn(&l.arn);
     }
@@ -81,9 +79,11 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let action = actions::action(st, &b.obj_req("defaultAction")?, "defaultAction")?;
     let tags = validate::tags(&b, "tags")?;
     let siblings: Vec<&Listener> = st
-        .listeners
-        .values()
-        .filter(|l| l.service_id == svc_id)
+        .services
+        .get(&svc_id)
+        .into_iter()
+        .flat_map(|s| &s.listener_ids)
+        .filter_map(|l| st.listeners.get(l))
         .collect();
     if let Some(dup) = siblings.iter().find(|l| l.name == name || l.port == port) {
         let what = if dup.name == name {
@@ -113,7 +113,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let id = ids::new_id(Kind::Listener);
     let arn = ids::listener_arn(&svc_arn, &id);
     let rule_id = ids::new_id(Kind::Rule);
-    let rule = Rule {
+    let mut rule = Rule {
         seq: st.next_seq(),
         arn: ids::rule_arn(&arn, &rule_id),
         id: rule_id.clone(),
@@ -122,10 +122,12 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         is_default: true,
         priority: None,
         match_: None,
-        action,
+        action: Value::Null,
         created_at: cx.now,
         last_updated_at: cx.now,
+        target_groups: vec![],
     };
+    rule.set_action(action);
     st.rules.insert(rule_id.clone(), rule);
     let l = Listener {
         seq: st.next_seq(),
@@ -135,10 +137,14 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         service_id: svc_id,
         protocol: protocol.to_string(),
         port,
-        default_rule_id: rule_id,
+        default_rule_id: rule_id.clone(),
         created_at: cx.now,
         last_updated_at: cx.now,
+        rule_ids: [rule_id].into(),
     };
+    if let Some(svc) = st.services.get_mut(&l.service_id) {
+        svc.listener_ids.insert(id.clone());
+    }
     st.tags.insert(arn, tags);
     let out = summary(st, &l);
     st.listeners.insert(id, l);
@@ -167,7 +173,7 @@ pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     l.last_updated_at = cx.now;
     let rule_id = l.default_rule_id.clone();
     if let Some(r) = st.rules.get_mut(&rule_id) {
-        r.action = action;
+        r.set_action(action);
         r.last_updated_at = cx.now;
     }
     let l = State::need(&st.listeners, Kind::Listener, &id)?;
@@ -184,10 +190,11 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
 /// `ListListeners`.
 pub fn list(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     let svc_id = services::resolve(st, "serviceIdentifier", req.label("serviceIdentifier"))?;
-    let items: Vec<(u64, Value)> = st
-        .listeners
-        .values()
-        .filter(|l| l.service_id == svc_id)
+    let ids = st.services.get(&svc_id).map(|s| &s.listener_ids);
+    let items: Vec<(u64, Value)> = ids
+        .into_iter()
+        .flatten()
+        .filter_map(|l| st.listeners.get(l))
         .map(|l| {
             (l.seq, json!({
                 "arn": l.arn, "id": l.id, "name": l.name, "protocol": l.protocol, "port": l.port,

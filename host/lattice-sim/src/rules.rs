@@ -22,6 +22,15 @@ fn resolve_rule(st: &State, listener: &str, field: &str, ident: &str) -> Result<
     }
 }
 
+/// The rules of listener `lid`, default rule included, through the listener's index.
+fn rules_of<'a>(st: &'a State, lid: &str) -> impl Iterator<Item = &'a Rule> + 'a {
+    st.listeners
+        .get(lid)
+        .into_iter()
+        .flat_map(|l| &l.rule_ids)
+        .filter_map(|r| st.rules.get(r))
+}
+
 fn full(r: &Rule) -> Value {
     let mut out = json!({"arn": r.arn, "id": r.id, "name": r.name, "isDefault": r.is_default, "action": r.action});
     if let Some(m) = &r.match_ {
@@ -88,7 +97,7 @@ fn apply(r: &mut Rule, c: Change, cx: &Ctx) -> Result<(), ApiError> {
         r.match_ = Some(m);
     }
     if let Some(a) = c.action {
-        r.action = a;
+        r.set_action(a);
     }
     r.last_updated_at = cx.now;
     Ok(())
@@ -105,11 +114,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let match_ = actions::rule_match(&b.obj_req("match")?, "match", &req.body["match"])?;
     let action = actions::action(st, &b.obj_req("action")?, "action")?;
     let tags = validate::tags(&b, "tags")?;
-    let siblings: Vec<&Rule> = st
-        .rules
-        .values()
-        .filter(|r| r.listener_id == lid && !r.is_default)
-        .collect();
+    let siblings: Vec<&Rule> = rules_of(st, &lid).filter(|r| !r.is_default).collect();
     if let Some(dup) = siblings.iter().find(|r| r.name == name) {
         return Err(ApiError::conflict(
             format!("Rule with name '{name}' already exists on listener {lid}"),
@@ -134,7 +139,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         .map(|l| l.arn.clone())
         .unwrap_or_default();
     let id = ids::new_id(Kind::Rule);
-    let rule = Rule {
+    let mut rule = Rule {
         seq: st.next_seq(),
         arn: ids::rule_arn(&larn, &id),
         id: id.clone(),
@@ -143,14 +148,19 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         is_default: false,
         priority: Some(priority),
         match_: Some(match_),
-        action,
+        action: Value::Null,
         created_at: cx.now,
         last_updated_at: cx.now,
+        target_groups: vec![],
     };
+    rule.set_action(action);
     st.tags.insert(rule.arn.clone(), tags);
     let mut out = full(&rule);
     if let Some(o) = out.as_object_mut() {
         o.remove("isDefault");
+    }
+    if let Some(l) = st.listeners.get_mut(&rule.listener_id) {
+        l.rule_ids.insert(id.clone());
     }
     st.rules.insert(id, rule);
     Ok(out)
@@ -174,10 +184,7 @@ pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let b = Obj::new(&req.body, "")?;
     let change = read_change(st, &b, &req.body, "")?;
     if let Some(p) = change.priority
-        && let Some(holder) = st
-            .rules
-            .values()
-            .find(|r| r.listener_id == lid && r.id != id && r.priority == Some(p))
+        && let Some(holder) = rules_of(st, &lid).find(|r| r.id != id && r.priority == Some(p))
     {
         return Err(priority_conflict(&lid, p, &holder.id));
     }
@@ -201,16 +208,16 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
     if let Some(r) = st.rules.remove(&id) {
         st.forget_arn(&r.arn);
     }
+    if let Some(l) = st.listeners.get_mut(&lid) {
+        l.rule_ids.remove(&id);
+    }
     Ok(json!({}))
 }
 
 /// `ListRules`: includes the listener's default rule.
 pub fn list(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     let (_, lid) = listeners::resolve(st, req)?;
-    let items: Vec<(u64, Value)> = st
-        .rules
-        .values()
-        .filter(|r| r.listener_id == lid)
+    let items: Vec<(u64, Value)> = rules_of(st, &lid)
         .map(|r| {
             let mut v = json!({
                 "arn": r.arn, "id": r.id, "name": r.name, "isDefault": r.is_default,
@@ -251,10 +258,7 @@ pub fn batch_update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, Ap
             })),
         }
     }
-    let mut priorities: BTreeMap<String, Option<i64>> = st
-        .rules
-        .values()
-        .filter(|r| r.listener_id == lid)
+    let mut priorities: BTreeMap<String, Option<i64>> = rules_of(st, &lid)
         .map(|r| (r.id.clone(), r.priority))
         .collect();
     for (id, c) in &changes {

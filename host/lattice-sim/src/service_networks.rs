@@ -46,7 +46,10 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         s.bool_opt("enabled")?;
     }
     let tags = validate::tags(&b, "tags")?;
-    if let Some(dup) = st.service_networks.values().find(|s| s.name == name) {
+    if let Some(dup) = st
+        .named(Kind::ServiceNetwork, name)
+        .and_then(|id| st.service_networks.get(id))
+    {
         return Err(ApiError::conflict(
             format!("Service network with name '{name}' already exists"),
             &dup.id,
@@ -77,6 +80,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     if let Some(s) = &sn.sharing_config {
         out["sharingConfig"] = s.clone();
     }
+    st.claim_name(Kind::ServiceNetwork, &sn.name, &id);
     st.service_networks.insert(id, sn);
     Ok(out)
 }
@@ -137,6 +141,7 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
     }
     if let Some(sn) = st.service_networks.remove(&id) {
         st.forget_arn(&sn.arn);
+        st.release_name(Kind::ServiceNetwork, &sn.name);
         st.access_log_subscriptions
             .retain(|_, a| a.resource_id != id);
     }

@@ -60,7 +60,10 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     }
     let cert = certificate(&b)?;
     let tags = validate::tags(&b, "tags")?;
-    if let Some(dup) = st.services.values().find(|s| s.name == name) {
+    if let Some(dup) = st
+        .named(Kind::Service, name)
+        .and_then(|id| st.services.get(id))
+    {
         return Err(ApiError::conflict(
             format!("Service with name '{name}' already exists"),
             &dup.id,
@@ -88,6 +91,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         created_at: cx.now,
         last_updated_at: cx.now,
         ready_at: cx.ready_at(),
+        listener_ids: Default::default(),
     };
     st.tags.insert(svc.arn.clone(), tags);
     let mut out = json!({
@@ -96,6 +100,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     });
     put_opt(&mut out, "customDomainName", &svc.custom_domain_name);
     put_opt(&mut out, "certificateArn", &svc.certificate_arn);
+    st.claim_name(Kind::Service, &svc.name, &id);
     st.services.insert(id, svc);
     Ok(out)
 }
@@ -162,14 +167,9 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
     let Some(svc) = st.services.remove(&id) else {
         return Err(ApiError::not_found(&id, Kind::Service.type_name()));
     };
-    let listeners: Vec<String> = st
-        .listeners
-        .values()
-        .filter(|l| l.service_id == id)
-        .map(|l| l.id.clone())
-        .collect();
-    for l in listeners {
-        crate::listeners::remove(st, &l);
+    st.release_name(Kind::Service, &svc.name);
+    for l in &svc.listener_ids {
+        crate::listeners::remove(st, l);
     }
     st.access_log_subscriptions
         .retain(|_, a| a.resource_id != id);

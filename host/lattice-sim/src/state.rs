@@ -7,7 +7,7 @@ use crate::ids::Kind;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// A service network.
 #[derive(Debug, Clone, Serialize)]
@@ -38,6 +38,9 @@ pub struct Service {
     pub created_at: DateTime<Utc>,
     pub last_updated_at: DateTime<Utc>,
     pub ready_at: DateTime<Utc>,
+    /// Ids of its listeners (an index; the listeners map is authoritative).
+    #[serde(skip)]
+    pub listener_ids: BTreeSet<String>,
 }
 
 /// A listener of a service.
@@ -54,6 +57,9 @@ pub struct Listener {
     pub default_rule_id: String,
     pub created_at: DateTime<Utc>,
     pub last_updated_at: DateTime<Utc>,
+    /// Ids of its rules, the default rule included (an index).
+    #[serde(skip)]
+    pub rule_ids: BTreeSet<String>,
 }
 
 /// A listener rule (including each listener's default rule).
@@ -72,6 +78,19 @@ pub struct Rule {
     pub action: Value,
     pub created_at: DateTime<Utc>,
     pub last_updated_at: DateTime<Utc>,
+    /// The target group ids `action` forwards to (kept in step by `set_action`).
+    #[serde(skip)]
+    pub target_groups: Vec<String>,
+}
+
+impl Rule {
+    /// Replace the action, keeping `target_groups` in step.
+    pub fn set_action(&mut self, action: Value) {
+        self.target_groups = crate::actions::target_groups(&action)
+            .map(str::to_string)
+            .collect();
+        self.action = action;
+    }
 }
 
 /// A registered (or draining) target.
@@ -189,6 +208,9 @@ pub struct State {
     pub client_tokens: HashMap<String, Idempotent>,
     #[serde(skip)]
     token_order: VecDeque<String>,
+    /// Account-wide unique names: `<kind prefix>/<name>` → id.
+    #[serde(skip)]
+    names: HashMap<String, String>,
 }
 
 /// How many `clientToken` answers are remembered. SDKs fill in a token on every create,
@@ -214,6 +236,22 @@ impl State {
         }
     }
 
+    /// The id of the resource of `kind` named `name`, if any.
+    pub fn named(&self, kind: Kind, name: &str) -> Option<&String> {
+        self.names.get(&format!("{}/{name}", kind.prefix()))
+    }
+
+    /// Record that `id` of `kind` holds `name`.
+    pub fn claim_name(&mut self, kind: Kind, name: &str, id: &str) {
+        self.names
+            .insert(format!("{}/{name}", kind.prefix()), id.to_string());
+    }
+
+    /// Forget the name of a deleted resource.
+    pub fn release_name(&mut self, kind: Kind, name: &str) {
+        self.names.remove(&format!("{}/{name}", kind.prefix()));
+    }
+
     /// Look up a stored resource by id, or `ResourceNotFoundException`.
     pub fn need<'a, T>(
         map: &'a BTreeMap<String, T>,
@@ -226,14 +264,19 @@ impl State {
 
     /// True if `arn` names an existing taggable resource.
     pub fn arn_exists(&self, arn: &str) -> bool {
-        self.service_networks.values().any(|r| r.arn == arn)
-            || self.services.values().any(|r| r.arn == arn)
-            || self.listeners.values().any(|r| r.arn == arn)
-            || self.rules.values().any(|r| r.arn == arn)
-            || self.target_groups.values().any(|r| r.arn == arn)
-            || self.service_associations.values().any(|r| r.arn == arn)
-            || self.vpc_associations.values().any(|r| r.arn == arn)
-            || self.access_log_subscriptions.values().any(|r| r.arn == arn)
+        let id = arn.rsplit('/').next().unwrap_or_default();
+        let stored = match id.split('-').next().unwrap_or_default() {
+            "sn" => self.service_networks.get(id).map(|r| &r.arn),
+            "svc" => self.services.get(id).map(|r| &r.arn),
+            "listener" => self.listeners.get(id).map(|r| &r.arn),
+            "rule" => self.rules.get(id).map(|r| &r.arn),
+            "tg" => self.target_groups.get(id).map(|r| &r.arn),
+            "snsa" => self.service_associations.get(id).map(|r| &r.arn),
+            "snva" => self.vpc_associations.get(id).map(|r| &r.arn),
+            "als" => self.access_log_subscriptions.get(id).map(|r| &r.arn),
+            _ => None,
+        };
+        stored.is_some_and(|s| s == arn)
     }
 
     /// Forget everything attached to a deleted resource's ARN.

@@ -145,7 +145,10 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     validate::one_of("type", ty, TYPES)?;
     let config = config(&b, ty)?;
     let tags = validate::tags(&b, "tags")?;
-    if let Some(dup) = st.target_groups.values().find(|t| t.name == name) {
+    if let Some(dup) = st
+        .named(Kind::TargetGroup, name)
+        .and_then(|id| st.target_groups.get(id))
+    {
         return Err(ApiError::conflict(
             format!("Target group with name '{name}' already exists"),
             &dup.id,
@@ -175,6 +178,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     };
     st.tags.insert(tg.arn.clone(), tags);
     let out = short(&tg, cx);
+    st.claim_name(Kind::TargetGroup, &tg.name, &id);
     st.target_groups.insert(id, tg);
     Ok(out)
 }
@@ -246,6 +250,7 @@ pub fn delete(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         return Err(ApiError::not_found(&id, Kind::TargetGroup.type_name()));
     };
     st.forget_arn(&tg.arn);
+    st.release_name(Kind::TargetGroup, &tg.name);
     Ok(json!({"id": tg.id, "arn": tg.arn, "status": "DELETE_IN_PROGRESS"}))
 }
 
@@ -269,15 +274,15 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
         .filter(|t| vpc.is_none_or(|v| t.config.as_ref().is_some_and(|c| c["vpcIdentifier"] == v)))
         .map(|t| (t.seq, t))
         .collect();
-    // Render only the page: `serviceArns` costs a scan of the rules per target group.
     let (page, next) = pagination::page(req, items)?;
+    let using = actions::service_index(st);
     let page: Vec<Value> = page
         .into_iter()
         .map(|t| {
             let mut v = json!({
                 "id": t.id, "arn": t.arn, "name": t.name, "type": t.type_, "status": cx.status(t.ready_at),
                 "createdAt": ts(&t.created_at), "lastUpdatedAt": ts(&t.last_updated_at),
-                "serviceArns": actions::services_using(st, &t.id),
+                "serviceArns": using.get(t.id.as_str()).cloned().unwrap_or_default(),
             });
             if let Some(c) = &t.config {
                 for k in ["port", "protocol", "ipAddressType", "vpcIdentifier", "lambdaEventStructureVersion"] {

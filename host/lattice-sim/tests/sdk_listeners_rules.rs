@@ -335,3 +335,67 @@ async fn batch_update_rule_swaps_priorities_in_one_call() {
         .await;
     assert_eq!(code(&gone), "ResourceNotFoundException");
 }
+
+#[tokio::test]
+async fn deleting_a_service_takes_its_listeners_and_rules_and_frees_its_name() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let svc = c
+        .create_service()
+        .name("gone-soon")
+        .send()
+        .await
+        .expect("svc");
+    let svc_id = svc.id().expect("id");
+    let tg = c
+        .create_target_group()
+        .name("gone-tg")
+        .r#type(TargetGroupType::Ip)
+        .config(ip_config())
+        .send()
+        .await
+        .expect("tg");
+    let tg_id = tg.id().expect("tg");
+    let l = c
+        .create_listener()
+        .service_identifier(svc_id)
+        .name("http")
+        .protocol(ListenerProtocol::Http)
+        .default_action(forward(&[(tg_id, 1)]))
+        .send()
+        .await
+        .expect("listener");
+    c.create_rule()
+        .service_identifier(svc_id)
+        .listener_identifier(l.id().expect("lid"))
+        .name("one")
+        .priority(1)
+        .r#match(prefix("/one"))
+        .action(forward(&[(tg_id, 1)]))
+        .send()
+        .await
+        .expect("rule");
+    c.delete_service()
+        .service_identifier(svc_id)
+        .send()
+        .await
+        .expect("delete");
+    let dump = sim.state_dump();
+    assert_eq!(dump["listeners"].as_object().map(|m| m.len()), Some(0));
+    assert_eq!(dump["rules"].as_object().map(|m| m.len()), Some(0));
+    assert_eq!(
+        dump["tags"].as_object().map(|m| m.len()),
+        Some(1),
+        "only the target group's tags remain"
+    );
+    c.delete_target_group()
+        .target_group_identifier(tg_id)
+        .send()
+        .await
+        .expect("tg no longer in use");
+    c.create_service()
+        .name("gone-soon")
+        .send()
+        .await
+        .expect("name is free again");
+}
