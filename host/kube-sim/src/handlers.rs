@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -16,7 +15,6 @@ use crate::http_util::{decode_body, flag, json_response, parse_query};
 use crate::ops::{self, Part, PatchKind, WriteOpts};
 use crate::resources::ResourceType;
 use crate::router::{ResourcePath, Route, route};
-use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::Shared;
 use crate::status::ApiError;
 use crate::watch::{WatchParams, watch};
@@ -95,6 +93,15 @@ enum Answer {
     Watch(Box<(ResourceType, WatchParams)>),
     Text(&'static str),
     Bytes(&'static str, Vec<u8>),
+}
+
+impl Ctx {
+    fn read(&self) -> crate::list::ReadCtx<'_> {
+        crate::list::ReadCtx {
+            query: &self.query,
+            accept: &self.accept,
+        }
+    }
 }
 
 fn found(v: Option<Value>) -> Result<Answer, ApiError> {
@@ -193,7 +200,7 @@ fn resource(
     };
     match (&ctx.method, &p.name) {
         (&Method::GET, None) if flag(&ctx.query, "watch") || p.legacy_watch => {
-            watch_params(shared, &rt, p.namespace, ctx)
+            crate::list::watch_params(shared, &rt, p.namespace, &ctx.read())
                 .map(|wp| Answer::Watch(Box::new((rt.clone(), wp))))
         }
         (&Method::GET, Some(name)) if p.legacy_watch => {
@@ -207,12 +214,12 @@ fn resource(
                 user_agent: String::new(),
                 host: String::new(),
             };
-            watch_params(shared, &rt, p.namespace, &c2)
+            crate::list::watch_params(shared, &rt, p.namespace, &c2.read())
                 .map(|wp| Answer::Watch(Box::new((rt.clone(), wp))))
         }
         (&Method::GET, None) => Ok(Answer::Json(
             StatusCode::OK,
-            list(shared, &rt, p.namespace.as_deref(), ctx)?,
+            crate::list::list(shared, &rt, p.namespace.as_deref(), &ctx.read())?,
         )),
         (&Method::GET, Some(name)) => {
             let obj = shared.lock().store.get(&rt.storage_key(), &ns, name);
@@ -228,7 +235,7 @@ fn resource(
         }
         (&Method::PUT, Some(name)) => {
             let obj = decode_body(&ctx.content_type, body)?;
-            let (o, c) = ops::update(&mut shared.lock(), &rt, &ns, name, obj, part, &w)?;
+            let (o, c) = crate::update::update(&mut shared.lock(), &rt, &ns, name, obj, part, &w)?;
             json(created(c), o)
         }
         (&Method::PATCH, Some(name)) => {
@@ -253,7 +260,8 @@ fn resource(
             } else {
                 decode_body("application/json", body)?
             };
-            let (o, c) = ops::patch(&mut shared.lock(), &rt, &ns, name, kind, &patch, part, &w)?;
+            let (o, c) =
+                crate::update::patch(&mut shared.lock(), &rt, &ns, name, kind, &patch, part, &w)?;
             json(created(c), o)
         }
         (&Method::DELETE, Some(name)) if part == Part::Main => {
@@ -269,7 +277,7 @@ fn resource(
             )
         }
         (&Method::DELETE, None) => {
-            let items = select(shared, &rt, p.namespace.as_deref(), ctx)?;
+            let items = crate::list::select(shared, &rt, p.namespace.as_deref(), &ctx.read())?;
             let mut inner = shared.lock();
             let mut gone = Vec::new();
             for o in items {
@@ -298,146 +306,4 @@ fn resource(
         }
         (m, _) => Err(ApiError::method_not_allowed(m.as_str())),
     }
-}
-
-fn selectors(rt: &ResourceType, ctx: &Ctx) -> Result<(LabelSelector, FieldSelector), ApiError> {
-    let l = LabelSelector::parse(
-        ctx.query
-            .get("labelSelector")
-            .map(String::as_str)
-            .unwrap_or_default(),
-    )?;
-    let f = FieldSelector::parse(
-        ctx.query
-            .get("fieldSelector")
-            .map(String::as_str)
-            .unwrap_or_default(),
-        rt.custom,
-    )?;
-    Ok((l, f))
-}
-
-fn select(
-    shared: &Shared,
-    rt: &ResourceType,
-    ns: Option<&str>,
-    ctx: &Ctx,
-) -> Result<Vec<Value>, ApiError> {
-    let (l, f) = selectors(rt, ctx)?;
-    let objs = shared.lock().store.list(&rt.storage_key(), ns);
-    Ok(objs
-        .iter()
-        .filter(|o| l.matches(o) && f.matches(o))
-        .map(|o| (**o).clone())
-        .collect())
-}
-
-fn list(
-    shared: &Shared,
-    rt: &ResourceType,
-    ns: Option<&str>,
-    ctx: &Ctx,
-) -> Result<Value, ApiError> {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let rv = shared.lock().store.rv().to_string();
-    let mut items = select(shared, rt, ns, ctx)?;
-    if let Some(token) = ctx.query.get("continue").filter(|t| !t.is_empty()) {
-        let after = b64
-            .decode(token)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| {
-                ApiError::bad_request("continue key is not valid: illegal base64 data")
-            })?;
-        let (ans, aname) = after.split_once('/').unwrap_or(("", &after));
-        let key = |o: &Value| {
-            (
-                crate::meta::meta_str(o, "namespace").to_string(),
-                crate::meta::meta_str(o, "name").to_string(),
-            )
-        };
-        items.retain(|o| key(o) > (ans.to_string(), aname.to_string()));
-    }
-    let limit = match ctx.query.get("limit").filter(|l| !l.is_empty()) {
-        Some(l) => l
-            .parse::<usize>()
-            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
-        None => 0,
-    };
-    let mut meta = json!({"resourceVersion": rv});
-    if limit > 0 && items.len() > limit {
-        let rest = items.split_off(limit);
-        if let Some(last) = items.last() {
-            let k = format!(
-                "{}/{}",
-                crate::meta::meta_str(last, "namespace"),
-                crate::meta::meta_str(last, "name")
-            );
-            meta["continue"] = json!(b64.encode(k));
-            meta["remainingItemCount"] = json!(rest.len());
-        }
-    }
-    for o in &mut items {
-        o["apiVersion"] = json!(rt.api_version());
-    }
-    if table::wants_table(&ctx.accept) {
-        let include = ctx
-            .query
-            .get("includeObject")
-            .map(String::as_str)
-            .unwrap_or("Metadata");
-        return Ok(table::table(rt, &items, include, meta));
-    }
-    if ctx.accept.contains("as=PartialObjectMetadataList") {
-        let items: Vec<Value> = items
-            .iter()
-            .map(|o| json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]}))
-            .collect();
-        return Ok(
-            json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items}),
-        );
-    }
-    Ok(
-        json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(), "metadata": meta, "items": items}),
-    )
-}
-
-fn watch_params(
-    shared: &Shared,
-    rt: &ResourceType,
-    ns: Option<String>,
-    ctx: &Ctx,
-) -> Result<WatchParams, ApiError> {
-    let (labels, fields) = selectors(rt, ctx)?;
-    let resource_version = match ctx.query.get("resourceVersion").map(String::as_str) {
-        None | Some("") | Some("0") => None,
-        Some(v) => Some(
-            v.parse::<u64>()
-                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")))?,
-        ),
-    };
-    let max = shared.opts.max_watch_timeout;
-    let timeout = ctx
-        .query
-        .get("timeoutSeconds")
-        .and_then(|t| t.parse::<u64>().ok())
-        .map(|t| Duration::from_secs(t).min(max))
-        .unwrap_or(max);
-    let table = table::wants_table(&ctx.accept).then(|| {
-        ctx.query
-            .get("includeObject")
-            .cloned()
-            .unwrap_or_else(|| "Metadata".into())
-    });
-    Ok(WatchParams {
-        namespace: ns,
-        labels,
-        fields,
-        resource_version,
-        bookmarks: flag(&ctx.query, "allowWatchBookmarks"),
-        send_initial_events: flag(&ctx.query, "sendInitialEvents"),
-        timeout,
-        table,
-    })
 }

@@ -28,6 +28,7 @@ pub mod fields;
 pub mod handlers;
 pub mod hooks;
 pub mod http_util;
+pub mod list;
 pub mod meta;
 pub mod openapi;
 pub mod ops;
@@ -43,6 +44,7 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod table;
+pub mod update;
 pub mod watch;
 
 pub use error::SimError;

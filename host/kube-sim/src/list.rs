@@ -1,0 +1,168 @@
+//! Reading collections: list (selectors, limit/continue, Table and metadata-only
+//! forms) and the parameters of a watch.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::http_util::flag;
+use crate::resources::ResourceType;
+use crate::selectors::{FieldSelector, LabelSelector};
+use crate::state::Shared;
+use crate::status::ApiError;
+use crate::table;
+use crate::watch::WatchParams;
+
+/// What a read request carries: its query and its `Accept` header.
+pub struct ReadCtx<'a> {
+    /// Query parameters.
+    pub query: &'a HashMap<String, String>,
+    /// The `Accept` header.
+    pub accept: &'a str,
+}
+
+pub(crate) fn selectors(
+    rt: &ResourceType,
+    ctx: &ReadCtx<'_>,
+) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let l = LabelSelector::parse(
+        ctx.query
+            .get("labelSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+    )?;
+    let f = FieldSelector::parse(
+        ctx.query
+            .get("fieldSelector")
+            .map(String::as_str)
+            .unwrap_or_default(),
+        rt.custom,
+    )?;
+    Ok((l, f))
+}
+
+pub(crate) fn select(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<&str>,
+    ctx: &ReadCtx<'_>,
+) -> Result<Vec<Value>, ApiError> {
+    let (l, f) = selectors(rt, ctx)?;
+    let objs = shared.lock().store.list(&rt.storage_key(), ns);
+    Ok(objs
+        .iter()
+        .filter(|o| l.matches(o) && f.matches(o))
+        .map(|o| (**o).clone())
+        .collect())
+}
+
+pub(crate) fn list(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<&str>,
+    ctx: &ReadCtx<'_>,
+) -> Result<Value, ApiError> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let rv = shared.lock().store.rv().to_string();
+    let mut items = select(shared, rt, ns, ctx)?;
+    if let Some(token) = ctx.query.get("continue").filter(|t| !t.is_empty()) {
+        let after = b64
+            .decode(token)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| {
+                ApiError::bad_request("continue key is not valid: illegal base64 data")
+            })?;
+        let (ans, aname) = after.split_once('/').unwrap_or(("", &after));
+        let key = |o: &Value| {
+            (
+                crate::meta::meta_str(o, "namespace").to_string(),
+                crate::meta::meta_str(o, "name").to_string(),
+            )
+        };
+        items.retain(|o| key(o) > (ans.to_string(), aname.to_string()));
+    }
+    let limit = match ctx.query.get("limit").filter(|l| !l.is_empty()) {
+        Some(l) => l
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+        None => 0,
+    };
+    let mut meta = json!({"resourceVersion": rv});
+    if limit > 0 && items.len() > limit {
+        let rest = items.split_off(limit);
+        if let Some(last) = items.last() {
+            let k = format!(
+                "{}/{}",
+                crate::meta::meta_str(last, "namespace"),
+                crate::meta::meta_str(last, "name")
+            );
+            meta["continue"] = json!(b64.encode(k));
+            meta["remainingItemCount"] = json!(rest.len());
+        }
+    }
+    for o in &mut items {
+        o["apiVersion"] = json!(rt.api_version());
+    }
+    if table::wants_table(ctx.accept) {
+        let include = ctx
+            .query
+            .get("includeObject")
+            .map(String::as_str)
+            .unwrap_or("Metadata");
+        return Ok(table::table(rt, &items, include, meta));
+    }
+    if ctx.accept.contains("as=PartialObjectMetadataList") {
+        let items: Vec<Value> = items
+            .iter()
+            .map(|o| json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": o["metadata"]}))
+            .collect();
+        return Ok(
+            json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": items}),
+        );
+    }
+    Ok(
+        json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(), "metadata": meta, "items": items}),
+    )
+}
+
+pub(crate) fn watch_params(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<String>,
+    ctx: &ReadCtx<'_>,
+) -> Result<WatchParams, ApiError> {
+    let (labels, fields) = selectors(rt, ctx)?;
+    let resource_version = match ctx.query.get("resourceVersion").map(String::as_str) {
+        None | Some("") | Some("0") => None,
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")))?,
+        ),
+    };
+    let max = shared.opts.max_watch_timeout;
+    let timeout = ctx
+        .query
+        .get("timeoutSeconds")
+        .and_then(|t| t.parse::<u64>().ok())
+        .map(|t| Duration::from_secs(t).min(max))
+        .unwrap_or(max);
+    let table = table::wants_table(ctx.accept).then(|| {
+        ctx.query
+            .get("includeObject")
+            .cloned()
+            .unwrap_or_else(|| "Metadata".into())
+    });
+    Ok(WatchParams {
+        namespace: ns,
+        labels,
+        fields,
+        resource_version,
+        bookmarks: flag(ctx.query, "allowWatchBookmarks"),
+        send_initial_events: flag(ctx.query, "sendInitialEvents"),
+        timeout,
+        table,
+    })
+}
