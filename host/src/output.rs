@@ -24,7 +24,12 @@ pub fn render(plan: &Plan, format: Format) -> String {
             s.push('\n');
             s
         }
-        Format::Yaml => serde_yaml::to_string(plan).unwrap_or_else(|e| format!("error: {e}\n")),
+        // Through JSON values, so enums are plain maps rather than YAML tags
+        // and the YAML reads exactly like the JSON contract.
+        Format::Yaml => serde_json::to_value(plan)
+            .map_err(|e| e.to_string())
+            .and_then(|v| serde_yaml::to_string(&v).map_err(|e| e.to_string()))
+            .unwrap_or_else(|e| format!("error: {e}\n")),
         Format::Table => table(plan),
     }
 }

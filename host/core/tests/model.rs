@@ -1,0 +1,340 @@
+//! The model and the plan, driven through the default plugins linked
+//! natively (the same logic the WASM components run).
+
+use lattice_core::plan::{Action, Plan};
+use lattice_core::{ClusterConfig, Snapshot, StageError, Stages, build_plan};
+use lattice_plugin_sdk::types::*;
+use serde_json::{Value, json};
+
+struct Native;
+
+impl Stages for Native {
+    fn provenance(&self, stage: Stage) -> String {
+        format!("{}@native", stage.as_str())
+    }
+    fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
+        Ok(lattice_plugin_sdk::map_routes::<route_mapper::RouteMapper>(
+            "", routes,
+        ))
+    }
+    fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
+        Ok(lattice_plugin_sdk::weigh_rules::<
+            weighted_forward::WeightedForward,
+        >("", rules))
+    }
+    fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
+        Ok(lattice_plugin_sdk::decide_auth::<iam_auth::IamAuth>(
+            "", targets,
+        ))
+    }
+}
+
+fn mk_gateway(listeners: Value) -> Value {
+    json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
+        "metadata":{"name":"gw","namespace":"app"},
+        "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":listeners}})
+}
+
+fn http_listener() -> Value {
+    json!([{"name":"http","port":80,"protocol":"HTTP"}])
+}
+
+fn mk_service(ns: &str, name: &str, port: i32, ips: &[&str]) -> Vec<Value> {
+    vec![
+        json!({"apiVersion":"v1","kind":"Service","metadata":{"name":name,"namespace":ns},
+            "spec":{"ports":[{"name":"http","port":port}]}}),
+        json!({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+            "metadata":{"name":format!("{name}-x"),"namespace":ns,"labels":{"kubernetes.io/service-name":name}},
+            "addressType":"IPv4","ports":[{"name":"http","port":port + 1000}],
+            "endpoints": ips.iter().enumerate().map(|(i, ip)| json!({"addresses":[ip],"conditions":{"ready": i != 2}})).collect::<Vec<_>>()}),
+    ]
+}
+
+fn mk_route(kind: &str, name: &str, spec: Value) -> Value {
+    json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":kind,"metadata":{"name":name,"namespace":"app"},"spec":spec})
+}
+
+fn plan_of(objects: Vec<Value>) -> Plan {
+    let mut s = Snapshot::default();
+    for o in objects {
+        s.add_manifest(o).expect("valid manifest");
+    }
+    build_plan(&s, &ClusterConfig::default(), &Native)
+}
+
+fn base() -> Vec<Value> {
+    let mut v = vec![mk_gateway(http_listener())];
+    v.extend(mk_service(
+        "app",
+        "web",
+        8080,
+        &["10.0.0.1", "10.0.0.2", "10.0.0.3"],
+    ));
+    v
+}
+
+fn reasons(plan: &Plan) -> Vec<(String, String, String)> {
+    plan.diagnostics
+        .iter()
+        .map(|d| (d.object.clone(), d.reason.clone(), d.field.clone()))
+        .collect()
+}
+
+#[test]
+fn route_becomes_one_service_named_as_the_go_controller_names_it() {
+    let mut objs = base();
+    objs.push(mk_route(
+        "HTTPRoute",
+        "storefront-with-a-long-name",
+        json!({"parentRefs":[{"name":"gw"}],
+        "rules":[{"backendRefs":[{"name":"web","port":8080}]}]}),
+    ));
+    let plan = plan_of(objs);
+    assert_eq!(plan.services.len(), 1);
+    assert_eq!(plan.services[0].name, "storefront-with-a-lo-app");
+    assert_eq!(plan.services[0].route, "app/storefront-with-a-long-name");
+    assert_eq!(plan.services[0].service_networks, vec!["gw".to_string()]);
+    assert_eq!(plan.service_networks[0].name, "gw");
+}
+
+#[test]
+fn listeners_come_from_the_parent_gateway() {
+    let mut objs = vec![mk_gateway(
+        json!([{"name":"http","port":80,"protocol":"HTTP"},{"name":"https","port":443,"protocol":"HTTPS"}]),
+    )];
+    objs.extend(mk_service("app", "web", 8080, &["10.0.0.1"]));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "only-https", json!({"parentRefs":[{"name":"gw","sectionName":"https"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    let plan = plan_of(objs);
+    let ports = |name: &str| -> Vec<(i32, String)> {
+        plan.services
+            .iter()
+            .find(|s| s.route == format!("app/{name}"))
+            .unwrap()
+            .listeners
+            .iter()
+            .map(|l| (l.port, l.protocol.clone()))
+            .collect()
+    };
+    assert_eq!(ports("r"), vec![(80, "HTTP".into()), (443, "HTTPS".into())]);
+    assert_eq!(ports("only-https"), vec![(443, "HTTPS".into())]);
+}
+
+#[test]
+fn service_port_becomes_an_ip_target_group_with_ready_endpoints() {
+    let mut objs = base();
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    let plan = plan_of(objs);
+    let tg = &plan.target_groups[0];
+    assert_eq!(tg.backend, "app/web:8080");
+    assert_eq!(
+        (tg.protocol.as_str(), tg.protocol_version.as_deref()),
+        ("HTTP", Some("HTTP1"))
+    );
+    // The third endpoint is not ready; targets use the EndpointSlice port.
+    let targets: Vec<(String, i32)> = tg.targets.iter().map(|t| (t.ip.clone(), t.port)).collect();
+    assert_eq!(
+        targets,
+        vec![("10.0.0.1".into(), 9080), ("10.0.0.2".into(), 9080)]
+    );
+}
+
+#[test]
+fn every_rule_records_its_origin() {
+    let mut objs = base();
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[
+        {"matches":[{"path":{"type":"PathPrefix","value":"/a"}},{"path":{"type":"PathPrefix","value":"/b"}}],"backendRefs":[{"name":"web","port":8080}]}]})));
+    let plan = plan_of(objs);
+    let rules = &plan.services[0].listeners[0].rules;
+    assert_eq!(rules.len(), 2);
+    for r in rules {
+        assert_eq!(r.origin.rule_index, 0);
+        assert_eq!(r.origin.plugin, "mapping@native");
+        assert_eq!(r.origin.weighting.as_deref(), Some("weighting@native"));
+    }
+    let mut mi: Vec<_> = rules.iter().map(|r| r.origin.match_index).collect();
+    mi.sort();
+    assert_eq!(mi, vec![Some(0), Some(1)]);
+}
+
+#[test]
+fn cross_namespace_backend_needs_a_reference_grant() {
+    let mut objs = base();
+    objs.extend(mk_service("other", "api", 80, &["10.1.0.1"]));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"api","namespace":"other","port":80}]}]})));
+    let plan = plan_of(objs.clone());
+    assert_eq!(
+        plan.services[0].listeners[0].rules[0].action,
+        Action::FixedResponse(500)
+    );
+    assert!(reasons(&plan).contains(&(
+        "HTTPRoute app/r".into(),
+        "RefNotPermitted".into(),
+        "spec.rules[0].backendRefs[0]".into()
+    )));
+
+    objs.push(json!({"apiVersion":"gateway.networking.k8s.io/v1beta1","kind":"ReferenceGrant",
+        "metadata":{"name":"allow-app","namespace":"other"},
+        "spec":{"from":[{"group":"gateway.networking.k8s.io","kind":"HTTPRoute","namespace":"app"}],"to":[{"group":"","kind":"Service"}]}}));
+    let plan = plan_of(objs);
+    assert!(matches!(
+        plan.services[0].listeners[0].rules[0].action,
+        Action::Forward(_)
+    ));
+    assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+}
+
+#[test]
+fn missing_service_and_wrong_kind_are_resolved_refs_reasons() {
+    let mut objs = base();
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[
+        {"name":"web","port":8080},{"name":"nope","port":80},{"name":"cm","kind":"ConfigMap","group":""}]}]})));
+    let plan = plan_of(objs);
+    let r = reasons(&plan);
+    assert!(r.contains(&(
+        "HTTPRoute app/r".into(),
+        "BackendNotFound".into(),
+        "spec.rules[0].backendRefs[1]".into()
+    )));
+    assert!(r.contains(&(
+        "HTTPRoute app/r".into(),
+        "InvalidKind".into(),
+        "spec.rules[0].backendRefs[2]".into()
+    )));
+    let Action::Forward(ts) = &plan.services[0].listeners[0].rules[0].action else {
+        panic!()
+    };
+    assert_eq!(ts.len(), 1);
+}
+
+#[test]
+fn routes_of_other_controllers_are_left_alone() {
+    let mut objs = base();
+    objs.push(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"GatewayClass","metadata":{"name":"other"},"spec":{"controllerName":"example.com/other"}}));
+    objs.push(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway","metadata":{"name":"theirs","namespace":"app"},
+        "spec":{"gatewayClassName":"other","listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}}));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"theirs"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    let plan = plan_of(objs);
+    assert!(plan.services.is_empty());
+    assert!(plan.diagnostics.is_empty());
+    assert_eq!(plan.service_networks.len(), 1);
+}
+
+#[test]
+fn grpc_route_on_an_http_listener_is_not_allowed() {
+    let mut objs = base();
+    objs.push(mk_route("GRPCRoute", "g", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    let plan = plan_of(objs);
+    assert!(plan.services.is_empty());
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "GRPCRoute app/g".into(),
+            "NotAllowedByListeners".into(),
+            "spec.parentRefs[0]".into()
+        )]
+    );
+}
+
+#[test]
+fn tls_route_becomes_a_passthrough_listener_forwarding_by_default() {
+    let mut objs = vec![mk_gateway(
+        json!([{"name":"tls","port":443,"protocol":"TLS","tls":{"mode":"Passthrough"}}]),
+    )];
+    objs.extend(mk_service("app", "db", 5432, &["10.0.0.9"]));
+    objs.push(mk_route(
+        "TLSRoute",
+        "db",
+        json!({"parentRefs":[{"name":"gw"}],"hostnames":["db.example.com"],
+        "rules":[{"backendRefs":[{"name":"db","port":5432}]}]}),
+    ));
+    let plan = plan_of(objs);
+    let s = &plan.services[0];
+    assert_eq!(s.custom_domain_name.as_deref(), Some("db.example.com"));
+    assert_eq!(s.listeners[0].protocol, "TLS_PASSTHROUGH");
+    assert!(s.listeners[0].rules.is_empty());
+    assert!(matches!(s.listeners[0].default_action, Action::Forward(_)));
+    assert_eq!(plan.target_groups[0].protocol, "TCP");
+    assert_eq!(plan.target_groups[0].protocol_version, None);
+}
+
+#[test]
+fn iam_auth_policies_attach_to_gateway_and_route() {
+    let mut objs = base();
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    let policy = |name: &str, kind: &str, target: &str, ts: &str| {
+        json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"IAMAuthPolicy",
+        "metadata":{"name":name,"namespace":"app","creationTimestamp":ts},
+        "spec":{"targetRef":{"group":"gateway.networking.k8s.io","kind":kind,"name":target},"policy":"{\"Statement\":[]}"}})
+    };
+    objs.push(policy("net", "Gateway", "gw", "2024-01-01T00:00:00Z"));
+    objs.push(policy("svc-old", "HTTPRoute", "r", "2024-01-01T00:00:00Z"));
+    objs.push(policy("svc-new", "HTTPRoute", "r", "2025-01-01T00:00:00Z"));
+    let plan = plan_of(objs);
+    assert_eq!(plan.service_networks[0].auth_type, "AWS_IAM");
+    assert_eq!(plan.services[0].auth_type, "AWS_IAM");
+    assert_eq!(
+        plan.services[0].auth_policy.as_deref(),
+        Some("{\"Statement\":[]}")
+    );
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "IAMAuthPolicy app/svc-new".into(),
+            "Conflicted".into(),
+            "spec.targetRef".into()
+        )]
+    );
+}
+
+#[test]
+fn one_bad_route_leaves_the_others_planned() {
+    let mut objs = base();
+    objs.push(mk_route("HTTPRoute", "bad", json!({"parentRefs":[{"name":"gw"}],"rules":[
+        {"matches":[{"path":{"type":"RegularExpression","value":"/v[0-9]"}}],"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "good", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    let plan = plan_of(objs);
+    let good = plan
+        .services
+        .iter()
+        .find(|s| s.route == "app/good")
+        .unwrap();
+    assert_eq!(good.listeners[0].rules.len(), 1);
+    let bad = plan.services.iter().find(|s| s.route == "app/bad").unwrap();
+    assert!(bad.listeners[0].rules.is_empty());
+    assert_eq!(
+        reasons(&plan),
+        vec![(
+            "HTTPRoute app/bad".into(),
+            "UnsupportedValue".into(),
+            "spec.rules[0].matches[0].path.type".into()
+        )]
+    );
+}
+
+#[test]
+fn the_same_snapshot_always_gives_the_same_plan() {
+    let mut objs = base();
+    for i in 0..5 {
+        objs.push(mk_route("HTTPRoute", &format!("r{i}"), json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    }
+    assert_eq!(plan_of(objs.clone()), plan_of(objs));
+}
+
+#[test]
+fn default_service_network_is_joined_too() {
+    let mut s = Snapshot::default();
+    for o in base() {
+        s.add_manifest(o).unwrap();
+    }
+    s.add_manifest(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}))).unwrap();
+    let cfg = ClusterConfig {
+        default_service_network: Some("shared".into()),
+        ..ClusterConfig::default()
+    };
+    let plan = build_plan(&s, &cfg, &Native);
+    assert_eq!(
+        plan.services[0].service_networks,
+        vec!["gw".to_string(), "shared".to_string()]
+    );
+}
