@@ -20,8 +20,31 @@ fn union_member<'a>(o: &Obj<'a>, path: &str, allowed: &[&str]) -> Result<&'a str
     Ok(keys[0])
 }
 
-/// Check a `RuleAction` at `path` and return it normalised.
-pub fn action(st: &State, o: &Obj<'_>, path: &str) -> Result<Value, ApiError> {
+/// `ConflictException` if target group `tg` is already used by a service other than
+/// `svc` (Lattice: "a target group can only be used by a single service").
+fn check_single_service(st: &State, tg: &str, svc: &str) -> Result<(), ApiError> {
+    let other = st
+        .rules
+        .values()
+        .filter(|r| r.target_groups.iter().any(|t| t == tg))
+        .filter_map(|r| st.listeners.get(&r.listener_id))
+        .find(|l| l.service_id != svc);
+    match other {
+        Some(l) => Err(ApiError::conflict(
+            format!(
+                "Target group {tg} is already used by service {}",
+                l.service_id
+            ),
+            tg,
+            Kind::TargetGroup.type_name(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Check a `RuleAction` at `path` for a listener or rule of service `svc`, and return it
+/// normalised.
+pub fn action(st: &State, o: &Obj<'_>, path: &str, svc: &str) -> Result<Value, ApiError> {
     match union_member(o, path, &["forward", "fixedResponse"])? {
         "forward" => {
             let fwd = o.obj_req("forward")?;
@@ -37,6 +60,7 @@ pub fn action(st: &State, o: &Obj<'_>, path: &str) -> Result<Value, ApiError> {
                     ident,
                 )?;
                 State::need(&st.target_groups, Kind::TargetGroup, &id)?;
+                check_single_service(st, &id, svc)?;
                 let mut entry = Map::new();
                 entry.insert("targetGroupIdentifier".into(), Value::String(id));
                 if let Some(weight) = w.int_opt("weight")? {

@@ -76,7 +76,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         None if protocol == "HTTP" => 80,
         None => 443,
     };
-    let action = actions::action(st, &b.obj_req("defaultAction")?, "defaultAction")?;
+    let action = actions::action(st, &b.obj_req("defaultAction")?, "defaultAction", &svc_id)?;
     let tags = validate::tags(&b, "tags")?;
     let siblings: Vec<&Listener> = st
         .services
@@ -163,9 +163,9 @@ pub fn get(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
 
 /// `UpdateListener`: replaces the default action.
 pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
-    let (_, id) = resolve(st, req)?;
+    let (svc_id, id) = resolve(st, req)?;
     let b = Obj::new(&req.body, "")?;
-    let action = actions::action(st, &b.obj_req("defaultAction")?, "defaultAction")?;
+    let action = actions::action(st, &b.obj_req("defaultAction")?, "defaultAction", &svc_id)?;
     let l = st
         .listeners
         .get_mut(&id)

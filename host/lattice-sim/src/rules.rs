@@ -57,7 +57,13 @@ struct Change {
     action: Option<Value>,
 }
 
-fn read_change(st: &State, o: &Obj<'_>, raw: &Value, prefix: &str) -> Result<Change, ApiError> {
+fn read_change(
+    st: &State,
+    svc: &str,
+    o: &Obj<'_>,
+    raw: &Value,
+    prefix: &str,
+) -> Result<Change, ApiError> {
     let at = |k: &str| {
         if prefix.is_empty() {
             k.to_string()
@@ -74,7 +80,7 @@ fn read_change(st: &State, o: &Obj<'_>, raw: &Value, prefix: &str) -> Result<Cha
         None => None,
     };
     let action = match o.obj_opt("action")? {
-        Some(a) => Some(actions::action(st, &a, &at("action"))?),
+        Some(a) => Some(actions::action(st, &a, &at("action"), svc)?),
         None => None,
     };
     Ok(Change {
@@ -105,15 +111,24 @@ fn apply(r: &mut Rule, c: Change, cx: &Ctx) -> Result<(), ApiError> {
 
 /// `CreateRule`.
 pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
-    let (_, lid) = listeners::resolve(st, req)?;
+    let (svc, lid) = listeners::resolve(st, req)?;
     let b = Obj::new(&req.body, "")?;
     let name = b.str_req("name")?;
     validate::name("name", name, 3, 63, Some("rule-"))?;
     let priority = b.int_req("priority")?;
     validate::range("priority", priority, 1, 2000)?;
     let match_ = actions::rule_match(&b.obj_req("match")?, "match", &req.body["match"])?;
-    let action = actions::action(st, &b.obj_req("action")?, "action")?;
+    let action = actions::action(st, &b.obj_req("action")?, "action", &svc)?;
     let tags = validate::tags(&b, "tags")?;
+    if st
+        .listeners
+        .get(&lid)
+        .is_some_and(|l| l.protocol == "TLS_PASSTHROUGH")
+    {
+        return Err(ApiError::validation(
+            "Listeners with protocol TLS_PASSTHROUGH only have a default action; rules are not supported",
+        ));
+    }
     let siblings: Vec<&Rule> = rules_of(st, &lid).filter(|r| !r.is_default).collect();
     if let Some(dup) = siblings.iter().find(|r| r.name == name) {
         return Err(ApiError::conflict(
@@ -179,10 +194,10 @@ pub fn get(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
 
 /// `UpdateRule`.
 pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
-    let (_, lid) = listeners::resolve(st, req)?;
+    let (svc, lid) = listeners::resolve(st, req)?;
     let id = resolve_rule(st, &lid, "ruleIdentifier", req.label("ruleIdentifier"))?;
     let b = Obj::new(&req.body, "")?;
-    let change = read_change(st, &b, &req.body, "")?;
+    let change = read_change(st, &svc, &b, &req.body, "")?;
     if let Some(p) = change.priority
         && let Some(holder) = rules_of(st, &lid).find(|r| r.id != id && r.priority == Some(p))
     {
@@ -238,7 +253,7 @@ pub fn list(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError>
 /// would leave two rules with the same priority is refused as a whole with
 /// `ConflictException`.
 pub fn batch_update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
-    let (_, lid) = listeners::resolve(st, req)?;
+    let (svc, lid) = listeners::resolve(st, req)?;
     let b = Obj::new(&req.body, "")?;
     let list = b.arr_req("rules", 1, 10)?;
     let mut changes: Vec<(String, Change)> = Vec::new();
@@ -247,7 +262,7 @@ pub fn batch_update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, Ap
         let prefix = format!("rules.{i}");
         let o = Obj::new(item, &prefix)?;
         let ident = o.str_req("ruleIdentifier")?;
-        let change = read_change(st, &o, item, &prefix)?;
+        let change = read_change(st, &svc, &o, item, &prefix)?;
         match resolve_rule(st, &lid, &o.path_of("ruleIdentifier"), ident) {
             Ok(id) if changes.iter().any(|(c, _)| *c == id) => {
                 return Err(ApiError::field(o.path_of("ruleIdentifier"), "rule appears twice in the batch"));

@@ -207,3 +207,44 @@ async fn a_call_dropped_after_handling_takes_effect_and_its_retry_is_idempotent(
     );
     assert_eq!(listed.items()[0].id(), retried.id());
 }
+
+#[tokio::test]
+async fn the_sdk_standard_retry_rides_out_injected_throttling_5xx_and_drops() {
+    use aws_sdk_vpclattice::config::retry::RetryConfig;
+    let sim = start_with(SimConfig {
+        fault_seed: Some(11),
+        ..SimConfig::default()
+    })
+    .await;
+    let spec = FaultSpec {
+        throttle_rate: 0.15,
+        error_rate: 0.15,
+        drop_rate: 0.1,
+        ..FaultSpec::default()
+    };
+    sim.set_faults(only("*", spec));
+    let conf = client(&sim.url())
+        .config()
+        .to_builder()
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(12)
+                .with_initial_backoff(Duration::from_millis(1)),
+        )
+        .build();
+    let c = aws_sdk_vpclattice::Client::from_conf(conf);
+    for i in 0..15 {
+        c.create_service()
+            .name(format!("flaky-{i}"))
+            .send()
+            .await
+            .expect("retried to success");
+    }
+    let listed = c.list_services().send().await.expect("list");
+    assert_eq!(listed.items().len(), 15, "every create landed exactly once");
+    let total: u64 = sim.call_counts().values().sum();
+    assert!(
+        total > 16,
+        "faults were injected and retried ({total} calls)"
+    );
+}

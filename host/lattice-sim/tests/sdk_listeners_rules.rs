@@ -399,3 +399,51 @@ async fn deleting_a_service_takes_its_listeners_and_rules_and_frees_its_name() {
         .await
         .expect("name is free again");
 }
+
+#[tokio::test]
+async fn a_target_group_serves_one_service_and_tls_listeners_take_no_rules() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let a = c.create_service().name("svc-one-a").send().await;
+    assert_eq!(
+        code(&a),
+        "ValidationException",
+        "the svc- prefix is reserved"
+    );
+    let a = c.create_service().name("one-a").send().await.expect("a");
+    let b = c.create_service().name("one-b").send().await.expect("b");
+    let tg = c
+        .create_target_group()
+        .name("shared")
+        .r#type(TargetGroupType::Ip)
+        .config(ip_config())
+        .send()
+        .await
+        .expect("tg");
+    let tg_id = tg.id().expect("tg");
+    let listener = |svc: String, proto: ListenerProtocol| {
+        c.create_listener()
+            .service_identifier(svc)
+            .name("main")
+            .protocol(proto)
+            .default_action(forward(&[(tg_id, 1)]))
+            .send()
+    };
+    let la = listener(a.id().expect("a").into(), ListenerProtocol::TlsPassthrough)
+        .await
+        .expect("tls listener");
+    assert_eq!(la.port(), Some(443));
+    let lb = listener(b.id().expect("b").into(), ListenerProtocol::Http).await;
+    assert_eq!(code(&lb), "ConflictException");
+    let rule = c
+        .create_rule()
+        .service_identifier(a.id().expect("a"))
+        .listener_identifier(la.id().expect("lid"))
+        .name("nope")
+        .priority(1)
+        .r#match(prefix("/"))
+        .action(forward(&[(tg_id, 1)]))
+        .send()
+        .await;
+    assert_eq!(code(&rule), "ValidationException");
+}
