@@ -272,3 +272,24 @@ async fn server_side_apply_and_status_patches_work_through_kube_rs() {
         Some(1)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_list_watcher_gets_existing_objects_then_changes() {
+    let env = start().await;
+    let api = install_httproute_crd(&env).await;
+    for name in ["a", "b"] {
+        api.create(&PostParams::default(), &mk_route(name, "x.example.com"))
+            .await
+            .expect("created");
+    }
+    let (reader, writer) = reflector::store::<HttpRoute>();
+    let config = watcher::Config::default().streaming_lists();
+    let stream = reflector(writer, watcher(api.clone(), config));
+    let task = tokio::spawn(stream.applied_objects().for_each(|_| async {}));
+    eventually("initial events", || reader.state().len() == 2).await;
+    api.create(&PostParams::default(), &mk_route("c", "x.example.com"))
+        .await
+        .expect("created");
+    eventually("later change", || reader.state().len() == 3).await;
+    task.abort();
+}

@@ -4,6 +4,7 @@ mod bad_input;
 mod common;
 mod kube_rs;
 mod kubectl;
+mod lifecycle;
 mod load;
 mod persist;
 mod python;

@@ -1,0 +1,146 @@
+//! Object lifecycles: generation, dry runs, namespace and CRD deletion.
+
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+use crate::common::start;
+use crate::kube_rs::install_httproute_crd;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn generation_goes_up_only_when_the_spec_changes() {
+    let env = start().await;
+    let api = install_httproute_crd(&env).await;
+    let route = serde_json::from_value(
+        json!({"metadata": {"name": "r"}, "spec": {"hostnames": ["a.example.com"]}}),
+    )
+    .expect("route");
+    let r = api
+        .create(&PostParams::default(), &route)
+        .await
+        .expect("created");
+    assert_eq!(r.metadata.generation, Some(1));
+    let labels = json!({"metadata": {"labels": {"x": "y"}}});
+    let r = api
+        .patch("r", &PatchParams::default(), &Patch::Merge(&labels))
+        .await
+        .expect("labels");
+    assert_eq!(r.metadata.generation, Some(1));
+    let same = api
+        .patch("r", &PatchParams::default(), &Patch::Merge(&labels))
+        .await
+        .expect("no-op");
+    assert_eq!(
+        same.metadata.resource_version, r.metadata.resource_version,
+        "a no-op write keeps the resourceVersion"
+    );
+    let spec = json!({"spec": {"hostnames": ["b.example.com"]}});
+    let r = api
+        .patch("r", &PatchParams::default(), &Patch::Merge(&spec))
+        .await
+        .expect("spec");
+    assert_eq!(r.metadata.generation, Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_writes_answer_but_store_nothing() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "dry"}})).expect("cm");
+    let answered = cms
+        .create(
+            &PostParams {
+                dry_run: true,
+                ..Default::default()
+            },
+            &cm,
+        )
+        .await
+        .expect("dry create");
+    assert_eq!(answered.metadata.name.as_deref(), Some("dry"));
+    assert!(cms.get_opt("dry").await.expect("get").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_namespace_removes_its_contents_and_waits_for_their_finalizers() {
+    let env = start().await;
+    let nss: Api<Namespace> = Api::all(env.client());
+    let ns: Namespace =
+        serde_json::from_value(json!({"metadata": {"name": "doomed"}})).expect("ns");
+    nss.create(&PostParams::default(), &ns).await.expect("ns");
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "doomed");
+    for (name, fin) in [("plain", json!([])), ("held", json!(["example.com/hold"]))] {
+        let cm: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": name, "finalizers": fin}}))
+                .expect("cm");
+        cms.create(&PostParams::default(), &cm).await.expect("cm");
+    }
+    nss.delete("doomed", &DeleteParams::default())
+        .await
+        .expect("delete ns");
+    let ns = nss
+        .get("doomed")
+        .await
+        .expect("still there while content remains");
+    assert_eq!(
+        ns.status.and_then(|s| s.phase).as_deref(),
+        Some("Terminating")
+    );
+    assert!(cms.get_opt("plain").await.expect("get").is_none());
+    let held = cms.get("held").await.expect("held by its finalizer");
+    assert!(held.metadata.deletion_timestamp.is_some());
+    let refused: ConfigMap =
+        serde_json::from_value(json!({"metadata": {"name": "late"}})).expect("cm");
+    match cms.create(&PostParams::default(), &refused).await {
+        Err(kube::Error::Api(s)) => assert_eq!((s.code, s.reason.as_str()), (403, "Forbidden")),
+        other => panic!("expected 403, got {other:?}"),
+    }
+    let release = json!({"metadata": {"finalizers": null}});
+    cms.patch("held", &PatchParams::default(), &Patch::Merge(&release))
+        .await
+        .expect("released");
+    let gone = nss.get_opt("doomed").await.expect("get").is_none();
+    assert!(gone, "the namespace goes once it is empty");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_crd_removes_its_objects_and_stops_serving_the_kind() {
+    let env = start().await;
+    let api = install_httproute_crd(&env).await;
+    let route =
+        serde_json::from_value(json!({"metadata": {"name": "r"}, "spec": {}})).expect("route");
+    api.create(&PostParams::default(), &route)
+        .await
+        .expect("created");
+    let crds: Api<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition> =
+        Api::all(env.client());
+    let crd = crds
+        .get("httproutes.gateway.networking.k8s.io")
+        .await
+        .expect("crd");
+    let conds = crd.status.and_then(|s| s.conditions).unwrap_or_default();
+    assert!(
+        conds
+            .iter()
+            .any(|c| c.type_ == "Established" && c.status == "True")
+    );
+    crds.delete(
+        "httproutes.gateway.networking.k8s.io",
+        &DeleteParams::default(),
+    )
+    .await
+    .expect("crd deleted");
+    match api.list(&Default::default()).await {
+        Err(kube::Error::Api(s)) => assert_eq!(s.code, 404),
+        other => panic!("expected 404 once the CRD is gone, got {other:?}"),
+    }
+    let api = install_httproute_crd(&env).await;
+    assert!(
+        api.list(&Default::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty(),
+        "old objects went with the CRD"
+    );
+}
