@@ -63,8 +63,10 @@ impl Quotas {
     }
 }
 
-/// How an emulator instance behaves.
-#[derive(Debug, Clone, PartialEq)]
+/// How an emulator instance behaves. Deserialises from camelCase JSON/YAML (with
+/// `statusDelayMs` for the delay), every field optional, for a CLI or config file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct SimConfig {
     /// The 12-digit account id put in ARNs and `createdBy`.
     pub account_id: String,
@@ -73,6 +75,7 @@ pub struct SimConfig {
     /// How long services, target groups and associations stay `CREATE_IN_PROGRESS` (and
     /// targets `INITIAL`, deregistered targets `DRAINING`) before they settle. Zero means
     /// they are `ACTIVE` in the create response itself.
+    #[serde(rename = "statusDelayMs", with = "millis")]
     pub status_delay: Duration,
     /// Service quotas.
     pub quotas: Quotas,
@@ -92,5 +95,40 @@ impl Default for SimConfig {
             faults: FaultRules::default(),
             fault_seed: None,
         }
+    }
+}
+
+mod millis {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_millis(u64::deserialize(d)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_from_partial_camel_case_json() {
+        let cfg: SimConfig = serde_json::from_str(
+            r#"{"region":"eu-west-1","statusDelayMs":250,"quotas":{"services":3},
+                "faults":{"*":{"latencyMs":10}}}"#,
+        )
+        .expect("parse");
+        assert_eq!(cfg.region, "eu-west-1");
+        assert_eq!(cfg.account_id, "111122223333");
+        assert_eq!(cfg.status_delay, Duration::from_millis(250));
+        assert_eq!(
+            (cfg.quotas.services, cfg.quotas.listeners_per_service),
+            (3, 2)
+        );
+        assert_eq!(cfg.faults["*"].latency_ms, 10);
     }
 }

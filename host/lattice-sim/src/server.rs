@@ -47,6 +47,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+impl Default for LatticeSim {
+    fn default() -> Self {
+        LatticeSim::new(SimConfig::default())
+    }
+}
+
 impl LatticeSim {
     /// A new, empty emulator.
     pub fn new(cfg: SimConfig) -> Self {
