@@ -20,6 +20,89 @@ def client(url):
     )
 
 
+PROBLEMS = []
+CHECKED = []
+
+
+def check_value(shape, value, path):
+    """Check a raw JSON value against a botocore shape: no member the model lacks, the
+    right JSON types, required members present."""
+    t = shape.type_name
+    if t == "structure":
+        if not isinstance(value, dict):
+            PROBLEMS.append(f"{path}: expected an object, got {value!r}")
+            return
+        by_name = {m.serialization.get("name", n): (n, m) for n, m in shape.members.items()
+                   if m.serialization.get("location") in (None, "body")}
+        for k, v in value.items():
+            if k not in by_name:
+                if not (path.endswith("<error>") and k in ("__type", "code")):
+                    PROBLEMS.append(f"{path}.{k}: not a member of {shape.name}")
+                continue
+            check_value(by_name[k][1], v, f"{path}.{k}")
+        if shape.metadata.get("union") and len(value) != 1:
+            PROBLEMS.append(f"{path}: union {shape.name} must have exactly one member")
+        for req in shape.required_members:
+            loc = shape.members[req].serialization.get("location")
+            if loc in (None, "body") and req not in value and not path.endswith("<error>"):
+                PROBLEMS.append(f"{path}: required member {req} missing")
+    elif t == "list":
+        if not isinstance(value, list):
+            PROBLEMS.append(f"{path}: expected a list")
+            return
+        for i, v in enumerate(value):
+            check_value(shape.member, v, f"{path}[{i}]")
+    elif t == "map":
+        if not isinstance(value, dict):
+            PROBLEMS.append(f"{path}: expected a map")
+            return
+        for k, v in value.items():
+            check_value(shape.value, v, f"{path}[{k}]")
+    elif t == "string" or t == "timestamp":
+        if not isinstance(value, str):
+            PROBLEMS.append(f"{path}: expected a string, got {value!r}")
+        elif t == "string" and shape.enum and value not in shape.enum:
+            PROBLEMS.append(f"{path}: {value!r} not in enum {shape.name}")
+    elif t in ("integer", "long"):
+        if not isinstance(value, int) or isinstance(value, bool):
+            PROBLEMS.append(f"{path}: expected an integer, got {value!r}")
+    elif t == "boolean":
+        if not isinstance(value, bool):
+            PROBLEMS.append(f"{path}: expected a boolean, got {value!r}")
+
+
+def check_response(http_response, parsed, model, **_):
+    """botocore `after-call` hook: check every raw response body against the model."""
+    body = http_response.content
+    status = http_response.status_code
+    name = model.name
+    CHECKED.append(name)
+    if status == 204:
+        if body:
+            PROBLEMS.append(f"{name}: 204 with a body")
+        return
+    if status != model.http.get("responseCode", 200) and status < 300:
+        PROBLEMS.append(f"{name}: status {status}, model says {model.http.get('responseCode', 200)}")
+    try:
+        raw = json.loads(body or b"{}")
+    except ValueError:
+        PROBLEMS.append(f"{name}: body is not JSON")
+        return
+    if status >= 300:
+        code = http_response.headers.get("x-amzn-errortype", "")
+        shape = model.service_model.shape_for(code) if code in model.service_model.shape_names else None
+        if shape is None or code not in [e.name for e in model.error_shapes]:
+            PROBLEMS.append(f"{name}: error {code!r} is not an error of this operation")
+        else:
+            check_value(shape, raw, f"{name}<error>")
+            for req in shape.required_members:
+                if shape.members[req].serialization.get("location") in (None, "body") and req not in raw:
+                    PROBLEMS.append(f"{name}: error {code} lacks required member {req}")
+        return
+    if model.output_shape is not None:
+        check_value(model.output_shape, raw, name)
+
+
 def error_of(fn, **kw):
     try:
         fn(**kw)
@@ -40,6 +123,7 @@ def fwd(*tgs):
 
 def main(url):
     c = client(url)
+    c.meta.events.register("after-call.vpc-lattice", check_response)
     # Service networks
     sn = c.create_service_network(name="boto-net", authType="AWS_IAM", tags={"k": "v"})
     assert sn["id"].startswith("sn-") and len(sn["id"]) == 20, sn
@@ -157,7 +241,9 @@ def main(url):
     assert c.delete_service(serviceIdentifier=svc["id"])["status"] == "DELETE_IN_PROGRESS"
     assert c.delete_target_group(targetGroupIdentifier=tg["id"])["status"] == "DELETE_IN_PROGRESS"
     c.delete_service_network(serviceNetworkIdentifier=sn["id"])
-    print("boto3 suite: ok")
+    assert len(CHECKED) >= 70, f"the response check ran only {len(CHECKED)} times"
+    assert not PROBLEMS, "responses that do not fit the botocore model:\n" + "\n".join(PROBLEMS)
+    print(f"boto3 suite: ok ({len(CHECKED)} responses checked against the model)")
 
 
 if __name__ == "__main__":
