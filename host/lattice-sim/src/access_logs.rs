@@ -154,7 +154,13 @@ pub fn list(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError>
     let ident = req
         .query_one("resourceIdentifier")
         .ok_or_else(|| ApiError::field("resourceIdentifier", "is required"))?;
-    let (rid, _, _) = resolve_sn_or_svc(st, "resourceIdentifier", ident)?;
+    // The model lists no ResourceNotFoundException here: an unknown resource has no
+    // subscriptions.
+    let rid = match resolve_sn_or_svc(st, "resourceIdentifier", ident) {
+        Ok((rid, _, _)) => rid,
+        Err(ApiError::NotFound { .. }) => return Ok(json!({ "items": [] })),
+        Err(e) => return Err(e),
+    };
     let items: Vec<(u64, Value)> = st
         .access_log_subscriptions
         .values()

@@ -121,17 +121,18 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
 }
 
 /// `ListServiceNetworkServiceAssociations`, filtered by service network and/or service.
+/// The model lists no `ResourceNotFoundException` here: an unknown filter matches nothing.
 pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     let sn = match req.query_one("serviceNetworkIdentifier") {
-        Some(s) => Some(service_networks::resolve(
-            st,
+        Some(s) => Some(ids::resolve(
+            Kind::ServiceNetwork,
             "serviceNetworkIdentifier",
             s,
         )?),
         None => None,
     };
     let svc = match req.query_one("serviceIdentifier") {
-        Some(s) => Some(services::resolve(st, "serviceIdentifier", s)?),
+        Some(s) => Some(ids::resolve(Kind::Service, "serviceIdentifier", s)?),
         None => None,
     };
     let items: Vec<(u64, Value)> = st

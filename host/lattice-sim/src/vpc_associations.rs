@@ -174,10 +174,11 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
 }
 
 /// `ListServiceNetworkVpcAssociations`, filtered by service network and/or VPC.
+/// The model lists no `ResourceNotFoundException` here: an unknown filter matches nothing.
 pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     let sn = match req.query_one("serviceNetworkIdentifier") {
-        Some(s) => Some(service_networks::resolve(
-            st,
+        Some(s) => Some(ids::resolve(
+            Kind::ServiceNetwork,
             "serviceNetworkIdentifier",
             s,
         )?),

@@ -209,6 +209,11 @@ def main(url):
     got = c.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=snva["arn"])
     assert got["securityGroupIds"] == ["sg-0123456789abcdef0"], got
     assert len(c.list_service_network_vpc_associations(vpcIdentifier=VPC)["items"]) == 1
+    # The list calls' models have no ResourceNotFoundException: unknown filters match nothing.
+    unknown_sn = "sn-0123456789abcdef0"
+    assert c.list_service_network_service_associations(serviceNetworkIdentifier=unknown_sn)["items"] == []
+    assert c.list_service_network_vpc_associations(serviceNetworkIdentifier=unknown_sn)["items"] == []
+    assert c.list_access_log_subscriptions(resourceIdentifier=unknown_sn)["items"] == []
     expect("ConflictException", c.delete_service_network, serviceNetworkIdentifier=sn["id"])
     expect("ConflictException", c.delete_service, serviceIdentifier=svc["id"])
     # Policies
