@@ -1,7 +1,10 @@
-"""Drive every operation lattice-sim implements through boto3, checking results and
-error codes. Usage: boto3_suite.py ENDPOINT_URL. Exits non-zero on the first failure."""
+"""Drive every operation lattice-sim implements through boto3, checking results, error
+codes, pagination, quotas and injected faults; every raw response body is also checked
+against botocore's output and error shapes. Usage: boto3_suite.py ENDPOINT_URL.
+Exits non-zero on the first failure."""
 import json
 import sys
+import urllib.request
 
 import boto3
 from botocore.config import Config
@@ -101,6 +104,12 @@ def check_response(http_response, parsed, model, **_):
         return
     if model.output_shape is not None:
         check_value(model.output_shape, raw, name)
+
+
+def sim_put(url, path, body):
+    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), method="PUT")
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.status == 200, r.status
 
 
 def error_of(fn, **kw):
@@ -246,6 +255,15 @@ def main(url):
     assert c.delete_service(serviceIdentifier=svc["id"])["status"] == "DELETE_IN_PROGRESS"
     assert c.delete_target_group(targetGroupIdentifier=tg["id"])["status"] == "DELETE_IN_PROGRESS"
     c.delete_service_network(serviceNetworkIdentifier=sn["id"])
+    # Quotas and injected faults, set through the sim's own endpoints.
+    sim_put(url, "/_sim/quotas", {"services": 4})
+    resp = expect("ServiceQuotaExceededException", c.create_service, name="over-quota")
+    assert resp["ResponseMetadata"]["HTTPStatusCode"] == 402 and resp.get("quotaCode"), resp
+    sim_put(url, "/_sim/faults", {"ListServices": {"throttleRate": 1.0}, "GetService": {"errorRate": 1.0}})
+    assert expect("ThrottlingException", c.list_services)["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert expect("InternalServerException", c.get_service, serviceIdentifier=svcs[1]["id"])[
+        "ResponseMetadata"]["HTTPStatusCode"] == 500
+    sim_put(url, "/_sim/faults", {})
     assert len(CHECKED) >= 70, f"the response check ran only {len(CHECKED)} times"
     assert not PROBLEMS, "responses that do not fit the botocore model:\n" + "\n".join(PROBLEMS)
     print(f"boto3 suite: ok ({len(CHECKED)} responses checked against the model)")
