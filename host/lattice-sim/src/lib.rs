@@ -48,5 +48,5 @@ mod vpc_associations;
 pub use config::{Quotas, SimConfig};
 pub use errors::{ApiError, FieldError};
 pub use faults::{FaultRules, FaultSpec};
-pub use router::{ROUTES, Request, Route};
+pub use router::{ROUTES, Request, Route, is_read_operation};
 pub use server::{Dropped, LatticeSim, RunningSim};

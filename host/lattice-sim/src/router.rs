@@ -85,6 +85,19 @@ routes! {
     ListTagsForResource GET "/tags/{resourceArn}" 200;
 }
 
+impl Route {
+    /// True for operations that change nothing (`Get*`, `List*`, including the POST
+    /// `ListTargets`); every other implemented operation is a write.
+    pub fn is_read(&self) -> bool {
+        is_read_operation(self.operation)
+    }
+}
+
+/// True if `operation` (a name as counted by `call_counts`) only reads.
+pub fn is_read_operation(operation: &str) -> bool {
+    operation.starts_with("Get") || operation.starts_with("List")
+}
+
 /// A decoded request: URI labels, query parameters and the JSON body.
 #[derive(Debug, Clone, Default)]
 pub struct Request {
@@ -200,6 +213,18 @@ mod tests {
             "/tags/arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-1/listener/listener-1";
         let (_, l) = find("POST", raw).expect("route");
         assert!(l["resourceArn"].ends_with("/listener/listener-1"));
+    }
+
+    #[test]
+    fn reads_are_gets_and_lists_and_everything_else_writes() {
+        let reads: Vec<&str> = ROUTES
+            .iter()
+            .filter(|r| r.is_read())
+            .map(|r| r.operation)
+            .collect();
+        assert!(reads.contains(&"ListTargets") && reads.contains(&"GetRule"));
+        assert!(!is_read_operation("BatchUpdateRule") && !is_read_operation("RegisterTargets"));
+        assert_eq!(reads.len(), 20, "10 Get and 10 List operations");
     }
 
     #[test]
