@@ -1,6 +1,8 @@
-//! Runs a kube-sim until Ctrl-C: `cargo run -p kube-sim --example serve -- [ADDR] [KUBECONFIG] [STATE_FILE]`.
+//! Runs a kube-sim until Ctrl-C:
+//! `cargo run -p kube-sim --example serve -- [ADDR] [KUBECONFIG] [STATE_FILE]`.
+//! Set `KUBE_SIM_TLS=1` to serve HTTPS with a generated CA (written into the kubeconfig).
 
-use kube_sim::{KubeSim, SimOptions, write_kubeconfig};
+use kube_sim::{KubeSim, SelfSigned, SimOptions, write_kubeconfig_with_ca};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -8,19 +10,33 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = args.next().unwrap_or_else(|| "127.0.0.1:6443".into());
     let kubeconfig = args.next();
     let state_file = args.next().map(Into::into);
+    let tls = std::env::var("KUBE_SIM_TLS").is_ok_and(|v| v == "1");
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    let url = format!("http://{}", listener.local_addr()?);
+    let cert = if tls {
+        Some(SelfSigned::generate(&[])?)
+    } else {
+        None
+    };
+    let scheme = if tls { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr()?);
     if let Some(path) = kubeconfig {
-        write_kubeconfig(std::path::Path::new(&path), &url)?;
+        write_kubeconfig_with_ca(
+            std::path::Path::new(&path),
+            &url,
+            cert.as_ref().map(SelfSigned::ca_pem),
+        )?;
     }
     println!("kube-sim listening on {url}");
     let sim = KubeSim::new(SimOptions {
         state_file,
         ..Default::default()
     })?;
-    sim.serve(listener, async {
+    let stop = async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    };
+    match &cert {
+        Some(c) => sim.serve_tls(listener, c, stop).await?,
+        None => sim.serve(listener, stop).await?,
+    }
     Ok(())
 }

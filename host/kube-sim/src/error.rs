@@ -9,6 +9,9 @@ pub enum SimError {
     /// The state file is not what kube-sim writes.
     #[error("bad state file: {0}")]
     State(String),
+    /// A certificate could not be made or used.
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The listener failed.
     #[error("serving: {0}")]
     Serve(#[source] std::io::Error),

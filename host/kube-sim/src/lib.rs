@@ -44,10 +44,12 @@ pub mod state;
 pub mod status;
 pub mod store;
 pub mod table;
+pub mod tls;
 pub mod update;
 pub mod watch;
 
 pub use error::SimError;
-pub use server::{KubeSim, RunningSim, write_kubeconfig};
+pub use server::{KubeSim, RunningSim, write_kubeconfig, write_kubeconfig_with_ca};
 pub use state::SimOptions;
 pub use status::ApiError;
+pub use tls::SelfSigned;

@@ -17,6 +17,7 @@ use crate::ops::{self, Inner, WriteOpts};
 use crate::registry::Registry;
 use crate::state::{Shared, SimOptions};
 use crate::store::Store;
+use crate::tls::SelfSigned;
 
 /// An in-memory Kubernetes API server.
 #[derive(Debug, Clone)]
@@ -59,9 +60,34 @@ impl KubeSim {
             .with_state(self.shared.clone())
     }
 
-    /// Serves on `listener` until `shutdown` completes, then ends open watches and
-    /// saves state (if a state file is configured).
+    /// Serves plain HTTP on `listener` until `shutdown` completes, then ends open
+    /// watches and saves state (if a state file is configured).
     pub async fn serve<F>(&self, listener: TcpListener, shutdown: F) -> Result<(), SimError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.run(listener, None, shutdown).await
+    }
+
+    /// Like [`KubeSim::serve`], over TLS with the given certificate.
+    pub async fn serve_tls<F>(
+        &self,
+        listener: TcpListener,
+        cert: &SelfSigned,
+        shutdown: F,
+    ) -> Result<(), SimError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.run(listener, Some(cert), shutdown).await
+    }
+
+    async fn run<F>(
+        &self,
+        listener: TcpListener,
+        cert: Option<&SelfSigned>,
+        shutdown: F,
+    ) -> Result<(), SimError>
     where
         F: Future<Output = ()> + Send + 'static,
     {
@@ -71,10 +97,13 @@ impl KubeSim {
             shutdown.await;
             shared.drop_watches();
         };
-        let served = axum::serve(listener, self.router())
-            .with_graceful_shutdown(stop)
-            .await
-            .map_err(SimError::Serve);
+        let served = match cert {
+            None => axum::serve(listener, self.router())
+                .with_graceful_shutdown(stop)
+                .await
+                .map_err(SimError::Serve),
+            Some(c) => crate::tls::serve_tls(self.router(), listener, c, stop).await,
+        };
         if let Some(s) = saver {
             s.abort();
         }
@@ -82,8 +111,21 @@ impl KubeSim {
         served
     }
 
-    /// Starts serving on an ephemeral port of 127.0.0.1 in the background.
+    /// Starts serving plain HTTP on an ephemeral port of 127.0.0.1 in the background.
     pub async fn start(opts: SimOptions) -> Result<RunningSim, SimError> {
+        Self::start_with(opts, None).await
+    }
+
+    /// Starts serving HTTPS on an ephemeral port of 127.0.0.1 in the background, with a
+    /// freshly generated CA and server certificate.
+    pub async fn start_tls(opts: SimOptions) -> Result<RunningSim, SimError> {
+        Self::start_with(opts, Some(SelfSigned::generate(&[])?)).await
+    }
+
+    async fn start_with(
+        opts: SimOptions,
+        cert: Option<SelfSigned>,
+    ) -> Result<RunningSim, SimError> {
         let sim = Self::new(opts)?;
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -91,15 +133,20 @@ impl KubeSim {
         let addr = listener.local_addr().map_err(SimError::Serve)?;
         let (tx, rx) = oneshot::channel::<()>();
         let s = sim.clone();
+        let c = cert.clone();
         let task = tokio::spawn(async move {
-            s.serve(listener, async move {
+            let stop = async move {
                 let _ = rx.await;
-            })
-            .await
+            };
+            match &c {
+                Some(c) => s.serve_tls(listener, c, stop).await,
+                None => s.serve(listener, stop).await,
+            }
         });
         Ok(RunningSim {
             sim,
             addr,
+            ca_pem: cert.map(|c| c.ca_pem().to_string()),
             stop: Some(tx),
             task,
         })
@@ -149,14 +196,25 @@ impl KubeSim {
 pub struct RunningSim {
     sim: KubeSim,
     addr: SocketAddr,
+    ca_pem: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), SimError>>,
 }
 
 impl RunningSim {
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://...` when started with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.ca_pem.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The CA certificate (PEM) clients must trust, when started with TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The bound address.
@@ -171,7 +229,7 @@ impl RunningSim {
 
     /// Writes a kubeconfig that points at this server.
     pub fn write_kubeconfig(&self, path: &Path) -> Result<(), SimError> {
-        write_kubeconfig(path, &self.url())
+        write_kubeconfig_with_ca(path, &self.url(), self.ca_pem.as_deref())
     }
 
     /// Stops the server and waits for it (state is saved if configured).
@@ -196,8 +254,24 @@ impl Drop for RunningSim {
 
 /// Writes a kubeconfig with one cluster, user and context named `kube-sim`.
 pub fn write_kubeconfig(path: &Path, server_url: &str) -> Result<(), SimError> {
+    write_kubeconfig_with_ca(path, server_url, None)
+}
+
+/// Writes a kubeconfig that also trusts `ca_pem` (for a server started with TLS).
+pub fn write_kubeconfig_with_ca(
+    path: &Path,
+    server_url: &str,
+    ca_pem: Option<&str>,
+) -> Result<(), SimError> {
+    use base64::Engine;
+    let ca = ca_pem
+        .map(|pem| {
+            let data = base64::engine::general_purpose::STANDARD.encode(pem);
+            format!("    certificate-authority-data: {data}\n")
+        })
+        .unwrap_or_default();
     let doc = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-sim\n  cluster:\n    server: {server_url}\n\
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kube-sim\n  cluster:\n    server: {server_url}\n{ca}\
          users:\n- name: kube-sim\n  user:\n    token: kube-sim\n\
          contexts:\n- name: kube-sim\n  context:\n    cluster: kube-sim\n    user: kube-sim\n    namespace: default\n\
          current-context: kube-sim\npreferences: {{}}\n"

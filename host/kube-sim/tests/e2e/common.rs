@@ -20,7 +20,19 @@ pub async fn start() -> Env {
 }
 
 pub async fn start_with(opts: SimOptions) -> Env {
-    let sim = KubeSim::start(opts).await.expect("kube-sim starts");
+    env_for(KubeSim::start(opts).await.expect("kube-sim starts"))
+}
+
+/// A kube-sim serving HTTPS with a fresh CA (the kubeconfig trusts it).
+pub async fn start_tls() -> Env {
+    env_for(
+        KubeSim::start_tls(SimOptions::default())
+            .await
+            .expect("kube-sim starts with TLS"),
+    )
+}
+
+fn env_for(sim: RunningSim) -> Env {
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");
     sim.write_kubeconfig(&kubeconfig)

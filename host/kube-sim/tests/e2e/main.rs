@@ -8,3 +8,4 @@ mod lifecycle;
 mod load;
 mod persist;
 mod python;
+mod tls;
