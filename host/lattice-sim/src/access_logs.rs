@@ -75,7 +75,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     if let Some(t) = log_type {
         validate::one_of("serviceNetworkLogType", t, &["SERVICE", "RESOURCE"])?;
     }
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     let (rid, rarn, _) = resolve_sn_or_svc(st, "resourceIdentifier", ident)?;
     let clash = st.access_log_subscriptions.values().find(|a| {
         a.resource_id == rid

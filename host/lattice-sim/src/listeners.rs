@@ -77,7 +77,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         None => 443,
     };
     let action = actions::action(st, &b.obj_req("defaultAction")?, "defaultAction", &svc_id)?;
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     let siblings: Vec<&Listener> = st
         .services
         .get(&svc_id)

@@ -119,7 +119,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     validate::range("priority", priority, 1, 2000)?;
     let match_ = actions::rule_match(&b.obj_req("match")?, "match", &req.body["match"])?;
     let action = actions::action(st, &b.obj_req("action")?, "action", &svc)?;
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     if st
         .listeners
         .get(&lid)

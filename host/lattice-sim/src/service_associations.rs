@@ -7,7 +7,7 @@ use crate::router::Request;
 use crate::service_networks::{self, with_next};
 use crate::services;
 use crate::state::{Ctx, ServiceAssociation, State, ts};
-use crate::validate::{self, Obj};
+use crate::validate::Obj;
 use serde_json::{Value, json};
 
 fn resolve(st: &State, ident: &str) -> Result<String, ApiError> {
@@ -49,7 +49,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let b = Obj::new(&req.body, "")?;
     let sn_ident = b.str_req("serviceNetworkIdentifier")?;
     let svc_ident = b.str_req("serviceIdentifier")?;
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     let sn = service_networks::resolve(st, "serviceNetworkIdentifier", sn_ident)?;
     let svc = services::resolve(st, "serviceIdentifier", svc_ident)?;
     if let Some(dup) = st

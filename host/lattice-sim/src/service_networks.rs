@@ -45,7 +45,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     if let Some(s) = &sharing {
         s.bool_opt("enabled")?;
     }
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     if let Some(dup) = st
         .named(Kind::ServiceNetwork, name)
         .and_then(|id| st.service_networks.get(id))

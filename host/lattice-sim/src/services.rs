@@ -59,7 +59,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         validate::len("customDomainName", c, 3, 255)?;
     }
     let cert = certificate(&b)?;
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     if let Some(dup) = st
         .named(Kind::Service, name)
         .and_then(|id| st.services.get(id))

@@ -312,6 +312,23 @@ impl Ctx<'_> {
         }
     }
 
+    /// Read and check the `tags` member of a create call, including the tags-per-resource
+    /// quota (a `ValidationException`, as the model lists no quota error for tags).
+    pub fn tags(
+        &self,
+        body: &crate::validate::Obj<'_>,
+    ) -> Result<BTreeMap<String, String>, ApiError> {
+        let tags = crate::validate::tags(body, "tags")?;
+        let q = self.cfg.quotas.tags_per_resource;
+        if tags.len() as u64 > q {
+            return Err(ApiError::field(
+                "tags",
+                format!("a resource can have at most {q} tags"),
+            ));
+        }
+        Ok(tags)
+    }
+
     /// The ARN of a top-level resource of this account and Region.
     pub fn arn(&self, kind: Kind, id: &str) -> String {
         crate::ids::arn(&self.cfg.region, &self.cfg.account_id, kind, id)

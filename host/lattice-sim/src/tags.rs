@@ -27,7 +27,7 @@ pub fn tag(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     if !b.has("tags") {
         return Err(ApiError::field("tags", "is required"));
     }
-    let new = validate::tags(&b, "tags")?;
+    let new = cx.tags(&b)?;
     let cur = st.tags.entry(arn).or_default();
     let mut merged = cur.clone();
     merged.extend(new);

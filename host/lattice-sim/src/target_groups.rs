@@ -144,7 +144,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let ty = b.str_req("type")?;
     validate::one_of("type", ty, TYPES)?;
     let config = config(&b, ty)?;
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     if let Some(dup) = st
         .named(Kind::TargetGroup, name)
         .and_then(|id| st.target_groups.get(id))

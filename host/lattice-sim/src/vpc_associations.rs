@@ -7,7 +7,7 @@ use crate::router::Request;
 use crate::service_networks::{self, with_next};
 use crate::state::{Ctx, State, VpcAssociation, ts};
 use crate::target_groups::is_vpc_id;
-use crate::validate::{self, Obj};
+use crate::validate::Obj;
 use serde_json::{Value, json};
 
 fn resolve(st: &State, ident: &str) -> Result<String, ApiError> {
@@ -85,7 +85,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     }
     let sgs = security_groups(&b, 0)?.unwrap_or_default();
     let private_dns = b.bool_opt("privateDnsEnabled")?;
-    let tags = validate::tags(&b, "tags")?;
+    let tags = cx.tags(&b)?;
     let sn = service_networks::resolve(st, "serviceNetworkIdentifier", sn_ident)?;
     if let Some(dup) = st.vpc_associations.values().find(|a| a.vpc_id == vpc) {
         return Err(ApiError::conflict(

@@ -334,6 +334,15 @@ async fn tags_are_added_listed_and_removed_by_arn() {
         .send()
         .await;
     assert_eq!(code(&missing), "ResourceNotFoundException");
+    let mut too_many = c.create_service().name("overtagged");
+    for i in 0..51 {
+        too_many = too_many.tags(format!("k{i}"), "v");
+    }
+    assert_eq!(
+        code(&too_many.send().await),
+        "ValidationException",
+        "51 tags exceed the quota of 50"
+    );
 }
 
 #[tokio::test]
