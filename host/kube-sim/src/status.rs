@@ -155,6 +155,15 @@ impl ApiError {
         )
     }
 
+    /// 410 Gone / Expired for a resourceVersion newer than any the server has issued.
+    pub fn expired_future(requested: u64, current: u64) -> Self {
+        Self::new(
+            410,
+            "Expired",
+            format!("resource version {requested} is newer than the current {current}; re-list"),
+        )
+    }
+
     /// 415 UnsupportedMediaType.
     pub fn unsupported_media_type(content_type: &str) -> Self {
         Self::new(

@@ -132,11 +132,20 @@ async fn run(
                     .collect();
                 (lines, inner.store.rv())
             }
+            // A resourceVersion from the future (e.g. from before a restart without a
+            // state file) can never be served: answer 410 so that the client re-lists.
+            Some(rv) if rv > inner.store.rv() => {
+                let status = ApiError::expired_future(rv, inner.store.rv()).to_status();
+                (vec![line("ERROR", status)], u64::MAX)
+            }
             Some(rv) => (vec![], rv),
         }
     };
     for l in initial {
         tx.send(Ok(l)).await?;
+    }
+    if last == u64::MAX {
+        return Ok(());
     }
     if p.send_initial_events && p.bookmarks {
         tx.send(Ok(bookmark(rt, last, true))).await?;

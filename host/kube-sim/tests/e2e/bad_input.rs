@@ -332,3 +332,20 @@ async fn garbage_never_crashes_the_server_or_loses_stored_objects() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_from_a_resource_version_the_server_never_issued_gets_410_so_clients_relist() {
+    let env = start().await;
+    let req = http::Request::get(format!(
+        "{CMS}?watch=true&resourceVersion=999999&timeoutSeconds=5"
+    ))
+    .body(vec![])
+    .expect("req");
+    let body = env.client().request_text(req).await.expect("watch answers");
+    let ev: Value =
+        serde_json::from_str(body.lines().next().expect("one event")).expect("json event");
+    assert_eq!(
+        (ev["type"].as_str(), ev["object"]["code"].as_u64()),
+        (Some("ERROR"), Some(410))
+    );
+}

@@ -144,3 +144,44 @@ async fn deleting_a_crd_removes_its_objects_and_stops_serving_the_kind() {
         "old objects went with the CRD"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_page_with_limit_and_continue_and_filter_by_label_and_field() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    for i in 0..7 {
+        let tier = if i % 2 == 0 { "web" } else { "db" };
+        let cm: ConfigMap = serde_json::from_value(
+            json!({"metadata": {"name": format!("cm-{i}"), "labels": {"tier": tier}}}),
+        )
+        .expect("cm");
+        cms.create(&PostParams::default(), &cm).await.expect("cm");
+    }
+    let mut names = Vec::new();
+    let mut lp = kube::api::ListParams::default().limit(3);
+    loop {
+        let page = cms.list(&lp).await.expect("page");
+        assert!(page.items.len() <= 3);
+        names.extend(page.items.into_iter().filter_map(|c| c.metadata.name));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => lp = lp.continue_token(&token),
+            _ => break,
+        }
+    }
+    assert_eq!(names, (0..7).map(|i| format!("cm-{i}")).collect::<Vec<_>>());
+    let web = cms
+        .list(&kube::api::ListParams::default().labels("tier=web"))
+        .await
+        .expect("labels");
+    assert_eq!(web.items.len(), 4);
+    let one = cms
+        .list(&kube::api::ListParams::default().fields("metadata.name=cm-3"))
+        .await
+        .expect("fields");
+    assert_eq!(one.items.len(), 1);
+    let set = cms
+        .list(&kube::api::ListParams::default().labels("tier in (db),tier notin (web)"))
+        .await
+        .expect("set");
+    assert_eq!(set.items.len(), 3);
+}
