@@ -70,6 +70,11 @@ pub fn delete(
     if !meta_str(&old, "deletionTimestamp").is_empty() {
         return Ok((*old).clone());
     }
+    if is_ns && ["default", "kube-system", "kube-public"].contains(&name) {
+        return Err(ApiError::forbidden(format!(
+            "namespaces \"{name}\" is forbidden: this namespace may not be deleted"
+        )));
+    }
     if is_ns {
         return Ok(delete_namespace(inner, rt, &old));
     }

@@ -31,11 +31,27 @@ pub fn update(
     let Some(old) = inner.store.get(&rt.storage_key(), ns_of(rt, ns), name) else {
         if rt.create_on_update && part == Part::Main {
             let mut obj = obj;
+            if !obj["metadata"].is_object() {
+                obj["metadata"] = json!({});
+            }
             obj["metadata"]["name"] = json!(name);
             return create(inner, rt, ns, obj, w).map(|o| (o, true));
         }
         return Err(ApiError::not_found(&rt.group, &rt.plural, name));
     };
+    // Custom resources do not allow unconditional updates, as on a real server.
+    if rt.custom && meta_str(&obj, "resourceVersion").is_empty() {
+        return Err(ApiError::invalid(
+            &rt.group,
+            &rt.kind,
+            name,
+            vec![crate::status::Cause {
+                reason: "FieldValueInvalid".into(),
+                message: "Invalid value: 0x0: must be specified for an update".into(),
+                field: "metadata.resourceVersion".into(),
+            }],
+        ));
+    }
     finish_update(inner, rt, &old, obj, part, w, false).map(|o| (o, false))
 }
 

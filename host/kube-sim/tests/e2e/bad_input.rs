@@ -349,3 +349,32 @@ async fn a_watch_from_a_resource_version_the_server_never_issued_gets_410_so_cli
         (Some("ERROR"), Some(410))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unconditional_updates_of_custom_resources_are_422_and_system_namespaces_cannot_be_deleted()
+{
+    let env = start().await;
+    let api = crate::kube_rs::install_httproute_crd(&env).await;
+    let route =
+        serde_json::from_value(json!({"metadata": {"name": "r"}, "spec": {}})).expect("route");
+    let mut created = api
+        .create(&PostParams::default(), &route)
+        .await
+        .expect("created");
+    created.metadata.resource_version = None;
+    match api.replace("r", &PostParams::default(), &created).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"));
+            assert!(
+                s.message.contains("metadata.resourceVersion"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("expected 422, got {other:?}"),
+    }
+    assert_eq!(
+        raw(&env, "DELETE", "/api/v1/namespaces/default", "", b"").await,
+        (403, "Forbidden".into())
+    );
+}
