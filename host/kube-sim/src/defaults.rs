@@ -1,7 +1,104 @@
-//! Structural-schema defaulting for custom resources: a field that the CRD schema
-//! gives a `default` is filled in when absent, as kube-apiserver does on every write.
+//! Structural-schema handling for custom resources, as kube-apiserver does it on
+//! every write: fields the CRD schema does not declare are pruned (or, with
+//! `fieldValidation=Strict`, refused), and fields with a `default` are filled in.
 
 use serde_json::Value;
+
+use crate::resources::ResourceType;
+use crate::status::ApiError;
+
+fn preserves(schema: &Value) -> bool {
+    schema
+        .get("x-kubernetes-preserve-unknown-fields")
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
+fn prune_into(v: &mut Value, schema: &Value, path: &str, unknown: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties").filter(|s| s.is_object());
+            let embedded = schema
+                .get("x-kubernetes-embedded-resource")
+                .and_then(Value::as_bool)
+                == Some(true);
+            let keep_all = preserves(schema) || (props.is_none() && extra.is_none());
+            let mut gone = Vec::new();
+            for (k, child) in m.iter_mut() {
+                let child_path = format!("{path}.{k}");
+                match (props.and_then(|p| p.get(k)), extra) {
+                    (Some(s), _) | (None, Some(s)) => prune_into(child, s, &child_path, unknown),
+                    _ if keep_all
+                        || (embedded
+                            && matches!(k.as_str(), "apiVersion" | "kind" | "metadata")) => {}
+                    _ => gone.push(k.clone()),
+                }
+            }
+            for k in gone {
+                m.remove(&k);
+                unknown.push(format!("{path}.{k}").trim_start_matches('.').to_string());
+            }
+        }
+        Value::Array(items) => {
+            if let Some(is) = schema.get("items") {
+                for (i, it) in items.iter_mut().enumerate() {
+                    prune_into(it, is, &format!("{path}[{i}]"), unknown);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Removes the fields the schema does not declare (`metadata`, `apiVersion` and
+/// `kind` at the top are left alone) and returns their paths.
+pub fn prune(obj: &mut Value, schema: &Value) -> Vec<String> {
+    let mut unknown = Vec::new();
+    if let Value::Object(m) = obj {
+        let props = schema.get("properties").and_then(Value::as_object);
+        let mut gone = Vec::new();
+        for (k, child) in m.iter_mut() {
+            if matches!(k.as_str(), "apiVersion" | "kind" | "metadata") {
+                continue;
+            }
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => prune_into(child, s, k, &mut unknown),
+                None if preserves(schema) => {}
+                None => gone.push(k.clone()),
+            }
+        }
+        for k in gone {
+            m.remove(&k);
+            unknown.push(k);
+        }
+    }
+    unknown
+}
+
+/// Prunes a custom resource; with `strict` (`fieldValidation=Strict`), unknown fields
+/// are a 400 BadRequest with kube-apiserver's message instead.
+pub fn prune_custom(rt: &ResourceType, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
+    let Some(schema) = rt.schema.as_ref().filter(|_| rt.custom) else {
+        return Ok(());
+    };
+    let mut copy = obj.clone();
+    let unknown = prune(&mut copy, schema);
+    if strict && !unknown.is_empty() {
+        let list: Vec<String> = unknown
+            .iter()
+            .map(|u| format!("unknown field \"{u}\""))
+            .collect();
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
+            list.join(", "),
+            kind = rt.kind,
+            v = rt.version
+        )));
+    }
+    *obj = copy;
+    Ok(())
+}
 
 /// Fills in the schema's defaults, recursively, in place.
 pub fn apply_defaults(v: &mut Value, schema: &Value) {
@@ -43,6 +140,26 @@ pub fn apply_defaults(v: &mut Value, schema: &Value) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn undeclared_fields_are_pruned_or_refused_when_strict() {
+        let schema = json!({"properties": {"spec": {"properties": {
+            "rules": {"type": "array", "items": {"properties": {"name": {"type": "string"}}}},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}}});
+        let mut obj = json!({"apiVersion": "x/v1", "kind": "K", "metadata": {"name": "a"}, "extra": 1,
+            "spec": {"rules": [{"name": "r", "typo": 1}], "labels": {"a": "b"}, "free": {"any": 1}}});
+        let unknown = prune(&mut obj, &schema);
+        assert_eq!(
+            unknown,
+            vec!["spec.rules[0].typo".to_string(), "extra".to_string()]
+        );
+        assert_eq!(
+            obj,
+            json!({"apiVersion": "x/v1", "kind": "K", "metadata": {"name": "a"},
+            "spec": {"rules": [{"name": "r"}], "labels": {"a": "b"}, "free": {"any": 1}}})
+        );
+    }
 
     #[test]
     fn absent_fields_get_their_schema_defaults_inside_lists_too() {

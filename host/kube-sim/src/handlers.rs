@@ -189,6 +189,10 @@ fn resource(
         manager: manager(ctx),
         dry_run: ctx.query.get("dryRun").is_some_and(|d| !d.is_empty()),
         force: flag(&ctx.query, "force"),
+        strict: ctx
+            .query
+            .get("fieldValidation")
+            .is_some_and(|v| v == "Strict"),
     };
     let json = |code: StatusCode, v: Value| Ok(Answer::Json(code, present(&rt, ctx, v)));
     let created = |c: bool| {

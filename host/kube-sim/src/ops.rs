@@ -30,6 +30,8 @@ pub struct WriteOpts {
     pub dry_run: bool,
     /// `force=true` on an apply.
     pub force: bool,
+    /// `fieldValidation=Strict`: unknown fields of custom resources are an error.
+    pub strict: bool,
 }
 
 /// Which part of an object a write addresses.
@@ -175,6 +177,7 @@ pub(crate) fn create_with(
     {
         o.remove("status");
     }
+    crate::defaults::prune_custom(rt, &mut obj, w.strict)?;
     hooks::on_create(inner, rt, &mut obj)?;
     if obj["metadata"]["managedFields"].is_null() {
         let api_version = rt.api_version();

@@ -223,6 +223,7 @@ fn finish_update(
     {
         m.remove("managedFields");
     }
+    crate::defaults::prune_custom(rt, &mut next, w.strict)?;
     hooks::on_update(inner, rt, old, &mut next)?;
     if !applied {
         let now = meta::now();

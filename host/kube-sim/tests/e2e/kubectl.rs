@@ -359,3 +359,28 @@ async fn kubectl_create_generators_which_send_protobuf_create_the_objects() {
             .is_some_and(|ip| ip.starts_with("10.96."))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_of_an_undeclared_field_fails_like_strict_field_validation_on_a_real_cluster()
+{
+    let env = start().await;
+    env.kubectl_ok(&[
+        "apply",
+        "-f",
+        &crate::common::gateway_crd("httproutes")
+            .display()
+            .to_string(),
+    ])
+    .await;
+    let typo = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: typo\nspec:\n  hostname: [a.example.com]\n";
+    let out = env
+        .kubectl(&["apply", "-f", &env.file("typo.yaml", typo)])
+        .await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Error from server (BadRequest)"), "{err}");
+    assert!(
+        err.contains("strict decoding error: unknown field \"spec.hostname\""),
+        "{err}"
+    );
+}
