@@ -46,6 +46,7 @@ pub mod store;
 pub mod table;
 pub mod tls;
 pub mod update;
+pub mod validate;
 pub mod watch;
 
 pub use error::SimError;

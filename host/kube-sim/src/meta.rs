@@ -45,6 +45,52 @@ pub fn validate_name(name: &str, label: bool) -> Option<Cause> {
     })
 }
 
+const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+fn is_label_value(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.is_empty()
+        || (b.len() <= 63
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            && b[0].is_ascii_alphanumeric()
+            && b[b.len() - 1].is_ascii_alphanumeric())
+}
+
+fn is_qualified_name(k: &str) -> bool {
+    let (prefix, name) = match k.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, k),
+    };
+    prefix.is_none_or(is_subdomain) && !name.is_empty() && is_label_value(name)
+}
+
+/// Checks `metadata.labels` (keys and values) and `metadata.annotations` (keys).
+pub fn validate_labels(obj: &Value) -> Vec<Cause> {
+    let mut out = Vec::new();
+    let invalid = |field: &str, v: &str, msg: &str| Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!("Invalid value: \"{v}\": {msg}"),
+        field: field.into(),
+    };
+    for (what, check_values) in [("labels", true), ("annotations", false)] {
+        let Some(m) = obj["metadata"][what].as_object() else {
+            continue;
+        };
+        for (k, v) in m {
+            if !is_qualified_name(k) {
+                out.push(invalid(&format!("metadata.{what}"), k, QUALIFIED_NAME_MSG));
+            }
+            let v = v.as_str().unwrap_or_default();
+            if check_values && !is_label_value(v) {
+                out.push(invalid(&format!("metadata.{what}"), v, LABEL_VALUE_MSG));
+            }
+        }
+    }
+    out
+}
+
 /// The cause for a missing name.
 pub fn name_required() -> Cause {
     Cause {
@@ -144,6 +190,15 @@ mod tests {
         assert!(validate_name("Bad_Name", false).is_some());
         assert!(validate_name("-x", true).is_some());
         assert!(validate_name(&"a".repeat(64), true).is_some());
+    }
+
+    #[test]
+    fn label_keys_and_values_follow_the_kubernetes_rules() {
+        let ok = serde_json::json!({"metadata": {"labels": {"app.kubernetes.io/name": "web", "x": ""},
+            "annotations": {"example.com/any": "any value at all!"}}});
+        assert!(validate_labels(&ok).is_empty());
+        let bad = serde_json::json!({"metadata": {"labels": {"bad key!": "v", "k": "-bad"}}});
+        assert_eq!(validate_labels(&bad).len(), 2);
     }
 
     #[test]

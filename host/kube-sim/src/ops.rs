@@ -179,6 +179,7 @@ pub(crate) fn create_with(
     }
     crate::defaults::prune_custom(rt, &mut obj, w.strict)?;
     hooks::on_create(inner, rt, &mut obj)?;
+    crate::validate::validate_object(rt, &obj)?;
     if obj["metadata"]["managedFields"].is_null() {
         let api_version = rt.api_version();
         let req = ApplyRequest {

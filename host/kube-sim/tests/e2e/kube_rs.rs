@@ -259,7 +259,9 @@ async fn server_side_apply_and_status_patches_work_through_kube_rs() {
     );
 
     let applied_status = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "web"},
-        "status": {"parents": [{"controllerName": "x.io/c", "parentRef": {"name": "lattice"}, "conditions": []}]}});
+        "status": {"parents": [{"controllerName": "x.io/c", "parentRef": {"name": "lattice"}, "conditions": [
+            {"type": "Accepted", "status": "True", "reason": "Accepted", "message": "",
+             "lastTransitionTime": "2024-01-01T00:00:00Z"}]}]}});
     let st = api
         .patch_status(
             "web",
@@ -292,4 +294,42 @@ async fn a_streaming_list_watcher_gets_existing_objects_then_changes() {
         .expect("created");
     eventually("later change", || reader.state().len() == 3).await;
     task.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_that_breaks_the_crd_schema_is_422_invalid_as_on_a_real_cluster() {
+    let env = start().await;
+    let api = install_httproute_crd(&env).await;
+    api.create(&PostParams::default(), &mk_route("web", "a.example.com"))
+        .await
+        .expect("created");
+    let missing_message = json!({"status": {"parents": [{"controllerName": "x.io/c", "parentRef": {"name": "lattice"},
+        "conditions": [{"type": "Accepted", "status": "Maybe", "reason": "Accepted",
+                        "lastTransitionTime": "2024-01-01T00:00:00Z"}]}]}});
+    match api
+        .patch_status(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(&missing_message),
+        )
+        .await
+    {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!((s.code, s.reason.as_str()), (422, "Invalid"));
+            assert!(
+                s.message
+                    .contains("status.parents[0].conditions[0].message: Required value"),
+                "{}",
+                s.message
+            );
+            assert!(
+                s.message.contains(
+                    "status.parents[0].conditions[0].status: Unsupported value: \"Maybe\""
+                ),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("expected 422, got {other:?}"),
+    }
 }
