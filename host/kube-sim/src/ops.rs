@@ -56,12 +56,82 @@ pub enum PatchKind {
     Apply,
 }
 
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Rejects bodies whose well-known fields have the wrong JSON shape, with the decode
+/// error kube-apiserver gives (it could not turn them into its Go types either).
+pub(crate) fn check_shape(rt: &ResourceType, body: &Value) -> Result<(), ApiError> {
+    let wrong = |path: &str, v: &Value, want: &str| {
+        ApiError::bad_request(format!(
+            "{} in version \"{}\" cannot be handled as a {}: json: cannot unmarshal {} into Go struct field {path} of type {want}",
+            rt.kind,
+            rt.version,
+            rt.kind,
+            json_type(v)
+        ))
+    };
+    let meta = &body["metadata"];
+    if !meta.is_null() && !meta.is_object() {
+        return Err(wrong("metadata", meta, "v1.ObjectMeta"));
+    }
+    for f in [
+        "name",
+        "generateName",
+        "namespace",
+        "resourceVersion",
+        "uid",
+    ] {
+        let v = &meta[f];
+        if !v.is_null() && !v.is_string() {
+            return Err(wrong(&format!("ObjectMeta.metadata.{f}"), v, "string"));
+        }
+    }
+    for f in ["labels", "annotations"] {
+        let v = &meta[f];
+        let ok = v.is_null()
+            || v.as_object()
+                .is_some_and(|m| m.values().all(|x| x.is_string() || x.is_null()));
+        if !ok {
+            return Err(wrong(
+                &format!("ObjectMeta.metadata.{f}"),
+                v,
+                "map[string]string",
+            ));
+        }
+    }
+    let fin = &meta["finalizers"];
+    if !fin.is_null()
+        && !fin
+            .as_array()
+            .is_some_and(|a| a.iter().all(Value::is_string))
+    {
+        return Err(wrong("ObjectMeta.metadata.finalizers", fin, "[]string"));
+    }
+    for f in ["spec", "status"] {
+        let v = &body[f];
+        if !v.is_null() && !v.is_object() {
+            return Err(wrong(&format!("{}.{f}", rt.kind), v, "object"));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn check_identity(rt: &ResourceType, ns: &str, body: &Value) -> Result<(), ApiError> {
     if !body.is_object() {
         return Err(ApiError::bad_request(
             "the object provided is not a JSON object",
         ));
     }
+    check_shape(rt, body)?;
     if let Some(k) = body.get("kind").and_then(Value::as_str)
         && !k.is_empty()
         && k != rt.kind

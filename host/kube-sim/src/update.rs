@@ -157,6 +157,7 @@ fn finish_update(
             "the object provided is not a JSON object",
         ));
     }
+    crate::ops::check_shape(rt, &new)?;
     let name = meta_str(old, "name").to_string();
     let want_rv = meta_str(&new, "resourceVersion");
     if !want_rv.is_empty() && want_rv != meta_str(old, "resourceVersion") {

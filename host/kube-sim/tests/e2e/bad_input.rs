@@ -275,7 +275,10 @@ async fn garbage_never_crashes_the_server_or_loses_stored_objects() {
             .await
             .expect("created");
     }
-    let bodies: [&[u8]; 8] = [
+    let bodies: [&[u8]; 11] = [
+        b"{\"metadata\":{\"labels\":\"x\"}}",
+        b"{\"metadata\":{\"name\":\"n\"},\"spec\":\"x\"}",
+        b"[{\"op\":\"replace\",\"path\":\"/metadata\",\"value\":7}]",
         b"",
         b"null",
         b"[]",
