@@ -133,6 +133,14 @@ pub fn merge_applied(live: &mut Value, applied: &Value, field: &str, schema: Opt
     }
 }
 
+/// `"manager" using apiVersion`, as kube-apiserver names the other owner in a conflict.
+fn who(e: &Entry) -> String {
+    match e.raw["apiVersion"].as_str() {
+        Some(v) => format!("\"{}\" using {v}", e.manager),
+        None => format!("\"{}\"", e.manager),
+    }
+}
+
 fn render(path: &[String]) -> String {
     path.iter()
         .map(|p| {
@@ -180,17 +188,13 @@ pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Va
                 e.set.remove(p);
             }
         } else {
-            conflicts.extend(
-                clashing
-                    .into_iter()
-                    .map(|p| (e.manager.clone(), render(&p))),
-            );
+            conflicts.extend(clashing.into_iter().map(|p| (who(e), render(&p))));
         }
     }
     if !conflicts.is_empty() {
         let lines: Vec<String> = conflicts
             .iter()
-            .map(|(m, f)| format!("conflict with \"{m}\": {f}"))
+            .map(|(m, f)| format!("conflict with {m}: {f}"))
             .collect();
         let mut err = ApiError::conflict_msg(format!(
             "Apply failed with {} conflict{}: {}",
@@ -200,7 +204,7 @@ pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Va
         ));
         let causes: Vec<Value> = conflicts
             .iter()
-            .map(|(m, f)| json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{m}\""), "field": f}))
+            .map(|(m, f)| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {m}"), "field": f}))
             .collect();
         err.details = Some(json!({"causes": causes}));
         return Err(err);
@@ -241,7 +245,17 @@ pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Va
 /// Records an ordinary write (create, update, non-apply patch) by `manager`: the
 /// fields it changed move to its `Update` entry.
 pub fn record_update(old: Option<&Value>, new: &mut Value, req: &ApplyRequest<'_>) {
-    let mut entries = read_entries(old.unwrap_or(new));
+    // A client that sends managedFields different from the stored ones rewrites them
+    // (as kubectl does when it migrates client-side apply to server-side apply).
+    let rewritten = old.is_some_and(|o| {
+        let sent = &new["metadata"]["managedFields"];
+        !sent.is_null() && *sent != o["metadata"]["managedFields"]
+    });
+    let mut entries = if rewritten {
+        read_entries(new)
+    } else {
+        read_entries(old.unwrap_or(new))
+    };
     let changed: FieldSet = fields_of(new, req.schema)
         .into_iter()
         .filter(|p| {
