@@ -384,3 +384,38 @@ async fn kubectl_apply_of_an_undeclared_field_fails_like_strict_field_validation
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_server_side_apply_reports_a_conflict_with_client_side_apply_until_forced() {
+    let env = start().await;
+    let cm = |v: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mig\ndata:\n  a: \"{v}\"\n")
+    };
+    env.kubectl_ok(&["apply", "-f", &env.file("m1.yaml", &cm("1"))])
+        .await;
+    let changed = env.file("m2.yaml", &cm("2"));
+    let out = env
+        .kubectl(&["apply", "--server-side", "-f", &changed])
+        .await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using v1: .data.a"),
+        "{err}"
+    );
+    let forced = env
+        .kubectl_ok(&[
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "-f",
+            &changed,
+        ])
+        .await;
+    assert_eq!(forced.trim(), "configmap/mig serverside-applied");
+    let got = yaml(
+        &env.kubectl_ok(&["get", "configmap", "mig", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(got["data"]["a"], "2");
+}
