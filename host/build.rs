@@ -60,6 +60,12 @@ fn main() {
     ] {
         cmd.env_remove(var);
     }
+    // A small guest stack keeps the memory a call touches within the pages the
+    // pooling allocator keeps resident between instances (see runtime/engine.rs).
+    cmd.env(
+        "CARGO_TARGET_WASM32_WASIP2_RUSTFLAGS",
+        "-Clink-arg=-zstack-size=131072",
+    );
     let status = cmd.status().expect("run cargo to build the plugins");
     if !status.success() {
         panic!(

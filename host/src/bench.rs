@@ -90,6 +90,8 @@ pub struct PluginFigures {
     pub warm_call_us: f64,
     /// Fresh instance plus one mapping call, one typical route, µs.
     pub fresh_call_us: f64,
+    /// The same call linked natively, µs: what the WASM boundary adds to.
+    pub native_call_us: f64,
 }
 
 fn time_plan(snapshot: &Snapshot, stages: &dyn Stages) -> (f64, usize) {
@@ -130,6 +132,12 @@ pub fn plugins(args: PluginsArgs) -> anyhow::Result<()> {
     }
     let fresh_call_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(iterations);
 
+    let start = Instant::now();
+    for _ in 0..iterations {
+        NativeStages.map(route)?;
+    }
+    let native_call_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(iterations);
+
     let f = PluginFigures {
         routes: args.routes,
         wasm_ms,
@@ -137,6 +145,7 @@ pub fn plugins(args: PluginsArgs) -> anyhow::Result<()> {
         ratio: wasm_ms / native_ms.max(1e-9),
         warm_call_us,
         fresh_call_us,
+        native_call_us,
     };
     if args.json {
         println!("{}", serde_json::to_string(&f)?);
@@ -147,6 +156,7 @@ pub fn plugins(args: PluginsArgs) -> anyhow::Result<()> {
         println!("ratio          {:.2}", f.ratio);
         println!("warm call      {:.2} µs", f.warm_call_us);
         println!("fresh + call   {:.2} µs", f.fresh_call_us);
+        println!("native call    {:.2} µs", f.native_call_us);
     }
     Ok(())
 }

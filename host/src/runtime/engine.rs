@@ -52,6 +52,10 @@ pub fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
     pool.total_tables(limits.max_concurrent_instances * 2);
     pool.max_memory_size(limits.max_memory_bytes);
     pool.table_elements(limits.max_table_elements);
+    // Reset a slot's first pages with memset rather than madvise: a plugin
+    // call touches little memory, and the syscall dominates a fresh instance.
+    pool.linear_memory_keep_resident(256 << 10);
+    pool.table_keep_resident(64 << 10);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Engine::new(&config)
 }

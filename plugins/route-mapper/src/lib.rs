@@ -65,7 +65,6 @@ fn map_http(settings: &Settings, route: &Route) -> MappingResult {
     let overrides = priority::overrides(route, &mut diagnostics);
     let mut drafts = Vec::new();
     for (ri, rule) in route.rules.iter().enumerate() {
-        let rule_field = format!("spec.rules[{ri}]");
         // Lattice has no filters: the rule's traffic gets a 500 rather than
         // reaching the backend unfiltered, as the spec asks for filters that
         // cannot be applied.
@@ -98,8 +97,11 @@ fn map_http(settings: &Settings, route: &Route) -> MappingResult {
             continue;
         }
         for (mi, m) in rule.matches.iter().enumerate() {
-            let field = format!("{rule_field}.matches[{mi}]");
-            if let Some(lm) = matches::translate(settings, m, &field, &mut diagnostics) {
+            let at = matches::At {
+                rule: ri,
+                r#match: mi,
+            };
+            if let Some(lm) = matches::translate(settings, m, at, &mut diagnostics) {
                 drafts.push(priority::Draft::new(
                     ri,
                     Some(mi),

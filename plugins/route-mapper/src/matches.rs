@@ -29,11 +29,27 @@ fn prefix(value: &str, settings: &Settings) -> LatticePathMatch {
     }
 }
 
+/// Where a match sits in its route; field paths are built only when a
+/// diagnostic needs one, since formatting dominates the happy path.
+#[derive(Clone, Copy)]
+pub struct At {
+    /// Rule index.
+    pub rule: usize,
+    /// Match index.
+    pub r#match: usize,
+}
+
+impl core::fmt::Display for At {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "spec.rules[{}].matches[{}]", self.rule, self.r#match)
+    }
+}
+
 /// Translates one match, or explains at `field` why Lattice cannot express it.
 pub fn translate(
     settings: &Settings,
     m: &RouteMatch,
-    field: &str,
+    field: At,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<LatticeMatch> {
     match m {
@@ -59,7 +75,7 @@ fn unsupported(
 fn translate_http(
     settings: &Settings,
     h: &HttpMatch,
-    field: &str,
+    field: At,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<LatticeMatch> {
     let path = match &h.path {
@@ -101,7 +117,7 @@ fn translate_http(
 fn translate_grpc(
     settings: &Settings,
     g: &GrpcMatch,
-    field: &str,
+    field: At,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<LatticeMatch> {
     if g.match_type == MatchType::RegularExpression {
@@ -142,7 +158,7 @@ fn translate_grpc(
 
 fn headers(
     hs: &[HeaderMatch],
-    field: &str,
+    field: At,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Vec<LatticeHeaderMatch>> {
     if hs.len() > MAX_HEADER_MATCHES {
