@@ -140,7 +140,15 @@ pub fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
                 add(doc, path, v)?;
             }
             "test" => {
-                if get(doc, path)? != &value()? {
+                // As in the JSON patch library kube-apiserver uses, a missing value
+                // tests equal to null (kube-rs relies on this to add a first finalizer).
+                let want = value()?;
+                let have = if path.is_empty() {
+                    Some(&*doc)
+                } else {
+                    doc.pointer(path)
+                };
+                if have.unwrap_or(&Value::Null) != &want {
                     return Err(format!("testing value {path:?} failed: test failed"));
                 }
             }
@@ -295,6 +303,11 @@ mod tests {
         assert_eq!(d, json!({"a": [2, 3], "b": {"c": 2}, "e": 2}));
         assert!(json_patch(&mut d, &json!([{"op": "remove", "path": "/zz"}])).is_err());
         assert!(json_patch(&mut d, &json!([{"op": "test", "path": "/e", "value": 9}])).is_err());
+        json_patch(
+            &mut d,
+            &json!([{"op": "test", "path": "/missing", "value": null}]),
+        )
+        .expect("missing is null");
     }
 
     #[test]

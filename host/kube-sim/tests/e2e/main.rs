@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod common;
+mod controller;
 mod kube_rs;
 mod kubectl;
 mod lifecycle;
