@@ -145,8 +145,7 @@ fn manager(ctx: &Ctx) -> String {
     }
 }
 
-fn present(rt: &ResourceType, ctx: &Ctx, mut obj: Value) -> Value {
-    obj["apiVersion"] = json!(rt.api_version());
+fn present(rt: &ResourceType, ctx: &Ctx, obj: Value) -> Value {
     if table::wants_table(&ctx.accept) {
         let include = ctx
             .query
@@ -158,6 +157,7 @@ fn present(rt: &ResourceType, ctx: &Ctx, mut obj: Value) -> Value {
     if ctx.accept.contains("as=PartialObjectMetadata") {
         return json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]});
     }
+    let obj = crate::convert::to_view(rt, &obj);
     obj
 }
 

@@ -103,9 +103,6 @@ pub(crate) fn list(
             meta["remainingItemCount"] = json!(rest.len());
         }
     }
-    for o in &mut items {
-        o["apiVersion"] = json!(rt.api_version());
-    }
     if table::wants_table(ctx.accept) {
         let include = ctx
             .query
@@ -114,6 +111,10 @@ pub(crate) fn list(
             .unwrap_or("Metadata");
         return Ok(table::table(rt, &items, include, meta));
     }
+    let items: Vec<Value> = items
+        .iter()
+        .map(|o| crate::convert::to_view(rt, o))
+        .collect();
     if ctx.accept.contains("as=PartialObjectMetadataList") {
         let items: Vec<Value> = items
             .iter()

@@ -179,12 +179,17 @@ pub(crate) fn create_with(
     inner: &mut Inner,
     rt: &ResourceType,
     ns: &str,
-    mut obj: Value,
+    obj: Value,
     w: &WriteOpts,
     applied: bool,
 ) -> Result<Value, ApiError> {
     check_identity(rt, ns, &obj)?;
-    obj["apiVersion"] = json!(rt.api_version());
+    let mut obj = if applied {
+        obj
+    } else {
+        crate::convert::from_view(rt, obj)
+    };
+    obj["apiVersion"] = json!(crate::convert::stored_api_version(rt));
     obj["kind"] = json!(rt.kind);
     if !obj["metadata"].is_object() {
         obj["metadata"] = json!({});

@@ -63,6 +63,10 @@ impl ResourceType {
 
     /// The storage key shared by every version of the resource: `plural.group`.
     pub fn storage_key(&self) -> String {
+        // events.k8s.io Events are core Events seen another way: one storage.
+        if crate::convert::is_event(self) {
+            return "events".into();
+        }
         crate::status::qualified(&self.group, &self.plural)
     }
 

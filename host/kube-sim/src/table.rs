@@ -155,10 +155,55 @@ fn cell(obj: &Value, c: &PrinterColumn) -> Value {
     }
 }
 
+/// The columns `kubectl get events` shows (name, priority), in the server's order.
+const EVENT_COLUMNS: [(&str, u8); 6] = [
+    ("Last Seen", 0),
+    ("Type", 0),
+    ("Reason", 0),
+    ("Object", 0),
+    ("Message", 0),
+    ("Name", 1),
+];
+
+/// Cells of a (core/v1, stored-form) Event, in `EVENT_COLUMNS` order.
+fn event_cells(e: &Value) -> Vec<Value> {
+    let seen = [
+        &e["series"]["lastObservedTime"],
+        &e["lastTimestamp"],
+        &e["eventTime"],
+        &e["metadata"]["creationTimestamp"],
+    ]
+    .into_iter()
+    .find_map(Value::as_str)
+    .map(age)
+    .unwrap_or(Value::Null);
+    let object = format!(
+        "{}/{}",
+        e["involvedObject"]["kind"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
+        e["involvedObject"]["name"].as_str().unwrap_or_default()
+    );
+    vec![
+        seen,
+        e["type"].clone(),
+        e["reason"].clone(),
+        json!(object),
+        e["message"].clone(),
+        e["metadata"]["name"].clone(),
+    ]
+}
+
 /// One Table row for an object; `include` is the `includeObject` parameter.
 pub fn row(rt: &ResourceType, obj: &Value, include: &str) -> Value {
-    let mut cells = vec![obj["metadata"]["name"].clone()];
-    cells.extend(columns(rt).iter().map(|c| cell(obj, c)));
+    let cells = if crate::convert::is_event(rt) {
+        event_cells(obj)
+    } else {
+        let mut cells = vec![obj["metadata"]["name"].clone()];
+        cells.extend(columns(rt).iter().map(|c| cell(obj, c)));
+        cells
+    };
     let object = match include {
         "None" => Value::Null,
         "Object" => obj.clone(),
@@ -171,11 +216,18 @@ pub fn row(rt: &ResourceType, obj: &Value, include: &str) -> Value {
 
 /// A Table of objects, with the list metadata given.
 pub fn table(rt: &ResourceType, objs: &[Value], include: &str, list_meta: Value) -> Value {
+    let rows: Vec<Value> = objs.iter().map(|o| row(rt, o, include)).collect();
+    if crate::convert::is_event(rt) {
+        let defs: Vec<Value> = EVENT_COLUMNS
+            .iter()
+            .map(|(n, p)| json!({"name": n, "type": "string", "format": "", "description": "", "priority": p}))
+            .collect();
+        return json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta, "columnDefinitions": defs, "rows": rows});
+    }
     let mut defs = vec![
         json!({"name": "Name", "type": "string", "format": "name", "description": "Name must be unique within a namespace.", "priority": 0}),
     ];
     defs.extend(columns(rt).iter().map(|c| json!({"name": c.name, "type": c.type_, "format": "", "description": "", "priority": c.priority})));
-    let rows: Vec<Value> = objs.iter().map(|o| row(rt, o, include)).collect();
     json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": list_meta, "columnDefinitions": defs, "rows": rows})
 }
 

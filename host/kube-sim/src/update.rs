@@ -52,6 +52,7 @@ pub fn update(
             }],
         ));
     }
+    let obj = crate::convert::from_view(rt, obj);
     finish_update(inner, rt, &old, obj, part, w, false).map(|o| (o, false))
 }
 
@@ -75,6 +76,9 @@ pub fn patch(
         }
         None => return Err(ApiError::not_found(&rt.group, &rt.plural, name)),
     };
+    if kind != PatchKind::Apply {
+        new = crate::convert::to_view(rt, &new);
+    }
     match kind {
         PatchKind::Merge => crate::patch::merge_patch(&mut new, body),
         PatchKind::Strategic => crate::patch::strategic_merge(&mut new, body),
@@ -86,6 +90,9 @@ pub fn patch(
         }
     }
     let is_apply = kind == PatchKind::Apply;
+    if !is_apply {
+        new = crate::convert::from_view(rt, new);
+    }
     match old {
         Some(old) => finish_update(inner, rt, &old, new, part, w, is_apply).map(|o| (o, false)),
         None => {
@@ -118,7 +125,7 @@ fn apply_patch(
             "the name of the object ({body_name}) does not match the name on the URL ({name})"
         )));
     }
-    let mut applied = body.clone();
+    let mut applied = crate::convert::from_view(rt, body.clone());
     if let Some(o) = applied.as_object_mut() {
         match part {
             Part::Status => o.retain(|k, _| k == "status" || k == "apiVersion" || k == "kind"),
@@ -166,7 +173,7 @@ fn finish_update(
     if !new["metadata"].is_object() {
         new["metadata"] = json!({});
     }
-    new["apiVersion"] = json!(rt.api_version());
+    new["apiVersion"] = json!(crate::convert::stored_api_version(rt));
     new["kind"] = json!(rt.kind);
     for f in [
         "name",

@@ -57,11 +57,9 @@ fn line(kind: &str, object: Value) -> Bytes {
 }
 
 fn present(rt: &ResourceType, p: &WatchParams, obj: &Value) -> Value {
-    let mut o = obj.clone();
-    o["apiVersion"] = json!(rt.api_version());
     match &p.table {
-        Some(include) => crate::table::table(rt, &[o], include, json!({})),
-        None => o,
+        Some(include) => crate::table::table(rt, &[obj.clone()], include, json!({})),
+        None => crate::convert::to_view(rt, obj),
     }
 }
 

@@ -101,3 +101,48 @@ async fn a_kube_rs_controller_adds_its_finalizer_writes_status_and_lets_deletes_
     }
     task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_from_a_kube_rs_recorder_show_in_kubectl_describe() {
+    use kube::Resource;
+    use kube::runtime::events::{Event as KubeEvent, EventType, Recorder, Reporter};
+    let env = start().await;
+    let api = install_httproute_crd(&env).await;
+    let route =
+        serde_json::from_value(json!({"metadata": {"name": "web"}, "spec": {}})).expect("route");
+    let route: HttpRoute = api
+        .create(&PostParams::default(), &route)
+        .await
+        .expect("created");
+    let recorder = Recorder::new(
+        env.client(),
+        Reporter {
+            controller: "lattice-host".into(),
+            instance: None,
+        },
+    );
+    let ev = KubeEvent {
+        type_: EventType::Normal,
+        reason: "Reconciled".into(),
+        note: Some("service network association ready".into()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    let reference = route.object_ref(&());
+    recorder
+        .publish(&ev, &reference)
+        .await
+        .expect("first event");
+    recorder
+        .publish(&ev, &reference)
+        .await
+        .expect("repeated event becomes a series");
+    let out = env.kubectl_ok(&["describe", "httproute", "web"]).await;
+    assert!(
+        out.contains("Reconciled") && out.contains("service network association ready"),
+        "{out}"
+    );
+    let listed = env.kubectl_ok(&["get", "events"]).await;
+    assert!(listed.starts_with("LAST SEEN"), "{listed}");
+    assert!(listed.contains("httproute/web"), "{listed}");
+}
