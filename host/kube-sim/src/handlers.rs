@@ -157,8 +157,7 @@ fn present(rt: &ResourceType, ctx: &Ctx, obj: Value) -> Value {
     if ctx.accept.contains("as=PartialObjectMetadata") {
         return json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]});
     }
-    let obj = crate::convert::to_view(rt, &obj);
-    obj
+    crate::convert::to_view(rt, &obj)
 }
 
 fn resource(

@@ -58,7 +58,7 @@ fn line(kind: &str, object: Value) -> Bytes {
 
 fn present(rt: &ResourceType, p: &WatchParams, obj: &Value) -> Value {
     match &p.table {
-        Some(include) => crate::table::table(rt, &[obj.clone()], include, json!({})),
+        Some(include) => crate::table::table(rt, std::slice::from_ref(obj), include, json!({})),
         None => crate::convert::to_view(rt, obj),
     }
 }
