@@ -42,6 +42,22 @@ pub fn stored_api_version(rt: &ResourceType) -> String {
     }
 }
 
+/// The stored-form path of a field selector path given for `rt`
+/// (`regarding.name` on events.k8s.io is `involvedObject.name` in storage).
+pub fn stored_field_path(rt: &ResourceType, path: &str) -> String {
+    if is_new_event(rt) {
+        for (core, new) in EVENT_FIELDS {
+            if path == *new {
+                return core.to_string();
+            }
+            if let Some(rest) = path.strip_prefix(&format!("{new}.")) {
+                return format!("{core}.{rest}");
+            }
+        }
+    }
+    path.to_string()
+}
+
 /// The stored object as the resource `rt` shows it.
 pub fn to_view(rt: &ResourceType, stored: &Value) -> Value {
     let mut o = stored.clone();
@@ -95,5 +111,13 @@ mod tests {
         assert_eq!(back["note"], "hi");
         assert_eq!(back["apiVersion"], "events.k8s.io/v1");
         assert_eq!(to_view(&core, &stored)["message"], "hi");
+        assert_eq!(
+            stored_field_path(&new, "regarding.name"),
+            "involvedObject.name"
+        );
+        assert_eq!(
+            stored_field_path(&core, "involvedObject.name"),
+            "involvedObject.name"
+        );
     }
 }

@@ -38,7 +38,8 @@ pub(crate) fn selectors(
             .map(String::as_str)
             .unwrap_or_default(),
         rt.custom,
-    )?;
+    )?
+    .map_paths(|p| crate::convert::stored_field_path(rt, p));
     Ok((l, f))
 }
 

@@ -137,6 +137,14 @@ impl FieldSelector {
         Ok(Self(reqs))
     }
 
+    /// Rewrites each field path (for resources stored in another form).
+    pub fn map_paths(mut self, f: impl Fn(&str) -> String) -> Self {
+        for (path, _, _) in &mut self.0 {
+            *path = f(path);
+        }
+        self
+    }
+
     /// Whether an object's fields satisfy every requirement. A missing field counts as "".
     pub fn matches(&self, obj: &Value) -> bool {
         self.0.iter().all(|(path, neg, want)| {
