@@ -207,17 +207,13 @@ fn resource(
                 .map(|wp| Answer::Watch(Box::new((rt.clone(), wp))))
         }
         (&Method::GET, Some(name)) if p.legacy_watch => {
-            let mut q = ctx.query.clone();
-            q.insert("fieldSelector".into(), format!("metadata.name={name}"));
-            let c2 = Ctx {
-                query: q,
-                method: ctx.method.clone(),
-                accept: ctx.accept.clone(),
-                content_type: String::new(),
-                user_agent: String::new(),
-                host: String::new(),
+            let mut query = ctx.query.clone();
+            query.insert("fieldSelector".into(), format!("metadata.name={name}"));
+            let read = crate::list::ReadCtx {
+                query: &query,
+                accept: &ctx.accept,
             };
-            crate::list::watch_params(shared, &rt, p.namespace, &c2.read())
+            crate::list::watch_params(shared, &rt, p.namespace, &read)
                 .map(|wp| Answer::Watch(Box::new((rt.clone(), wp))))
         }
         (&Method::GET, None) => Ok(Answer::Json(
