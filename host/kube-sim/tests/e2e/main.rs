@@ -10,3 +10,4 @@ mod load;
 mod persist;
 mod python;
 mod tls;
+mod watching;
