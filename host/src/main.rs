@@ -1,7 +1,7 @@
 //! The `lattice-host` binary.
 
 use clap::Parser;
-use lattice_host::cli::{BenchCommand, Cli, Command};
+use lattice_host::cli::{BenchCommand, Cli, Command, SimCommand};
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
@@ -15,6 +15,8 @@ fn main() -> std::process::ExitCode {
     let res = match cli.command {
         Command::Plan(args) => lattice_host::cli::plan(args),
         Command::Bench(BenchCommand::Plugins(args)) => lattice_host::bench::plugins(args),
+        Command::Sim(SimCommand::Lattice(args)) => lattice_host::cli::sim_lattice(args),
+        Command::Crds => lattice_host::cli::crds_yaml().map(|y| print!("{y}")),
     };
     match res {
         Ok(()) => std::process::ExitCode::SUCCESS,
