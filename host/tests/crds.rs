@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use serde_yaml::Value;
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn docs(text: &str) -> Vec<Value> {
@@ -21,7 +24,12 @@ fn checked_in_crds_match_the_rust_types() {
     let generated = lattice_host::cli::crds_yaml().unwrap();
     let path = root().join("deploy/crds/application-networking.k8s.aws.yaml");
     let on_disk = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(on_disk, generated, "run `cargo run -p lattice-host -- crds > {}`", path.display());
+    assert_eq!(
+        on_disk,
+        generated,
+        "run `cargo run -p lattice-host -- crds > {}`",
+        path.display()
+    );
 }
 
 /// Every property the anchor's schema has, ours has; ours requires nothing more.
@@ -29,11 +37,18 @@ fn compatible(theirs: &Value, ours: &Value, path: &str) {
     let req = |v: &Value| -> Vec<String> {
         v.get("required")
             .and_then(Value::as_sequence)
-            .map(|s| s.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|s| {
+                s.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     for r in req(ours) {
-        assert!(req(theirs).contains(&r), "{path}: we require {r:?}, the anchor does not");
+        assert!(
+            req(theirs).contains(&r),
+            "{path}: we require {r:?}, the anchor does not"
+        );
     }
     if let Some(props) = theirs.get("properties").and_then(Value::as_mapping) {
         for (k, v) in props {
@@ -56,12 +71,18 @@ fn our_crds_accept_what_the_anchor_controller_accepts() {
     let anchor = root().join("../shared/crds/aws-application-networking-v2.1.3");
     for ours in docs(&lattice_host::cli::crds_yaml().unwrap()) {
         let name = ours["metadata"]["name"].as_str().unwrap().to_string();
-        let file = anchor.join(format!("application-networking.k8s.aws_{}.yaml", name.split('.').next().unwrap()));
+        let file = anchor.join(format!(
+            "application-networking.k8s.aws_{}.yaml",
+            name.split('.').next().unwrap()
+        ));
         let theirs = docs(&std::fs::read_to_string(&file).unwrap()).remove(0);
         assert_eq!(ours["spec"]["group"], theirs["spec"]["group"], "{name}");
         assert_eq!(ours["spec"]["scope"], theirs["spec"]["scope"], "{name}");
         for key in ["kind", "plural", "singular", "shortNames", "categories"] {
-            assert_eq!(ours["spec"]["names"][key], theirs["spec"]["names"][key], "{name}: names.{key}");
+            assert_eq!(
+                ours["spec"]["names"][key], theirs["spec"]["names"][key],
+                "{name}: names.{key}"
+            );
         }
         let their_versions = theirs["spec"]["versions"].as_sequence().unwrap();
         for tv in their_versions {
@@ -73,8 +94,15 @@ fn our_crds_accept_what_the_anchor_controller_accepts() {
                 .unwrap_or_else(|| panic!("{name}: version {:?} missing", tv["name"]));
             assert_eq!(ov["served"], tv["served"]);
             assert_eq!(ov["storage"], tv["storage"]);
-            assert_eq!(ov["subresources"].get("status").is_some(), tv["subresources"].get("status").is_some());
-            compatible(&tv["schema"]["openAPIV3Schema"], &ov["schema"]["openAPIV3Schema"], &name);
+            assert_eq!(
+                ov["subresources"].get("status").is_some(),
+                tv["subresources"].get("status").is_some()
+            );
+            compatible(
+                &tv["schema"]["openAPIV3Schema"],
+                &ov["schema"]["openAPIV3Schema"],
+                &name,
+            );
         }
     }
 }

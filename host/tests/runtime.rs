@@ -184,12 +184,12 @@ fn compiled_components_are_cached_on_disk() {
 fn snapshot_with_routes(names: &[&str]) -> Snapshot {
     let mut s = Snapshot::default();
     s.add_manifest(serde_json::json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
-        "metadata":{"name":"gw","namespace":"app"},
+        "metadata":{"name":"mesh","namespace":"app"},
         "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}})).unwrap();
     for n in names {
         s.add_manifest(serde_json::json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute",
             "metadata":{"name":n,"namespace":"app"},
-            "spec":{"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"missing","port":80}]}]}})).unwrap();
+            "spec":{"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"missing","port":80}]}]}})).unwrap();
     }
     s
 }

@@ -31,7 +31,7 @@ impl Stages for Native {
 
 fn mk_gateway(listeners: Value) -> Value {
     json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
-        "metadata":{"name":"gw","namespace":"app"},
+        "metadata":{"name":"mesh","namespace":"app"},
         "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":listeners}})
 }
 
@@ -86,15 +86,15 @@ fn route_becomes_one_service_named_as_the_go_controller_names_it() {
     objs.push(mk_route(
         "HTTPRoute",
         "storefront-with-a-long-name",
-        json!({"parentRefs":[{"name":"gw"}],
+        json!({"parentRefs":[{"name":"mesh"}],
         "rules":[{"backendRefs":[{"name":"web","port":8080}]}]}),
     ));
     let plan = plan_of(objs);
     assert_eq!(plan.services.len(), 1);
     assert_eq!(plan.services[0].name, "storefront-with-a-lo-app");
     assert_eq!(plan.services[0].route, "app/storefront-with-a-long-name");
-    assert_eq!(plan.services[0].service_networks, vec!["gw".to_string()]);
-    assert_eq!(plan.service_networks[0].name, "gw");
+    assert_eq!(plan.services[0].service_networks, vec!["mesh".to_string()]);
+    assert_eq!(plan.service_networks[0].name, "mesh");
 }
 
 #[test]
@@ -103,8 +103,8 @@ fn listeners_come_from_the_parent_gateway() {
         json!([{"name":"http","port":80,"protocol":"HTTP"},{"name":"https","port":443,"protocol":"HTTPS"}]),
     )];
     objs.extend(mk_service("app", "web", 8080, &["10.0.0.1"]));
-    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
-    objs.push(mk_route("HTTPRoute", "only-https", json!({"parentRefs":[{"name":"gw","sectionName":"https"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "only-https", json!({"parentRefs":[{"name":"mesh","sectionName":"https"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     let plan = plan_of(objs);
     let ports = |name: &str| -> Vec<(i32, String)> {
         plan.services
@@ -123,7 +123,7 @@ fn listeners_come_from_the_parent_gateway() {
 #[test]
 fn service_port_becomes_an_ip_target_group_with_ready_endpoints() {
     let mut objs = base();
-    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     let plan = plan_of(objs);
     let tg = &plan.target_groups[0];
     assert_eq!(tg.backend, "app/web:8080");
@@ -142,7 +142,7 @@ fn service_port_becomes_an_ip_target_group_with_ready_endpoints() {
 #[test]
 fn every_rule_records_its_origin() {
     let mut objs = base();
-    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[
         {"matches":[{"path":{"type":"PathPrefix","value":"/a"}},{"path":{"type":"PathPrefix","value":"/b"}}],"backendRefs":[{"name":"web","port":8080}]}]})));
     let plan = plan_of(objs);
     let rules = &plan.services[0].listeners[0].rules;
@@ -161,7 +161,7 @@ fn every_rule_records_its_origin() {
 fn cross_namespace_backend_needs_a_reference_grant() {
     let mut objs = base();
     objs.extend(mk_service("other", "api", 80, &["10.1.0.1"]));
-    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"api","namespace":"other","port":80}]}]})));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"api","namespace":"other","port":80}]}]})));
     let plan = plan_of(objs.clone());
     assert_eq!(
         plan.services[0].listeners[0].rules[0].action,
@@ -187,7 +187,7 @@ fn cross_namespace_backend_needs_a_reference_grant() {
 #[test]
 fn missing_service_and_wrong_kind_are_resolved_refs_reasons() {
     let mut objs = base();
-    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[
         {"name":"web","port":8080},{"name":"nope","port":80},{"name":"cm","kind":"ConfigMap","group":""}]}]})));
     let plan = plan_of(objs);
     let r = reasons(&plan);
@@ -223,7 +223,7 @@ fn routes_of_other_controllers_are_left_alone() {
 #[test]
 fn grpc_route_on_an_http_listener_is_not_allowed() {
     let mut objs = base();
-    objs.push(mk_route("GRPCRoute", "g", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("GRPCRoute", "g", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     let plan = plan_of(objs);
     assert!(plan.services.is_empty());
     assert_eq!(
@@ -245,7 +245,7 @@ fn tls_route_becomes_a_passthrough_listener_forwarding_by_default() {
     objs.push(mk_route(
         "TLSRoute",
         "db",
-        json!({"parentRefs":[{"name":"gw"}],"hostnames":["db.example.com"],
+        json!({"parentRefs":[{"name":"mesh"}],"hostnames":["db.example.com"],
         "rules":[{"backendRefs":[{"name":"db","port":5432}]}]}),
     ));
     let plan = plan_of(objs);
@@ -261,13 +261,13 @@ fn tls_route_becomes_a_passthrough_listener_forwarding_by_default() {
 #[test]
 fn iam_auth_policies_attach_to_gateway_and_route() {
     let mut objs = base();
-    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     let policy = |name: &str, kind: &str, target: &str, ts: &str| {
         json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"IAMAuthPolicy",
         "metadata":{"name":name,"namespace":"app","creationTimestamp":ts},
         "spec":{"targetRef":{"group":"gateway.networking.k8s.io","kind":kind,"name":target},"policy":"{\"Statement\":[]}"}})
     };
-    objs.push(policy("net", "Gateway", "gw", "2024-01-01T00:00:00Z"));
+    objs.push(policy("net", "Gateway", "mesh", "2024-01-01T00:00:00Z"));
     objs.push(policy("svc-old", "HTTPRoute", "r", "2024-01-01T00:00:00Z"));
     objs.push(policy("svc-new", "HTTPRoute", "r", "2025-01-01T00:00:00Z"));
     let plan = plan_of(objs);
@@ -290,9 +290,9 @@ fn iam_auth_policies_attach_to_gateway_and_route() {
 #[test]
 fn one_bad_route_leaves_the_others_planned() {
     let mut objs = base();
-    objs.push(mk_route("HTTPRoute", "bad", json!({"parentRefs":[{"name":"gw"}],"rules":[
+    objs.push(mk_route("HTTPRoute", "bad", json!({"parentRefs":[{"name":"mesh"}],"rules":[
         {"matches":[{"path":{"type":"RegularExpression","value":"/v[0-9]"}}],"backendRefs":[{"name":"web","port":8080}]}]})));
-    objs.push(mk_route("HTTPRoute", "good", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(mk_route("HTTPRoute", "good", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     let plan = plan_of(objs);
     let good = plan
         .services
@@ -316,7 +316,7 @@ fn one_bad_route_leaves_the_others_planned() {
 fn the_same_snapshot_always_gives_the_same_plan() {
     let mut objs = base();
     for i in 0..5 {
-        objs.push(mk_route("HTTPRoute", &format!("r{i}"), json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+        objs.push(mk_route("HTTPRoute", &format!("r{i}"), json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     }
     assert_eq!(plan_of(objs.clone()), plan_of(objs));
 }
@@ -327,7 +327,7 @@ fn default_service_network_is_joined_too() {
     for o in base() {
         s.add_manifest(o).unwrap();
     }
-    s.add_manifest(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"gw"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}))).unwrap();
+    s.add_manifest(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}))).unwrap();
     let cfg = ClusterConfig {
         default_service_network: Some("shared".into()),
         ..ClusterConfig::default()
@@ -335,6 +335,43 @@ fn default_service_network_is_joined_too() {
     let plan = build_plan(&s, &cfg, &Native);
     assert_eq!(
         plan.services[0].service_networks,
-        vec!["gw".to_string(), "shared".to_string()]
+        vec!["mesh".to_string(), "shared".to_string()]
     );
+}
+
+#[test]
+fn names_lattice_would_reject_are_diagnostics_not_plans() {
+    let mut objs = base();
+    objs.push(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute",
+        "metadata":{"name":"r","namespace":"app","annotations":{"application-networking.k8s.aws/service-name-override":"svc-Bad_Name"}},
+        "spec":{"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}}));
+    objs.push(mk_route("HTTPRoute", "svc-reserved", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    objs.push(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
+        "metadata":{"name":"a-gateway-name-that-is-far-too-long-for-a-vpc-lattice-service-network","namespace":"app"},
+        "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}}));
+    let plan = plan_of(objs);
+    assert!(plan.services.is_empty(), "{:?}", plan.services);
+    let r = reasons(&plan);
+    assert!(
+        r.contains(&(
+            "HTTPRoute app/r".into(),
+            "UnsupportedValue".into(),
+            "metadata.annotations[\"application-networking.k8s.aws/service-name-override\"]".into()
+        )),
+        "{r:?}"
+    );
+    assert!(
+        r.contains(&(
+            "HTTPRoute app/svc-reserved".into(),
+            "UnsupportedValue".into(),
+            "metadata.name".into()
+        )),
+        "{r:?}"
+    );
+    assert!(
+        r.iter()
+            .any(|(o, _, _)| o.starts_with("Gateway app/a-gateway-name")),
+        "{r:?}"
+    );
+    assert_eq!(plan.service_networks.len(), 1);
 }

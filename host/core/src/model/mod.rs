@@ -57,6 +57,8 @@ pub struct ServiceNetworkIntent {
     pub gateway: ObjectRef,
     /// Input of the auth stage.
     pub auth: AuthTarget,
+    /// Why the Gateway's name cannot be a service network name, if it cannot.
+    pub invalid_name: Option<String>,
 }
 
 /// The service networks: every Gateway of ours.
@@ -71,6 +73,7 @@ pub fn service_networks(snapshot: &Snapshot) -> Vec<ServiceNetworkIntent> {
                 name: name.clone(),
             };
             ServiceNetworkIntent {
+                invalid_name: naming::check_name(naming::NameKind::ServiceNetwork, name).err(),
                 name: name.clone(),
                 auth: auth_target(snapshot, AuthTargetKind::ServiceNetwork, &id, "Gateway"),
                 gateway: id,
@@ -170,6 +173,25 @@ pub fn resolve_route(
             })
             .collect(),
     };
+    let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
+    if let Err(why) = naming::check_name(naming::NameKind::Service, &service_name) {
+        let overridden = view
+            .annotations
+            .iter()
+            .any(|(k, _)| k == naming::SERVICE_NAME_OVERRIDE);
+        let field = if overridden {
+            format!("metadata.annotations[{:?}]", naming::SERVICE_NAME_OVERRIDE)
+        } else {
+            "metadata.name".to_string()
+        };
+        diagnostics.push(diagnostic(
+            "Accepted",
+            "UnsupportedValue",
+            field,
+            format!("VPC Lattice service name {why}"),
+        ));
+        listeners.clear();
+    }
     let auth = (view.kind != RouteKind::Tls).then(|| {
         auth_target(
             snapshot,
@@ -182,7 +204,7 @@ pub fn resolve_route(
         kind: view.kind,
         id: view.id.clone(),
         generation: view.generation,
-        service_name: naming::service_name(&view.id.name, &view.id.namespace, &view.annotations),
+        service_name,
         custom_domain_name: view.hostnames.first().cloned(),
         listeners,
         service_networks,

@@ -223,6 +223,17 @@ pub fn plan_intents(
         route_auth.into_iter().zip(route_auths).collect();
 
     for (sn, auth) in sns.iter().zip(sn_auth) {
+        if let Some(why) = &sn.invalid_name {
+            plan.diagnostics.push(PlanDiagnostic {
+                object: format!("Gateway {}", sn.gateway),
+                condition: "Accepted".into(),
+                reason: "UnsupportedValue".into(),
+                message: format!("VPC Lattice service network name {why}"),
+                field: "metadata.name".into(),
+                plugin: None,
+            });
+            continue;
+        }
         let (auth_type, auth_policy) = auth_fields(auth);
         plan.service_networks.push(ServiceNetworkPlan {
             name: sn.name.clone(),
