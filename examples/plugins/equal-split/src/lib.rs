@@ -58,10 +58,17 @@ impl Weigher for EqualSplit {
         let mut targets: Vec<WeightedTarget> = Vec::new();
         for b in &rule.backends {
             if b.resolution != Resolution::Resolved {
-                diagnostics.push(diagnostic("ResolvedRefs", "BackendNotFound", b.field.clone(), "backend not resolved"));
+                diagnostics.push(diagnostic(
+                    "ResolvedRefs",
+                    "BackendNotFound",
+                    b.field.clone(),
+                    "backend not resolved",
+                ));
                 continue;
             }
-            if targets.iter().all(|t| t.target_group != b.target_group) && targets.len() < settings.max_backends {
+            if targets.iter().all(|t| t.target_group != b.target_group)
+                && targets.len() < settings.max_backends
+            {
                 targets.push(WeightedTarget {
                     target_group: b.target_group.clone(),
                     weight: 1,
@@ -73,7 +80,10 @@ impl Weigher for EqualSplit {
         } else {
             WeightedAction::Forward(targets)
         };
-        WeightingResult { action, diagnostics }
+        WeightingResult {
+            action,
+            diagnostics,
+        }
     }
 }
 
@@ -88,16 +98,29 @@ mod tests {
     fn requested_weights_are_replaced_by_an_even_split() {
         let rule = rule_backends(vec![backend("a", Some(90)), backend("b", Some(10))]);
         let res = lattice_plugin_sdk::weigh_rules::<EqualSplit>("", &[rule]).remove(0);
-        let WeightedAction::Forward(ts) = res.action else { panic!("expected forward") };
+        let WeightedAction::Forward(ts) = res.action else {
+            panic!("expected forward")
+        };
         assert!(ts.iter().all(|t| t.weight == 1));
         assert_eq!(ts.len(), 2);
     }
 
     #[test]
     fn max_backends_caps_the_forward_and_is_validated() {
-        let rule = rule_backends(vec![backend("a", None), backend("b", None), backend("c", None)]);
-        let res = lattice_plugin_sdk::weigh_rules::<EqualSplit>(r#"{"maxBackends":1}"#, &[rule]).remove(0);
-        assert_eq!(res.action, WeightedAction::Forward(vec![WeightedTarget { target_group: "a".into(), weight: 1 }]));
+        let rule = rule_backends(vec![
+            backend("a", None),
+            backend("b", None),
+            backend("c", None),
+        ]);
+        let res = lattice_plugin_sdk::weigh_rules::<EqualSplit>(r#"{"maxBackends":1}"#, &[rule])
+            .remove(0);
+        assert_eq!(
+            res.action,
+            WeightedAction::Forward(vec![WeightedTarget {
+                target_group: "a".into(),
+                weight: 1
+            }])
+        );
         assert!(lattice_plugin_sdk::parse_settings::<EqualSplit>(r#"{"maxBackends":11}"#).is_err());
     }
 }
