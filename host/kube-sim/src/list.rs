@@ -166,5 +166,6 @@ pub(crate) fn watch_params(
         send_initial_events: flag(ctx.query, "sendInitialEvents"),
         timeout,
         table,
+        metadata_only: ctx.accept.contains("as=PartialObjectMetadata"),
     })
 }

@@ -38,6 +38,8 @@ pub struct WatchParams {
     pub timeout: Duration,
     /// `Some(includeObject)` when the client wants Table rows.
     pub table: Option<String>,
+    /// Whether the client wants `PartialObjectMetadata` objects.
+    pub metadata_only: bool,
 }
 
 impl WatchParams {
@@ -59,6 +61,9 @@ fn line(kind: &str, object: Value) -> Bytes {
 fn present(rt: &ResourceType, p: &WatchParams, obj: &Value) -> Value {
     match &p.table {
         Some(include) => crate::table::table(rt, std::slice::from_ref(obj), include, json!({})),
+        None if p.metadata_only => {
+            json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+        }
         None => crate::convert::to_view(rt, obj),
     }
 }

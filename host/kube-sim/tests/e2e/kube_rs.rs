@@ -333,3 +333,43 @@ async fn a_status_that_breaks_the_crd_schema_is_422_invalid_as_on_a_real_cluster
         other => panic!("expected 422, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_metadata_watcher_follows_routes_as_partial_object_metadata() {
+    let env = start().await;
+    let api = install_httproute_crd(&env).await;
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = seen.clone();
+    let meta_api: Api<kube::core::PartialObjectMeta<HttpRoute>> =
+        Api::namespaced(env.client(), "default");
+    let task = tokio::spawn(
+        watcher(meta_api, watcher::Config::default())
+            .applied_objects()
+            .for_each(move |r| {
+                if let Ok(m) = r {
+                    let kind = m.types.map(|t| t.kind).unwrap_or_default();
+                    log.lock()
+                        .expect("log")
+                        .push(format!("{kind} {}", m.metadata.name.unwrap_or_default()));
+                }
+                async {}
+            }),
+    );
+    api.create(&PostParams::default(), &mk_route("meta", "m.example.com"))
+        .await
+        .expect("created");
+    eventually("metadata event", || {
+        seen.lock()
+            .expect("log")
+            .iter()
+            .any(|e| e.ends_with(" meta"))
+    })
+    .await;
+    assert!(
+        seen.lock()
+            .expect("log")
+            .iter()
+            .all(|e| e.starts_with("PartialObjectMetadata "))
+    );
+    task.abort();
+}
