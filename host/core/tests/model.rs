@@ -255,6 +255,10 @@ fn tls_route_becomes_a_passthrough_listener_forwarding_by_default() {
     assert!(s.listeners[0].rules.is_empty());
     assert!(matches!(s.listeners[0].default_action, Action::Forward(_)));
     assert_eq!(plan.target_groups[0].protocol, "TCP");
+    assert_eq!(
+        (s.auth_type.as_str(), s.auth_policy.as_deref()),
+        ("NONE", None)
+    );
     assert_eq!(plan.target_groups[0].protocol_version, None);
 }
 
@@ -374,4 +378,48 @@ fn names_lattice_would_reject_are_diagnostics_not_plans() {
         "{r:?}"
     );
     assert_eq!(plan.service_networks.len(), 1);
+}
+
+/// Native stages whose auth plugin always fails.
+struct BrokenAuth;
+
+impl Stages for BrokenAuth {
+    fn provenance(&self, stage: Stage) -> String {
+        Native.provenance(stage)
+    }
+    fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
+        Native.map(routes)
+    }
+    fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
+        Native.weigh(rules)
+    }
+    fn auth(&self, _: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
+        Err(StageError {
+            plugin: "auth@native".into(),
+            message: "trapped".into(),
+        })
+    }
+}
+
+#[test]
+fn a_failed_auth_plugin_fails_closed() {
+    let mut s = Snapshot::default();
+    for o in base() {
+        s.add_manifest(o).unwrap();
+    }
+    s.add_manifest(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}))).unwrap();
+    let plan = build_plan(&s, &ClusterConfig::default(), &BrokenAuth);
+    assert_eq!(
+        (
+            plan.services[0].auth_type.as_str(),
+            plan.services[0].auth_policy.as_deref()
+        ),
+        ("AWS_IAM", None)
+    );
+    assert_eq!(plan.service_networks[0].auth_type, "AWS_IAM");
+    assert!(reasons(&plan).contains(&(
+        "HTTPRoute app/r".into(),
+        "PluginFailed".into(),
+        String::new()
+    )));
 }

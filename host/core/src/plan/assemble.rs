@@ -339,8 +339,14 @@ pub fn plan_intents(
                 }
             }
         }
-        let auth = route_auth.get(&i).copied().and_then(|a| a.as_ref());
-        let (auth_type, auth_policy) = auth_fields(&auth.cloned());
+        // TLS passthrough services take no auth policy; a failed auth plugin
+        // fails closed (see `auth_fields`).
+        let decided = route_auth.get(&i).copied();
+        let auth = decided.and_then(|a| a.as_ref());
+        let (auth_type, auth_policy) = match decided {
+            Some(a) => auth_fields(a),
+            None => ("NONE".to_string(), None),
+        };
         plan.services.push(ServicePlan {
             name: r.service_name.clone(),
             route: r.id.to_string(),
