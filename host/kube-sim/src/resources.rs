@@ -161,7 +161,30 @@ pub fn builtins() -> Vec<ResourceType> {
         false,
     );
     vapb.has_generation = true;
+    let workload = |kind: &str, plural: &str, short: &[&str]| {
+        let mut t = ResourceType::builtin("apps", "v1", kind, plural, true)
+            .short(short)
+            .with_status();
+        t.has_generation = true;
+        t.categories = vec!["all".into()];
+        t
+    };
+    let rbac = "rbac.authorization.k8s.io";
     vec![
+        workload("Deployment", "deployments", &["deploy"]),
+        workload("ReplicaSet", "replicasets", &["rs"]),
+        workload("StatefulSet", "statefulsets", &["sts"]),
+        workload("DaemonSet", "daemonsets", &["ds"]),
+        ResourceType::builtin(rbac, "v1", "Role", "roles", true),
+        ResourceType::builtin(rbac, "v1", "RoleBinding", "rolebindings", true),
+        ResourceType::builtin(rbac, "v1", "ClusterRole", "clusterroles", false),
+        ResourceType::builtin(
+            rbac,
+            "v1",
+            "ClusterRoleBinding",
+            "clusterrolebindings",
+            false,
+        ),
         ns,
         svc,
         pod,
