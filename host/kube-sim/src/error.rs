@@ -9,6 +9,9 @@ pub enum SimError {
     /// The state file is not what kube-sim writes.
     #[error("bad state file: {0}")]
     State(String),
+    /// A manifest given to [`crate::KubeSim::apply_yaml`] could not be applied.
+    #[error("manifest: {0}")]
+    Manifest(String),
     /// A certificate could not be made or used.
     #[error("TLS: {0}")]
     Tls(String),

@@ -39,6 +39,7 @@ pub mod protobuf;
 pub mod registry;
 pub mod resources;
 pub mod router;
+pub mod seed;
 pub mod selectors;
 pub mod server;
 pub mod state;

@@ -152,6 +152,14 @@ impl KubeSim {
         })
     }
 
+    /// Creates (or replaces) the objects of a multi-document YAML string in-process,
+    /// e.g. CRDs to serve before any client connects. Returns how many were written.
+    pub fn apply_yaml(&self, yaml: &str) -> Result<usize, SimError> {
+        let written = crate::seed::apply_yaml(&mut self.shared.lock(), yaml, "kube-sim");
+        self.shared.changed();
+        written
+    }
+
     /// Saves state to the state file now (no-op without one).
     pub fn save(&self) -> Result<(), SimError> {
         match &self.shared.opts.state_file {

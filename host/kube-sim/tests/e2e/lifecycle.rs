@@ -185,3 +185,28 @@ async fn lists_page_with_limit_and_continue_and_filter_by_label_and_field() {
         .expect("set");
     assert_eq!(set.items.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manifests_applied_in_process_are_served_and_can_be_reapplied() {
+    let env = start().await;
+    let crd = std::fs::read_to_string(crate::common::gateway_crd("httproutes")).expect("crd");
+    let route = "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: seeded\nspec:\n  hostnames: [a.example.com]\n";
+    let sim = env.sim.sim();
+    assert_eq!(
+        sim.apply_yaml(&format!("{crd}{route}")).expect("applied"),
+        2
+    );
+    assert_eq!(
+        sim.apply_yaml(&route.replace("a.example.com", "b.example.com"))
+            .expect("reapplied"),
+        1
+    );
+    let api = crate::kube_rs::routes(&env);
+    let got = api.get("seeded").await.expect("served");
+    assert_eq!(got.spec.hostnames, Some(vec!["b.example.com".to_string()]));
+    assert_eq!(got.metadata.generation, Some(2));
+    let err = sim
+        .apply_yaml("apiVersion: nope.io/v1\nkind: Thing\nmetadata:\n  name: x\n")
+        .expect_err("unknown kind");
+    assert!(err.to_string().contains("Thing"), "{err}");
+}
