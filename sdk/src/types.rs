@@ -65,7 +65,7 @@ pub struct KeyValue {
 }
 
 /// The kind of route being mapped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RouteKind {
     /// HTTPRoute.
     Http,

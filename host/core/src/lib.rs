@@ -17,6 +17,7 @@
 
 pub mod config;
 pub mod crds;
+pub mod index;
 pub mod model;
 pub mod plan;
 pub mod snapshot;

@@ -32,6 +32,43 @@ impl PlanInput {
     }
 }
 
+impl PlanInput {
+    /// Resolves only the given routes and Gateways: what an index change
+    /// made dirty. Routes that no longer exist are simply absent.
+    pub fn for_changes(
+        snapshot: &Snapshot,
+        cfg: &ClusterConfig,
+        dirty: &crate::index::Dirty,
+    ) -> Self {
+        use lattice_plugin_sdk::types::RouteKind;
+        let routes = dirty
+            .routes
+            .iter()
+            .filter_map(|rk| {
+                let k = (rk.namespace.clone(), rk.name.clone());
+                match rk.kind {
+                    RouteKind::Http => snapshot.http_routes.get(&k).map(model::routes::from_http),
+                    RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(model::routes::from_grpc),
+                    RouteKind::Tls => snapshot.tls_routes.get(&k).map(model::routes::from_tls),
+                }
+            })
+            .filter_map(|v| model::resolve_route(snapshot, cfg, &v))
+            .collect();
+        let service_networks = model::service_networks(snapshot)
+            .into_iter()
+            .filter(|sn| {
+                dirty
+                    .gateways
+                    .contains(&(sn.gateway.namespace.clone(), sn.gateway.name.clone()))
+            })
+            .collect();
+        PlanInput {
+            routes,
+            service_networks,
+        }
+    }
+}
+
 /// Plans a whole snapshot.
 pub fn build_plan(snapshot: &Snapshot, cfg: &ClusterConfig, stages: &dyn Stages) -> Plan {
     let input = PlanInput::from_snapshot(snapshot, cfg);

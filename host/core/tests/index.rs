@@ -1,0 +1,191 @@
+//! The index: which routes and Gateways each watch event makes dirty.
+
+use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_plugin_sdk::types::RouteKind;
+use serde_json::{Value, json};
+
+fn rk(name: &str) -> RouteKey {
+    RouteKey {
+        kind: RouteKind::Http,
+        namespace: "app".into(),
+        name: name.into(),
+    }
+}
+
+fn routes(d: &Dirty) -> Vec<String> {
+    d.routes.iter().map(|r| r.name.clone()).collect()
+}
+
+fn mk_route(name: &str, gateway: &str, backends: Value) -> Value {
+    json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute","metadata":{"name":name,"namespace":"app"},
+        "spec":{"parentRefs":[{"name":gateway}],"rules":[{"backendRefs":backends}]}})
+}
+
+fn mk_service(ns: &str, name: &str) -> Value {
+    json!({"apiVersion":"v1","kind":"Service","metadata":{"name":name,"namespace":ns},"spec":{"ports":[{"port":80}]}})
+}
+
+fn mk_slice(name: &str, service: &str, ip: &str) -> Value {
+    json!({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+        "metadata":{"name":name,"namespace":"app","labels":{"kubernetes.io/service-name":service}},
+        "addressType":"IPv4","endpoints":[{"addresses":[ip]}]})
+}
+
+fn index() -> Index {
+    let mut ix = Index::default();
+    ix.apply(mk_service("app", "web")).unwrap();
+    ix.apply(mk_service("app", "api")).unwrap();
+    ix.apply(mk_route("a", "mesh", json!([{"name":"web","port":80}])))
+        .unwrap();
+    ix.apply(mk_route("b", "mesh", json!([{"name":"api","port":80}])))
+        .unwrap();
+    ix.apply(mk_route(
+        "c",
+        "other",
+        json!([{"name":"web","port":80},{"name":"db","namespace":"data","port":5432}]),
+    ))
+    .unwrap();
+    ix
+}
+
+#[test]
+fn a_route_change_dirties_only_that_route_and_its_gateways() {
+    let mut ix = index();
+    let d = ix
+        .apply(mk_route(
+            "a",
+            "mesh",
+            json!([{"name":"web","port":80,"weight":5}]),
+        ))
+        .unwrap();
+    assert_eq!(routes(&d), vec!["a"]);
+    assert_eq!(
+        d.gateways.iter().map(|g| g.1.as_str()).collect::<Vec<_>>(),
+        vec!["mesh"]
+    );
+}
+
+#[test]
+fn a_service_change_dirties_the_routes_that_use_it() {
+    let mut ix = index();
+    assert_eq!(
+        routes(&ix.apply(mk_service("app", "web")).unwrap()),
+        vec!["a", "c"]
+    );
+    assert_eq!(
+        routes(&ix.apply(mk_service("app", "api")).unwrap()),
+        vec!["b"]
+    );
+    assert!(
+        ix.apply(mk_service("app", "unused"))
+            .unwrap()
+            .routes
+            .is_empty()
+    );
+}
+
+#[test]
+fn endpoint_slices_dirty_their_service_routes_even_when_relabelled() {
+    let mut ix = index();
+    assert_eq!(
+        routes(&ix.apply(mk_slice("web-1", "web", "10.0.0.1")).unwrap()),
+        vec!["a", "c"]
+    );
+    // Moved from web to api: both sides change.
+    assert_eq!(
+        routes(&ix.apply(mk_slice("web-1", "api", "10.0.0.1")).unwrap()),
+        vec!["a", "b", "c"]
+    );
+    assert_eq!(ix.snapshot().endpoint_slices.len(), 1);
+    assert_eq!(
+        routes(&ix.delete("discovery.k8s.io/v1", "EndpointSlice", "app", "web-1")),
+        vec!["b"]
+    );
+    assert!(ix.snapshot().endpoint_slices.is_empty());
+}
+
+#[test]
+fn a_gateway_change_dirties_its_routes_and_itself() {
+    let mut ix = index();
+    let d = ix
+        .apply(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway","metadata":{"name":"mesh","namespace":"app"},
+            "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":[]}}))
+        .unwrap();
+    assert_eq!(routes(&d), vec!["a", "b"]);
+    assert!(
+        d.gateways
+            .contains(&("app".to_string(), "mesh".to_string()))
+    );
+}
+
+#[test]
+fn a_reference_grant_dirties_routes_that_cross_into_its_namespace() {
+    let mut ix = index();
+    let d = ix
+        .apply(json!({"apiVersion":"gateway.networking.k8s.io/v1beta1","kind":"ReferenceGrant","metadata":{"name":"g","namespace":"data"},
+            "spec":{"from":[{"group":"gateway.networking.k8s.io","kind":"HTTPRoute","namespace":"app"}],"to":[{"group":"","kind":"Service"}]}}))
+        .unwrap();
+    assert_eq!(routes(&d), vec!["c"]);
+}
+
+#[test]
+fn a_policy_dirties_its_old_and_new_targets() {
+    let mut ix = index();
+    let policy = |target: &str| {
+        json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"IAMAuthPolicy",
+        "metadata":{"name":"p","namespace":"app"},
+        "spec":{"targetRef":{"group":"gateway.networking.k8s.io","kind":"HTTPRoute","name":target},"policy":"{}"}})
+    };
+    assert_eq!(routes(&ix.apply(policy("a")).unwrap()), vec!["a"]);
+    assert_eq!(routes(&ix.apply(policy("b")).unwrap()), vec!["a", "b"]);
+    assert_eq!(
+        routes(&ix.delete(
+            "application-networking.k8s.aws/v1alpha1",
+            "IAMAuthPolicy",
+            "app",
+            "p"
+        )),
+        vec!["b"]
+    );
+}
+
+#[test]
+fn a_deleted_route_leaves_the_graph() {
+    let mut ix = index();
+    assert_eq!(
+        routes(&ix.delete("gateway.networking.k8s.io/v1", "HTTPRoute", "app", "a")),
+        vec!["a"]
+    );
+    assert_eq!(
+        routes(&ix.apply(mk_service("app", "web")).unwrap()),
+        vec!["c"]
+    );
+    assert_eq!(
+        ix.routes_of_gateway(&("app".into(), "mesh".into())),
+        [rk("b")].into_iter().collect()
+    );
+}
+
+#[test]
+fn kinds_the_plan_does_not_read_dirty_nothing() {
+    let mut ix = index();
+    let d = ix
+        .apply(
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"app"}}),
+        )
+        .unwrap();
+    assert!(d.is_empty());
+}
+
+#[test]
+fn only_dirty_routes_are_replanned() {
+    use lattice_core::plan::PlanInput;
+    let mut ix = index();
+    ix.apply(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway","metadata":{"name":"mesh","namespace":"app"},
+        "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}})).unwrap();
+    let d = ix.apply(mk_service("app", "api")).unwrap();
+    let input = PlanInput::for_changes(ix.snapshot(), &lattice_core::ClusterConfig::default(), &d);
+    let planned: Vec<&str> = input.routes.iter().map(|r| r.id.name.as_str()).collect();
+    assert_eq!(planned, vec!["b"]);
+    assert!(input.service_networks.is_empty());
+}
