@@ -40,6 +40,71 @@ pub enum Command {
 pub enum SimCommand {
     /// An in-memory VPC Lattice API (REST, version 2022-11-30) for the AWS SDKs and CLI.
     Lattice(SimLatticeArgs),
+    /// An in-memory Kubernetes API server for kubectl and kube-rs.
+    Kube(SimKubeArgs),
+}
+
+/// `sim kube` arguments.
+#[derive(Debug, Args)]
+pub struct SimKubeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:6443")]
+    pub listen: std::net::SocketAddr,
+    /// Write a kubeconfig for this server here.
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Keep objects in this file across restarts.
+    #[arg(long)]
+    pub state_file: Option<PathBuf>,
+    /// Serve HTTPS with a generated CA (written into the kubeconfig).
+    #[arg(long)]
+    pub tls: bool,
+}
+
+/// Runs `sim kube` until interrupted.
+pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("--listen {}", args.listen))?;
+        let cert = if args.tls {
+            Some(kube_sim::SelfSigned::generate(&[])?)
+        } else {
+            None
+        };
+        let url = format!(
+            "{}://{}",
+            if args.tls { "https" } else { "http" },
+            listener.local_addr()?
+        );
+        if let Some(path) = &args.kubeconfig {
+            kube_sim::write_kubeconfig_with_ca(
+                path,
+                &url,
+                cert.as_ref().map(kube_sim::SelfSigned::ca_pem),
+            )
+            .with_context(|| format!("--kubeconfig {}", path.display()))?;
+            eprintln!(
+                "kube-sim: Kubernetes API on {url}; kubectl --kubeconfig {} get ns",
+                path.display()
+            );
+        } else {
+            eprintln!("kube-sim: Kubernetes API on {url}; kubectl --server {url} get ns");
+        }
+        let sim = kube_sim::KubeSim::new(kube_sim::SimOptions {
+            state_file: args.state_file.clone(),
+            ..Default::default()
+        })?;
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match &cert {
+            Some(c) => sim.serve_tls(listener, c, stop).await?,
+            None => sim.serve(listener, stop).await?,
+        }
+        Ok(())
+    })
 }
 
 /// `sim lattice` arguments.

@@ -16,6 +16,7 @@ fn main() -> std::process::ExitCode {
         Command::Plan(args) => lattice_host::cli::plan(args),
         Command::Bench(BenchCommand::Plugins(args)) => lattice_host::bench::plugins(args),
         Command::Sim(SimCommand::Lattice(args)) => lattice_host::cli::sim_lattice(args),
+        Command::Sim(SimCommand::Kube(args)) => lattice_host::cli::sim_kube(args),
         Command::Crds => lattice_host::cli::crds_yaml().map(|y| print!("{y}")),
     };
     match res {
