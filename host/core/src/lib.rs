@@ -21,6 +21,7 @@ pub mod index;
 pub mod model;
 pub mod plan;
 pub mod snapshot;
+pub mod status;
 
 pub use config::ClusterConfig;
 pub use plan::{Plan, StageError, Stages, build_plan};

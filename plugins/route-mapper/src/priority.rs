@@ -111,7 +111,7 @@ pub fn overrides(route: &Route, diags: &mut Vec<Diagnostic>) -> BTreeMap<usize, 
                 out.insert(i, p);
             }
             (Ok(i), Ok(_)) => diags.push(diagnostic(
-                "Accepted",
+                "PartiallyInvalid",
                 "UnsupportedValue",
                 field,
                 format!(
@@ -120,7 +120,7 @@ pub fn overrides(route: &Route, diags: &mut Vec<Diagnostic>) -> BTreeMap<usize, 
                 ),
             )),
             _ => diags.push(diagnostic(
-                "Accepted",
+                "PartiallyInvalid",
                 "UnsupportedValue",
                 field,
                 format!(
