@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod cli;
+pub mod config;
 pub mod manifests;
 pub mod native;
 pub mod output;
