@@ -163,28 +163,58 @@ fn header_type(regex: bool) -> MatchType {
     }
 }
 
+/// parentRefs of any route kind: the generated types differ, their fields do not.
+macro_rules! parent_refs {
+    ($ns:expr, $refs:expr) => {
+        $refs
+            .iter()
+            .flatten()
+            .map(|p| {
+                parent(
+                    $ns,
+                    &p.group,
+                    &p.kind,
+                    &p.namespace,
+                    &p.name,
+                    &p.section_name,
+                    p.port,
+                )
+            })
+            .collect()
+    };
+}
+
+/// Rule filters, and backendRefs with their own filters, of HTTP and gRPC rules.
+macro_rules! filters_and_backends {
+    ($rv:expr, $ri:expr, $ns:expr, $rule:expr) => {
+        for (fi, f) in $rule.filters.iter().flatten().enumerate() {
+            let field = format!("spec.rules[{}].filters[{fi}]", $ri);
+            $rv.filters.push(filter(type_name(&f.r#type), field));
+        }
+        for (bi, b) in $rule.backend_refs.iter().flatten().enumerate() {
+            for (fi, f) in b.filters.iter().flatten().enumerate() {
+                let field = format!("spec.rules[{}].backendRefs[{bi}].filters[{fi}]", $ri);
+                $rv.filters.push(filter(type_name(&f.r#type), field));
+            }
+            $rv.backend_refs.push(backend(
+                $ns,
+                &b.group,
+                &b.kind,
+                &b.namespace,
+                &b.name,
+                b.port,
+                b.weight,
+            ));
+        }
+    };
+}
+
 /// Normalises an HTTPRoute.
 pub fn from_http(r: &HttpRoute) -> RouteView {
     let mut v = base(RouteKind::Http, r);
     let ns = v.id.namespace.clone();
     v.hostnames = r.spec.hostnames.clone().unwrap_or_default();
-    v.parent_refs = r
-        .spec
-        .parent_refs
-        .iter()
-        .flatten()
-        .map(|p| {
-            parent(
-                &ns,
-                &p.group,
-                &p.kind,
-                &p.namespace,
-                &p.name,
-                &p.section_name,
-                p.port,
-            )
-        })
-        .collect();
+    v.parent_refs = parent_refs!(&ns, r.spec.parent_refs);
     for (ri, rule) in r.spec.rules.iter().flatten().enumerate() {
         let mut rv = RuleView {
             name: rule.name.clone(),
@@ -228,29 +258,7 @@ pub fn from_http(r: &HttpRoute) -> RouteView {
                 method: m.method.as_ref().map(type_name),
             }));
         }
-        for (fi, f) in rule.filters.iter().flatten().enumerate() {
-            rv.filters.push(filter(
-                type_name(&f.r#type),
-                format!("spec.rules[{ri}].filters[{fi}]"),
-            ));
-        }
-        for (bi, b) in rule.backend_refs.iter().flatten().enumerate() {
-            for (fi, f) in b.filters.iter().flatten().enumerate() {
-                rv.filters.push(filter(
-                    type_name(&f.r#type),
-                    format!("spec.rules[{ri}].backendRefs[{bi}].filters[{fi}]"),
-                ));
-            }
-            rv.backend_refs.push(backend(
-                &ns,
-                &b.group,
-                &b.kind,
-                &b.namespace,
-                &b.name,
-                b.port,
-                b.weight,
-            ));
-        }
+        filters_and_backends!(rv, ri, &ns, rule);
         v.rules.push(rv);
     }
     v
@@ -261,23 +269,7 @@ pub fn from_grpc(r: &GrpcRoute) -> RouteView {
     let mut v = base(RouteKind::Grpc, r);
     let ns = v.id.namespace.clone();
     v.hostnames = r.spec.hostnames.clone().unwrap_or_default();
-    v.parent_refs = r
-        .spec
-        .parent_refs
-        .iter()
-        .flatten()
-        .map(|p| {
-            parent(
-                &ns,
-                &p.group,
-                &p.kind,
-                &p.namespace,
-                &p.name,
-                &p.section_name,
-                p.port,
-            )
-        })
-        .collect();
+    v.parent_refs = parent_refs!(&ns, r.spec.parent_refs);
     for (ri, rule) in r.spec.rules.iter().flatten().enumerate() {
         let mut rv = RuleView {
             name: rule.name.clone(),
@@ -306,29 +298,7 @@ pub fn from_grpc(r: &GrpcRoute) -> RouteView {
                     .collect(),
             }));
         }
-        for (fi, f) in rule.filters.iter().flatten().enumerate() {
-            rv.filters.push(filter(
-                type_name(&f.r#type),
-                format!("spec.rules[{ri}].filters[{fi}]"),
-            ));
-        }
-        for (bi, b) in rule.backend_refs.iter().flatten().enumerate() {
-            for (fi, f) in b.filters.iter().flatten().enumerate() {
-                rv.filters.push(filter(
-                    type_name(&f.r#type),
-                    format!("spec.rules[{ri}].backendRefs[{bi}].filters[{fi}]"),
-                ));
-            }
-            rv.backend_refs.push(backend(
-                &ns,
-                &b.group,
-                &b.kind,
-                &b.namespace,
-                &b.name,
-                b.port,
-                b.weight,
-            ));
-        }
+        filters_and_backends!(rv, ri, &ns, rule);
         v.rules.push(rv);
     }
     v
@@ -339,23 +309,7 @@ pub fn from_tls(r: &TlsRoute) -> RouteView {
     let mut v = base(RouteKind::Tls, r);
     let ns = v.id.namespace.clone();
     v.hostnames = r.spec.hostnames.clone();
-    v.parent_refs = r
-        .spec
-        .parent_refs
-        .iter()
-        .flatten()
-        .map(|p| {
-            parent(
-                &ns,
-                &p.group,
-                &p.kind,
-                &p.namespace,
-                &p.name,
-                &p.section_name,
-                p.port,
-            )
-        })
-        .collect();
+    v.parent_refs = parent_refs!(&ns, r.spec.parent_refs);
     for rule in &r.spec.rules {
         v.rules.push(RuleView {
             name: rule.name.clone(),
