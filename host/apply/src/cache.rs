@@ -1,0 +1,94 @@
+//! What the engine remembers between passes, so a steady-state pass is list
+//! calls only.
+//!
+//! `ListRules` gives no match or action and `ListListeners` no default action
+//! (botocore's `RuleSummary` / `ListenerSummary`), `ListServices` and
+//! `ListServiceNetworks` no auth type, and tags need `ListTagsForResource`, one
+//! ARN per call. So details are cached:
+//!
+//! - rule match+action, listener default action, service and service network
+//!   auth type: by ARN, with the `lastUpdatedAt` that the list call shows. A
+//!   listed `lastUpdatedAt` that differs from the cached one triggers one
+//!   `Get*`; what this engine writes is cached from the write's response and
+//!   pinned to the next `lastUpdatedAt` the list shows (create and update
+//!   responses carry none);
+//! - ownership (tags) by ARN: an ARN never names a different resource, and
+//!   re-tagging by others is rare; [`Cache::clear`] forgets everything;
+//! - auth policies by resource id, as last read or written.
+
+use crate::model::Owner;
+use aws_smithy_types::DateTime;
+use lattice_core::plan::{Action, MatchPlan};
+use std::collections::HashMap;
+
+/// A cached detail and the `lastUpdatedAt` it belongs to (`None`: written by
+/// us, not yet seen in a list).
+#[derive(Clone, Debug)]
+pub struct Cached<T> {
+    /// `lastUpdatedAt` when known.
+    pub updated: Option<DateTime>,
+    /// The detail.
+    pub value: T,
+}
+
+/// A rule's match and action (target groups as Lattice names them: ids/ARNs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleDetail {
+    /// The match.
+    pub r#match: MatchPlan,
+    /// The action.
+    pub action: Action,
+}
+
+/// Details remembered between passes.
+#[derive(Clone, Debug, Default)]
+pub struct Cache {
+    /// Owner by ARN.
+    pub owners: HashMap<String, Owner>,
+    /// Rule details by ARN.
+    pub rules: HashMap<String, Cached<RuleDetail>>,
+    /// Listener default actions by ARN.
+    pub listeners: HashMap<String, Cached<Action>>,
+    /// Service auth types by ARN.
+    pub services: HashMap<String, Cached<String>>,
+    /// Service network auth types by ARN.
+    pub networks: HashMap<String, Cached<String>>,
+    /// Auth policies by resource id (`None`: no policy).
+    pub policies: HashMap<String, Option<String>>,
+}
+
+/// The cached value if it is still current for a listed `lastUpdatedAt`.
+pub fn fresh<T: Clone>(
+    map: &mut HashMap<String, Cached<T>>,
+    arn: &str,
+    listed: Option<&DateTime>,
+) -> Option<T> {
+    let e = map.get_mut(arn)?;
+    match (&e.updated, listed) {
+        (None, l) => {
+            e.updated = l.cloned();
+            Some(e.value.clone())
+        }
+        (Some(u), Some(l)) if u == l => Some(e.value.clone()),
+        (Some(_), None) => Some(e.value.clone()),
+        _ => None,
+    }
+}
+
+/// Remember a value we wrote (pinned at the next list).
+pub fn wrote<T>(map: &mut HashMap<String, Cached<T>>, arn: &str, value: T) {
+    map.insert(
+        arn.to_string(),
+        Cached {
+            updated: None,
+            value,
+        },
+    );
+}
+
+impl Cache {
+    /// Forget everything.
+    pub fn clear(&mut self) {
+        *self = Cache::default();
+    }
+}

@@ -1,0 +1,120 @@
+//! One pass: observe → diff → execute → report; and the long-lived [`Applier`]
+//! that keeps the detail cache between passes.
+
+use crate::cache::Cache;
+use crate::caller::Caller;
+use crate::diff::{DiffOptions, diff};
+use crate::executor::Executor;
+use crate::observed::Observer;
+use crate::ops::Key;
+use crate::options::ApplyOptions;
+use crate::report::ApplyReport;
+use lattice_core::ClusterConfig;
+use lattice_core::model::naming::managed_by_tag;
+use lattice_core::plan::Plan;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Applies plans to one Lattice, remembering details between passes so that a
+/// steady-state pass makes list calls only.
+pub struct Applier {
+    caller: Caller,
+    cache: Mutex<Cache>,
+    cfg: ClusterConfig,
+    opts: ApplyOptions,
+    passes: u64,
+}
+
+impl Applier {
+    /// An applier for `cfg` with `opts`.
+    pub fn new(client: aws_sdk_vpclattice::Client, cfg: ClusterConfig, opts: ApplyOptions) -> Self {
+        Applier {
+            caller: Caller::new(client, &opts),
+            cache: Mutex::new(Cache::default()),
+            cfg,
+            opts,
+            passes: 0,
+        }
+    }
+
+    /// Forget cached details (the next pass re-reads them).
+    pub fn forget(&self) {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Calls made by this applier so far, per operation.
+    pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
+        self.caller.calls()
+    }
+
+    /// One pass: make Lattice match `plan`.
+    pub async fn apply(&mut self, plan: &Plan) -> ApplyReport {
+        self.passes += 1;
+        let before = self.caller.calls();
+        let observer = Observer {
+            caller: &self.caller,
+            cache: &self.cache,
+            cfg: &self.cfg,
+            concurrency: self.opts.concurrency,
+        };
+        let observed = match observer.observe(plan).await {
+            Ok(o) => o,
+            Err(e) => return ApplyReport::observe_failed(e, delta(&before, &self.caller.calls())),
+        };
+        let d = diff(
+            &observed,
+            plan,
+            &self.cfg,
+            &DiffOptions {
+                allow_adoption: self.opts.allow_adoption,
+                allow_takeover_from: self.opts.allow_takeover_from.clone(),
+                prune: self.opts.prune,
+            },
+        );
+        let mut ids = HashMap::new();
+        for s in &observed.service_networks {
+            ids.insert(Key::ServiceNetwork(s.name.clone()), s.id.clone());
+        }
+        for t in &observed.target_groups {
+            ids.insert(Key::TargetGroup(t.name.clone()), t.id.clone());
+        }
+        for s in &observed.services {
+            ids.insert(Key::Service(s.name.clone()), s.id.clone());
+            for l in &s.listeners {
+                ids.insert(Key::Listener(s.name.clone(), l.port), l.id.clone());
+            }
+        }
+        let nonce = format!(
+            "{}:{}:{}",
+            std::process::id(),
+            self.passes,
+            rand::random::<u64>()
+        );
+        let exec = Executor {
+            caller: &self.caller,
+            cache: &self.cache,
+            ids: Mutex::new(ids),
+            tag: (managed_by_tag(), self.cfg.managed_by()),
+            nonce,
+        };
+        let outcomes = exec.run(&d.ops, self.opts.concurrency).await;
+        let mut report = ApplyReport {
+            diagnostics: d.diagnostics,
+            ..Default::default()
+        };
+        report.record(&d.ops, &outcomes);
+        report.calls = delta(&before, &self.caller.calls());
+        report
+    }
+}
+
+fn delta(
+    before: &std::collections::BTreeMap<String, u64>,
+    after: &std::collections::BTreeMap<String, u64>,
+) -> std::collections::BTreeMap<String, u64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(_, v)| *v > 0)
+        .collect()
+}

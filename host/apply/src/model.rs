@@ -1,0 +1,150 @@
+//! Observed Lattice state, as the diff sees it: plain data, no SDK types.
+//!
+//! Actions and matches reuse the plan's types ([`Action`], [`MatchPlan`]), with
+//! target groups named rather than addressed by id, so the diff compares like
+//! with like.
+
+use lattice_core::plan::{Action, MatchPlan, TargetPlan};
+
+/// Who a top-level resource belongs to, from its `ManagedBy` tag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// Tagged with this cluster's `<account>/<cluster>/<vpc>`.
+    Ours,
+    /// No `ManagedBy` tag at all.
+    Untagged,
+    /// Tagged with another value: another cluster or controller.
+    Other(String),
+}
+
+/// Everything the diff needs to know about Lattice, read by [`crate::observed`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Observed {
+    /// Service networks visible to the account.
+    pub service_networks: Vec<ObsServiceNetwork>,
+    /// Services that are ours or carry a name the plan uses.
+    pub services: Vec<ObsService>,
+    /// Target groups that are ours or carry a name the plan uses.
+    pub target_groups: Vec<ObsTargetGroup>,
+    /// Service-network↔VPC associations of the cluster VPC.
+    pub vpc_associations: Vec<ObsVpcAssociation>,
+}
+
+/// A service network.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsServiceNetwork {
+    /// Id (`sn-…`).
+    pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Ownership.
+    pub owner: Owner,
+    /// `NONE` or `AWS_IAM`, when read.
+    pub auth_type: Option<String>,
+    /// The auth policy: `None` = not read, `Some(None)` = no policy.
+    pub auth_policy: Option<Option<String>>,
+    /// VPCs associated in total (all accounts' and clusters').
+    pub vpc_association_count: u64,
+}
+
+/// A service, with its listeners, rules and service network associations.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsService {
+    /// Id (`svc-…`).
+    pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Ownership.
+    pub owner: Owner,
+    /// `NONE` or `AWS_IAM`, when read.
+    pub auth_type: Option<String>,
+    /// Custom domain name.
+    pub custom_domain_name: Option<String>,
+    /// The auth policy: `None` = not read, `Some(None)` = no policy.
+    pub auth_policy: Option<Option<String>>,
+    /// Listeners (read only for services that are ours or named in the plan).
+    pub listeners: Vec<ObsListener>,
+    /// Associations with service networks.
+    pub associations: Vec<ObsServiceAssociation>,
+}
+
+/// A listener and its rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsListener {
+    /// Id (`listener-…`).
+    pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Port.
+    pub port: i32,
+    /// `HTTP`, `HTTPS` or `TLS_PASSTHROUGH`.
+    pub protocol: String,
+    /// The default action.
+    pub default_action: Action,
+    /// Non-default rules.
+    pub rules: Vec<ObsRule>,
+}
+
+/// A non-default listener rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsRule {
+    /// Id (`rule-…`).
+    pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Priority.
+    pub priority: u32,
+    /// The match.
+    pub r#match: MatchPlan,
+    /// The action, target groups by name.
+    pub action: Action,
+}
+
+/// A service↔service-network association.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsServiceAssociation {
+    /// Id (`snsa-…`).
+    pub id: String,
+    /// The service network's name.
+    pub service_network: String,
+}
+
+/// A target group and its registered (not draining) targets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsTargetGroup {
+    /// Id (`tg-…`).
+    pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// Name.
+    pub name: String,
+    /// Ownership.
+    pub owner: Owner,
+    /// Port.
+    pub port: Option<i32>,
+    /// `HTTP`, `HTTPS`, `TCP`.
+    pub protocol: Option<String>,
+    /// VPC id.
+    pub vpc: Option<String>,
+    /// Targets that are registered and not draining.
+    pub targets: Vec<TargetPlan>,
+}
+
+/// A service-network↔VPC association.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsVpcAssociation {
+    /// Id (`snva-…`).
+    pub id: String,
+    /// The service network's name.
+    pub service_network: String,
+    /// The VPC.
+    pub vpc: String,
+}
