@@ -193,6 +193,9 @@ pub fn sim_client(url: &str) -> aws_sdk_vpclattice::Client {
             "lattice-sim",
         ))
         .endpoint_url(url)
+        .stalled_stream_protection(
+            aws_sdk_vpclattice::config::StalledStreamProtectionConfig::disabled(),
+        )
         .retry_config(aws_sdk_vpclattice::config::retry::RetryConfig::disabled())
         .timeout_config(
             aws_sdk_vpclattice::config::timeout::TimeoutConfig::builder()
@@ -241,27 +244,34 @@ pub async fn converge(routes: usize, latency_ms: u64, concurrency: usize) -> Con
     .await
     .expect("lattice-sim binds 127.0.0.1");
     let plan = synthetic_plan(routes);
-    let mut applier = Applier::new(
+    let applier = Applier::new(
         sim_client(&sim.url()),
         ClusterConfig::default(),
         ApplyOptions::unlimited(concurrency),
     );
-
-    sim.reset_call_counts();
-    let t0 = Instant::now();
-    let first = applier.apply(&plan).await;
-    let wall = t0.elapsed();
-    if !first.is_success() {
-        tracing::warn!(
-            failures = first.failures.len(),
-            "converge: first pass had failures"
-        );
-    }
-    let (r1, w1) = split(&sim.call_counts());
-
-    sim.reset_call_counts();
-    let _second = applier.apply(&plan).await;
-    let (r2, w2) = split(&sim.call_counts());
+    // Run the passes on a runtime worker, next to the I/O driver, rather than on
+    // the thread that blocks on this future.
+    let counts = sim.sim().clone();
+    let task = tokio::spawn(async move {
+        let mut applier = applier;
+        counts.reset_call_counts();
+        let t0 = Instant::now();
+        let first = applier.apply(&plan).await;
+        let wall = t0.elapsed();
+        if !first.is_success() {
+            tracing::warn!(
+                failures = first.failures.len(),
+                "converge: first pass had failures"
+            );
+        }
+        let pass1 = counts.call_counts();
+        counts.reset_call_counts();
+        let _second = applier.apply(&plan).await;
+        (plan, wall, pass1, counts.call_counts())
+    });
+    let (plan, wall, pass1, pass2) = task.await.expect("converge task");
+    let (r1, w1) = split(&pass1);
+    let (r2, w2) = split(&pass2);
 
     let min_writes = min_writes(&plan);
     let c = concurrency.max(1) as u64;

@@ -131,6 +131,7 @@ impl Builder<'_> {
     }
 
     fn service_networks(&mut self, plan: &Plan) {
+        let mut vpc_joined: Option<String> = None;
         for sn in &plan.service_networks {
             let object = format!("service network {}", sn.name);
             let key = Key::ServiceNetwork(sn.name.clone());
@@ -197,21 +198,32 @@ impl Builder<'_> {
                     }
                 },
             }
-            let has_vpc = self
+            // A VPC joins at most one service network: keep the one it has,
+            // else join the plan's first.
+            let vpc = &self.cfg.vpc_id;
+            let joined = self
                 .observed
                 .vpc_associations
                 .iter()
-                .any(|v| v.service_network == sn.name && v.vpc == self.cfg.vpc_id);
-            if !has_vpc {
-                let deps = self.dep(&key);
-                self.push(
-                    OpKind::CreateVpcAssociation {
-                        service_network: key,
-                        vpc: self.cfg.vpc_id.clone(),
-                    },
-                    deps,
-                    format!("{object} ↔ VPC {}", self.cfg.vpc_id),
-                );
+                .find(|v| &v.vpc == vpc)
+                .map(|v| v.service_network.clone())
+                .or_else(|| vpc_joined.clone());
+            match joined {
+                Some(j) if j == sn.name => {}
+                Some(j) => self.diag(
+                    object.clone(),
+                    "InUse",
+                    format!("the cluster VPC {vpc} is already associated with service network {j}; a VPC joins one service network"),
+                ),
+                None => {
+                    let deps = self.dep(&key);
+                    self.push(
+                        OpKind::CreateVpcAssociation { service_network: key, vpc: vpc.clone() },
+                        deps,
+                        format!("{object} ↔ VPC {vpc}"),
+                    );
+                    vpc_joined = Some(sn.name.clone());
+                }
             }
         }
     }
@@ -786,6 +798,7 @@ impl Builder<'_> {
             }
         }
         // Our services that no plan owns: associations first, then the service.
+        let mut svc_deletes = vec![];
         for o in self
             .observed
             .services
@@ -810,9 +823,8 @@ impl Builder<'_> {
                 deps,
                 format!("service {}", o.name),
             );
-            for l in &o.listeners {
-                self.note_listener_users(l, i);
-            }
+            // Their listeners are not read, so any of them may use any target group.
+            svc_deletes.push(i);
         }
         // Our target groups that no plan owns, once nothing forwards to them.
         let wanted_tgs: BTreeSet<&str> =
@@ -823,7 +835,8 @@ impl Builder<'_> {
             .iter()
             .filter(|o| o.owner == Owner::Ours && !wanted_tgs.contains(o.name.as_str()))
         {
-            let deps = self.tg_users.get(&o.name).cloned().unwrap_or_default();
+            let mut deps = self.tg_users.get(&o.name).cloned().unwrap_or_default();
+            deps.extend(svc_deletes.iter().copied());
             self.push(
                 OpKind::DeleteTargetGroup { id: o.id.clone() },
                 deps,

@@ -261,6 +261,7 @@ impl Observer<'_> {
                 ))
             }
         });
+        let sn_futs: Vec<_> = sn_futs.collect();
         let sn_out: Vec<_> = stream::iter(sn_futs)
             .buffer_unordered(self.concurrency)
             .try_collect()
@@ -307,6 +308,7 @@ impl Observer<'_> {
                     Ok(o)
                 }
             });
+        let svc_futs: Vec<_> = svc_futs.collect();
         let services: Vec<ObsService> = stream::iter(svc_futs)
             .buffer_unordered(self.concurrency)
             .try_collect()
@@ -356,6 +358,7 @@ impl Observer<'_> {
                     })
                 }
             });
+        let tg_futs: Vec<_> = tg_futs.collect();
         let target_groups: Vec<ObsTargetGroup> = stream::iter(tg_futs)
             .buffer_unordered(self.concurrency)
             .try_collect()

@@ -60,6 +60,27 @@ pub fn batches(current: &[(String, u32)], changes: Vec<RuleChange>) -> Vec<Vec<R
                 batch.push(c);
                 continue;
             }
+            // A whole cycle fits in one batch: its final state is a permutation.
+            if let Some(cycle) = find_cycle(&pending, &at, &in_batch, MAX_BATCH - batch.len()) {
+                let mut moved: Vec<RuleChange> = Vec::new();
+                for i in cycle.into_iter().rev() {
+                    moved.push(pending.remove(i));
+                }
+                for c in &moved {
+                    if let Some(old) = prio.get(&c.rule_id) {
+                        at.remove(old);
+                    }
+                }
+                for c in moved {
+                    if let Some(t) = c.priority {
+                        prio.insert(c.rule_id.clone(), t);
+                        at.insert(t, c.rule_id.clone());
+                    }
+                    in_batch.insert(c.rule_id.clone());
+                    batch.push(c);
+                }
+                continue;
+            }
             if !batch.is_empty() {
                 break;
             }
@@ -90,6 +111,43 @@ pub fn batches(current: &[(String, u32)], changes: Vec<RuleChange>) -> Vec<Vec<R
         out.push(batch);
     }
     out
+}
+
+/// Indices (ascending) of a cycle of pending moves of at most `room` rules.
+fn find_cycle(
+    pending: &[RuleChange],
+    at: &BTreeMap<u32, String>,
+    in_batch: &BTreeSet<String>,
+    room: usize,
+) -> Option<Vec<usize>> {
+    let index: BTreeMap<&str, usize> = pending
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !in_batch.contains(&c.rule_id))
+        .map(|(i, c)| (c.rule_id.as_str(), i))
+        .collect();
+    for &start in index.values() {
+        let mut path = vec![start];
+        let mut cur = start;
+        while path.len() <= room {
+            let next = pending[cur]
+                .priority
+                .and_then(|t| at.get(&t))
+                .and_then(|who| index.get(who.as_str()).copied());
+            match next {
+                Some(n) if n == start => {
+                    path.sort_unstable();
+                    return Some(path);
+                }
+                Some(n) if !path.contains(&n) => {
+                    path.push(n);
+                    cur = n;
+                }
+                _ => break,
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -139,6 +197,16 @@ mod tests {
             assert_eq!(end[&format!("r{i}")], i % n + 1);
         }
         assert!(bs.len() <= 5, "{} batches", bs.len());
+    }
+
+    #[test]
+    fn reversing_fourteen_rules_takes_two_batches_of_whole_swaps() {
+        let cur: Vec<(String, u32)> = (1..=14).map(|i| (format!("r{i}"), i)).collect();
+        let changes: Vec<RuleChange> = (1..=14).map(|i| mv(&format!("r{i}"), 15 - i)).collect();
+        let bs = batches(&cur, changes);
+        let end = replay(&cur, &bs);
+        assert!((1..=14).all(|i| end[&format!("r{i}")] == 15 - i));
+        assert_eq!(bs.len(), 2);
     }
 
     #[test]
