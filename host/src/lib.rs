@@ -10,6 +10,8 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod controller;
+pub mod crds;
 pub mod manifests;
 pub mod native;
 pub mod output;

@@ -354,6 +354,54 @@ impl Index {
         }
     }
 
+    /// Keys of every object of one kind, for reconciling a re-list: keys the
+    /// re-list did not return were deleted while the watch was down.
+    pub fn keys(&self, group: &str, kind: &str) -> Vec<Key> {
+        let s = &self.snapshot;
+        match (group, kind) {
+            ("gateway.networking.k8s.io", "GatewayClass") => s
+                .gateway_classes
+                .keys()
+                .map(|n| ("default".to_string(), n.clone()))
+                .collect(),
+            ("gateway.networking.k8s.io", "Gateway") => s.gateways.keys().cloned().collect(),
+            ("gateway.networking.k8s.io", "HTTPRoute") => s.http_routes.keys().cloned().collect(),
+            ("gateway.networking.k8s.io", "GRPCRoute") => s.grpc_routes.keys().cloned().collect(),
+            ("gateway.networking.k8s.io", "TLSRoute") => s.tls_routes.keys().cloned().collect(),
+            ("gateway.networking.k8s.io", "ReferenceGrant") => {
+                s.reference_grants.keys().cloned().collect()
+            }
+            ("", "Service") => s.services.keys().cloned().collect(),
+            ("discovery.k8s.io", "EndpointSlice") => s
+                .endpoint_slices
+                .iter()
+                .flat_map(|((ns, _), slices)| slices.keys().map(move |n| (ns.clone(), n.clone())))
+                .collect(),
+            ("application-networking.k8s.aws", "IAMAuthPolicy") => {
+                s.iam_auth_policies.keys().cloned().collect()
+            }
+            _ => vec![],
+        }
+    }
+
+    /// Every route, for a full resync.
+    pub fn all_routes(&self) -> Dirty {
+        let s = &self.snapshot;
+        let mut d = Dirty::default();
+        let mut add = |kind: RouteKind, keys: Vec<&Key>| {
+            d.routes.extend(keys.into_iter().map(|(ns, name)| RouteKey {
+                kind,
+                namespace: ns.clone(),
+                name: name.clone(),
+            }))
+        };
+        add(RouteKind::Http, s.http_routes.keys().collect());
+        add(RouteKind::Grpc, s.grpc_routes.keys().collect());
+        add(RouteKind::Tls, s.tls_routes.keys().collect());
+        d.gateways.extend(s.gateways.keys().cloned());
+        d
+    }
+
     /// Routes attached to a Gateway (its listeners' `attachedRoutes`).
     pub fn routes_of_gateway(&self, gateway: &Key) -> BTreeSet<RouteKey> {
         self.by_gateway.get(gateway).cloned().unwrap_or_default()

@@ -44,6 +44,9 @@ pub struct RouteIntent {
     pub target_groups: BTreeMap<String, TargetGroupIntent>,
     /// Input of the auth stage (HTTPRoute and GRPCRoute only).
     pub auth: Option<AuthTarget>,
+    /// Indices of the parentRefs that name Gateways of ours: the parents
+    /// whose status this controller writes.
+    pub parents: Vec<usize>,
     /// What the model found wrong.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -212,6 +215,7 @@ pub fn resolve_route(
         rules,
         target_groups,
         auth,
+        parents: attachments.iter().map(|a| a.parent_index).collect(),
         diagnostics,
     })
 }

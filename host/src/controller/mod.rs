@@ -1,0 +1,215 @@
+//! The controller: watches in, plans through the plugins, status out.
+//!
+//! ```text
+//! kube-rs watchers (one per kind) ─► Change ─► Index (typed state + graph)
+//!        ─► Dirty routes, debounced ─► plan (lattice_core, WASM stages)
+//!        ─► status writer (route parents, only real changes)
+//! ```
+//!
+//! One reconcile pass runs at a time, so a route is never reconciled twice
+//! at once; within a pass, status writes run with bounded concurrency.
+
+mod kinds;
+mod status;
+mod watch;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::plan::{PlanInput, plan_intents};
+use lattice_core::status::ApplyOutcome;
+use lattice_core::{ClusterConfig, Stages};
+use lattice_plugin_sdk::types::RouteKind;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+pub use status::desired_parents;
+pub use watch::Change;
+
+/// How the controller runs.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Cluster identity.
+    pub cluster: ClusterConfig,
+    /// Quiet time after the last change before a pass starts.
+    pub debounce: Duration,
+    /// Period of the full resync.
+    pub resync: Duration,
+    /// Status writes in flight at once.
+    pub max_concurrent_writes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            cluster: ClusterConfig::default(),
+            debounce: Duration::from_millis(50),
+            resync: Duration::from_secs(600),
+            max_concurrent_writes: 20,
+        }
+    }
+}
+
+/// The controller.
+pub struct Controller {
+    client: kube::Client,
+    stages: Arc<dyn Stages + Send + Sync>,
+    options: Options,
+}
+
+impl Controller {
+    /// A controller over `client`, deciding through `stages`.
+    pub fn new(
+        client: kube::Client,
+        stages: Arc<dyn Stages + Send + Sync>,
+        options: Options,
+    ) -> Self {
+        Controller {
+            client,
+            stages,
+            options,
+        }
+    }
+
+    /// Runs until `shutdown` resolves; a pass in progress finishes first.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        let (tx, mut rx) = mpsc::channel::<Change>(4096);
+        let watchers: Vec<_> = kinds::watched()
+            .into_iter()
+            .map(|ar| tokio::spawn(watch::run(self.client.clone(), ar, tx.clone())))
+            .collect();
+        drop(tx);
+        let mut index = Index::default();
+        let mut dirty = Dirty::default();
+        let mut resync = tokio::time::interval(self.options.resync);
+        resync.tick().await;
+        tokio::pin!(shutdown);
+        loop {
+            let quiet = tokio::time::sleep(self.options.debounce);
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                change = rx.recv() => match change {
+                    Some(c) => dirty.merge(apply_change(&mut index, c)),
+                    None => break,
+                },
+                _ = resync.tick() => dirty.merge(index.all_routes()),
+                _ = quiet, if !dirty.is_empty() => {
+                    let work = std::mem::take(&mut dirty);
+                    self.pass(&index, work).await;
+                }
+            }
+        }
+        for w in watchers {
+            w.abort();
+        }
+    }
+
+    /// One reconcile pass over the dirty routes.
+    async fn pass(&self, index: &Index, dirty: Dirty) {
+        let now = Time(jiff_now());
+        let writes = tokio::task::block_in_place(|| self.plan_statuses(index, &dirty, &now));
+        let client = &self.client;
+        futures::stream::iter(writes)
+            .for_each_concurrent(self.options.max_concurrent_writes, |(key, parents)| async move {
+                if let Err(e) = status::write(client, &key, parents).await {
+                    tracing::warn!(route = %key, error = %e, "status write failed; the next pass retries");
+                }
+            })
+            .await;
+    }
+
+    /// Plans the dirty routes and returns the status patches they need.
+    fn plan_statuses(
+        &self,
+        index: &Index,
+        dirty: &Dirty,
+        now: &Time,
+    ) -> Vec<(RouteKey, Vec<Value>)> {
+        let snapshot = index.snapshot();
+        let input = PlanInput::for_changes(snapshot, &self.options.cluster, dirty);
+        let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
+        let mut out = Vec::new();
+        for key in &dirty.routes {
+            let k = (key.namespace.clone(), key.name.clone());
+            let (view, current) = match key.kind {
+                RouteKind::Http => snapshot.http_routes.get(&k).map(|r| {
+                    (
+                        lattice_core::model::routes::from_http(r),
+                        serde_json::to_value(r),
+                    )
+                }),
+                RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(|r| {
+                    (
+                        lattice_core::model::routes::from_grpc(r),
+                        serde_json::to_value(r),
+                    )
+                }),
+                RouteKind::Tls => snapshot.tls_routes.get(&k).map(|r| {
+                    (
+                        lattice_core::model::routes::from_tls(r),
+                        serde_json::to_value(r),
+                    )
+                }),
+            }
+            .unzip();
+            let (Some(view), Some(Ok(current))) = (view, current) else {
+                continue;
+            };
+            let intent = input.routes.iter().find(|r| {
+                r.kind == key.kind && r.id.namespace == key.namespace && r.id.name == key.name
+            });
+            let object = key.to_string();
+            let diags: Vec<_> = plan
+                .diagnostics
+                .iter()
+                .filter(|d| d.object == object)
+                .collect();
+            if let Some(parents) =
+                desired_parents(&current, &view, intent, &diags, &ApplyOutcome::Pending, now)
+            {
+                out.push((key.clone(), parents));
+            }
+        }
+        out
+    }
+}
+
+fn jiff_now() -> k8s_openapi::jiff::Timestamp {
+    k8s_openapi::jiff::Timestamp::now()
+}
+
+/// Feeds one change into the index and returns what it made dirty.
+fn apply_change(index: &mut Index, change: Change) -> Dirty {
+    match change {
+        Change::Apply(v) => index.apply(v).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ignoring an object that does not fit its schema");
+            Dirty::default()
+        }),
+        Change::Delete {
+            api_version,
+            kind,
+            key,
+            ..
+        } => index.delete(&api_version, &kind, &key.0, &key.1),
+        Change::Relisted {
+            group,
+            api_version,
+            kind,
+            keys,
+        } => {
+            let mut d = Dirty::default();
+            for gone in index
+                .keys(&group, &kind)
+                .into_iter()
+                .filter(|k| !keys.contains(k))
+            {
+                d.merge(index.delete(&api_version, &kind, &gone.0, &gone.1));
+            }
+            d
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The controller against kube-sim over real HTTP: watches, the index,
+//! planning through the WASM plugins, and route status written back.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use lattice_host::controller::{Controller, Options};
+use lattice_host::runtime::{Limits, PluginRuntime, WasmStages};
+use lattice_plugin_sdk::types::Stage;
+use serde_json::{Value, json};
+
+fn read(path: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    std::fs::read_to_string(root.join(path)).unwrap()
+}
+
+fn routes_api(client: &kube::Client) -> Api<DynamicObject> {
+    let ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
+        "httproutes",
+    );
+    Api::namespaced_with(client.clone(), "bookstore", &ar)
+}
+
+fn condition<'a>(route: &'a Value, ty: &str) -> Option<&'a Value> {
+    route
+        .pointer("/status/parents/0/conditions")?
+        .as_array()?
+        .iter()
+        .find(|c| c["type"] == ty)
+}
+
+/// Polls until `check` holds for the route, or fails after 20 s.
+async fn eventually(api: &Api<DynamicObject>, name: &str, check: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        if let Ok(o) = api.get(name).await {
+            let v = serde_json::to_value(&o).unwrap();
+            if check(&v) {
+                return v;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let o = api
+        .get(name)
+        .await
+        .map(|o| serde_json::to_value(o).unwrap());
+    panic!("route {name} never reached the expected status: {o:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_get_status_from_their_plans_and_follow_edits() {
+    let sim = kube_sim::KubeSim::start(kube_sim::SimOptions::default())
+        .await
+        .unwrap();
+    let crds = lattice_host::crds::to_yaml(
+        &[
+            lattice_host::crds::gateway_api(),
+            lattice_host::crds::project(),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    sim.sim().apply_yaml(&crds).unwrap();
+    sim.sim()
+        .apply_yaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bookstore\n")
+        .unwrap();
+    for f in ["gateway.yaml", "services.yaml", "routes.yaml", "auth.yaml"] {
+        sim.sim()
+            .apply_yaml(&read(&format!("examples/bookstore/{f}")))
+            .unwrap();
+    }
+    let client = kube::Client::try_from(kube::Config::new(sim.url().parse().unwrap())).unwrap();
+
+    let rt = PluginRuntime::new(Limits::default(), None).unwrap();
+    let stages = WasmStages {
+        mapping: Arc::new(rt.load_default(Stage::Mapping).unwrap()),
+        weighting: Arc::new(rt.load_default(Stage::Weighting).unwrap()),
+        auth: Arc::new(rt.load_default(Stage::Auth).unwrap()),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = Controller::new(client.clone(), Arc::new(stages), Options::default());
+    let task = tokio::spawn(controller.run(async {
+        let _ = stopped.await;
+    }));
+
+    let api = routes_api(&client);
+    let books = eventually(&api, "books", |r| {
+        condition(r, "Accepted").is_some_and(|c| c["status"] == "True")
+    })
+    .await;
+    assert_eq!(condition(&books, "ResolvedRefs").unwrap()["status"], "True");
+    assert_eq!(
+        books.pointer("/status/parents/0/controllerName").unwrap(),
+        "application-networking.k8s.aws/gateway-api-controller"
+    );
+    assert_eq!(
+        books
+            .pointer("/status/parents/0/parentRef/sectionName")
+            .unwrap(),
+        "http"
+    );
+    assert_eq!(
+        condition(&books, "Accepted").unwrap()["observedGeneration"],
+        books.pointer("/metadata/generation").unwrap().clone()
+    );
+
+    // An edit that breaks a backend shows up as ResolvedRefs=False, with the field.
+    let patch = json!({"spec": {"rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/books"}}],
+        "backendRefs": [{"name": "books-v1", "port": 8080}, {"name": "books-v3", "port": 8080}]}]}});
+    api.patch("books", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    let books = eventually(&api, "books", |r| {
+        condition(r, "ResolvedRefs").is_some_and(|c| c["status"] == "False")
+    })
+    .await;
+    let refs = condition(&books, "ResolvedRefs").unwrap();
+    assert_eq!(refs["reason"], "BackendNotFound");
+    assert!(
+        refs["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec.rules[0].backendRefs[1]"),
+        "{refs}"
+    );
+
+    // The other routes are unaffected.
+    let reviews = api.get("reviews").await.unwrap();
+    let reviews = serde_json::to_value(reviews).unwrap();
+    assert_eq!(
+        condition(&reviews, "ResolvedRefs").unwrap()["status"],
+        "True"
+    );
+
+    // Creating the missing Service resolves it again: the index follows Services too.
+    sim.sim()
+        .apply_yaml("apiVersion: v1\nkind: Service\nmetadata:\n  name: books-v3\n  namespace: bookstore\nspec:\n  ports:\n  - port: 8080\n")
+        .unwrap();
+    eventually(&api, "books", |r| {
+        condition(r, "ResolvedRefs").is_some_and(|c| c["status"] == "True")
+    })
+    .await;
+
+    let _ = stop.send(());
+    task.await.unwrap();
+}
