@@ -175,7 +175,9 @@ impl Observer<'_> {
             .collect();
         let key = managed_by_tag();
         let mb = self.cfg.managed_by();
-        let owners: Vec<(String, Owner)> = stream::iter(candidates)
+        // A resource whose tags cannot be read (e.g. shared from another
+        // account) is someone else's for this pass, and not cached.
+        let owners: Vec<(String, Result<Owner, CallError>)> = stream::iter(candidates)
             .map(|arn| {
                 let (key, mb) = (&key, &mb);
                 async move {
@@ -183,26 +185,42 @@ impl Observer<'_> {
                         .call("ListTagsForResource", || {
                             c.list_tags_for_resource().resource_arn(&arn).send()
                         })
-                        .await?;
-                    let tags = o.tags().cloned().unwrap_or_default();
-                    Ok::<_, CallError>((
-                        arn,
-                        owner_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), key, mb),
-                    ))
+                        .await;
+                    let owner = o.map(|o| {
+                        let tags = o.tags().cloned().unwrap_or_default();
+                        owner_of(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())), key, mb)
+                    });
+                    (arn, owner)
                 }
             })
             .buffer_unordered(self.concurrency)
-            .try_collect()
-            .await?;
-        lock(self.cache).owners.extend(owners);
+            .collect()
+            .await;
+        let mut unreadable: HashMap<String, Owner> = HashMap::new();
+        {
+            let mut cache = lock(self.cache);
+            for (arn, o) in owners {
+                match o {
+                    Ok(o) => {
+                        cache.owners.insert(arn, o);
+                    }
+                    Err(e) => {
+                        tracing::warn!(arn, error = %e, "cannot read tags");
+                        unreadable.insert(arn, Owner::Other(format!("unknown ({})", e.code)));
+                    }
+                }
+            }
+        }
         let owner = |arn: &str| {
+            if let Some(o) = unreadable.get(arn) {
+                return o.clone();
+            }
             lock(self.cache)
                 .owners
                 .get(arn)
                 .cloned()
                 .unwrap_or(Owner::Untagged)
         };
-
         let tg_names: HashMap<String, String> = tgs
             .iter()
             .flat_map(|(s, ..)| {
@@ -240,7 +258,8 @@ impl Observer<'_> {
                         .collect::<Vec<_>>()
                 );
                 let (mut auth_type, mut auth_policy) = (None, None);
-                if in_plan {
+                // Another owner's network is never changed: its details are not needed.
+                if in_plan && !matches!(own, Owner::Other(_)) {
                     let at = self.auth_type_sn(s).await?;
                     if want.is_some_and(|w| w.auth_policy.is_some()) || at == "AWS_IAM" {
                         auth_policy = Some(self.policy(&s.id).await?);

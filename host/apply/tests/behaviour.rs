@@ -290,3 +290,28 @@ async fn a_rejected_operation_is_reported_with_its_object_and_lattices_error() {
     assert_eq!(f.operation, "RegisterTargets");
     assert!(!f.code.is_empty() && !f.message.is_empty(), "{f:?}");
 }
+
+#[tokio::test]
+async fn resources_still_being_created_do_not_stop_a_converge_or_a_churn() {
+    let sim = sim().await;
+    sim.set_status_delay(Duration::from_millis(300));
+    let mut plan = routes(5);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+    // Targets churn while the old ones drain.
+    plan.target_groups[0].targets[0].ip = "10.99.0.1".into();
+    let r = apply_ok(&mut a, &plan).await;
+    assert_eq!(
+        writes(&r),
+        [
+            ("DeregisterTargets".to_string(), 1),
+            ("RegisterTargets".to_string(), 1)
+        ]
+        .into()
+    );
+    let r = apply_ok(&mut a, &plan).await;
+    assert!(
+        writes(&r).is_empty(),
+        "draining targets are not re-deregistered: {r}"
+    );
+}
