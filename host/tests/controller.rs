@@ -109,6 +109,37 @@ async fn routes_get_status_from_their_plans_and_follow_edits() {
         books.pointer("/metadata/generation").unwrap().clone()
     );
 
+    // The Gateway counts its attached routes per listener; the class is accepted.
+    let gw_ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "Gateway"),
+        "gateways",
+    );
+    let gateways: Api<DynamicObject> = Api::namespaced_with(client.clone(), "bookstore", &gw_ar);
+    let gw = eventually(&gateways, "bookstore", |g| {
+        g.pointer("/status/listeners/1/attachedRoutes").is_some()
+    })
+    .await;
+    let attached = |i: usize| {
+        gw.pointer(&format!("/status/listeners/{i}/attachedRoutes"))
+            .cloned()
+    };
+    assert_eq!(
+        (attached(0), attached(1)),
+        (Some(json!(2)), Some(json!(2))),
+        "{gw:#}"
+    );
+    assert_eq!(gw.pointer("/status/conditions/0/type").unwrap(), "Accepted");
+    assert_eq!(gw.pointer("/status/conditions/0/status").unwrap(), "True");
+    let class_ar = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "GatewayClass"),
+        "gatewayclasses",
+    );
+    let classes: Api<DynamicObject> = Api::all_with(client.clone(), &class_ar);
+    eventually(&classes, "amazon-vpc-lattice", |c| {
+        c.pointer("/status/conditions/0/status") == Some(&json!("True"))
+    })
+    .await;
+
     // An edit that breaks a backend shows up as ResolvedRefs=False, with the field.
     let patch = json!({"spec": {"rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/books"}}],
         "backendRefs": [{"name": "books-v1", "port": 8080}, {"name": "books-v3", "port": 8080}]}]}});

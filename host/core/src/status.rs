@@ -116,13 +116,7 @@ pub fn route_parent_conditions(
         ),
         ApplyOutcome::Failed(m) => cond(&programmed, false, "ApplyFailed", m.clone()),
     });
-    for c in &mut out {
-        c.observed_generation = generation;
-        c.last_transition_time = match existing.iter().find(|e| e.type_ == c.type_) {
-            Some(e) if e.status == c.status => e.last_transition_time.clone(),
-            _ => now.clone(),
-        };
-    }
+    keep_times(&mut out, existing, generation, now);
     out
 }
 
@@ -154,4 +148,177 @@ pub fn same_conditions(a: &[Condition], b: &[Condition]) -> bool {
     x.sort();
     y.sort();
     x == y
+}
+
+/// Keeps `lastTransitionTime` of conditions whose status did not change.
+fn keep_times(
+    conditions: &mut [Condition],
+    existing: &[Condition],
+    generation: Option<i64>,
+    now: &Time,
+) {
+    for c in conditions {
+        c.observed_generation = generation;
+        c.last_transition_time = match existing.iter().find(|e| e.type_ == c.type_) {
+            Some(e) if e.status == c.status => e.last_transition_time.clone(),
+            _ => now.clone(),
+        };
+    }
+}
+
+fn programmed(apply: &ApplyOutcome, what: &str) -> Condition {
+    match apply {
+        ApplyOutcome::Programmed => cond(
+            "Programmed",
+            true,
+            "Programmed",
+            format!("VPC Lattice holds the {what}"),
+        ),
+        ApplyOutcome::Pending => cond(
+            "Programmed",
+            false,
+            "Pending",
+            format!("the {what} is not yet in VPC Lattice"),
+        ),
+        ApplyOutcome::Failed(m) => cond("Programmed", false, "Invalid", m.clone()),
+    }
+}
+
+fn conditions_at(v: &serde_json::Value, pointer: &str) -> Vec<Condition> {
+    v.pointer(pointer)
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default()
+}
+
+/// A GatewayClass's status: accepted when it names this controller.
+pub fn gateway_class_status(
+    class: &gateway_api::gatewayclasses::GatewayClass,
+    now: &Time,
+) -> serde_json::Value {
+    let current = serde_json::to_value(class).unwrap_or_default();
+    let mut cs = vec![cond(
+        "Accepted",
+        true,
+        "Accepted",
+        "handled by the VPC Lattice controller".into(),
+    )];
+    keep_times(
+        &mut cs,
+        &conditions_at(&current, "/status/conditions"),
+        class.metadata.generation,
+        now,
+    );
+    serde_json::json!({ "conditions": cs })
+}
+
+/// A Gateway's status: `Accepted` and `Programmed`, and per listener the
+/// route kinds it takes and how many routes attached to it.
+pub fn gateway_status(
+    snapshot: &crate::Snapshot,
+    gateway: &crate::snapshot::Key,
+    routes: &[crate::model::RouteView],
+    invalid_name: Option<&str>,
+    apply: &ApplyOutcome,
+    now: &Time,
+) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let gw = snapshot.gateways.get(gateway)?;
+    let current = serde_json::to_value(gw).ok()?;
+    let generation = gw.metadata.generation;
+    let mut attached: std::collections::BTreeMap<&str, i32> = Default::default();
+    let attachments: Vec<_> = routes
+        .iter()
+        .flat_map(|r| crate::model::parents::attachments(snapshot, r))
+        .filter(|a| &a.gateway == gateway)
+        .collect();
+    for a in &attachments {
+        for name in &a.listener_names {
+            *attached.entry(name.as_str()).or_default() += 1;
+        }
+    }
+    let mut listeners = Vec::new();
+    for l in &gw.spec.listeners {
+        let kinds: &[&str] = match l.protocol.as_str() {
+            "HTTP" => &["HTTPRoute"],
+            "HTTPS" => &["HTTPRoute", "GRPCRoute"],
+            "TLS" => &["TLSRoute"],
+            _ => &[],
+        };
+        let mut cs = if kinds.is_empty() {
+            vec![cond(
+                "Accepted",
+                false,
+                "UnsupportedProtocol",
+                format!(
+                    "VPC Lattice listeners are HTTP, HTTPS or TLS passthrough, not {}",
+                    l.protocol
+                ),
+            )]
+        } else {
+            vec![cond(
+                "Accepted",
+                true,
+                "Accepted",
+                "listener accepted".into(),
+            )]
+        };
+        cs.push(cond(
+            "ResolvedRefs",
+            true,
+            "ResolvedRefs",
+            "no references to resolve".into(),
+        ));
+        cs.push(programmed(apply, "listener"));
+        let pointer = format!("/status/listeners/{}/conditions", listeners.len());
+        let old = current
+            .pointer("/status/listeners")
+            .and_then(|ls| ls.as_array())
+            .and_then(|ls| ls.iter().find(|x| x["name"] == l.name.as_str()))
+            .map(|x| conditions_at(x, "/conditions"))
+            .unwrap_or_else(|| conditions_at(&current, &pointer));
+        keep_times(&mut cs, &old, generation, now);
+        listeners.push(json!({
+            "name": l.name,
+            "supportedKinds": kinds.iter().map(|k| json!({"group": "gateway.networking.k8s.io", "kind": k})).collect::<Vec<_>>(),
+            "attachedRoutes": attached.get(l.name.as_str()).copied().unwrap_or(0),
+            "conditions": cs,
+        }));
+    }
+    let mut cs = match invalid_name {
+        None => vec![cond(
+            "Accepted",
+            true,
+            "Accepted",
+            "the Gateway is a VPC Lattice service network".into(),
+        )],
+        Some(why) => vec![cond(
+            "Accepted",
+            false,
+            "Invalid",
+            format!("VPC Lattice service network name {why}"),
+        )],
+    };
+    cs.push(programmed(apply, "service network"));
+    keep_times(
+        &mut cs,
+        &conditions_at(&current, "/status/conditions"),
+        generation,
+        now,
+    );
+    Some(json!({ "conditions": cs, "listeners": listeners }))
+}
+
+/// A status with every `lastTransitionTime` removed, for comparing what two
+/// statuses say.
+pub fn without_times(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => m
+            .iter()
+            .filter(|(k, _)| k.as_str() != "lastTransitionTime")
+            .map(|(k, v)| (k.clone(), without_times(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+        serde_json::Value::Array(a) => a.iter().map(without_times).collect::<Vec<_>>().into(),
+        other => other.clone(),
+    }
 }

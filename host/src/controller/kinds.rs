@@ -38,3 +38,18 @@ pub fn route(kind: lattice_plugin_sdk::types::RouteKind) -> ApiResource {
         Tls => ar(gw, "v1", "TLSRoute", "tlsroutes"),
     }
 }
+
+/// Gateway.
+pub fn gateway() -> ApiResource {
+    ar("gateway.networking.k8s.io", "v1", "Gateway", "gateways")
+}
+
+/// GatewayClass.
+pub fn gateway_class() -> ApiResource {
+    ar(
+        "gateway.networking.k8s.io",
+        "v1",
+        "GatewayClass",
+        "gatewayclasses",
+    )
+}

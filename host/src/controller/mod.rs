@@ -20,7 +20,7 @@ use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::plan::{PlanInput, plan_intents};
-use lattice_core::status::ApplyOutcome;
+use lattice_core::status::{ApplyOutcome, without_times};
 use lattice_core::{ClusterConfig, Stages};
 use lattice_plugin_sdk::types::RouteKind;
 use serde_json::Value;
@@ -111,8 +111,20 @@ impl Controller {
     /// One reconcile pass over the dirty routes.
     async fn pass(&self, index: &Index, dirty: Dirty) {
         let now = Time(jiff_now());
-        let writes = tokio::task::block_in_place(|| self.plan_statuses(index, &dirty, &now));
+        let (writes, objects) = tokio::task::block_in_place(|| {
+            (
+                self.plan_statuses(index, &dirty, &now),
+                self.gateway_statuses(index, &dirty, &now),
+            )
+        });
         let client = &self.client;
+        futures::stream::iter(objects)
+            .for_each_concurrent(self.options.max_concurrent_writes, |w| async move {
+                if let Err(e) = status::write_object_status(client, &w.ar, w.namespace.as_deref(), &w.name, w.status).await {
+                    tracing::warn!(kind = %w.ar.kind, name = %w.name, error = %e, "status write failed; the next pass retries");
+                }
+            })
+            .await;
         futures::stream::iter(writes)
             .for_each_concurrent(self.options.max_concurrent_writes, |(key, parents)| async move {
                 if let Err(e) = status::write(client, &key, parents).await {
@@ -120,6 +132,70 @@ impl Controller {
                 }
             })
             .await;
+    }
+
+    /// Status patches for dirty Gateways and for our GatewayClasses.
+    fn gateway_statuses(&self, index: &Index, dirty: &Dirty, now: &Time) -> Vec<StatusWrite> {
+        use lattice_core::model;
+        let snapshot = index.snapshot();
+        let mut out = Vec::new();
+        for (name, class) in &snapshot.gateway_classes {
+            if class.spec.controller_name != lattice_core::config::CONTROLLER_NAME {
+                continue;
+            }
+            let status = lattice_core::status::gateway_class_status(class, now);
+            let current = serde_json::to_value(class)
+                .ok()
+                .and_then(|v| v.get("status").cloned())
+                .unwrap_or_default();
+            if without_times(&current) != without_times(&status) {
+                out.push(StatusWrite {
+                    ar: kinds::gateway_class(),
+                    namespace: None,
+                    name: name.clone(),
+                    status,
+                });
+            }
+        }
+        let networks = model::service_networks(snapshot);
+        for key in &dirty.gateways {
+            let Some(sn) = networks
+                .iter()
+                .find(|sn| sn.gateway.namespace == key.0 && sn.gateway.name == key.1)
+            else {
+                continue;
+            };
+            let views: Vec<model::RouteView> = index
+                .routes_of_gateway(key)
+                .iter()
+                .filter_map(|rk| route_view(snapshot, rk))
+                .collect();
+            let Some(status) = lattice_core::status::gateway_status(
+                snapshot,
+                key,
+                &views,
+                sn.invalid_name.as_deref(),
+                &ApplyOutcome::Pending,
+                now,
+            ) else {
+                continue;
+            };
+            let current = snapshot
+                .gateways
+                .get(key)
+                .and_then(|g| serde_json::to_value(g).ok())
+                .and_then(|v| v.get("status").cloned())
+                .unwrap_or_default();
+            if without_times(&current) != without_times(&status) {
+                out.push(StatusWrite {
+                    ar: kinds::gateway(),
+                    namespace: Some(key.0.clone()),
+                    name: key.1.clone(),
+                    status,
+                });
+            }
+        }
+        out
     }
 
     /// Plans the dirty routes and returns the status patches they need.
@@ -175,6 +251,27 @@ impl Controller {
             }
         }
         out
+    }
+}
+
+/// A status patch for a Gateway or GatewayClass.
+struct StatusWrite {
+    ar: kube::api::ApiResource,
+    namespace: Option<String>,
+    name: String,
+    status: Value,
+}
+
+fn route_view(
+    snapshot: &lattice_core::Snapshot,
+    rk: &RouteKey,
+) -> Option<lattice_core::model::RouteView> {
+    use lattice_core::model::routes;
+    let k = (rk.namespace.clone(), rk.name.clone());
+    match rk.kind {
+        RouteKind::Http => snapshot.http_routes.get(&k).map(routes::from_http),
+        RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(routes::from_grpc),
+        RouteKind::Tls => snapshot.tls_routes.get(&k).map(routes::from_tls),
     }
 }
 

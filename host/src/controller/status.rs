@@ -103,3 +103,24 @@ pub async fn write(client: &kube::Client, key: &RouteKey, parents: Vec<Value>) -
         .await
         .map(|_| ())
 }
+
+/// Patches the status of any object.
+pub async fn write_object_status(
+    client: &kube::Client,
+    ar: &kube::api::ApiResource,
+    namespace: Option<&str>,
+    name: &str,
+    status: Value,
+) -> kube::Result<()> {
+    let api: Api<DynamicObject> = match namespace {
+        Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
+        None => Api::all_with(client.clone(), ar),
+    };
+    let params = PatchParams {
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..Default::default()
+    };
+    api.patch_status(name, &params, &Patch::Merge(&json!({ "status": status })))
+        .await
+        .map(|_| ())
+}

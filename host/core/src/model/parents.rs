@@ -54,6 +54,8 @@ pub struct Attachment {
     pub parent_index: usize,
     /// Listeners used, as Lattice listeners.
     pub listeners: Vec<ListenerIntent>,
+    /// Names of the Gateway listeners the route attached to.
+    pub listener_names: Vec<String>,
     /// Why nothing attached, when `listeners` is empty: (reason, message).
     pub refused: Option<(&'static str, String)>,
 }
@@ -83,6 +85,7 @@ pub fn attachments(snapshot: &Snapshot, route: &RouteView) -> Vec<Attachment> {
 fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -> Attachment {
     let gw_ns = gw.namespace().unwrap_or_else(|| "default".into());
     let mut listeners = Vec::new();
+    let mut listener_names = Vec::new();
     let mut selected = 0;
     let mut not_allowed = 0;
     for l in &gw.spec.listeners {
@@ -109,10 +112,13 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
             .and_then(|t| t.mode.as_ref())
             .map(|m| format!("{m:?}"));
         match listener_protocol(route.kind, &l.protocol, mode.as_deref()) {
-            Some(proto) => listeners.push(ListenerIntent {
-                port: l.port,
-                protocol: proto.to_string(),
-            }),
+            Some(proto) => {
+                listener_names.push(l.name.clone());
+                listeners.push(ListenerIntent {
+                    port: l.port,
+                    protocol: proto.to_string(),
+                })
+            }
             None => not_allowed += 1,
         }
     }
@@ -144,6 +150,7 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
         gateway: (gw_ns, p.name.clone()),
         parent_index,
         listeners,
+        listener_names,
         refused,
     }
 }
