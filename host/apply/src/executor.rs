@@ -20,7 +20,8 @@ use aws_sdk_vpclattice::types as t;
 use futures::stream::{FuturesUnordered, StreamExt};
 use lattice_core::plan::{Action, WeightedTargetGroup};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Mutex;
 
 /// How one operation ended.
@@ -129,13 +130,28 @@ impl Executor<'_> {
                 }
             }
         }
-        let mut ready: std::collections::VecDeque<usize> =
-            (0..n).filter(|&i| waiting[i] == 0).collect();
+        // Highest level first: an operation with a long chain of dependents
+        // behind it (service → listener → rules) starts before a leaf
+        // (targets), which keeps the tail of the run full.
+        let mut height = vec![0u32; n];
+        for i in (0..n).rev() {
+            height[i] = dependents[i]
+                .iter()
+                .map(|&d| height[d] + 1)
+                .max()
+                .unwrap_or(0);
+        }
+        let mut ready: BinaryHeap<(u32, Reverse<usize>)> = (0..n)
+            .filter(|&i| waiting[i] == 0)
+            .map(|i| (height[i], Reverse(i)))
+            .collect();
         let mut running = FuturesUnordered::new();
         let mut finished = 0;
         while finished < n {
             while running.len() < concurrency.max(1) {
-                let Some(i) = ready.pop_front() else { break };
+                let Some((_, Reverse(i))) = ready.pop() else {
+                    break;
+                };
                 running.push(async move { (i, self.one(&ops[i].kind).await) });
             }
             let Some((i, r)) = running.next().await else {
@@ -162,7 +178,7 @@ impl Executor<'_> {
                     if ok {
                         waiting[d] -= 1;
                         if waiting[d] == 0 {
-                            ready.push_back(d);
+                            ready.push((height[d], Reverse(d)));
                         }
                     } else {
                         stack.push((
