@@ -52,20 +52,19 @@ async fn eventually(api: &Api<DynamicObject>, name: &str, check: impl Fn(&Value)
     panic!("route {name} never reached the expected status: {o:#?}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn routes_get_status_from_their_plans_and_follow_edits() {
+/// kube-sim with the CRDs and the bookstore applied, and a client for it.
+async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
     let sim = kube_sim::KubeSim::start(kube_sim::SimOptions::default())
         .await
         .unwrap();
-    let crds = lattice_host::crds::to_yaml(
-        &[
-            lattice_host::crds::gateway_api(),
-            lattice_host::crds::project(),
-        ]
-        .concat(),
-    )
-    .unwrap();
-    sim.sim().apply_yaml(&crds).unwrap();
+    let crds = [
+        lattice_host::crds::gateway_api(),
+        lattice_host::crds::project(),
+    ]
+    .concat();
+    sim.sim()
+        .apply_yaml(&lattice_host::crds::to_yaml(&crds).unwrap())
+        .unwrap();
     sim.sim()
         .apply_yaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: bookstore\n")
         .unwrap();
@@ -75,15 +74,50 @@ async fn routes_get_status_from_their_plans_and_follow_edits() {
             .unwrap();
     }
     let client = kube::Client::try_from(kube::Config::new(sim.url().parse().unwrap())).unwrap();
+    (sim, client)
+}
 
+fn stages() -> Arc<WasmStages> {
     let rt = PluginRuntime::new(Limits::default(), None).unwrap();
-    let stages = WasmStages {
+    Arc::new(WasmStages {
         mapping: Arc::new(rt.load_default(Stage::Mapping).unwrap()),
         weighting: Arc::new(rt.load_default(Stage::Weighting).unwrap()),
         auth: Arc::new(rt.load_default(Stage::Auth).unwrap()),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_writes_nothing_until_it_leads() {
+    let (_sim, client) = bookstore().await;
+    let (lead, leader) = tokio::sync::watch::channel(false);
+    let options = Options {
+        leader: Some(leader),
+        ..Options::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let controller = Controller::new(client.clone(), Arc::new(stages), Options::default());
+    let task = tokio::spawn(
+        Controller::new(client.clone(), stages(), options).run(async {
+            let _ = stopped.await;
+        }),
+    );
+    let api = routes_api(&client);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let books = serde_json::to_value(api.get("books").await.unwrap()).unwrap();
+    assert!(
+        books.pointer("/status/parents/0").is_none(),
+        "a follower wrote status: {books:#}"
+    );
+    lead.send(true).unwrap();
+    eventually(&api, "books", |r| condition(r, "Accepted").is_some()).await;
+    let _ = stop.send(());
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_get_status_from_their_plans_and_follow_edits() {
+    let (sim, client) = bookstore().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let controller = Controller::new(client.clone(), stages(), Options::default());
     let task = tokio::spawn(controller.run(async {
         let _ = stopped.await;
     }));

@@ -10,6 +10,7 @@
 //! at once; within a pass, status writes run with bounded concurrency.
 
 mod kinds;
+pub mod leader;
 mod status;
 mod watch;
 
@@ -40,6 +41,8 @@ pub struct Options {
     pub resync: Duration,
     /// Status writes in flight at once.
     pub max_concurrent_writes: usize,
+    /// Leadership, from [`leader::Election::start`]; `None` means always lead.
+    pub leader: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Default for Options {
@@ -49,6 +52,7 @@ impl Default for Options {
             debounce: Duration::from_millis(50),
             resync: Duration::from_secs(600),
             max_concurrent_writes: 20,
+            leader: None,
         }
     }
 }
@@ -86,12 +90,31 @@ impl Controller {
         let mut dirty = Dirty::default();
         let mut resync = tokio::time::interval(self.options.resync);
         resync.tick().await;
+        let mut leader = self.options.leader.clone();
+        let leading = |l: &Option<tokio::sync::watch::Receiver<bool>>| {
+            l.as_ref().is_none_or(|rx| *rx.borrow())
+        };
         tokio::pin!(shutdown);
         loop {
             let quiet = tokio::time::sleep(self.options.debounce);
+            let lead_changed = async {
+                match leader.as_mut() {
+                    Some(rx) => rx.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
+                changed = lead_changed => {
+                    // A new leader re-checks everything: the old one may have
+                    // stopped mid-way.
+                    if changed && leading(&leader) {
+                        dirty.merge(index.all_routes());
+                    } else if !changed {
+                        leader = None;
+                    }
+                }
                 change = rx.recv() => match change {
                     Some(c) => dirty.merge(apply_change(&mut index, c)),
                     None => break,
@@ -99,7 +122,10 @@ impl Controller {
                 _ = resync.tick() => dirty.merge(index.all_routes()),
                 _ = quiet, if !dirty.is_empty() => {
                     let work = std::mem::take(&mut dirty);
-                    self.pass(&index, work).await;
+                    // Followers keep their index warm but write nothing.
+                    if leading(&leader) {
+                        self.pass(&index, work).await;
+                    }
                 }
             }
         }

@@ -15,7 +15,6 @@ mod plugin;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use lattice_core::{StageError, Stages};
 use lattice_plugin_sdk::types::*;
@@ -44,10 +43,10 @@ pub mod defaults {
     }
 }
 
-/// Owns the engine and its epoch ticker.
+/// Owns the engine; its epoch ticker runs as long as the engine lives,
+/// whether held here or by loaded plugins.
 pub struct PluginRuntime {
     shared: Arc<Shared>,
-    stop: Arc<AtomicBool>,
 }
 
 impl PluginRuntime {
@@ -55,17 +54,14 @@ impl PluginRuntime {
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> wasmtime::Result<Self> {
         let engine = engine::engine(&limits)?;
         let cache = ComponentCache::new(&engine, cache_dir);
-        let stop = Arc::new(AtomicBool::new(false));
-        let (ticker, flag) = (engine.weak(), stop.clone());
+        let ticker = engine.weak();
         std::thread::Builder::new()
             .name("wasm-epoch".into())
             .spawn(move || {
-                while !flag.load(Ordering::Relaxed) {
+                while let Some(e) = ticker.upgrade() {
+                    e.increment_epoch();
+                    drop(e);
                     std::thread::sleep(EPOCH_TICK);
-                    match ticker.upgrade() {
-                        Some(e) => e.increment_epoch(),
-                        None => break,
-                    }
                 }
             })?;
         Ok(PluginRuntime {
@@ -74,7 +70,6 @@ impl PluginRuntime {
                 limits,
                 cache,
             }),
-            stop,
         })
     }
 
@@ -93,12 +88,6 @@ impl PluginRuntime {
     pub fn load_default(&self, stage: Stage) -> Result<LoadedPlugin, LoadError> {
         let (name, bytes) = defaults::for_stage(stage);
         self.load(stage, name, bytes, "")
-    }
-}
-
-impl Drop for PluginRuntime {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
