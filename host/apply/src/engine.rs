@@ -55,7 +55,7 @@ impl Applier {
             caller: &self.caller,
             cache: &self.cache,
             cfg: &self.cfg,
-            concurrency: self.opts.concurrency,
+            concurrency: self.opts.concurrency.max(1),
         };
         let observed = match observer.observe(plan).await {
             Ok(o) => o,
