@@ -25,11 +25,18 @@ pub struct Cli {
 pub enum Command {
     /// Plan manifests offline: no cluster, no AWS. Prints the VPC Lattice plan.
     Plan(PlanArgs),
+    /// Run the controller against a cluster (kubeconfig or in-cluster config).
+    Run(RunArgs),
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
     /// Print the project's CustomResourceDefinitions, generated from its Rust types.
-    Crds,
+    Crds {
+        /// Also the Gateway API kinds the controller reads (for clusters
+        /// without them, such as `sim kube`).
+        #[arg(long)]
+        gateway_api: bool,
+    },
     /// Run a stand-in for an outside system, on loopback by default.
     #[command(subcommand)]
     Sim(SimCommand),
@@ -324,4 +331,101 @@ pub fn plan(args: PlanArgs) -> anyhow::Result<()> {
 /// (checked in under `deploy/crds/`; a test keeps the two in step).
 pub fn crds_yaml() -> anyhow::Result<String> {
     Ok(crate::crds::to_yaml(&crate::crds::project())?)
+}
+
+/// `run` arguments. Each flag overrides the variable of the same meaning.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A YAML file with any of the settings (keys as the variables, lower-case).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// CLUSTER_NAME.
+    #[arg(long)]
+    pub cluster_name: Option<String>,
+    /// CLUSTER_VPC_ID.
+    #[arg(long)]
+    pub cluster_vpc_id: Option<String>,
+    /// REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS_ACCOUNT_ID.
+    #[arg(long)]
+    pub aws_account_id: Option<String>,
+    /// DEFAULT_SERVICE_NETWORK.
+    #[arg(long)]
+    pub default_service_network: Option<String>,
+    /// LATTICE_ENDPOINT.
+    #[arg(long)]
+    pub lattice_endpoint: Option<String>,
+    /// ROUTE_MAX_CONCURRENT_RECONCILES.
+    #[arg(long)]
+    pub max_concurrent_reconciles: Option<u32>,
+    /// RECONCILE_DEFAULT_RESYNC_SECONDS.
+    #[arg(long)]
+    pub resync_seconds: Option<u64>,
+    /// Do not compete for the leader Lease: always write (a single replica).
+    #[arg(long)]
+    pub no_leader_election: bool,
+    /// Plugin runtime.
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+}
+
+/// Runs the controller until SIGTERM or Ctrl-C; a pass in progress finishes.
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    use crate::config::Settings;
+    let flags = Settings {
+        cluster_name: args.cluster_name.clone(),
+        cluster_vpc_id: args.cluster_vpc_id.clone(),
+        region: args.region.clone(),
+        aws_account_id: args.aws_account_id.clone(),
+        default_service_network: args.default_service_network.clone(),
+        lattice_endpoint: args.lattice_endpoint.clone(),
+        route_max_concurrent_reconciles: args.max_concurrent_reconciles,
+        reconcile_default_resync_seconds: args.resync_seconds,
+        ..Default::default()
+    };
+    let config = Settings::load(args.config.as_deref(), &flags)?.resolve()?;
+    let (_rt, stages) = args.runtime.stages()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let client = kube::Client::try_default()
+            .await
+            .context("connecting to Kubernetes (KUBECONFIG, ~/.kube/config or in-cluster)")?;
+        let leader = (!args.no_leader_election)
+            .then(|| crate::controller::leader::Election::for_process().start(client.clone()));
+        let options = crate::controller::Options {
+            cluster: config.cluster.clone(),
+            resync: config.resync,
+            max_concurrent_writes: config.max_concurrent_reconciles as usize,
+            leader,
+            ..Default::default()
+        };
+        tracing::info!(cluster = %config.cluster.cluster_name, managed_by = %config.cluster.managed_by(), "controller starting");
+        crate::controller::Controller::new(client, std::sync::Arc::new(stages), options)
+            .run(shutdown_signal())
+            .await;
+        tracing::info!("controller stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGTERM (how Kubernetes stops a pod) or Ctrl-C.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -14,10 +14,23 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Plan(args) => lattice_host::cli::plan(args),
+        Command::Run(args) => lattice_host::cli::run(args),
         Command::Bench(BenchCommand::Plugins(args)) => lattice_host::bench::plugins(args),
         Command::Sim(SimCommand::Lattice(args)) => lattice_host::cli::sim_lattice(args),
         Command::Sim(SimCommand::Kube(args)) => lattice_host::cli::sim_kube(args),
-        Command::Crds => lattice_host::cli::crds_yaml().map(|y| print!("{y}")),
+        Command::Crds { gateway_api: false } => {
+            lattice_host::cli::crds_yaml().map(|y| print!("{y}"))
+        }
+        Command::Crds { gateway_api: true } => {
+            let crds = [
+                lattice_host::crds::gateway_api(),
+                lattice_host::crds::project(),
+            ]
+            .concat();
+            lattice_host::crds::to_yaml(&crds)
+                .map(|y| print!("{y}"))
+                .map_err(Into::into)
+        }
     };
     match res {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -268,3 +268,31 @@ fn bench_plugins_prints_its_figures() {
         assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "{key}: {v}");
     }
 }
+
+#[test]
+fn run_names_a_missing_or_bad_setting_and_where_it_came_from() {
+    let o = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .arg("run")
+        .env_remove("CLUSTER_NAME")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("CLUSTER_NAME is required"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .arg("run")
+        .env("CLUSTER_NAME", "c")
+        .env("ROUTE_MAX_CONCURRENT_RECONCILES", "lots")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("ROUTE_MAX_CONCURRENT_RECONCILES") && err.contains("environment"),
+        "{err}"
+    );
+}
