@@ -10,9 +10,8 @@
 //! details the cache does not hold, and `GetAuthPolicy` only where a policy is
 //! wanted or the auth type is `AWS_IAM`.
 
-use crate::cache::{Cache, RuleDetail, fresh};
+use crate::cache::Cache;
 use crate::caller::{CallError, Caller};
-use crate::convert::{from_sdk_action, from_sdk_match, rename_action};
 use crate::model::*;
 use crate::ownership::owner_of;
 use aws_smithy_types::DateTime;
@@ -46,6 +45,7 @@ struct Summary {
     updated: Option<DateTime>,
 }
 
+/// Every page of a List* call, through the caller.
 macro_rules! paginate {
     ($caller:expr, $op:literal, |$tok:ident| $req:expr, |$out:ident| $each:expr) => {{
         let mut all = Vec::new();
@@ -61,6 +61,8 @@ macro_rules! paginate {
         all
     }};
 }
+
+mod details;
 
 impl Observer<'_> {
     /// Read everything the diff needs for `plan`.
@@ -392,203 +394,5 @@ impl Observer<'_> {
         obs.services.sort_by(|a, b| a.name.cmp(&b.name));
         obs.target_groups.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(obs)
-    }
-
-    async fn auth_type_svc(&self, s: &Summary) -> Result<String, CallError> {
-        if let Some(v) = fresh(&mut lock(self.cache).services, &s.arn, s.updated.as_ref()) {
-            return Ok(v);
-        }
-        let o = self
-            .caller
-            .call("GetService", || {
-                self.caller
-                    .client
-                    .get_service()
-                    .service_identifier(&s.id)
-                    .send()
-            })
-            .await?;
-        let at = o
-            .auth_type()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_else(|| "NONE".into());
-        lock(self.cache).services.insert(
-            s.arn.clone(),
-            crate::cache::Cached {
-                updated: o.last_updated_at().cloned(),
-                value: at.clone(),
-            },
-        );
-        Ok(at)
-    }
-
-    async fn auth_type_sn(&self, s: &Summary) -> Result<String, CallError> {
-        if let Some(v) = fresh(&mut lock(self.cache).networks, &s.arn, s.updated.as_ref()) {
-            return Ok(v);
-        }
-        let o = self
-            .caller
-            .call("GetServiceNetwork", || {
-                self.caller
-                    .client
-                    .get_service_network()
-                    .service_network_identifier(&s.id)
-                    .send()
-            })
-            .await?;
-        let at = o
-            .auth_type()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_else(|| "NONE".into());
-        lock(self.cache).networks.insert(
-            s.arn.clone(),
-            crate::cache::Cached {
-                updated: o.last_updated_at().cloned(),
-                value: at.clone(),
-            },
-        );
-        Ok(at)
-    }
-
-    async fn policy(&self, id: &str) -> Result<Option<String>, CallError> {
-        if let Some(p) = lock(self.cache).policies.get(id) {
-            return Ok(p.clone());
-        }
-        let p = match self
-            .caller
-            .call("GetAuthPolicy", || {
-                self.caller
-                    .client
-                    .get_auth_policy()
-                    .resource_identifier(id)
-                    .send()
-            })
-            .await
-        {
-            Ok(o) => o.policy().map(str::to_string),
-            Err(e) if e.is_not_found() => None,
-            Err(e) => return Err(e),
-        };
-        lock(self.cache).policies.insert(id.to_string(), p.clone());
-        Ok(p)
-    }
-
-    async fn listeners(
-        &self,
-        svc: &str,
-        tg_name: &(dyn Fn(&str) -> Option<String> + Sync),
-    ) -> Result<Vec<ObsListener>, CallError> {
-        let c = &self.caller.client;
-        let cl = self.caller;
-        let ls = paginate!(
-            cl,
-            "ListListeners",
-            |t| c
-                .list_listeners()
-                .service_identifier(svc)
-                .set_next_token(t.clone()),
-            |o| o.items().to_vec()
-        );
-        let mut out = Vec::with_capacity(ls.len());
-        for l in ls {
-            let (lid, larn) = (
-                l.id().unwrap_or_default().to_string(),
-                l.arn().unwrap_or_default().to_string(),
-            );
-            let cached = fresh(&mut lock(self.cache).listeners, &larn, l.last_updated_at());
-            let default = match cached {
-                Some(a) => a,
-                None => {
-                    let g = cl
-                        .call("GetListener", || {
-                            c.get_listener()
-                                .service_identifier(svc)
-                                .listener_identifier(&lid)
-                                .send()
-                        })
-                        .await?;
-                    let a = g
-                        .default_action()
-                        .map(from_sdk_action)
-                        .unwrap_or(lattice_core::plan::Action::FixedResponse(404));
-                    lock(self.cache).listeners.insert(
-                        larn.clone(),
-                        crate::cache::Cached {
-                            updated: g.last_updated_at().cloned(),
-                            value: a.clone(),
-                        },
-                    );
-                    a
-                }
-            };
-            let rs = paginate!(
-                cl,
-                "ListRules",
-                |t| c
-                    .list_rules()
-                    .service_identifier(svc)
-                    .listener_identifier(&lid)
-                    .set_next_token(t.clone()),
-                |o| o.items().to_vec()
-            );
-            let mut rules = Vec::new();
-            for r in rs.iter().filter(|r| r.is_default() != Some(true)) {
-                let (rid, rarn) = (
-                    r.id().unwrap_or_default().to_string(),
-                    r.arn().unwrap_or_default().to_string(),
-                );
-                let cached = fresh(&mut lock(self.cache).rules, &rarn, r.last_updated_at());
-                let d = match cached {
-                    Some(d) => d,
-                    None => {
-                        let g = cl
-                            .call("GetRule", || {
-                                c.get_rule()
-                                    .service_identifier(svc)
-                                    .listener_identifier(&lid)
-                                    .rule_identifier(&rid)
-                                    .send()
-                            })
-                            .await?;
-                        let d = RuleDetail {
-                            r#match: g.r#match().map(from_sdk_match).unwrap_or_default(),
-                            action: g
-                                .action()
-                                .map(from_sdk_action)
-                                .unwrap_or(lattice_core::plan::Action::FixedResponse(404)),
-                        };
-                        lock(self.cache).rules.insert(
-                            rarn.clone(),
-                            crate::cache::Cached {
-                                updated: g.last_updated_at().cloned(),
-                                value: d.clone(),
-                            },
-                        );
-                        d
-                    }
-                };
-                rules.push(ObsRule {
-                    id: rid,
-                    arn: rarn,
-                    name: r.name().unwrap_or_default().into(),
-                    priority: r.priority().unwrap_or(0).max(0) as u32,
-                    r#match: d.r#match,
-                    action: rename_action(&d.action, tg_name),
-                });
-            }
-            out.push(ObsListener {
-                id: lid,
-                arn: larn,
-                name: l.name().unwrap_or_default().into(),
-                port: l.port().unwrap_or(0),
-                protocol: l
-                    .protocol()
-                    .map(|p| p.as_str().to_string())
-                    .unwrap_or_default(),
-                default_action: rename_action(&default, tg_name),
-                rules,
-            });
-        }
-        Ok(out)
     }
 }
