@@ -39,6 +39,11 @@ fn converged(plan: &Plan) -> Observed {
                 auth_type: Some(s.auth_type.clone()),
                 auth_policy: Some(s.auth_policy.clone()),
                 vpc_association_count: 1,
+                service_association_count: plan
+                    .services
+                    .iter()
+                    .filter(|x| x.service_networks.contains(&s.name))
+                    .count() as u64,
             })
             .collect(),
         services: plan
@@ -441,4 +446,15 @@ fn a_service_joining_an_unknown_service_network_is_reported() {
     let d = diff(&converged(&mk_plan(1)), &plan, &cfg(), &opts());
     assert_eq!(d.ops, vec![]);
     assert_eq!(d.diagnostics[0].reason, "NotFound");
+}
+
+#[test]
+fn our_service_network_stays_while_other_services_use_it() {
+    let plan = mk_plan(1);
+    let mut obs = converged(&plan);
+    obs.service_networks[0].service_association_count = 2;
+    let d = diff(&obs, &Plan::default(), &cfg(), &opts());
+    assert!(ops_named(&d.ops, "DeleteServiceNetwork").is_empty());
+    assert_eq!(ops_named(&d.ops, "DeleteService").len(), 1);
+    assert!(d.diagnostics.iter().any(|x| x.reason == "InUse"));
 }

@@ -47,6 +47,8 @@ pub struct ObsServiceNetwork {
     pub auth_policy: Option<Option<String>>,
     /// VPCs associated in total (all accounts' and clusters').
     pub vpc_association_count: u64,
+    /// Services associated in total (ours and others').
+    pub service_association_count: u64,
 }
 
 /// A service, with its listeners, rules and service network associations.

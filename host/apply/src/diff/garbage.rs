@@ -112,6 +112,14 @@ impl Builder<'_> {
         {
             let object = format!("service network {}", o.name);
             let mut deps = sn_assoc_deletes.get(&o.name).cloned().unwrap_or_default();
+            if o.service_association_count > deps.len() as u64 {
+                self.diag(
+                    object,
+                    "InUse",
+                    "services that are not ours are still associated; it is kept".into(),
+                );
+                continue;
+            }
             let ours = self
                 .observed
                 .vpc_associations

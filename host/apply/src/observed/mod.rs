@@ -277,6 +277,7 @@ impl Observer<'_> {
                         auth_type,
                         auth_policy,
                         vpc_association_count: *nvpc,
+                        service_association_count: assocs.len() as u64,
                     },
                     assocs,
                 ))
