@@ -458,3 +458,18 @@ fn our_service_network_stays_while_other_services_use_it() {
     assert_eq!(ops_named(&d.ops, "DeleteService").len(), 1);
     assert!(d.diagnostics.iter().any(|x| x.reason == "InUse"));
 }
+
+#[test]
+fn the_takeover_annotation_may_be_keyed_by_route() {
+    let plan = mk_plan(1);
+    let mut obs = converged(&plan);
+    obs.services[0].owner = Owner::Other("1/other/vpc-1".into());
+    let mut o = opts();
+    o.allow_takeover_from
+        .insert(plan.services[0].route.clone(), "1/other/vpc-1".into());
+    let d = diff(&obs, &plan, &cfg(), &o);
+    assert_eq!(
+        d.ops.iter().map(|o| o.kind.operation()).collect::<Vec<_>>(),
+        vec!["TagResource"]
+    );
+}

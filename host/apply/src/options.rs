@@ -29,8 +29,8 @@ pub struct ApplyOptions {
     pub backoff_max: Duration,
     /// Adopt untagged resources that carry a name the plan uses.
     pub allow_adoption: bool,
-    /// Per Lattice service name: the route's
-    /// `application-networking.k8s.aws/allow-takeover-from` annotation.
+    /// The route's `application-networking.k8s.aws/allow-takeover-from`
+    /// annotation, keyed by Lattice service name or by route (`namespace/name`).
     pub allow_takeover_from: BTreeMap<String, String>,
     /// Delete our own resources that the plan no longer has.
     pub prune: bool,

@@ -18,14 +18,7 @@ impl Builder<'_> {
                 continue;
             };
             if !matches!(
-                decide(
-                    &o.owner,
-                    self.opts.allow_adoption,
-                    self.opts
-                        .allow_takeover_from
-                        .get(&s.name)
-                        .map(String::as_str)
-                ),
+                decide(&o.owner, self.opts.allow_adoption, self.takeover(s)),
                 Decision::Manage | Decision::Claim
             ) {
                 continue;

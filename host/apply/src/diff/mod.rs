@@ -26,7 +26,8 @@ pub const TARGET_CHUNK: usize = 100;
 pub struct DiffOptions {
     /// Adopt untagged resources that carry a name the plan uses.
     pub allow_adoption: bool,
-    /// Per service name: the `allow-takeover-from` annotation of its route.
+    /// The `allow-takeover-from` annotation of a route, keyed by the Lattice
+    /// service name or by the route (`namespace/name`).
     pub allow_takeover_from: BTreeMap<String, String>,
     /// Delete our own resources that the plan no longer has.
     pub prune: bool,
@@ -114,6 +115,14 @@ impl Builder<'_> {
         });
     }
 
+    /// The takeover annotation for a service, by its name or its route.
+    fn takeover(&self, s: &ServicePlan) -> Option<&str> {
+        let t = &self.opts.allow_takeover_from;
+        t.get(&s.name)
+            .or_else(|| t.get(&s.route))
+            .map(String::as_str)
+    }
+
     fn dep(&self, k: &Key) -> Vec<usize> {
         self.creators.get(k).copied().into_iter().collect()
     }
@@ -128,7 +137,7 @@ impl Builder<'_> {
         plan.services
             .iter()
             .filter(|s| routes.contains(&&s.route))
-            .find_map(|s| self.opts.allow_takeover_from.get(&s.name).cloned())
+            .find_map(|s| self.takeover(s).map(str::to_string))
     }
 
     fn service_networks(&mut self, plan: &Plan) {
@@ -381,14 +390,7 @@ impl Builder<'_> {
                 }
             }
             Some(o) => {
-                match decide(
-                    &o.owner,
-                    self.opts.allow_adoption,
-                    self.opts
-                        .allow_takeover_from
-                        .get(&s.name)
-                        .map(String::as_str),
-                ) {
+                match decide(&o.owner, self.opts.allow_adoption, self.takeover(s)) {
                     Decision::Conflict(m) => {
                         self.diag(object.clone(), "Conflicted", format!("{object} {m}"));
                         return;
