@@ -17,7 +17,7 @@
 //! - [`ownership`] decides what may be changed (ManagedBy tag, adoption,
 //!   `allow-takeover-from`);
 //! - [`executor`] runs operations in dependency order;
-//! - [`bench`] is the converge benchmark.
+//! - [`bench`](mod@bench) is the converge benchmark.
 #![forbid(unsafe_code)]
 
 pub mod bench;
