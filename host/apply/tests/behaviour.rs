@@ -298,6 +298,12 @@ async fn a_rejected_operation_is_reported_with_its_object_and_lattices_error() {
     assert!(f.object.contains(&plan.target_groups[0].name), "{f:?}");
     assert_eq!(f.operation, "RegisterTargets");
     assert!(!f.code.is_empty() && !f.message.is_empty(), "{f:?}");
+    // Everything else went ahead; once the plan is fixed, the next pass finishes the job.
+    assert!(r.created.len() > 10, "{r}");
+    plan.target_groups[0].targets[0].ip = "10.0.0.99".into();
+    let r = apply_ok(&mut a, &plan).await;
+    assert_eq!(writes(&r), [("RegisterTargets".to_string(), 1)].into());
+    assert_holds_exactly(&sim, &plan).await;
 }
 
 #[tokio::test]
