@@ -160,3 +160,46 @@ pub fn plugins(args: PluginsArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `bench converge` arguments.
+#[derive(Debug, Args)]
+pub struct ConvergeArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    pub routes: usize,
+    /// Latency lattice-sim adds to every call, ms.
+    #[arg(long, default_value_t = 10)]
+    pub latency_ms: u64,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs `bench converge`.
+pub fn converge(args: ConvergeArgs) -> anyhow::Result<()> {
+    let f = tokio::runtime::Runtime::new()?.block_on(lattice_apply::bench::converge(
+        args.routes,
+        args.latency_ms,
+        args.concurrency.max(1),
+    ));
+    if args.json {
+        println!("{}", serde_json::to_string(&f)?);
+    } else {
+        println!("routes          {}", f.routes);
+        println!(
+            "api calls       {} (minimum {})",
+            f.api_calls, f.min_api_calls
+        );
+        println!("writes          {}", f.writes);
+        println!("wall            {} ms (bound {} ms)", f.wall_ms, f.bound_ms);
+        println!(
+            "resync          {} writes, {} reads",
+            f.resync_writes, f.resync_reads
+        );
+        println!("rss             {:.1} MB", f.rss_mb);
+    }
+    Ok(())
+}

@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Plan manifests offline: no cluster, no AWS. Prints the VPC Lattice plan.
     Plan(PlanArgs),
+    /// Plan manifests offline, then make VPC Lattice match the plan once.
+    Apply(ApplyArgs),
     /// Run the controller against a cluster (kubeconfig or in-cluster config).
     Run(RunArgs),
     /// Benchmarks.
@@ -40,6 +42,103 @@ pub enum Command {
     /// Run a stand-in for an outside system, on loopback by default.
     #[command(subcommand)]
     Sim(SimCommand),
+}
+
+/// `apply` arguments.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Manifest files or directories.
+    #[arg(short = 'f', long = "filename", required = true, num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// VPC Lattice endpoint (default: the AWS configuration chain; LATTICE_ENDPOINT also works).
+    #[arg(long, env = "LATTICE_ENDPOINT")]
+    pub lattice_endpoint: Option<String>,
+    /// Adopt untagged Lattice resources whose names the plan uses.
+    #[arg(long)]
+    pub allow_adoption: bool,
+    /// Calls in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Plugin runtime.
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    /// Cluster identity.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// Runs `apply`: exits non-zero when Lattice rejected anything.
+pub fn apply(args: ApplyArgs) -> anyhow::Result<()> {
+    let loaded = crate::manifests::load(&args.files)?;
+    let cfg = args.cluster.config();
+    let (_rt, stages) = args.runtime.stages()?;
+    let plan = lattice_core::build_plan(&loaded.snapshot, &cfg, &stages);
+    let opts = lattice_apply::ApplyOptions {
+        allow_adoption: args.allow_adoption,
+        allow_takeover_from: takeovers(&loaded.snapshot),
+        concurrency: args.concurrency.max(1),
+        ..Default::default()
+    };
+    let report = tokio::runtime::Runtime::new()?.block_on(async {
+        let client = lattice_apply::client(args.lattice_endpoint.as_deref(), &cfg.region).await;
+        lattice_apply::apply(&client, &cfg, &plan, &opts).await
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for (verb, list) in [
+            ("created", &report.created),
+            ("updated", &report.updated),
+            ("deleted", &report.deleted),
+        ] {
+            for o in list {
+                println!("{verb:8} {o}");
+            }
+        }
+        for d in &report.diagnostics {
+            println!("skipped  {d:?}");
+        }
+        println!("{} writes, {} calls", report.writes(), report.total_calls());
+    }
+    for d in &plan.diagnostics {
+        eprintln!(
+            "note: {} {} ({}): {}",
+            d.object, d.reason, d.field, d.message
+        );
+    }
+    if !report.is_success() {
+        let lines: Vec<String> = report
+            .failures
+            .iter()
+            .map(|f| format!("{}: {} {}: {}", f.object, f.operation, f.code, f.message))
+            .collect();
+        anyhow::bail!(
+            "VPC Lattice rejected {} operation(s):\n  {}",
+            lines.len(),
+            lines.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+/// The anchor's `allow-takeover-from` annotation, by Lattice service name.
+pub fn takeovers(snapshot: &lattice_core::Snapshot) -> std::collections::BTreeMap<String, String> {
+    const KEY: &str = "application-networking.k8s.aws/allow-takeover-from";
+    lattice_core::model::route_views(snapshot)
+        .into_iter()
+        .filter_map(|v| {
+            let from = v.annotations.iter().find(|(k, _)| k == KEY)?.1.clone();
+            let name = lattice_core::model::naming::service_name(
+                &v.id.name,
+                &v.id.namespace,
+                &v.annotations,
+            );
+            Some((name, from))
+        })
+        .collect()
 }
 
 /// Emulators.
@@ -161,6 +260,8 @@ pub fn sim_lattice(args: SimLatticeArgs) -> anyhow::Result<()> {
 pub enum BenchCommand {
     /// Plan N synthetic routes through the WASM plugins and the same logic linked natively.
     Plugins(crate::bench::PluginsArgs),
+    /// Converge N synthetic routes into an in-process lattice-sim with injected latency, then resync.
+    Converge(crate::bench::ConvergeArgs),
 }
 
 /// Cluster identity, named as the Go controller's environment names it.
