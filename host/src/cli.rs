@@ -467,6 +467,9 @@ pub struct RunArgs {
     /// Do not compete for the leader Lease: always write (a single replica).
     #[arg(long)]
     pub no_leader_election: bool,
+    /// Plan and write status, but change nothing in VPC Lattice.
+    #[arg(long)]
+    pub no_apply: bool,
     /// Plugin runtime.
     #[command(flatten)]
     pub runtime: RuntimeArgs,
@@ -503,9 +506,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             ..Default::default()
         };
         tracing::info!(cluster = %config.cluster.cluster_name, managed_by = %config.cluster.managed_by(), "controller starting");
-        crate::controller::Controller::new(client, std::sync::Arc::new(stages), options)
-            .run(shutdown_signal())
-            .await;
+        let mut controller = crate::controller::Controller::new(client, std::sync::Arc::new(stages), options);
+        if !args.no_apply {
+            let lattice = lattice_apply::client(config.lattice_endpoint.as_deref(), &config.cluster.region).await;
+            let opts = lattice_apply::ApplyOptions::default();
+            controller = controller.with_applier(lattice_apply::Applier::new(lattice, config.cluster.clone(), opts));
+        }
+        controller.run(shutdown_signal()).await;
         tracing::info!("controller stopped");
         Ok(())
     })

@@ -16,3 +16,10 @@ pub mod manifests;
 pub mod native;
 pub mod output;
 pub mod runtime;
+
+/// Chooses ring as rustls' process-wide crypto provider. kube-rs and the AWS
+/// SDK bring different providers, and rustls refuses to guess; call this
+/// before creating any client.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

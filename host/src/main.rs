@@ -11,6 +11,7 @@ fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    lattice_host::install_crypto_provider();
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Plan(args) => lattice_host::cli::plan(args),

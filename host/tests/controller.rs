@@ -73,6 +73,7 @@ async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
             .apply_yaml(&read(&format!("examples/bookstore/{f}")))
             .unwrap();
     }
+    lattice_host::install_crypto_provider();
     let client = kube::Client::try_from(kube::Config::new(sim.url().parse().unwrap())).unwrap();
     (sim, client)
 }
@@ -210,6 +211,77 @@ async fn routes_get_status_from_their_plans_and_follow_edits() {
         condition(r, "ResolvedRefs").is_some_and(|c| c["status"] == "True")
     })
     .await;
+
+    let _ = stop.send(());
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    let cfg = lattice_core::ClusterConfig::default();
+    let applier = lattice_apply::Applier::new(
+        lattice_apply::bench::sim_client(&lattice.url()),
+        cfg.clone(),
+        lattice_apply::ApplyOptions::unlimited(16),
+    );
+    let options = Options {
+        cluster: cfg,
+        ..Options::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(
+        Controller::new(client.clone(), stages(), options)
+            .with_applier(applier)
+            .run(async {
+                let _ = stopped.await;
+            }),
+    );
+    let api = routes_api(&client);
+    let programmed = "application-networking.k8s.aws/Programmed";
+    eventually(&api, "books", |r| {
+        condition(r, programmed).is_some_and(|c| c["status"] == "True")
+    })
+    .await;
+    eventually(&api, "reviews", |r| {
+        condition(r, programmed).is_some_and(|c| c["status"] == "True")
+    })
+    .await;
+    let state = lattice.state_dump().to_string();
+    for name in [
+        "books-bookstore",
+        "reviews-bookstore",
+        "ratings-bookstore",
+        "k8s-reviews-write-bookstore-80-http-http1",
+    ] {
+        assert!(state.contains(name), "{name} is not in lattice-sim");
+    }
+
+    api.delete("reviews", &Default::default()).await.unwrap();
+    for _ in 0..100 {
+        let state = lattice.state_dump().to_string();
+        if !state.contains("reviews-bookstore") && !state.contains("k8s-reviews-write-bookstore") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let state = lattice.state_dump().to_string();
+    assert!(
+        !state.contains("reviews-bookstore"),
+        "the deleted route's service is still in Lattice"
+    );
+    assert!(
+        !state.contains("k8s-reviews-write-bookstore"),
+        "its target group is still in Lattice"
+    );
+    assert!(
+        state.contains("books-bookstore"),
+        "another route's service went too"
+    );
 
     let _ = stop.send(());
     task.await.unwrap();

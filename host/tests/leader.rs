@@ -21,6 +21,7 @@ async fn only_one_replica_leads_and_another_takes_over_when_it_stops() {
     let sim = kube_sim::KubeSim::start(kube_sim::SimOptions::default())
         .await
         .unwrap();
+    lattice_host::install_crypto_provider();
     let client = kube::Client::try_from(kube::Config::new(sim.url().parse().unwrap())).unwrap();
     let api: Api<Lease> = Api::namespaced(client.clone(), "default");
 

@@ -9,6 +9,7 @@
 //! One reconcile pass runs at a time, so a route is never reconciled twice
 //! at once; within a pass, status writes run with bounded concurrency.
 
+mod desired;
 mod kinds;
 pub mod leader;
 mod status;
@@ -62,6 +63,9 @@ pub struct Controller {
     client: kube::Client,
     stages: Arc<dyn Stages + Send + Sync>,
     options: Options,
+    applier: Option<tokio::sync::Mutex<lattice_apply::Applier>>,
+    desired: std::sync::Mutex<desired::Desired>,
+    outcomes: std::sync::Mutex<std::collections::BTreeMap<RouteKey, ApplyOutcome>>,
 }
 
 impl Controller {
@@ -75,19 +79,33 @@ impl Controller {
             client,
             stages,
             options,
+            applier: None,
+            desired: Default::default(),
+            outcomes: Default::default(),
         }
+    }
+
+    /// Applies every pass's desired state to VPC Lattice through `applier`.
+    /// Without one, the controller plans and writes status only.
+    pub fn with_applier(mut self, applier: lattice_apply::Applier) -> Self {
+        self.applier = Some(tokio::sync::Mutex::new(applier));
+        self
     }
 
     /// Runs until `shutdown` resolves; a pass in progress finishes first.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
         let (tx, mut rx) = mpsc::channel::<Change>(4096);
-        let watchers: Vec<_> = kinds::watched()
-            .into_iter()
-            .map(|ar| tokio::spawn(watch::run(self.client.clone(), ar, tx.clone())))
+        let kinds = kinds::watched();
+        let watchers: Vec<_> = kinds
+            .iter()
+            .map(|ar| tokio::spawn(watch::run(self.client.clone(), ar.clone(), tx.clone())))
             .collect();
         drop(tx);
         let mut index = Index::default();
         let mut dirty = Dirty::default();
+        // Applying before every kind has listed once would prune what the
+        // index has not seen yet.
+        let mut listed: std::collections::BTreeSet<String> = Default::default();
         let mut resync = tokio::time::interval(self.options.resync);
         resync.tick().await;
         let mut leader = self.options.leader.clone();
@@ -116,7 +134,12 @@ impl Controller {
                     }
                 }
                 change = rx.recv() => match change {
-                    Some(c) => dirty.merge(apply_change(&mut index, c)),
+                    Some(c) => {
+                        if let Change::Relisted { kind, .. } = &c {
+                            listed.insert(kind.clone());
+                        }
+                        dirty.merge(apply_change(&mut index, c));
+                    }
                     None => break,
                 },
                 _ = resync.tick() => dirty.merge(index.all_routes()),
@@ -124,7 +147,8 @@ impl Controller {
                     let work = std::mem::take(&mut dirty);
                     // Followers keep their index warm but write nothing.
                     if leading(&leader) {
-                        self.pass(&index, work).await;
+                        let synced = listed.len() == kinds.len();
+                        dirty.merge(self.pass(&index, work, synced).await);
                     }
                 }
             }
@@ -134,13 +158,65 @@ impl Controller {
         }
     }
 
-    /// One reconcile pass over the dirty routes.
-    async fn pass(&self, index: &Index, dirty: Dirty) {
+    /// One reconcile pass: plan the dirty routes, apply the whole desired
+    /// state, write status. Returns routes whose apply outcome changed, so
+    /// the next pass refreshes their status.
+    async fn pass(&self, index: &Index, dirty: Dirty, synced: bool) -> Dirty {
         let now = Time(jiff_now());
+        let (input, plan) = tokio::task::block_in_place(|| {
+            let input = PlanInput::for_changes(index.snapshot(), &self.options.cluster, &dirty);
+            let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
+            (input, plan)
+        });
+        let desired = {
+            let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            d.update(&dirty, &plan);
+            d.plan()
+        };
+        let report = match (&self.applier, synced) {
+            (Some(applier), true) => {
+                let report = applier.lock().await.apply(&desired).await;
+                if !report.is_success() {
+                    tracing::warn!(
+                        failures = report.failures.len(),
+                        "VPC Lattice rejected part of the plan; the next pass retries"
+                    );
+                }
+                Some(report)
+            }
+            _ => None,
+        };
+        let mut again = Dirty::default();
+        let outcome = |key: &RouteKey| match &report {
+            Some(r) => self
+                .desired
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .outcome(key, r),
+            None => ApplyOutcome::Pending,
+        };
+        if report.is_some() {
+            let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+            for key in index.all_routes().routes {
+                let now_outcome = outcome(&key);
+                if seen.get(&key) != Some(&now_outcome) && !dirty.routes.contains(&key) {
+                    again.routes.insert(key.clone());
+                }
+                seen.insert(key, now_outcome);
+            }
+        }
+        let gateway_outcome = match &report {
+            Some(r) if r.is_success() => ApplyOutcome::Programmed,
+            Some(r) => ApplyOutcome::Failed(format!(
+                "{} operation(s) failed; see route status",
+                r.failures.len()
+            )),
+            None => ApplyOutcome::Pending,
+        };
         let (writes, objects) = tokio::task::block_in_place(|| {
             (
-                self.plan_statuses(index, &dirty, &now),
-                self.gateway_statuses(index, &dirty, &now),
+                self.route_statuses(index, &dirty, &input, &plan, &outcome, &now),
+                self.gateway_statuses(index, &dirty, &gateway_outcome, &now),
             )
         });
         let client = &self.client;
@@ -158,10 +234,17 @@ impl Controller {
                 }
             })
             .await;
+        again
     }
 
     /// Status patches for dirty Gateways and for our GatewayClasses.
-    fn gateway_statuses(&self, index: &Index, dirty: &Dirty, now: &Time) -> Vec<StatusWrite> {
+    fn gateway_statuses(
+        &self,
+        index: &Index,
+        dirty: &Dirty,
+        apply: &ApplyOutcome,
+        now: &Time,
+    ) -> Vec<StatusWrite> {
         use lattice_core::model;
         let snapshot = index.snapshot();
         let mut out = Vec::new();
@@ -201,7 +284,7 @@ impl Controller {
                 key,
                 &views,
                 sn.invalid_name.as_deref(),
-                &ApplyOutcome::Pending,
+                apply,
                 now,
             ) else {
                 continue;
@@ -224,41 +307,26 @@ impl Controller {
         out
     }
 
-    /// Plans the dirty routes and returns the status patches they need.
-    fn plan_statuses(
+    /// The status patches the dirty routes need.
+    fn route_statuses(
         &self,
         index: &Index,
         dirty: &Dirty,
+        input: &PlanInput,
+        plan: &lattice_core::Plan,
+        outcome: &dyn Fn(&RouteKey) -> ApplyOutcome,
         now: &Time,
     ) -> Vec<(RouteKey, Vec<Value>)> {
         let snapshot = index.snapshot();
-        let input = PlanInput::for_changes(snapshot, &self.options.cluster, dirty);
-        let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
         let mut out = Vec::new();
         for key in &dirty.routes {
             let k = (key.namespace.clone(), key.name.clone());
-            let (view, current) = match key.kind {
-                RouteKind::Http => snapshot.http_routes.get(&k).map(|r| {
-                    (
-                        lattice_core::model::routes::from_http(r),
-                        serde_json::to_value(r),
-                    )
-                }),
-                RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(|r| {
-                    (
-                        lattice_core::model::routes::from_grpc(r),
-                        serde_json::to_value(r),
-                    )
-                }),
-                RouteKind::Tls => snapshot.tls_routes.get(&k).map(|r| {
-                    (
-                        lattice_core::model::routes::from_tls(r),
-                        serde_json::to_value(r),
-                    )
-                }),
-            }
-            .unzip();
-            let (Some(view), Some(Ok(current))) = (view, current) else {
+            let current = match key.kind {
+                RouteKind::Http => snapshot.http_routes.get(&k).map(serde_json::to_value),
+                RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(serde_json::to_value),
+                RouteKind::Tls => snapshot.tls_routes.get(&k).map(serde_json::to_value),
+            };
+            let (Some(view), Some(Ok(current))) = (route_view(snapshot, key), current) else {
                 continue;
             };
             let intent = input.routes.iter().find(|r| {
@@ -271,7 +339,7 @@ impl Controller {
                 .filter(|d| d.object == object)
                 .collect();
             if let Some(parents) =
-                desired_parents(&current, &view, intent, &diags, &ApplyOutcome::Pending, now)
+                desired_parents(&current, &view, intent, &diags, &outcome(key), now)
             {
                 out.push((key.clone(), parents));
             }

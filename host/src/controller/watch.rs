@@ -87,8 +87,21 @@ pub async fn run(client: kube::Client, ar: ApiResource, tx: mpsc::Sender<Change>
                 kind: ar.kind.clone(),
                 keys: std::mem::take(&mut listing),
             }),
+            // A kind whose CRD is not installed lists as 404 until it is:
+            // that counts as synced and empty, so it does not hold up applies.
+            Err(watcher::Error::InitialListFailed(kube::Error::Api(e)))
+            | Err(watcher::Error::WatchStartFailed(kube::Error::Api(e)))
+                if e.code == 404 =>
+            {
+                tracing::debug!(kind = %ar.kind, "not served (CRD missing?); retrying with backoff");
+                Some(Change::Relisted {
+                    group: ar.group.clone(),
+                    api_version: ar.api_version.clone(),
+                    kind: ar.kind.clone(),
+                    keys: BTreeSet::new(),
+                })
+            }
             Err(e) => {
-                // A kind whose CRD is not installed fails here until it is.
                 tracing::debug!(kind = %ar.kind, error = %e, "watch error; retrying with backoff");
                 None
             }

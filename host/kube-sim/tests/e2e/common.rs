@@ -130,6 +130,9 @@ impl Env {
 
     /// A kube-rs client for the server.
     pub fn client(&self) -> kube::Client {
+        // In a workspace build another crate may enable rustls' aws-lc-rs
+        // beside ring; rustls then needs the process default chosen.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let uri: http::Uri = self.url().parse().expect("url");
         kube::Client::try_from(kube::Config::new(uri)).expect("client")
     }

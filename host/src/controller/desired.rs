@@ -1,0 +1,129 @@
+//! The desired Lattice state, kept per route and per Gateway across passes.
+//!
+//! Each pass re-plans only what changed, but the apply engine takes the whole
+//! desired state (it deletes our resources no plan owns), so this keeps the
+//! latest slice of every route and Gateway and assembles the full plan.
+
+use std::collections::BTreeMap;
+
+use lattice_core::index::{Dirty, RouteKey};
+use lattice_core::plan::{Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};
+use lattice_core::snapshot::Key;
+use lattice_core::status::ApplyOutcome;
+
+/// One route's part of the plan.
+#[derive(Clone, Debug)]
+struct RouteSlice {
+    service: ServicePlan,
+    target_groups: Vec<TargetGroupPlan>,
+}
+
+/// Desired state, by the object it came from.
+#[derive(Debug, Default)]
+pub struct Desired {
+    routes: BTreeMap<RouteKey, RouteSlice>,
+    networks: BTreeMap<Key, ServiceNetworkPlan>,
+}
+
+impl Desired {
+    /// Replaces what the dirty routes and Gateways want with `plan`'s answer
+    /// for them; what the plan lacks is no longer wanted.
+    pub fn update(&mut self, dirty: &Dirty, plan: &Plan) {
+        for key in &dirty.routes {
+            let route = format!("{}/{}", key.namespace, key.name);
+            let kind = key.kind.kind_name();
+            match plan
+                .services
+                .iter()
+                .find(|s| s.route == route && s.route_kind == kind)
+            {
+                Some(service) => {
+                    let target_groups = plan
+                        .target_groups
+                        .iter()
+                        .filter(|tg| tg.routes.contains(&route))
+                        .map(|tg| TargetGroupPlan {
+                            routes: vec![route.clone()],
+                            ..tg.clone()
+                        })
+                        .collect();
+                    self.routes.insert(
+                        key.clone(),
+                        RouteSlice {
+                            service: service.clone(),
+                            target_groups,
+                        },
+                    );
+                }
+                None => {
+                    self.routes.remove(key);
+                }
+            }
+        }
+        for key in &dirty.gateways {
+            let gateway = format!("{}/{}", key.0, key.1);
+            match plan.service_networks.iter().find(|n| n.gateway == gateway) {
+                Some(n) => {
+                    self.networks.insert(key.clone(), n.clone());
+                }
+                None => {
+                    self.networks.remove(key);
+                }
+            }
+        }
+    }
+
+    /// The whole desired state as one plan.
+    pub fn plan(&self) -> Plan {
+        let mut tgs: BTreeMap<String, TargetGroupPlan> = BTreeMap::new();
+        for slice in self.routes.values() {
+            for tg in &slice.target_groups {
+                tgs.entry(tg.name.clone())
+                    .and_modify(|e| e.routes.extend(tg.routes.iter().cloned()))
+                    .or_insert_with(|| tg.clone());
+            }
+        }
+        for tg in tgs.values_mut() {
+            tg.routes.sort();
+            tg.routes.dedup();
+        }
+        Plan {
+            services: self.routes.values().map(|s| s.service.clone()).collect(),
+            target_groups: tgs.into_values().collect(),
+            service_networks: self.networks.values().cloned().collect(),
+            diagnostics: vec![],
+        }
+    }
+
+    /// What an apply report means for one route: failures name objects by
+    /// their Lattice service name or target group name.
+    pub fn outcome(&self, key: &RouteKey, report: &lattice_apply::ApplyReport) -> ApplyOutcome {
+        let Some(slice) = self.routes.get(key) else {
+            return ApplyOutcome::Pending;
+        };
+        let service = slice.service.name.as_str();
+        let failures: Vec<String> = report
+            .failures
+            .iter()
+            .filter(|f| {
+                let mut words = f.object.split_whitespace();
+                match words.next() {
+                    Some("service" | "listener" | "rule") => {
+                        words.next().and_then(|w| w.split('/').next()) == Some(service)
+                    }
+                    Some("target") => {
+                        let tg = words.nth(1).unwrap_or("");
+                        slice.target_groups.iter().any(|t| t.name == tg)
+                    }
+                    _ => f.object.contains(service),
+                }
+            })
+            .map(|f| format!("{} {}: {} {}", f.operation, f.object, f.code, f.message))
+            .collect();
+        if failures.is_empty() {
+            ApplyOutcome::Programmed
+        } else {
+            ApplyOutcome::Failed(failures.join("; "))
+        }
+    }
+}
