@@ -23,6 +23,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Everything on one machine: kube-sim, lattice-sim, the examples and the controller.
+    Demo(crate::demo::DemoArgs),
     /// Plan manifests offline: no cluster, no AWS. Prints the VPC Lattice plan.
     Plan(PlanArgs),
     /// Plan manifests offline, then make VPC Lattice match the plan once.

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod controller;
 pub mod crds;
+pub mod demo;
 pub mod manifests;
 pub mod native;
 pub mod output;

@@ -15,6 +15,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Plan(args) => lattice_host::cli::plan(args),
+        Command::Demo(args) => lattice_host::demo::run(args),
         Command::Run(args) => lattice_host::cli::run(args),
         Command::Apply(args) => lattice_host::cli::apply(args),
         Command::Bench(BenchCommand::Converge(args)) => lattice_host::bench::converge(args),

@@ -296,3 +296,31 @@ fn run_names_a_missing_or_bad_setting_and_where_it_came_from() {
         "{err}"
     );
 }
+
+#[test]
+fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let o = lattice_host(&[
+        "demo",
+        "--once",
+        "--timeout-secs",
+        "60",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("HTTPRoute bookstore/books: Accepted=True(Accepted) ResolvedRefs=True(ResolvedRefs) Programmed=True(Programmed)"), "{out}");
+    assert!(out.contains("ResolvedRefs=False(BackendNotFound)"), "{out}");
+    assert!(
+        out.contains("service network bookstore  auth AWS_IAM"),
+        "{out}"
+    );
+    assert!(out.contains("k8s-books-v1-bookstore-8080-http-http1 (90), k8s-books-v2-bookstore-8080-http-http1 (10)"), "{out}");
+    assert!(
+        std::fs::read_to_string(&kubeconfig)
+            .unwrap()
+            .contains("server: http://127.0.0.1:")
+    );
+}
