@@ -261,6 +261,15 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         assert!(state.contains(name), "{name} is not in lattice-sim");
     }
 
+    let reviews = serde_json::to_value(api.get("reviews").await.unwrap()).unwrap();
+    assert!(
+        reviews
+            .pointer("/metadata/finalizers")
+            .unwrap()
+            .to_string()
+            .contains("application-networking.k8s.aws/resources"),
+        "{reviews:#}"
+    );
     api.delete("reviews", &Default::default()).await.unwrap();
     for _ in 0..100 {
         let state = lattice.state_dump().to_string();

@@ -10,6 +10,7 @@
 //! at once; within a pass, status writes run with bounded concurrency.
 
 mod desired;
+mod finalizers;
 mod kinds;
 pub mod leader;
 mod status;
@@ -213,6 +214,34 @@ impl Controller {
             )),
             None => ApplyOutcome::Pending,
         };
+        // Finalizers only when changes reach Lattice: without an applier
+        // nothing would ever clean up, and deletions would hang.
+        if let Some(report) = &report {
+            let settled = report.is_success();
+            let fins = finalizers::changes(index.snapshot(), &dirty, &input, settled);
+            let client = &self.client;
+            futures::stream::iter(fins)
+                .for_each_concurrent(self.options.max_concurrent_writes, |c| async move {
+                    if let Err(e) = finalizers::write(client, c).await {
+                        tracing::debug!(error = %e, "finalizer update failed; the next pass retries");
+                    }
+                })
+                .await;
+            if !settled {
+                // Deletions wait on a clean apply: try them again next pass.
+                let snapshot = index.snapshot();
+                again.routes.extend(
+                    dirty
+                        .routes
+                        .iter()
+                        .filter(|k| {
+                            route_meta(snapshot, k).is_some_and(|m| m.deletion_timestamp.is_some())
+                        })
+                        .cloned(),
+                );
+                again.gateways.extend(dirty.gateways.iter().cloned());
+            }
+        }
         let (writes, objects) = tokio::task::block_in_place(|| {
             (
                 self.route_statuses(index, &dirty, &input, &plan, &outcome, &now),
@@ -366,6 +395,19 @@ fn route_view(
         RouteKind::Http => snapshot.http_routes.get(&k).map(routes::from_http),
         RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(routes::from_grpc),
         RouteKind::Tls => snapshot.tls_routes.get(&k).map(routes::from_tls),
+    }
+}
+
+/// A route's metadata, whatever its kind.
+fn route_meta<'a>(
+    snapshot: &'a lattice_core::Snapshot,
+    rk: &RouteKey,
+) -> Option<&'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> {
+    let k = (rk.namespace.clone(), rk.name.clone());
+    match rk.kind {
+        RouteKind::Http => snapshot.http_routes.get(&k).map(|r| &r.metadata),
+        RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(|r| &r.metadata),
+        RouteKind::Tls => snapshot.tls_routes.get(&k).map(|r| &r.metadata),
     }
 }
 

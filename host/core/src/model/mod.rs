@@ -65,11 +65,21 @@ pub struct ServiceNetworkIntent {
 }
 
 /// The service networks: every Gateway of ours.
+///
+/// A Gateway being deleted keeps its service network while live routes
+/// still attach to it, as the Go controller does; then it goes.
 pub fn service_networks(snapshot: &Snapshot) -> Vec<ServiceNetworkIntent> {
+    let attached: std::collections::BTreeSet<(String, String)> = route_views(snapshot)
+        .iter()
+        .filter(|v| !v.deleting)
+        .flat_map(|v| parents::attachments(snapshot, v))
+        .map(|a| a.gateway)
+        .collect();
     snapshot
         .gateways
         .iter()
         .filter(|(_, gw)| parents::is_ours(snapshot, gw))
+        .filter(|(key, gw)| gw.metadata.deletion_timestamp.is_none() || attached.contains(*key))
         .map(|((ns, name), _)| {
             let id = ObjectRef {
                 namespace: ns.clone(),
@@ -101,6 +111,10 @@ pub fn resolve_route(
     cfg: &ClusterConfig,
     view: &RouteView,
 ) -> Option<RouteIntent> {
+    // A route being deleted wants nothing: its Lattice resources go.
+    if view.deleting {
+        return None;
+    }
     let attachments = parents::attachments(snapshot, view);
     if attachments.is_empty() {
         return None;

@@ -75,6 +75,8 @@ pub struct RouteView {
     pub annotations: Vec<(String, String)>,
     /// `metadata.generation`.
     pub generation: Option<i64>,
+    /// `metadata.deletionTimestamp` is set: the route is going away.
+    pub deleting: bool,
     /// `spec.hostnames`.
     pub hostnames: Vec<String>,
     /// `spec.parentRefs`.
@@ -97,6 +99,7 @@ fn base<K: ResourceExt>(kind: RouteKind, o: &K) -> RouteView {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         generation: o.meta().generation,
+        deleting: o.meta().deletion_timestamp.is_some(),
         hostnames: vec![],
         parent_refs: vec![],
         rules: vec![],
