@@ -264,6 +264,8 @@ pub enum BenchCommand {
     Plugins(crate::bench::PluginsArgs),
     /// Converge N synthetic routes into an in-process lattice-sim with injected latency, then resync.
     Converge(crate::bench::ConvergeArgs),
+    /// N routes through kube-sim, the controller and lattice-sim; then one change.
+    E2e(crate::bench_e2e::E2eArgs),
 }
 
 /// Cluster identity, named as the Go controller's environment names it.

@@ -8,6 +8,7 @@
 //! ```
 
 pub mod bench;
+pub mod bench_e2e;
 pub mod cli;
 pub mod config;
 pub mod controller;

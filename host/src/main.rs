@@ -19,6 +19,7 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => lattice_host::cli::run(args),
         Command::Apply(args) => lattice_host::cli::apply(args),
         Command::Bench(BenchCommand::Converge(args)) => lattice_host::bench::converge(args),
+        Command::Bench(BenchCommand::E2e(args)) => lattice_host::bench_e2e::e2e(args),
         Command::Bench(BenchCommand::Plugins(args)) => lattice_host::bench::plugins(args),
         Command::Sim(SimCommand::Lattice(args)) => lattice_host::cli::sim_lattice(args),
         Command::Sim(SimCommand::Kube(args)) => lattice_host::cli::sim_kube(args),
