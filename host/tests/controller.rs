@@ -261,6 +261,45 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         assert!(state.contains(name), "{name} is not in lattice-sim");
     }
 
+    // Editing one backend weight changes exactly that rule's forward action.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    lattice.reset_call_counts();
+    let patch = json!({"spec": {"rules": [
+        {"matches": [{"path": {"type": "PathPrefix", "value": "/books"}}],
+         "backendRefs": [{"name": "books-v1", "port": 8080, "weight": 80}, {"name": "books-v2", "port": 8080, "weight": 20}]},
+        {"matches": [{"path": {"type": "PathPrefix", "value": "/books"}, "headers": [{"name": "x-beta", "value": "true"}]}],
+         "backendRefs": [{"name": "books-v2", "port": 8080}]}]}});
+    api.patch("books", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if lattice
+            .call_counts()
+            .get("UpdateRule")
+            .copied()
+            .unwrap_or(0)
+            >= 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let writes: Vec<(String, u64)> = lattice
+        .call_counts()
+        .into_iter()
+        .filter(|(op, n)| *n > 0 && !op.starts_with("List") && !op.starts_with("Get"))
+        .collect();
+    assert_eq!(
+        writes,
+        vec![("UpdateRule".to_string(), 1)],
+        "a weight edit should be one UpdateRule"
+    );
+    assert!(
+        lattice.state_dump().to_string().contains("\"weight\":80"),
+        "the new weight is not in Lattice"
+    );
+
     let reviews = serde_json::to_value(api.get("reviews").await.unwrap()).unwrap();
     assert!(
         reviews
@@ -292,6 +331,80 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         "another route's service went too"
     );
 
+    let _ = stop.send(());
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    let mut faults = lattice_sim::FaultRules::new();
+    faults.insert(
+        "CreateService".into(),
+        lattice_sim::FaultSpec {
+            error_rate: 1.0,
+            ..Default::default()
+        },
+    );
+    lattice.set_faults(faults);
+    let cfg = lattice_core::ClusterConfig::default();
+    let opts = lattice_apply::ApplyOptions {
+        max_retries: 0,
+        ..lattice_apply::ApplyOptions::unlimited(8)
+    };
+    let applier = lattice_apply::Applier::new(
+        lattice_apply::bench::sim_client(&lattice.url()),
+        cfg.clone(),
+        opts,
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(
+        Controller::new(
+            client.clone(),
+            stages(),
+            Options {
+                cluster: cfg,
+                ..Options::default()
+            },
+        )
+        .with_applier(applier)
+        .run(async {
+            let _ = stopped.await;
+        }),
+    );
+    let api = routes_api(&client);
+    let books = eventually(&api, "books", |r| {
+        condition(r, "application-networking.k8s.aws/Programmed")
+            .is_some_and(|c| c["reason"] == "ApplyFailed")
+    })
+    .await;
+    let message =
+        condition(&books, "application-networking.k8s.aws/Programmed").unwrap()["message"]
+            .to_string();
+    assert!(
+        message.contains("CreateService") && message.contains("books-bookstore"),
+        "{message}"
+    );
+
+    let events: Api<k8s_openapi::api::events::v1::Event> =
+        Api::namespaced(client.clone(), "bookstore");
+    let mut found = false;
+    for _ in 0..50 {
+        let list = events.list(&Default::default()).await.unwrap();
+        found = list.items.iter().any(|e| {
+            e.reason.as_deref() == Some("ApplyFailed")
+                && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("books")
+        });
+        if found {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(found, "no ApplyFailed event for books");
     let _ = stop.send(());
     task.await.unwrap();
 }

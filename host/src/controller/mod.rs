@@ -196,15 +196,24 @@ impl Controller {
                 .outcome(key, r),
             None => ApplyOutcome::Pending,
         };
+        let mut failed_now = Vec::new();
         if report.is_some() {
             let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
             for key in index.all_routes().routes {
                 let now_outcome = outcome(&key);
-                if seen.get(&key) != Some(&now_outcome) && !dirty.routes.contains(&key) {
-                    again.routes.insert(key.clone());
+                if seen.get(&key) != Some(&now_outcome) {
+                    if let ApplyOutcome::Failed(m) = &now_outcome {
+                        failed_now.push((key.clone(), m.clone()));
+                    }
+                    if !dirty.routes.contains(&key) {
+                        again.routes.insert(key.clone());
+                    }
                 }
                 seen.insert(key, now_outcome);
             }
+        }
+        for (key, message) in failed_now {
+            self.warn(index, &key, message).await;
         }
         let gateway_outcome = match &report {
             Some(r) if r.is_success() => ApplyOutcome::Programmed,
@@ -264,6 +273,40 @@ impl Controller {
             })
             .await;
         again
+    }
+
+    /// A Kubernetes Event on a route whose apply just failed.
+    async fn warn(&self, index: &Index, key: &RouteKey, message: String) {
+        use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+        let Some(meta) = route_meta(index.snapshot(), key) else {
+            return;
+        };
+        let reference = k8s_openapi::api::core::v1::ObjectReference {
+            api_version: Some("gateway.networking.k8s.io/v1".into()),
+            kind: Some(key.kind.kind_name().into()),
+            namespace: Some(key.namespace.clone()),
+            name: Some(key.name.clone()),
+            uid: meta.uid.clone(),
+            ..Default::default()
+        };
+        let reporter = Reporter {
+            controller: "lattice-host".into(),
+            instance: std::env::var("HOSTNAME").ok(),
+        };
+        let event = Event {
+            type_: EventType::Warning,
+            reason: "ApplyFailed".into(),
+            // Kubernetes caps event notes at 1 KiB.
+            note: Some(message.chars().take(1000).collect()),
+            action: "Apply".into(),
+            secondary: None,
+        };
+        if let Err(e) = Recorder::new(self.client.clone(), reporter)
+            .publish(&event, &reference)
+            .await
+        {
+            tracing::debug!(route = %key, error = %e, "could not record an event");
+        }
     }
 
     /// Status patches for dirty Gateways and for our GatewayClasses.
