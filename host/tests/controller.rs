@@ -251,6 +251,25 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         condition(r, programmed).is_some_and(|c| c["status"] == "True")
     })
     .await;
+    let books = eventually(&api, "books", |r| {
+        r.pointer("/metadata/annotations/application-networking.k8s.aws~1lattice-service-arn")
+            .is_some()
+    })
+    .await;
+    let arn = books
+        .pointer("/metadata/annotations/application-networking.k8s.aws~1lattice-service-arn")
+        .unwrap();
+    assert!(
+        arn.as_str().unwrap().starts_with("arn:aws:vpc-lattice:"),
+        "{arn}"
+    );
+    assert!(
+        books
+            .pointer(
+                "/metadata/annotations/application-networking.k8s.aws~1lattice-assigned-domain-name"
+            )
+            .is_some()
+    );
     let state = lattice.state_dump().to_string();
     for name in [
         "books-bookstore",

@@ -42,6 +42,11 @@ impl Applier {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// The SDK client it applies with, for reads of its own (e.g. service ARNs).
+    pub fn client(&self) -> &aws_sdk_vpclattice::Client {
+        &self.caller.client
+    }
+
     /// Calls made by this applier so far, per operation.
     pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
         self.caller.calls()

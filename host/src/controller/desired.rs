@@ -95,6 +95,11 @@ impl Desired {
         }
     }
 
+    /// The Lattice service name planned for a route, if any.
+    pub fn service_name(&self, key: &RouteKey) -> Option<&str> {
+        self.routes.get(key).map(|s| s.service.name.as_str())
+    }
+
     /// What an apply report means for one route: failures name objects by
     /// their Lattice service name or target group name.
     pub fn outcome(&self, key: &RouteKey, report: &lattice_apply::ApplyReport) -> ApplyOutcome {

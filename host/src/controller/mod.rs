@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::plan::{PlanInput, plan_intents};
 use lattice_core::status::{ApplyOutcome, without_times};
@@ -196,6 +197,10 @@ impl Controller {
                 .outcome(key, r),
             None => ApplyOutcome::Pending,
         };
+        if let (Some(applier), Some(_)) = (&self.applier, &report) {
+            let client = applier.lock().await.client().clone();
+            self.annotate(index, &dirty, &client).await;
+        }
         let mut failed_now = Vec::new();
         if report.is_some() {
             let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
@@ -273,6 +278,72 @@ impl Controller {
             })
             .await;
         again
+    }
+
+    /// The Go controller's annotations on programmed routes: the service ARN
+    /// and the domain name Lattice assigned.
+    async fn annotate(&self, index: &Index, dirty: &Dirty, lattice: &aws_sdk_vpclattice::Client) {
+        const ARN: &str = "application-networking.k8s.aws/lattice-service-arn";
+        const DNS: &str = "application-networking.k8s.aws/lattice-assigned-domain-name";
+        let wanted: Vec<(RouteKey, String)> = {
+            let d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            dirty
+                .routes
+                .iter()
+                .filter_map(|k| d.service_name(k).map(|n| (k.clone(), n.to_string())))
+                .collect()
+        };
+        if wanted.is_empty() {
+            return;
+        }
+        let services: Vec<_> = match lattice
+            .list_services()
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(error = %e, "could not list services for annotations");
+                return;
+            }
+        };
+        for (key, name) in wanted {
+            let Some(svc) = services.iter().find(|s| s.name() == Some(name.as_str())) else {
+                continue;
+            };
+            let Some(meta) = route_meta(index.snapshot(), &key) else {
+                continue;
+            };
+            let current = meta.annotations.clone().unwrap_or_default();
+            let mut patch = serde_json::Map::new();
+            for (k, v) in [
+                (ARN, svc.arn()),
+                (DNS, svc.dns_entry().and_then(|d| d.domain_name())),
+            ] {
+                if let Some(v) = v
+                    && current.get(k).map(String::as_str) != Some(v)
+                {
+                    patch.insert(k.to_string(), v.into());
+                }
+            }
+            if patch.is_empty() {
+                continue;
+            }
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), &key.namespace, &kinds::route(key.kind));
+            let body = serde_json::json!({"metadata": {"annotations": patch}});
+            if let Err(e) = api
+                .patch(&key.name, &PatchParams::default(), &Patch::Merge(&body))
+                .await
+            {
+                tracing::debug!(route = %key, error = %e, "could not annotate");
+            }
+        }
     }
 
     /// A Kubernetes Event on a route whose apply just failed.
