@@ -95,6 +95,25 @@ fn time_plan(snapshot: &Snapshot, stages: &dyn Stages) -> (f64, usize) {
     (start.elapsed().as_secs_f64() * 1e3, plan.services.len())
 }
 
+/// Microseconds per call: the median of 9 batches of 1,000 calls, so a
+/// scheduling hiccup on a shared machine skews one batch, not the figure.
+fn per_call_us(
+    mut call: impl FnMut() -> Result<(), lattice_core::StageError>,
+) -> anyhow::Result<f64> {
+    const BATCHES: usize = 9;
+    const CALLS: u32 = 1_000;
+    let mut batches = Vec::with_capacity(BATCHES);
+    for _ in 0..BATCHES {
+        let start = Instant::now();
+        for _ in 0..CALLS {
+            call()?;
+        }
+        batches.push(start.elapsed().as_secs_f64() * 1e6 / f64::from(CALLS));
+    }
+    batches.sort_by(f64::total_cmp);
+    Ok(batches[BATCHES / 2])
+}
+
 /// Runs `bench plugins`.
 pub fn plugins(args: PluginsArgs) -> anyhow::Result<()> {
     let snapshot = synthetic(args.routes);
@@ -113,24 +132,10 @@ pub fn plugins(args: PluginsArgs) -> anyhow::Result<()> {
     let one =
         lattice_core::plan::PlanInput::from_snapshot(&synthetic(1), &ClusterConfig::default());
     let route = std::slice::from_ref(&one.routes.first().context("synthetic route")?.route);
-    let iterations = 2_000;
     let mut warm = wasm.mapping.warm_mapper()?;
-    let start = Instant::now();
-    for _ in 0..iterations {
-        warm.map(route)?;
-    }
-    let warm_call_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(iterations);
-    let start = Instant::now();
-    for _ in 0..iterations {
-        wasm.mapping.map(route)?;
-    }
-    let fresh_call_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(iterations);
-
-    let start = Instant::now();
-    for _ in 0..iterations {
-        NativeStages.map(route)?;
-    }
-    let native_call_us = start.elapsed().as_secs_f64() * 1e6 / f64::from(iterations);
+    let warm_call_us = per_call_us(|| warm.map(route).map(drop))?;
+    let fresh_call_us = per_call_us(|| wasm.mapping.map(route).map(drop))?;
+    let native_call_us = per_call_us(|| NativeStages.map(route).map(drop))?;
 
     let f = PluginFigures {
         routes: args.routes,

@@ -1,6 +1,9 @@
 //! The `lattice-host` binary.
 
 use clap::Parser;
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use lattice_host::cli::{BenchCommand, Cli, Command, SimCommand};
 
 fn main() -> std::process::ExitCode {

@@ -69,12 +69,21 @@ pub struct ServiceNetworkIntent {
 /// A Gateway being deleted keeps its service network while live routes
 /// still attach to it, as the Go controller does; then it goes.
 pub fn service_networks(snapshot: &Snapshot) -> Vec<ServiceNetworkIntent> {
-    let attached: std::collections::BTreeSet<(String, String)> = route_views(snapshot)
-        .iter()
-        .filter(|v| !v.deleting)
-        .flat_map(|v| parents::attachments(snapshot, v))
-        .map(|a| a.gateway)
-        .collect();
+    // Only a Gateway being deleted needs to know what attaches to it.
+    let deleting = snapshot
+        .gateways
+        .values()
+        .any(|g| g.metadata.deletion_timestamp.is_some());
+    let attached: std::collections::BTreeSet<(String, String)> = if deleting {
+        route_views(snapshot)
+            .iter()
+            .filter(|v| !v.deleting)
+            .flat_map(|v| parents::attachments(snapshot, v))
+            .map(|a| a.gateway)
+            .collect()
+    } else {
+        Default::default()
+    };
     snapshot
         .gateways
         .iter()
