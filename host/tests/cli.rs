@@ -324,3 +324,62 @@ fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
             .contains("server: http://127.0.0.1:")
     );
 }
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn the_demo_leaves_lattice_holding_exactly_the_plan_as_boto3_reads_it() {
+    use std::io::BufRead;
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = lattice_host(&["plan", "-f", "examples", "-o", "json"]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let plan_path = dir.path().join("plan.json");
+    std::fs::write(&plan_path, &plan.stdout).unwrap();
+
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .args([
+            "demo",
+            "--lattice-listen",
+            &format!("127.0.0.1:{port}"),
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .env(
+            "LATTICE_HOST_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("components"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = demo.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(out).lines();
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.starts_with("Reconciling what you change"));
+    assert!(ready, "the demo did not converge");
+    let check = Command::new("python3")
+        .arg(root().join("host/tests/py/lattice_equals_plan.py"))
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(&plan_path)
+        .output()
+        .expect("python3 with boto3 (scripts/setup --test)");
+    let _ = demo.kill();
+    let _ = demo.wait();
+    assert!(
+        check.status.success(),
+        "lattice-sim differs from the plan:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

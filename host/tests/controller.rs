@@ -427,3 +427,101 @@ async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
     let _ = stop.send(());
     task.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicated() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    let mut faults = lattice_sim::FaultRules::new();
+    faults.insert(
+        "*".into(),
+        lattice_sim::FaultSpec {
+            latency_ms: 40,
+            ..Default::default()
+        },
+    );
+    lattice.set_faults(faults);
+    let cfg = lattice_core::ClusterConfig::default();
+    let run = |client: kube::Client| {
+        let applier = lattice_apply::Applier::new(
+            lattice_apply::bench::sim_client(&lattice.url()),
+            cfg.clone(),
+            lattice_apply::ApplyOptions::unlimited(4),
+        );
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(
+            Controller::new(
+                client,
+                stages(),
+                Options {
+                    cluster: cfg.clone(),
+                    ..Options::default()
+                },
+            )
+            .with_applier(applier)
+            .run(async {
+                let _ = stopped.await;
+            }),
+        );
+        (stop, task)
+    };
+    // First replica: stopped while creates are in flight.
+    let (stop, task) = run(client.clone());
+    for _ in 0..100 {
+        if lattice
+            .call_counts()
+            .get("CreateService")
+            .copied()
+            .unwrap_or(0)
+            >= 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _ = stop.send(());
+    task.abort();
+    let _ = task.await;
+    assert!(
+        lattice
+            .call_counts()
+            .get("CreateService")
+            .copied()
+            .unwrap_or(0)
+            >= 1,
+        "the first replica was stopped before it created anything"
+    );
+
+    // Second replica finishes the job.
+    let (stop, task) = run(client.clone());
+    let api = routes_api(&client);
+    for name in ["books", "reviews"] {
+        eventually(&api, name, |r| {
+            condition(r, "application-networking.k8s.aws/Programmed")
+                .is_some_and(|c| c["status"] == "True")
+        })
+        .await;
+    }
+    let _ = stop.send(());
+    let _ = task.await;
+    lattice.set_faults(Default::default());
+
+    let aws = lattice_apply::bench::sim_client(&lattice.url());
+    let services = aws.list_services().send().await.unwrap();
+    let mut names: Vec<_> = services.items().iter().filter_map(|s| s.name()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec!["books-bookstore", "ratings-bookstore", "reviews-bookstore"]
+    );
+    let tgs = aws.list_target_groups().send().await.unwrap();
+    let mut tg_names: Vec<_> = tgs.items().iter().filter_map(|t| t.name()).collect();
+    tg_names.sort();
+    let before = tg_names.len();
+    tg_names.dedup();
+    assert_eq!(before, tg_names.len(), "duplicate target groups");
+    assert_eq!(tg_names.len(), 5, "{tg_names:?}");
+}
