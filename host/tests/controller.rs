@@ -87,6 +87,33 @@ fn stages() -> Arc<WasmStages> {
     })
 }
 
+/// A controller applying to lattice-sim at `url`; send on the sender to stop it.
+fn start_with_lattice(
+    client: &kube::Client,
+    url: &str,
+    opts: lattice_apply::ApplyOptions,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let cfg = lattice_core::ClusterConfig::default();
+    let applier =
+        lattice_apply::Applier::new(lattice_apply::bench::sim_client(url), cfg.clone(), opts);
+    let options = Options {
+        cluster: cfg,
+        ..Options::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(
+        Controller::new(client.clone(), stages(), options)
+            .with_applier(applier)
+            .run(async {
+                let _ = stopped.await;
+            }),
+    );
+    (stop, task)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_writes_nothing_until_it_leads() {
     let (_sim, client) = bookstore().await;
@@ -223,23 +250,10 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         .start()
         .await
         .unwrap();
-    let cfg = lattice_core::ClusterConfig::default();
-    let applier = lattice_apply::Applier::new(
-        lattice_apply::bench::sim_client(&lattice.url()),
-        cfg.clone(),
+    let (stop, task) = start_with_lattice(
+        &client,
+        &lattice.url(),
         lattice_apply::ApplyOptions::unlimited(16),
-    );
-    let options = Options {
-        cluster: cfg,
-        ..Options::default()
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(
-        Controller::new(client.clone(), stages(), options)
-            .with_applier(applier)
-            .run(async {
-                let _ = stopped.await;
-            }),
     );
     let api = routes_api(&client);
     let programmed = "application-networking.k8s.aws/Programmed";
@@ -370,31 +384,11 @@ async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
         },
     );
     lattice.set_faults(faults);
-    let cfg = lattice_core::ClusterConfig::default();
     let opts = lattice_apply::ApplyOptions {
         max_retries: 0,
         ..lattice_apply::ApplyOptions::unlimited(8)
     };
-    let applier = lattice_apply::Applier::new(
-        lattice_apply::bench::sim_client(&lattice.url()),
-        cfg.clone(),
-        opts,
-    );
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(
-        Controller::new(
-            client.clone(),
-            stages(),
-            Options {
-                cluster: cfg,
-                ..Options::default()
-            },
-        )
-        .with_applier(applier)
-        .run(async {
-            let _ = stopped.await;
-        }),
-    );
+    let (stop, task) = start_with_lattice(&client, &lattice.url(), opts);
     let api = routes_api(&client);
     let books = eventually(&api, "books", |r| {
         condition(r, "application-networking.k8s.aws/Programmed")
@@ -444,29 +438,12 @@ async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicate
         },
     );
     lattice.set_faults(faults);
-    let cfg = lattice_core::ClusterConfig::default();
     let run = |client: kube::Client| {
-        let applier = lattice_apply::Applier::new(
-            lattice_apply::bench::sim_client(&lattice.url()),
-            cfg.clone(),
+        start_with_lattice(
+            &client,
+            &lattice.url(),
             lattice_apply::ApplyOptions::unlimited(4),
-        );
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(
-            Controller::new(
-                client,
-                stages(),
-                Options {
-                    cluster: cfg.clone(),
-                    ..Options::default()
-                },
-            )
-            .with_applier(applier)
-            .run(async {
-                let _ = stopped.await;
-            }),
-        );
-        (stop, task)
+        )
     };
     // First replica: stopped while creates are in flight.
     let (stop, task) = run(client.clone());
