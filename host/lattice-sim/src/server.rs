@@ -191,7 +191,10 @@ impl LatticeSim {
             .or_default() += 1;
         let (latency, outcome) = lock(&self.inner.faults).decide(route.operation, Instant::now());
         if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
+            // tokio's timer rounds up to the next millisecond tick, so a
+            // 10 ms sleep takes 10–11 ms; an OS sleep on the blocking pool
+            // keeps the injected latency what was asked for.
+            let _ = tokio::task::spawn_blocking(move || std::thread::sleep(latency)).await;
         }
         let result = match outcome {
             Outcome::Drop => return Err(Dropped),
