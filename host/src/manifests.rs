@@ -53,7 +53,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, ManifestError> {
     Ok(loaded)
 }
 
-fn files(p: &Path) -> Result<Vec<PathBuf>, ManifestError> {
+/// The manifest files under `p`: itself, or recursively `.yaml`, `.yml`, `.json`.
+pub fn files(p: &Path) -> Result<Vec<PathBuf>, ManifestError> {
     let io = |source| ManifestError::Io {
         path: p.display().to_string(),
         source,

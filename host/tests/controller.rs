@@ -87,6 +87,19 @@ fn stages() -> Arc<WasmStages> {
     })
 }
 
+/// lattice-sim with one fault rule for `operation` (`*` for all).
+async fn lattice_with_fault(
+    operation: &str,
+    spec: lattice_sim::FaultSpec,
+) -> lattice_sim::RunningSim {
+    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    lattice.set_faults([(operation.to_string(), spec)].into_iter().collect());
+    lattice
+}
+
 /// A controller applying to lattice-sim at `url`; send on the sender to stop it.
 fn start_with_lattice(
     client: &kube::Client,
@@ -371,19 +384,14 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
     let (_kube, client) = bookstore().await;
-    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
-    let mut faults = lattice_sim::FaultRules::new();
-    faults.insert(
-        "CreateService".into(),
+    let lattice = lattice_with_fault(
+        "CreateService",
         lattice_sim::FaultSpec {
             error_rate: 1.0,
             ..Default::default()
         },
-    );
-    lattice.set_faults(faults);
+    )
+    .await;
     let opts = lattice_apply::ApplyOptions {
         max_retries: 0,
         ..lattice_apply::ApplyOptions::unlimited(8)
@@ -425,19 +433,14 @@ async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicated() {
     let (_kube, client) = bookstore().await;
-    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
-    let mut faults = lattice_sim::FaultRules::new();
-    faults.insert(
-        "*".into(),
+    let lattice = lattice_with_fault(
+        "*",
         lattice_sim::FaultSpec {
             latency_ms: 40,
             ..Default::default()
         },
-    );
-    lattice.set_faults(faults);
+    )
+    .await;
     let run = |client: kube::Client| {
         start_with_lattice(
             &client,

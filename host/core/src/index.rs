@@ -58,6 +58,16 @@ impl Dirty {
     }
 }
 
+/// The normalised view of a route, whatever its kind.
+pub fn route_view(snapshot: &Snapshot, rk: &RouteKey) -> Option<RouteView> {
+    let k = (rk.namespace.clone(), rk.name.clone());
+    match rk.kind {
+        RouteKind::Http => snapshot.http_routes.get(&k).map(model::routes::from_http),
+        RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(model::routes::from_grpc),
+        RouteKind::Tls => snapshot.tls_routes.get(&k).map(model::routes::from_tls),
+    }
+}
+
 /// What one route reads besides itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Deps {
@@ -284,20 +294,12 @@ impl Index {
         self.affected(group, kind, key)
     }
 
-    fn view(&self, rk: &RouteKey) -> Option<RouteView> {
-        let k = (rk.namespace.clone(), rk.name.clone());
-        let s = &self.snapshot;
-        match rk.kind {
-            RouteKind::Http => s.http_routes.get(&k).map(model::routes::from_http),
-            RouteKind::Grpc => s.grpc_routes.get(&k).map(model::routes::from_grpc),
-            RouteKind::Tls => s.tls_routes.get(&k).map(model::routes::from_tls),
-        }
-    }
-
     /// Records a route's dependencies in the reverse maps.
     fn track(&mut self, rk: &RouteKey) {
         self.forget(rk);
-        let Some(view) = self.view(rk) else { return };
+        let Some(view) = route_view(&self.snapshot, rk) else {
+            return;
+        };
         let mut deps = Deps::default();
         for p in &view.parent_refs {
             deps.gateways.insert((p.namespace.clone(), p.name.clone()));

@@ -22,7 +22,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::index::{Dirty, Index, RouteKey, route_view};
 use lattice_core::plan::{PlanInput, plan_intents};
 use lattice_core::status::{ApplyOutcome, without_times};
 use lattice_core::{ClusterConfig, Stages};
@@ -497,19 +497,6 @@ struct StatusWrite {
     namespace: Option<String>,
     name: String,
     status: Value,
-}
-
-fn route_view(
-    snapshot: &lattice_core::Snapshot,
-    rk: &RouteKey,
-) -> Option<lattice_core::model::RouteView> {
-    use lattice_core::model::routes;
-    let k = (rk.namespace.clone(), rk.name.clone());
-    match rk.kind {
-        RouteKind::Http => snapshot.http_routes.get(&k).map(routes::from_http),
-        RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(routes::from_grpc),
-        RouteKind::Tls => snapshot.tls_routes.get(&k).map(routes::from_tls),
-    }
 }
 
 /// A route's metadata, whatever its kind.

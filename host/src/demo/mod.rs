@@ -51,7 +51,7 @@ fn manifests(paths: &[PathBuf]) -> anyhow::Result<(Vec<String>, BTreeSet<String>
     let mut texts = Vec::new();
     let mut namespaces = BTreeSet::new();
     for p in paths {
-        for f in walk(p)? {
+        for f in crate::manifests::files(p)? {
             let text = std::fs::read_to_string(&f).with_context(|| f.display().to_string())?;
             for doc in serde_yaml::Deserializer::from_str(&text) {
                 let v: serde_yaml::Value = serde::Deserialize::deserialize(doc)
@@ -68,25 +68,6 @@ fn manifests(paths: &[PathBuf]) -> anyhow::Result<(Vec<String>, BTreeSet<String>
         }
     }
     Ok((texts, namespaces))
-}
-
-fn walk(p: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
-    if !p.is_dir() {
-        return Ok(vec![p.to_path_buf()]);
-    }
-    let mut out = Vec::new();
-    let mut entries: Vec<_> = std::fs::read_dir(p)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            out.extend(walk(&e)?);
-        } else if matches!(e.extension().and_then(|x| x.to_str()), Some("yaml" | "yml")) {
-            out.push(e);
-        }
-    }
-    Ok(out)
 }
 
 fn routes_ar(kind: &str, plural: &str) -> ApiResource {

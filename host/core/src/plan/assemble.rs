@@ -40,18 +40,10 @@ impl PlanInput {
         cfg: &ClusterConfig,
         dirty: &crate::index::Dirty,
     ) -> Self {
-        use lattice_plugin_sdk::types::RouteKind;
         let routes = dirty
             .routes
             .iter()
-            .filter_map(|rk| {
-                let k = (rk.namespace.clone(), rk.name.clone());
-                match rk.kind {
-                    RouteKind::Http => snapshot.http_routes.get(&k).map(model::routes::from_http),
-                    RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(model::routes::from_grpc),
-                    RouteKind::Tls => snapshot.tls_routes.get(&k).map(model::routes::from_tls),
-                }
-            })
+            .filter_map(|rk| crate::index::route_view(snapshot, rk))
             .filter_map(|v| model::resolve_route(snapshot, cfg, &v))
             .collect();
         let service_networks = model::service_networks(snapshot)
