@@ -9,6 +9,7 @@ use crate::observed::Observer;
 use crate::ops::Key;
 use crate::options::ApplyOptions;
 use crate::report::ApplyReport;
+use crate::scope::Scope;
 use lattice_core::ClusterConfig;
 use lattice_core::model::naming::managed_by_tag;
 use lattice_core::plan::Plan;
@@ -52,8 +53,23 @@ impl Applier {
         self.caller.calls()
     }
 
-    /// One pass: make Lattice match `plan`.
+    /// One pass: make Lattice match `plan`, the whole desired state.
     pub async fn apply(&mut self, plan: &Plan) -> ApplyReport {
+        self.pass(plan, None).await
+    }
+
+    /// One scoped pass: make the services and target groups in `scope`
+    /// match `plan` (still the whole desired state), reading and touching
+    /// nothing else. See [`Scope`].
+    pub async fn apply_scoped(&mut self, plan: &Plan, scope: &Scope) -> ApplyReport {
+        if scope.is_empty() {
+            return ApplyReport::default();
+        }
+        let scope = scope.with_references(plan);
+        self.pass(&scope.restrict(plan), Some(&scope)).await
+    }
+
+    async fn pass(&mut self, plan: &Plan, scope: Option<&Scope>) -> ApplyReport {
         self.passes += 1;
         let before = self.caller.calls();
         let observer = Observer {
@@ -62,7 +78,7 @@ impl Applier {
             cfg: &self.cfg,
             concurrency: self.opts.concurrency.max(1),
         };
-        let observed = match observer.observe(plan).await {
+        let observed = match observer.observe(plan, scope).await {
             Ok(o) => o,
             Err(e) => return ApplyReport::observe_failed(e, delta(&before, &self.caller.calls())),
         };
@@ -74,6 +90,7 @@ impl Applier {
                 allow_adoption: self.opts.allow_adoption,
                 allow_takeover_from: self.opts.allow_takeover_from.clone(),
                 prune: self.opts.prune,
+                scoped: scope.is_some(),
             },
         );
         let mut ids = HashMap::new();

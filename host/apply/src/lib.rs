@@ -17,6 +17,7 @@
 //! - [`ownership`] decides what may be changed (ManagedBy tag, adoption,
 //!   `allow-takeover-from`);
 //! - [`executor`] runs operations in dependency order;
+//! - [`scope`] narrows a pass to what a few changed routes touch;
 //! - [`bench`](mod@bench) is the converge benchmark.
 #![forbid(unsafe_code)]
 
@@ -35,6 +36,7 @@ mod options;
 pub mod ownership;
 pub mod priorities;
 pub mod report;
+pub mod scope;
 
 #[cfg(test)]
 mod diff_tests;
@@ -42,6 +44,7 @@ mod diff_tests;
 pub use engine::Applier;
 pub use options::{ApplyOptions, RateLimit};
 pub use report::{ApplyReport, Failure};
+pub use scope::Scope;
 
 use lattice_core::ClusterConfig;
 use lattice_core::plan::Plan;

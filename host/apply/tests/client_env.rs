@@ -2,6 +2,7 @@
 //! `LATTICE_ENDPOINT`. Alone in its binary: it sets environment variables
 //! before any thread starts.
 
+#[path = "e2e/common.rs"]
 mod common;
 use common::*;
 use lattice_apply::{apply, client};

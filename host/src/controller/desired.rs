@@ -95,6 +95,20 @@ impl Desired {
         }
     }
 
+    /// The Lattice services and target groups the dirty routes want now.
+    /// Taken before and after [`Desired::update`], it is what one pass may
+    /// touch: a target group a route stopped using is in the earlier scope.
+    pub fn scope(&self, dirty: &Dirty) -> lattice_apply::Scope {
+        let mut scope = lattice_apply::Scope::default();
+        for slice in dirty.routes.iter().filter_map(|k| self.routes.get(k)) {
+            scope.services.insert(slice.service.name.clone());
+            scope
+                .target_groups
+                .extend(slice.target_groups.iter().map(|t| t.name.clone()));
+        }
+        scope
+    }
+
     /// The Lattice service name planned for a route, if any.
     pub fn service_name(&self, key: &RouteKey) -> Option<&str> {
         self.routes.get(key).map(|s| s.service.name.as_str())

@@ -108,6 +108,10 @@ impl Controller {
         // Applying before every kind has listed once would prune what the
         // index has not seen yet.
         let mut listed: std::collections::BTreeSet<String> = Default::default();
+        // The next apply covers the whole desired state, not just what the
+        // dirty routes touch: at start, on resync, for a new leader, after a
+        // failure.
+        let mut full = true;
         let mut resync = tokio::time::interval(self.options.resync);
         resync.tick().await;
         let mut leader = self.options.leader.clone();
@@ -130,6 +134,7 @@ impl Controller {
                     // A new leader re-checks everything: the old one may have
                     // stopped mid-way.
                     if changed && leading(&leader) {
+                        full = true;
                         dirty.merge(index.all_routes());
                     } else if !changed {
                         leader = None;
@@ -144,13 +149,16 @@ impl Controller {
                     }
                     None => break,
                 },
-                _ = resync.tick() => dirty.merge(index.all_routes()),
+                _ = resync.tick() => {
+                    full = true;
+                    dirty.merge(index.all_routes());
+                }
                 _ = quiet, if !dirty.is_empty() => {
                     let work = std::mem::take(&mut dirty);
                     // Followers keep their index warm but write nothing.
                     if leading(&leader) {
                         let synced = listed.len() == kinds.len();
-                        dirty.merge(self.pass(&index, work, synced).await);
+                        dirty.merge(self.pass(&index, work, synced, &mut full).await);
                     }
                 }
             }
@@ -160,25 +168,36 @@ impl Controller {
         }
     }
 
-    /// One reconcile pass: plan the dirty routes, apply the whole desired
-    /// state, write status. Returns routes whose apply outcome changed, so
-    /// the next pass refreshes their status.
-    async fn pass(&self, index: &Index, dirty: Dirty, synced: bool) -> Dirty {
+    /// One reconcile pass: plan the dirty routes, apply the desired state
+    /// (all of it when `full`, else what the dirty routes touch), write
+    /// status. Returns routes whose apply outcome changed, so the next pass
+    /// refreshes their status.
+    async fn pass(&self, index: &Index, dirty: Dirty, synced: bool, full: &mut bool) -> Dirty {
         let now = Time(jiff_now());
         let (input, plan) = tokio::task::block_in_place(|| {
             let input = PlanInput::for_changes(index.snapshot(), &self.options.cluster, &dirty);
             let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
             (input, plan)
         });
-        let desired = {
+        let (desired, scope) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            let mut scope = d.scope(&dirty);
             d.update(&dirty, &plan);
-            d.plan()
+            let now = d.scope(&dirty);
+            scope.services.extend(now.services);
+            scope.target_groups.extend(now.target_groups);
+            (d.plan(), scope)
         };
         let report = match (&self.applier, synced) {
             (Some(applier), true) => {
-                let report = applier.lock().await.apply(&desired).await;
+                let mut applier = applier.lock().await;
+                let report = if std::mem::take(full) || !dirty.gateways.is_empty() {
+                    applier.apply(&desired).await
+                } else {
+                    applier.apply_scoped(&desired, &scope).await
+                };
                 if !report.is_success() {
+                    *full = true;
                     tracing::warn!(
                         failures = report.failures.len(),
                         "VPC Lattice rejected part of the plan; the next pass retries"

@@ -87,6 +87,9 @@ impl Builder<'_> {
             );
         }
         // Our service networks that no plan owns or uses.
+        if self.opts.scoped {
+            return;
+        }
         let used_sns: BTreeSet<&str> = plan
             .service_networks
             .iter()

@@ -31,6 +31,9 @@ pub struct DiffOptions {
     pub allow_takeover_from: BTreeMap<String, String>,
     /// Delete our own resources that the plan no longer has.
     pub prune: bool,
+    /// Only part of Lattice was observed ([`crate::scope::Scope`]): service
+    /// networks are not pruned.
+    pub scoped: bool,
 }
 
 /// Something the diff will not do, and why.

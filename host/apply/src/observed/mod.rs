@@ -9,11 +9,16 @@
 //! target groups named `k8s-…` or named in the plan). `Get*` runs only for
 //! details the cache does not hold, and `GetAuthPolicy` only where a policy is
 //! wanted or the auth type is `AWS_IAM`.
+//!
+//! A scoped pass ([`Scope`]) reads the same four lists but children only for
+//! the services and target groups in scope, and a service's associations with
+//! `ListServiceNetworkServiceAssociations` by service instead of by network.
 
 use crate::cache::Cache;
 use crate::caller::{CallError, Caller};
 use crate::model::*;
 use crate::ownership::owner_of;
+use crate::scope::Scope;
 use aws_smithy_types::DateTime;
 use futures::{StreamExt, TryStreamExt, stream};
 use lattice_core::ClusterConfig;
@@ -65,8 +70,46 @@ macro_rules! paginate {
 mod details;
 
 impl Observer<'_> {
-    /// Read everything the diff needs for `plan`.
-    pub async fn observe(&self, plan: &Plan) -> Result<Observed, CallError> {
+    /// One service's service network associations, for a scoped pass.
+    async fn associations_of(
+        &self,
+        service_id: &str,
+        sn_names: &HashMap<&str, &str>,
+    ) -> Result<Vec<ObsServiceAssociation>, CallError> {
+        let (c, cl) = (&self.caller.client, self.caller);
+        Ok(paginate!(
+            cl,
+            "ListServiceNetworkServiceAssociations",
+            |t| c
+                .list_service_network_service_associations()
+                .service_identifier(service_id)
+                .set_next_token(t.clone()),
+            |o| o
+                .items()
+                .iter()
+                .map(|a| ObsServiceAssociation {
+                    id: a.id().unwrap_or_default().into(),
+                    service_network: a
+                        .service_network_name()
+                        .map(str::to_string)
+                        .or_else(|| {
+                            a.service_network_id()
+                                .and_then(|id| sn_names.get(id))
+                                .map(|n| n.to_string())
+                        })
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+        ))
+    }
+}
+
+impl Observer<'_> {
+    /// Read everything the diff needs for `plan`, or, given a scope, for
+    /// the services and target groups in it.
+    pub async fn observe(&self, plan: &Plan, scope: Option<&Scope>) -> Result<Observed, CallError> {
+        let in_scope_svc = |name: &str| scope.is_none_or(|s| s.services.contains(name));
+        let in_scope_tg = |name: &str| scope.is_none_or(|s| s.target_groups.contains(name));
         let c = &self.caller.client;
         let cl = self.caller;
         let (sns, svcs, tgs, vpcas) = futures::try_join!(
@@ -165,11 +208,16 @@ impl Observer<'_> {
         let candidates: Vec<String> = sns
             .iter()
             .map(|(s, _)| s.arn.clone())
-            .chain(svcs.iter().map(|(s, _)| s.arn.clone()))
+            .chain(
+                svcs.iter()
+                    .filter(|(s, _)| in_scope_svc(&s.name))
+                    .map(|(s, _)| s.arn.clone()),
+            )
             .chain(
                 tgs.iter()
                     .filter(|(s, ..)| {
-                        s.name.starts_with("k8s-") || plan_tgs.contains(s.name.as_str())
+                        in_scope_tg(&s.name)
+                            && (s.name.starts_with("k8s-") || plan_tgs.contains(s.name.as_str()))
                     })
                     .map(|(s, ..)| s.arn.clone()),
             )
@@ -240,25 +288,30 @@ impl Observer<'_> {
             let want = plan.service_networks.iter().find(|p| p.name == s.name);
             let in_plan = plan_sns.contains(s.name.as_str());
             async move {
-                let assocs = paginate!(
-                    cl,
-                    "ListServiceNetworkServiceAssociations",
-                    |t| c
-                        .list_service_network_service_associations()
-                        .service_network_identifier(&s.id)
-                        .set_next_token(t.clone()),
-                    |o| o
-                        .items()
-                        .iter()
-                        .map(|a| (
-                            a.service_id().unwrap_or_default().to_string(),
-                            ObsServiceAssociation {
-                                id: a.id().unwrap_or_default().into(),
-                                service_network: s.name.clone()
-                            }
-                        ))
-                        .collect::<Vec<_>>()
-                );
+                // A scoped pass lists associations per service, below.
+                let assocs = if scope.is_some() {
+                    vec![]
+                } else {
+                    paginate!(
+                        cl,
+                        "ListServiceNetworkServiceAssociations",
+                        |t| c
+                            .list_service_network_service_associations()
+                            .service_network_identifier(&s.id)
+                            .set_next_token(t.clone()),
+                        |o| o
+                            .items()
+                            .iter()
+                            .map(|a| (
+                                a.service_id().unwrap_or_default().to_string(),
+                                ObsServiceAssociation {
+                                    id: a.id().unwrap_or_default().into(),
+                                    service_network: s.name.clone()
+                                }
+                            ))
+                            .collect::<Vec<_>>()
+                    )
+                };
                 let (mut auth_type, mut auth_policy) = (None, None);
                 // Another owner's network is never changed: its details are not needed.
                 if in_plan && !matches!(own, Owner::Other(_)) {
@@ -298,8 +351,14 @@ impl Observer<'_> {
         }
 
         // Services: children only for the plan's and ours.
+        let sn_names: HashMap<&str, &str> = sns
+            .iter()
+            .map(|(s, _)| (s.id.as_str(), s.name.as_str()))
+            .collect();
+        let sn_names = &sn_names;
         let svc_futs = svcs
             .iter()
+            .filter(|(s, _)| in_scope_svc(&s.name))
             .filter(|(s, _)| plan_svcs.contains(s.name.as_str()) || owner(&s.arn) == Owner::Ours)
             .map(|(s, domain)| {
                 let own = owner(&s.arn);
@@ -307,6 +366,11 @@ impl Observer<'_> {
                 let associations = assoc_by_service.get(&s.id).cloned().unwrap_or_default();
                 let tg_name = &tg_name;
                 async move {
+                    let associations = if scope.is_some() {
+                        self.associations_of(&s.id, sn_names).await?
+                    } else {
+                        associations
+                    };
                     let mut o = ObsService {
                         id: s.id.clone(),
                         arn: s.arn.clone(),
@@ -339,6 +403,7 @@ impl Observer<'_> {
         // Target groups: targets only for the plan's.
         let tg_futs = tgs
             .iter()
+            .filter(|(s, ..)| in_scope_tg(&s.name))
             .filter(|(s, ..)| plan_tgs.contains(s.name.as_str()) || owner(&s.arn) == Owner::Ours)
             .map(|(s, port, proto, vpc)| {
                 let own = owner(&s.arn);

@@ -1,7 +1,7 @@
 //! Every route lattice-sim implements must be the route botocore's `vpc-lattice` service
 //! model gives that operation: same HTTP method, same URI template, same success status.
 
-mod common;
+use crate::common;
 
 use lattice_sim::ROUTES;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! response shapes and error codes, except for the disagreements listed (and judged
 //! against the botocore model) in README.md.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::collections::BTreeSet;

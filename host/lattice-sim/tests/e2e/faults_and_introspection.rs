@@ -1,6 +1,6 @@
 //! Fault injection and the `/_sim/…` endpoints, driven through the SDK and raw HTTP.
 
-mod common;
+use crate::common;
 
 use common::{client, code, http, start, start_with};
 use lattice_sim::{FaultRules, FaultSpec, SimConfig};

@@ -1,7 +1,7 @@
 //! aws-sdk-vpclattice against lattice-sim: associations, auth and resource policies,
 //! access log subscriptions, tags, pagination, idempotency, async status and quotas.
 
-mod common;
+use crate::common;
 
 use aws_sdk_vpclattice::types::*;
 use common::{client, code, start, start_with};

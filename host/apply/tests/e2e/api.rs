@@ -1,7 +1,7 @@
 //! The public entry points the CLI wires up: `client`, `apply`, and the cache
 //! behaviour a long-running controller relies on.
 
-mod common;
+use crate::common;
 use common::*;
 use lattice_apply::{ApplyOptions, apply, client};
 
@@ -99,7 +99,7 @@ fn the_apply_future_can_be_spawned() {
 #[tokio::test]
 async fn the_bookstore_example_plan_converges_and_then_stays_put() {
     let plan: lattice_core::plan::Plan =
-        serde_json::from_str(include_str!("../../tests/golden/bookstore.json"))
+        serde_json::from_str(include_str!("../../../tests/golden/bookstore.json"))
             .expect("golden plan parses");
     let sim = sim().await;
     let mut a = applier(&sim, fast());

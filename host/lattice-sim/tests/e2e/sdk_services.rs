@@ -1,7 +1,7 @@
 //! aws-sdk-vpclattice against lattice-sim: service networks, services, target groups and
 //! targets.
 
-mod common;
+use crate::common;
 
 use aws_sdk_vpclattice::types::*;
 use common::{client, code, ip_config, start};

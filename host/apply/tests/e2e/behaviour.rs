@@ -1,7 +1,7 @@
 //! Reshuffles, churn, ownership, faults, interrupted applies and steady state,
 //! against lattice-sim through the real aws-sdk-vpclattice client.
 
-mod common;
+use crate::common;
 use common::*;
 use lattice_apply::ApplyOptions;
 use lattice_apply::bench::sim_client;

@@ -1,7 +1,7 @@
 //! aws-sdk-vpclattice against lattice-sim: listeners and rules, including BatchUpdateRule
 //! and the validation and conflict rules Lattice applies to them.
 
-mod common;
+use crate::common;
 
 use aws_sdk_vpclattice::types::*;
 use common::{client, code, code_msg, forward, ip_config, prefix, start};

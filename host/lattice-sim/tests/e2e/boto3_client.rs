@@ -1,7 +1,7 @@
 //! boto3 (a client nobody on this project wrote) drives every implemented operation
 //! against lattice-sim, including pagination and error codes.
 
-mod common;
+use crate::common;
 
 use lattice_sim::ROUTES;
 use std::collections::BTreeSet;

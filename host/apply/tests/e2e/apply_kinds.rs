@@ -1,7 +1,7 @@
 //! One apply test per resource kind: create, update in place, delete — against
 //! lattice-sim through the real aws-sdk-vpclattice client.
 
-mod common;
+use crate::common;
 use common::*;
 use lattice_core::plan::*;
 
