@@ -18,8 +18,22 @@ pub fn gateway_api() -> Vec<CustomResourceDefinition> {
         gateway_api::httproutes::HttpRoute::crd(),
         gateway_api::grpcroutes::GrpcRoute::crd(),
         gateway_api::tlsroutes::TlsRoute::crd(),
-        gateway_api::referencegrants::ReferenceGrant::crd(),
+        reference_grant(),
     ]
+}
+
+/// ReferenceGrant as Gateway API v1.5 installs it: `v1` stored, `v1beta1`
+/// still served (the same schema). Clusters on older releases serve only
+/// `v1beta1`, so that is the version the controller watches.
+fn reference_grant() -> CustomResourceDefinition {
+    let mut crd = gateway_api::referencegrants::ReferenceGrant::crd();
+    if let Some(v1) = crd.spec.versions.first().cloned() {
+        let mut beta = v1;
+        beta.name = "v1beta1".into();
+        beta.storage = false;
+        crd.spec.versions.push(beta);
+    }
+    crd
 }
 
 /// CRDs as multi-document YAML.

@@ -6,7 +6,8 @@
 //! controller feeds it with `apply`, `delete` and `reset` from its watches,
 //! and tests drive it the same way.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
 use lattice_plugin_sdk::types::RouteKind;
 use serde_json::Value;
@@ -84,6 +85,45 @@ pub struct Index {
     by_service: BTreeMap<Key, BTreeSet<RouteKey>>,
     by_gateway: BTreeMap<Key, BTreeSet<RouteKey>>,
     by_grant_namespace: BTreeMap<String, BTreeSet<RouteKey>>,
+    /// Per object, a hash of what planning reads (see [`fingerprint`]).
+    fingerprints: HashMap<(String, String, Key), u64>,
+}
+
+/// Annotations the controller writes on routes: outputs, not inputs.
+pub const OUTPUT_ANNOTATIONS: [&str; 2] = [
+    "application-networking.k8s.aws/lattice-service-arn",
+    "application-networking.k8s.aws/lattice-assigned-domain-name",
+];
+
+/// A hash of an object without what planning never reads: `status`, and the
+/// metadata that writes of status, finalizers or output annotations change.
+/// Our own writes then come back through the watch without re-planning.
+fn fingerprint(obj: &Value) -> u64 {
+    let mut v = obj.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+        if let Some(m) = o.get_mut("metadata").and_then(Value::as_object_mut) {
+            for k in [
+                "resourceVersion",
+                "managedFields",
+                "finalizers",
+                "generation",
+            ] {
+                m.remove(k);
+            }
+            if let Some(a) = m.get_mut("annotations").and_then(Value::as_object_mut) {
+                for k in OUTPUT_ANNOTATIONS {
+                    a.remove(k);
+                }
+                if a.is_empty() {
+                    m.remove("annotations");
+                }
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    v.to_string().hash(&mut h);
+    h.finish()
 }
 
 fn kind_of(v: &Value) -> (String, String) {
@@ -134,6 +174,14 @@ impl Index {
     pub fn apply(&mut self, obj: Value) -> Result<Dirty, ManifestError> {
         let (group, kind) = kind_of(&obj);
         let key = key_of(&obj);
+        let print = fingerprint(&obj);
+        let id = (group.clone(), kind.clone(), key.clone());
+        if self.fingerprints.get(&id) == Some(&print) {
+            // Only status or bookkeeping changed: keep the new version (the
+            // status writer compares against it) and plan nothing.
+            self.snapshot.add_manifest(obj)?;
+            return Ok(Dirty::default());
+        }
         let mut dirty = self.affected(&group, &kind, &key);
         if (group.as_str(), kind.as_str()) == ("discovery.k8s.io", "EndpointSlice") {
             // It may have been relabelled to another Service: file it afresh.
@@ -146,6 +194,7 @@ impl Index {
         if !self.snapshot.add_manifest(obj)? {
             return Ok(Dirty::default());
         }
+        self.fingerprints.insert(id, print);
         dirty.merge(self.after_change(&group, &kind, &key));
         Ok(dirty)
     }
@@ -154,6 +203,8 @@ impl Index {
     pub fn delete(&mut self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Dirty {
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
         let key: Key = (namespace.to_string(), name.to_string());
+        self.fingerprints
+            .remove(&(group.to_string(), kind.to_string(), key.clone()));
         let dirty = self.affected(group, kind, &key);
         let s = &mut self.snapshot;
         match (group, kind) {

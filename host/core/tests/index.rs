@@ -25,6 +25,11 @@ fn mk_service(ns: &str, name: &str) -> Value {
     json!({"apiVersion":"v1","kind":"Service","metadata":{"name":name,"namespace":ns},"spec":{"ports":[{"port":80}]}})
 }
 
+/// `mk_service` with another port: a change planning reads.
+fn changed_service(ns: &str, name: &str) -> Value {
+    json!({"apiVersion":"v1","kind":"Service","metadata":{"name":name,"namespace":ns},"spec":{"ports":[{"port":8080}]}})
+}
+
 fn mk_slice(name: &str, service: &str, ip: &str) -> Value {
     json!({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
         "metadata":{"name":name,"namespace":"app","labels":{"kubernetes.io/service-name":service}},
@@ -69,11 +74,11 @@ fn a_route_change_dirties_only_that_route_and_its_gateways() {
 fn a_service_change_dirties_the_routes_that_use_it() {
     let mut ix = index();
     assert_eq!(
-        routes(&ix.apply(mk_service("app", "web")).unwrap()),
+        routes(&ix.apply(changed_service("app", "web")).unwrap()),
         vec!["a", "c"]
     );
     assert_eq!(
-        routes(&ix.apply(mk_service("app", "api")).unwrap()),
+        routes(&ix.apply(changed_service("app", "api")).unwrap()),
         vec!["b"]
     );
     assert!(
@@ -157,7 +162,7 @@ fn a_deleted_route_leaves_the_graph() {
         vec!["a"]
     );
     assert_eq!(
-        routes(&ix.apply(mk_service("app", "web")).unwrap()),
+        routes(&ix.apply(changed_service("app", "web")).unwrap()),
         vec!["c"]
     );
     assert_eq!(
@@ -183,9 +188,32 @@ fn only_dirty_routes_are_replanned() {
     let mut ix = index();
     ix.apply(json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway","metadata":{"name":"mesh","namespace":"app"},
         "spec":{"gatewayClassName":"amazon-vpc-lattice","listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}})).unwrap();
-    let d = ix.apply(mk_service("app", "api")).unwrap();
+    let d = ix.apply(changed_service("app", "api")).unwrap();
     let input = PlanInput::for_changes(ix.snapshot(), &lattice_core::ClusterConfig::default(), &d);
     let planned: Vec<&str> = input.routes.iter().map(|r| r.id.name.as_str()).collect();
     assert_eq!(planned, vec!["b"]);
     assert!(input.service_networks.is_empty());
+}
+
+#[test]
+fn our_own_writes_coming_back_through_the_watch_dirty_nothing() {
+    let mut ix = index();
+    let mut route = mk_route("a", "mesh", json!([{"name":"web","port":80}]));
+    route["metadata"]["resourceVersion"] = json!("99");
+    route["metadata"]["finalizers"] = json!(["application-networking.k8s.aws/resources"]);
+    route["metadata"]["annotations"] = json!({
+        "application-networking.k8s.aws/lattice-service-arn": "arn:aws:vpc-lattice:us-west-2:1:service/svc-1"
+    });
+    route["status"] = json!({"parents": []});
+    assert!(ix.apply(route.clone()).unwrap().is_empty());
+    // The new version is kept all the same: the status writer reads it.
+    let kept = ix
+        .snapshot()
+        .http_routes
+        .get(&("app".to_string(), "a".to_string()))
+        .and_then(|r| r.metadata.resource_version.clone());
+    assert_eq!(kept.as_deref(), Some("99"));
+    // An annotation that is an input is a change.
+    route["metadata"]["annotations"]["application-networking.k8s.aws/rule-0-priority"] = json!("7");
+    assert_eq!(routes(&ix.apply(route).unwrap()), vec!["a"]);
 }

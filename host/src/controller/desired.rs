@@ -27,8 +27,10 @@ pub struct Desired {
 
 impl Desired {
     /// Replaces what the dirty routes and Gateways want with `plan`'s answer
-    /// for them; what the plan lacks is no longer wanted.
-    pub fn update(&mut self, dirty: &Dirty, plan: &Plan) {
+    /// for them; what the plan lacks is no longer wanted. Returns whether a
+    /// service network's desired state changed.
+    pub fn update(&mut self, dirty: &Dirty, plan: &Plan) -> bool {
+        let networks_before = self.networks.clone();
         for key in &dirty.routes {
             let route = format!("{}/{}", key.namespace, key.name);
             let kind = key.kind.kind_name();
@@ -71,6 +73,7 @@ impl Desired {
                 }
             }
         }
+        self.networks != networks_before
     }
 
     /// The whole desired state as one plan.

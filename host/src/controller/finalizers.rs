@@ -23,6 +23,8 @@ pub struct Change {
     name: String,
     finalizers: Vec<String>,
     resource_version: Option<String>,
+    /// The object, to reconcile again if the write fails.
+    pub retry: Dirty,
 }
 
 fn change(
@@ -31,6 +33,7 @@ fn change(
     meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
     wanted: bool,
     settled: bool,
+    retry: Dirty,
 ) -> Option<Change> {
     let mut finalizers = meta.finalizers.clone().unwrap_or_default();
     let has = finalizers.iter().any(|f| f == FINALIZER);
@@ -48,6 +51,7 @@ fn change(
         name,
         finalizers,
         resource_version: meta.resource_version.clone(),
+        retry,
     })
 }
 
@@ -71,6 +75,10 @@ pub fn changes(
             meta,
             wanted,
             settled,
+            Dirty {
+                routes: [key.clone()].into(),
+                ..Default::default()
+            },
         ));
     }
     let networks = lattice_core::model::service_networks(snapshot);
@@ -90,6 +98,10 @@ pub fn changes(
             &gw.metadata,
             wanted,
             settled,
+            Dirty {
+                gateways: [key.clone()].into(),
+                ..Default::default()
+            },
         ));
     }
     out
@@ -99,13 +111,37 @@ fn same(r: &lattice_core::model::RouteIntent, key: &RouteKey) -> bool {
     r.kind == key.kind && r.id.namespace == key.namespace && r.id.name == key.name
 }
 
-/// Writes one finalizer list; a stale resourceVersion fails with 409 and the
-/// next pass tries again with fresh state.
+/// Writes one finalizer list, guarded by the resourceVersion it was computed
+/// from. On a 409 (our own status write, or another writer, got there first)
+/// it re-reads the object and applies the same change to the fresh list, as
+/// client-go's `RetryOnConflict` does; after a few tries the next pass retries.
 pub async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &c.namespace, &c.ar);
-    let patch =
-        json!({"metadata": {"finalizers": c.finalizers, "resourceVersion": c.resource_version}});
-    api.patch(&c.name, &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .map(|_| ())
+    let adding = c.finalizers.iter().any(|f| f == FINALIZER);
+    let (mut finalizers, mut version) = (c.finalizers, c.resource_version);
+    for attempt in 0.. {
+        let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": version}});
+        match api
+            .patch(&c.name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+        {
+            Err(kube::Error::Api(e)) if e.code == 409 && attempt < 3 => {
+                let fresh = api.get(&c.name).await?;
+                let mut list = fresh.metadata.finalizers.unwrap_or_default();
+                let has = list.iter().any(|f| f == FINALIZER);
+                match (adding, has) {
+                    (true, true) | (false, false) => return Ok(()),
+                    (true, false) if fresh.metadata.deletion_timestamp.is_none() => {
+                        list.push(FINALIZER.to_string())
+                    }
+                    (true, false) => return Ok(()),
+                    (false, true) => list.retain(|f| f != FINALIZER),
+                }
+                finalizers = list;
+                version = fresh.metadata.resource_version;
+            }
+            other => return other.map(|_| ()),
+        }
+    }
+    Ok(())
 }

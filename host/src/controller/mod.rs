@@ -174,6 +174,7 @@ impl Controller {
     /// refreshes their status.
     async fn pass(&self, index: &Index, dirty: Dirty, synced: bool, full: &mut bool) -> Dirty {
         let now = Time(jiff_now());
+        let started = std::time::Instant::now();
         let (input, plan) = tokio::task::block_in_place(|| {
             let input = PlanInput::for_changes(index.snapshot(), &self.options.cluster, &dirty);
             let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
@@ -182,20 +183,33 @@ impl Controller {
         let (desired, scope) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             let mut scope = d.scope(&dirty);
-            d.update(&dirty, &plan);
+            let networks_changed = d.update(&dirty, &plan);
             let now = d.scope(&dirty);
             scope.services.extend(now.services);
             scope.target_groups.extend(now.target_groups);
+            // Service networks are applied by whole passes only.
+            *full |= networks_changed;
             (d.plan(), scope)
         };
         let report = match (&self.applier, synced) {
             (Some(applier), true) => {
                 let mut applier = applier.lock().await;
-                let report = if std::mem::take(full) || !dirty.gateways.is_empty() {
+                let whole = std::mem::take(full);
+                let planned = started.elapsed();
+                let report = if whole {
                     applier.apply(&desired).await
                 } else {
                     applier.apply_scoped(&desired, &scope).await
                 };
+                tracing::debug!(
+                    routes = dirty.routes.len(),
+                    gateways = dirty.gateways.len(),
+                    whole,
+                    plan_ms = planned.as_millis() as u64,
+                    apply_ms = (started.elapsed() - planned).as_millis() as u64,
+                    calls = report.calls.values().sum::<u64>(),
+                    "applied"
+                );
                 if !report.is_success() {
                     *full = true;
                     tracing::warn!(
@@ -253,13 +267,23 @@ impl Controller {
             let settled = report.is_success();
             let fins = finalizers::changes(index.snapshot(), &dirty, &input, settled);
             let client = &self.client;
-            futures::stream::iter(fins)
-                .for_each_concurrent(self.options.max_concurrent_writes, |c| async move {
-                    if let Err(e) = finalizers::write(client, c).await {
+            // A write that lost a race with another writer (409) is retried
+            // next pass, from the version the watch brings by then.
+            let failed: Vec<Dirty> = futures::stream::iter(fins)
+                .map(|c| async move {
+                    let retry = c.retry.clone();
+                    finalizers::write(client, c).await.err().map(|e| {
                         tracing::debug!(error = %e, "finalizer update failed; the next pass retries");
-                    }
+                        retry
+                    })
                 })
+                .buffer_unordered(self.options.max_concurrent_writes)
+                .filter_map(std::future::ready)
+                .collect()
                 .await;
+            for d in failed {
+                again.merge(d);
+            }
             if !settled {
                 // Deletions wait on a clean apply: try them again next pass.
                 let snapshot = index.snapshot();
@@ -302,8 +326,7 @@ impl Controller {
     /// The Go controller's annotations on programmed routes: the service ARN
     /// and the domain name Lattice assigned.
     async fn annotate(&self, index: &Index, dirty: &Dirty, lattice: &aws_sdk_vpclattice::Client) {
-        const ARN: &str = "application-networking.k8s.aws/lattice-service-arn";
-        const DNS: &str = "application-networking.k8s.aws/lattice-assigned-domain-name";
+        let [arn_key, dns_key] = lattice_core::index::OUTPUT_ANNOTATIONS;
         let wanted: Vec<(RouteKey, String)> = {
             let d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             dirty
@@ -341,8 +364,8 @@ impl Controller {
             let current = meta.annotations.clone().unwrap_or_default();
             let mut patch = serde_json::Map::new();
             for (k, v) in [
-                (ARN, svc.arn()),
-                (DNS, svc.dns_entry().and_then(|d| d.domain_name())),
+                (arn_key, svc.arn()),
+                (dns_key, svc.dns_entry().and_then(|d| d.domain_name())),
             ] {
                 if let Some(v) = v
                     && current.get(k).map(String::as_str) != Some(v)
