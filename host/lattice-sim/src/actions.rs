@@ -143,22 +143,34 @@ pub fn target_group_in_use(st: &State, tg: &str) -> bool {
 pub fn services_using(st: &State, tg: &str) -> Vec<String> {
     service_index(st)
         .remove(tg)
-        .map(|s| s.into_iter().collect())
+        .map(|s| s.into_iter().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
 /// For every target group in use: the ARNs of the services forwarding to it. One pass
 /// over the rules, so a list call pays for it once rather than once per target group.
-pub fn service_index(st: &State) -> HashMap<&str, BTreeSet<String>> {
-    let mut out: HashMap<&str, BTreeSet<String>> = HashMap::new();
-    for r in st.rules.values() {
+pub fn service_index(st: &State) -> HashMap<&str, BTreeSet<&str>> {
+    service_index_of(st, |_| true)
+}
+
+/// [`service_index`] for the target groups `wanted` accepts only (a page of a list).
+pub fn service_index_of<'a>(
+    st: &'a State,
+    wanted: impl Fn(&str) -> bool,
+) -> HashMap<&'a str, BTreeSet<&'a str>> {
+    let mut out: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    for r in st
+        .rules
+        .values()
+        .filter(|r| r.target_groups.iter().any(|t| wanted(t)))
+    {
         let svc = st
             .listeners
             .get(&r.listener_id)
             .and_then(|l| st.services.get(&l.service_id));
         if let Some(svc) = svc {
-            for tg in &r.target_groups {
-                out.entry(tg.as_str()).or_default().insert(svc.arn.clone());
+            for tg in r.target_groups.iter().filter(|t| wanted(t)) {
+                out.entry(tg.as_str()).or_default().insert(svc.arn.as_str());
             }
         }
     }

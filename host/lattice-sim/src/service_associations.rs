@@ -135,13 +135,14 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
         Some(s) => Some(ids::resolve(Kind::Service, "serviceIdentifier", s)?),
         None => None,
     };
-    let items: Vec<(u64, Value)> = st
+    let items: Vec<(u64, _)> = st
         .service_associations
         .values()
         .filter(|a| sn.as_ref().is_none_or(|s| *s == a.service_network_id))
         .filter(|a| svc.as_ref().is_none_or(|s| *s == a.service_id))
-        .map(|a| (a.seq, describe(st, cx, a)))
+        .map(|a| (a.seq, a))
         .collect();
     let (page, next) = pagination::page(req, items)?;
+    let page: Vec<Value> = page.into_iter().map(|a| describe(st, cx, a)).collect();
     Ok(with_next(json!({ "items": page }), next))
 }

@@ -150,23 +150,24 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
 
 /// `ListServiceNetworks`.
 pub fn list(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
-    let items: Vec<(u64, Value)> = st
+    let items: Vec<(u64, _)> = st
         .service_networks
         .values()
-        .map(|sn| {
-            let (vpcs, svcs) = counts(st, &sn.id);
-            (
-                sn.seq,
-                json!({
-                    "id": sn.id, "name": sn.name, "arn": sn.arn,
-                    "createdAt": ts(&sn.created_at), "lastUpdatedAt": ts(&sn.last_updated_at),
-                    "numberOfAssociatedVPCs": vpcs, "numberOfAssociatedServices": svcs,
-                    "numberOfAssociatedResourceConfigurations": 0,
-                }),
-            )
-        })
+        .map(|sn| (sn.seq, sn))
         .collect();
     let (page, next) = pagination::page(req, items)?;
+    let page: Vec<Value> = page
+        .into_iter()
+        .map(|sn| {
+            let (vpcs, svcs) = counts(st, &sn.id);
+            json!({
+                "id": sn.id, "name": sn.name, "arn": sn.arn,
+                "createdAt": ts(&sn.created_at), "lastUpdatedAt": ts(&sn.last_updated_at),
+                "numberOfAssociatedVPCs": vpcs, "numberOfAssociatedServices": svcs,
+                "numberOfAssociatedResourceConfigurations": 0,
+            })
+        })
+        .collect();
     Ok(with_next(json!({ "items": page }), next))
 }
 

@@ -179,18 +179,18 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
 
 /// `ListServices`.
 pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
-    let items: Vec<(u64, Value)> = st
-        .services
-        .values()
+    let items: Vec<(u64, _)> = st.services.values().map(|s| (s.seq, s)).collect();
+    let (page, next) = pagination::page(req, items)?;
+    let page: Vec<Value> = page
+        .into_iter()
         .map(|s| {
             let mut v = json!({
                 "id": s.id, "name": s.name, "arn": s.arn, "status": cx.status(s.ready_at),
                 "dnsEntry": dns(s), "createdAt": ts(&s.created_at), "lastUpdatedAt": ts(&s.last_updated_at),
             });
             put_opt(&mut v, "customDomainName", &s.custom_domain_name);
-            (s.seq, v)
+            v
         })
         .collect();
-    let (page, next) = pagination::page(req, items)?;
     Ok(with_next(json!({ "items": page }), next))
 }

@@ -185,13 +185,14 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
         None => None,
     };
     let vpc = req.query_one("vpcIdentifier");
-    let items: Vec<(u64, Value)> = st
+    let items: Vec<(u64, _)> = st
         .vpc_associations
         .values()
         .filter(|a| sn.as_ref().is_none_or(|s| *s == a.service_network_id))
         .filter(|a| vpc.is_none_or(|v| v == a.vpc_id))
-        .map(|a| (a.seq, describe(st, cx, a)))
+        .map(|a| (a.seq, a))
         .collect();
     let (page, next) = pagination::page(req, items)?;
+    let page: Vec<Value> = page.into_iter().map(|a| describe(st, cx, a)).collect();
     Ok(with_next(json!({ "items": page }), next))
 }

@@ -52,7 +52,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             cluster: ClusterConfig::default(),
-            debounce: Duration::from_millis(50),
+            debounce: Duration::from_millis(20),
             resync: Duration::from_secs(600),
             max_concurrent_writes: 20,
             leader: None,
