@@ -154,10 +154,10 @@ pub fn service_index(st: &State) -> HashMap<&str, BTreeSet<&str>> {
 }
 
 /// [`service_index`] for the target groups `wanted` accepts only (a page of a list).
-pub fn service_index_of<'a>(
-    st: &'a State,
+pub fn service_index_of(
+    st: &State,
     wanted: impl Fn(&str) -> bool,
-) -> HashMap<&'a str, BTreeSet<&'a str>> {
+) -> HashMap<&str, BTreeSet<&str>> {
     let mut out: HashMap<&str, BTreeSet<&str>> = HashMap::new();
     for r in st
         .rules
