@@ -80,7 +80,6 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<()> {
     let plan = lattice_core::build_plan(&loaded.snapshot, &cfg, &stages);
     let opts = lattice_apply::ApplyOptions {
         allow_adoption: args.allow_adoption,
-        allow_takeover_from: takeovers(&loaded.snapshot),
         concurrency: args.concurrency.max(1),
         ..Default::default()
     };
@@ -124,23 +123,6 @@ pub fn apply(args: ApplyArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// The anchor's `allow-takeover-from` annotation, by Lattice service name.
-pub fn takeovers(snapshot: &lattice_core::Snapshot) -> std::collections::BTreeMap<String, String> {
-    const KEY: &str = "application-networking.k8s.aws/allow-takeover-from";
-    lattice_core::model::route_views(snapshot)
-        .into_iter()
-        .filter_map(|v| {
-            let from = v.annotations.iter().find(|(k, _)| k == KEY)?.1.clone();
-            let name = lattice_core::model::naming::service_name(
-                &v.id.name,
-                &v.id.namespace,
-                &v.annotations,
-            );
-            Some((name, from))
-        })
-        .collect()
 }
 
 /// Emulators.

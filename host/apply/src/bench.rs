@@ -132,6 +132,7 @@ pub fn synthetic_plan(n: usize) -> Plan {
             route: format!("bench/route-{i}"),
             route_kind: "HTTPRoute".into(),
             custom_domain_name: None,
+            allow_takeover_from: None,
             auth_type: "NONE".into(),
             auth_policy: None,
             service_networks: vec![BENCH_NETWORK.into()],

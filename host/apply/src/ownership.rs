@@ -13,7 +13,7 @@
 use crate::model::Owner;
 
 /// The anchor's takeover annotation, on a route.
-pub const ALLOW_TAKEOVER_FROM: &str = "application-networking.k8s.aws/allow-takeover-from";
+pub use lattice_core::model::naming::ALLOW_TAKEOVER_FROM;
 
 /// What the diff may do with an existing resource.
 #[derive(Clone, Debug, PartialEq, Eq)]

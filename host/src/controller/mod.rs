@@ -191,10 +191,11 @@ impl Controller {
             *full |= networks_changed;
             (d.plan(), scope)
         };
+        let mut whole = false;
         let report = match (&self.applier, synced) {
             (Some(applier), true) => {
                 let mut applier = applier.lock().await;
-                let whole = std::mem::take(full);
+                whole = std::mem::take(full);
                 let planned = started.elapsed();
                 let report = if whole {
                     applier.apply(&desired).await
@@ -238,6 +239,10 @@ impl Controller {
         if report.is_some() {
             let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
             for key in index.all_routes().routes {
+                // A scoped pass says nothing about routes outside its scope.
+                if !whole && !dirty.routes.contains(&key) {
+                    continue;
+                }
                 let now_outcome = outcome(&key);
                 if seen.get(&key) != Some(&now_outcome) {
                     if let ApplyOutcome::Failed(m) = &now_outcome {

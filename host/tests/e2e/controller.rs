@@ -505,3 +505,63 @@ async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicate
     assert_eq!(before, tg_names.len(), "duplicate target groups");
     assert_eq!(tg_names.len(), 5, "{tg_names:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_clusters_service_is_conflicted_until_the_route_allows_takeover() {
+    use lattice_core::model::naming::{ALLOW_TAKEOVER_FROM, managed_by_tag};
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    // Another cluster already owns the service that `reviews` maps to.
+    let other = "111122223333/other-cluster/vpc-0aaaaaaaaaaaaaaaa";
+    let sdk = lattice_apply::bench::sim_client(&lattice.url());
+    let theirs = sdk
+        .create_service()
+        .name("reviews-bookstore")
+        .tags(managed_by_tag(), other)
+        .send()
+        .await
+        .unwrap();
+    let (stop, task) = start_with_lattice(
+        &client,
+        &lattice.url(),
+        lattice_apply::ApplyOptions::unlimited(16),
+    );
+    let api = routes_api(&client);
+    let programmed = "application-networking.k8s.aws/Programmed";
+    let reviews = eventually(&api, "reviews", |r| {
+        condition(r, programmed).is_some_and(|c| c["status"] == "False")
+    })
+    .await;
+    let message = condition(&reviews, programmed).unwrap()["message"].to_string();
+    assert!(message.contains("Conflicted"), "{message}");
+    // The other route is unaffected.
+    eventually(&api, "books", |r| {
+        condition(r, programmed).is_some_and(|c| c["status"] == "True")
+    })
+    .await;
+
+    let patch = json!({"metadata": {"annotations": {ALLOW_TAKEOVER_FROM: other}}});
+    api.patch("reviews", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    eventually(&api, "reviews", |r| {
+        condition(r, programmed).is_some_and(|c| c["status"] == "True")
+    })
+    .await;
+    // Taken over in place: the same service, now tagged as ours.
+    let tags = sdk
+        .list_tags_for_resource()
+        .resource_arn(theirs.arn().unwrap_or_default())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        tags.tags().and_then(|t| t.get(&managed_by_tag())),
+        Some(&lattice_core::ClusterConfig::default().managed_by())
+    );
+    let _ = stop.send(());
+    task.await.unwrap();
+}

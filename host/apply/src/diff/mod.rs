@@ -119,11 +119,13 @@ impl Builder<'_> {
     }
 
     /// The takeover annotation for a service, by its name or its route.
-    fn takeover(&self, s: &ServicePlan) -> Option<&str> {
+    fn takeover<'s>(&'s self, s: &'s ServicePlan) -> Option<&'s str> {
         let t = &self.opts.allow_takeover_from;
-        t.get(&s.name)
-            .or_else(|| t.get(&s.route))
-            .map(String::as_str)
+        s.allow_takeover_from.as_deref().or_else(|| {
+            t.get(&s.name)
+                .or_else(|| t.get(&s.route))
+                .map(String::as_str)
+        })
     }
 
     fn dep(&self, k: &Key) -> Vec<usize> {

@@ -6,6 +6,10 @@ use crate::config::DOMAIN;
 /// Annotation that replaces the derived service name.
 pub const SERVICE_NAME_OVERRIDE: &str = "application-networking.k8s.aws/service-name-override";
 
+/// The anchor's route annotation naming the `<account>/<cluster>/<vpc>` owner
+/// whose Lattice service this route may take over.
+pub const ALLOW_TAKEOVER_FROM: &str = "application-networking.k8s.aws/allow-takeover-from";
+
 /// At most `n` characters of `s` (Kubernetes names are ASCII).
 fn truncate(s: &str, n: usize) -> &str {
     &s[..s.len().min(n)]

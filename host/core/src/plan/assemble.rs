@@ -386,6 +386,12 @@ pub fn plan_intents(
             service_networks: r.service_networks.clone(),
             listeners,
             auth_origin: auth.map(|_| p_auth.clone()),
+            allow_takeover_from: r
+                .route
+                .annotations
+                .iter()
+                .find(|kv| kv.key == crate::model::naming::ALLOW_TAKEOVER_FROM)
+                .map(|kv| kv.value.clone()),
         });
     }
     plan.target_groups = tgs.into_values().collect();

@@ -40,6 +40,11 @@ pub struct ServicePlan {
     pub listeners: Vec<ListenerPlan>,
     /// Which plugin decided the auth policy.
     pub auth_origin: Option<String>,
+    /// The route's `application-networking.k8s.aws/allow-takeover-from`
+    /// annotation: the `<account>/<cluster>/<vpc>` owner this service may be
+    /// taken over from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_takeover_from: Option<String>,
 }
 
 /// A Lattice listener.
