@@ -52,6 +52,15 @@ async fn eventually(api: &Api<DynamicObject>, name: &str, check: impl Fn(&Value)
     panic!("route {name} never reached the expected status: {o:#?}");
 }
 
+/// Polls until the route's `Programmed` condition has `status` ("True"/"False").
+async fn programmed(api: &Api<DynamicObject>, name: &str, status: &str) -> Value {
+    let ty = "application-networking.k8s.aws/Programmed";
+    eventually(api, name, |r| {
+        condition(r, ty).is_some_and(|c| c["status"] == status)
+    })
+    .await
+}
+
 /// kube-sim with the CRDs and the bookstore applied, and a client for it.
 async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
     let sim = kube_sim::KubeSim::start(kube_sim::SimOptions::default())
@@ -269,15 +278,8 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         lattice_apply::ApplyOptions::unlimited(16),
     );
     let api = routes_api(&client);
-    let programmed = "application-networking.k8s.aws/Programmed";
-    eventually(&api, "books", |r| {
-        condition(r, programmed).is_some_and(|c| c["status"] == "True")
-    })
-    .await;
-    eventually(&api, "reviews", |r| {
-        condition(r, programmed).is_some_and(|c| c["status"] == "True")
-    })
-    .await;
+    programmed(&api, "books", "True").await;
+    programmed(&api, "reviews", "True").await;
     let books = eventually(&api, "books", |r| {
         r.pointer("/metadata/annotations/application-networking.k8s.aws~1lattice-service-arn")
             .is_some()
@@ -530,27 +532,19 @@ async fn another_clusters_service_is_conflicted_until_the_route_allows_takeover(
         lattice_apply::ApplyOptions::unlimited(16),
     );
     let api = routes_api(&client);
-    let programmed = "application-networking.k8s.aws/Programmed";
-    let reviews = eventually(&api, "reviews", |r| {
-        condition(r, programmed).is_some_and(|c| c["status"] == "False")
-    })
-    .await;
-    let message = condition(&reviews, programmed).unwrap()["message"].to_string();
+    let reviews = programmed(&api, "reviews", "False").await;
+    let message =
+        condition(&reviews, "application-networking.k8s.aws/Programmed").unwrap()["message"]
+            .to_string();
     assert!(message.contains("Conflicted"), "{message}");
     // The other route is unaffected.
-    eventually(&api, "books", |r| {
-        condition(r, programmed).is_some_and(|c| c["status"] == "True")
-    })
-    .await;
+    programmed(&api, "books", "True").await;
 
     let patch = json!({"metadata": {"annotations": {ALLOW_TAKEOVER_FROM: other}}});
     api.patch("reviews", &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .unwrap();
-    eventually(&api, "reviews", |r| {
-        condition(r, programmed).is_some_and(|c| c["status"] == "True")
-    })
-    .await;
+    programmed(&api, "reviews", "True").await;
     // Taken over in place: the same service, now tagged as ours.
     let tags = sdk
         .list_tags_for_resource()
