@@ -140,6 +140,43 @@ fn service_port_becomes_an_ip_target_group_with_ready_endpoints() {
 }
 
 #[test]
+fn two_routes_to_one_service_get_a_target_group_each() {
+    // Lattice lets a target group serve one service only.
+    let mut objs = base();
+    for name in ["a", "b"] {
+        objs.push(mk_route("HTTPRoute", name, json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
+    }
+    let plan = plan_of(objs);
+    let names: Vec<(&str, &[String])> = plan
+        .target_groups
+        .iter()
+        .map(|t| (t.name.as_str(), t.routes.as_slice()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            (
+                "k8s-a-app-web-app-8080-http-http1",
+                &["app/a".to_string()][..]
+            ),
+            (
+                "k8s-b-app-web-app-8080-http-http1",
+                &["app/b".to_string()][..]
+            ),
+        ]
+    );
+    for s in &plan.services {
+        let Action::Forward(ws) = &s.listeners[0].rules[0].action else {
+            panic!("{s:?}");
+        };
+        assert!(
+            ws[0].target_group.starts_with(&format!("k8s-{}-", s.name)),
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
 fn every_rule_records_its_origin() {
     let mut objs = base();
     objs.push(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[

@@ -52,7 +52,7 @@ async fn apply_converges_the_bookstore_and_a_second_run_writes_nothing() {
         "books-bookstore",
         "reviews-bookstore",
         "ratings-bookstore",
-        "k8s-books-v2-bookstore-8080-http-http1",
+        "k8s-books-bookstore-books-v2-bookstore-8080-http-http1",
     ] {
         assert!(state.contains(name), "{name} missing from lattice-sim");
     }

@@ -317,7 +317,7 @@ fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
         out.contains("service network bookstore  auth AWS_IAM"),
         "{out}"
     );
-    assert!(out.contains("k8s-books-v1-bookstore-8080-http-http1 (90), k8s-books-v2-bookstore-8080-http-http1 (10)"), "{out}");
+    assert!(out.contains("k8s-books-bookstore-books-v1-bookstore-8080-http-http1 (90), k8s-books-bookstore-books-v2-bookstore-8080-http-http1 (10)"), "{out}");
     assert!(
         std::fs::read_to_string(&kubeconfig)
             .unwrap()

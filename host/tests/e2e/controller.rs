@@ -304,7 +304,7 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         "books-bookstore",
         "reviews-bookstore",
         "ratings-bookstore",
-        "k8s-reviews-write-bookstore-80-http-http1",
+        "k8s-reviews-bookstore-reviews-write-bookstore-80-http-http1",
     ] {
         assert!(state.contains(name), "{name} is not in lattice-sim");
     }
@@ -360,7 +360,9 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
     api.delete("reviews", &Default::default()).await.unwrap();
     for _ in 0..100 {
         let state = lattice.state_dump().to_string();
-        if !state.contains("reviews-bookstore") && !state.contains("k8s-reviews-write-bookstore") {
+        if !state.contains("reviews-bookstore")
+            && !state.contains("k8s-reviews-bookstore-reviews-write-bookstore")
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -371,7 +373,7 @@ async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() 
         "the deleted route's service is still in Lattice"
     );
     assert!(
-        !state.contains("k8s-reviews-write-bookstore"),
+        !state.contains("k8s-reviews-bookstore-reviews-write-bookstore"),
         "its target group is still in Lattice"
     );
     assert!(

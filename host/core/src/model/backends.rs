@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::Service;
 use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind};
 use serde::Serialize;
 
-use super::naming::target_group_name;
+use super::naming::{service_name, target_group_name};
 use super::routes::{BackendRef, RouteView};
 use crate::snapshot::Snapshot;
 
@@ -86,7 +86,14 @@ pub fn resolve(
     };
     let (proto, version) = protocol(route.kind);
     let tg = TargetGroupIntent {
-        name: target_group_name(&b.name, &b.namespace, port, proto, version),
+        name: target_group_name(
+            &service_name(&route.id.name, &route.id.namespace, &route.annotations),
+            &b.name,
+            &b.namespace,
+            port,
+            proto,
+            version,
+        ),
         backend: format!("{}/{}:{port}", b.namespace, b.name),
         port,
         protocol: proto.into(),

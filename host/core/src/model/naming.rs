@@ -44,8 +44,16 @@ pub fn service_name(route: &str, namespace: &str, annotations: &[(String, String
     format!("{r}-{n}")
 }
 
-/// The Lattice target group name of a Service port for one protocol.
+/// The Lattice target group of one route's backend: a Service port, for one
+/// protocol, under the route's Lattice service `lattice_service`.
+///
+/// Lattice lets a target group serve one service only, so two routes to the
+/// same Service get a target group each (the Go controller does the same,
+/// with a random suffix and tags; this name is deterministic instead):
+/// `k8s-<lattice service>-<service:30>-<namespace:20>-<port>-<protocol>[-<version>]`,
+/// at most 114 characters (Lattice allows 128).
 pub fn target_group_name(
+    lattice_service: &str,
     service: &str,
     namespace: &str,
     port: i32,
@@ -53,9 +61,10 @@ pub fn target_group_name(
     version: Option<&str>,
 ) -> String {
     let mut s = format!(
-        "k8s-{}-{}-{port}-{protocol}",
-        truncate(service, 50),
-        truncate(namespace, 50)
+        "k8s-{}-{}-{}-{port}-{protocol}",
+        truncate(lattice_service, 40),
+        truncate(service, 30),
+        truncate(namespace, 20)
     );
     if let Some(v) = version {
         s.push('-');
