@@ -3,6 +3,11 @@
 //! Plugin logic is written against these, so the same code runs inside a
 //! WebAssembly component and natively in unit tests and benchmarks. Every type
 //! here has a WIT twin of the same name; see that file for field semantics.
+//!
+//! With the `host` feature each type also derives wasmtime's
+//! `ComponentType`/`Lower`/`Lift` under its WIT field and case names, so the
+//! host lowers and lifts these values directly. Field order is the WIT order:
+//! the host typechecks it when a plugin loads.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -11,12 +16,25 @@ use serde::{Deserialize, Serialize};
 /// The stage a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum Stage {
     /// Route rules to Lattice listener rules.
+    #[cfg_attr(feature = "host", component(name = "mapping"))]
     Mapping,
     /// One rule's backends to a weighted forward action.
+    #[cfg_attr(feature = "host", component(name = "weighting"))]
     Weighting,
     /// IAMAuthPolicy documents to a Lattice auth policy.
+    #[cfg_attr(feature = "host", component(name = "auth"))]
     Auth,
 }
 
@@ -33,6 +51,15 @@ impl Stage {
 
 /// Name, version and stage of a plugin.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct PluginInfo {
     /// Short name, e.g. `route-mapper`.
     pub name: String,
@@ -44,6 +71,15 @@ pub struct PluginInfo {
 
 /// A problem reported into a Gateway API condition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct Diagnostic {
     /// Condition type, e.g. `Accepted` or `ResolvedRefs`.
     pub condition: String,
@@ -57,6 +93,15 @@ pub struct Diagnostic {
 
 /// A `key: value` pair.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct KeyValue {
     /// Key.
     pub key: String,
@@ -66,12 +111,25 @@ pub struct KeyValue {
 
 /// The kind of route being mapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum RouteKind {
     /// HTTPRoute.
+    #[cfg_attr(feature = "host", component(name = "http"))]
     Http,
     /// GRPCRoute.
+    #[cfg_attr(feature = "host", component(name = "grpc"))]
     Grpc,
     /// TLSRoute.
+    #[cfg_attr(feature = "host", component(name = "tls"))]
     Tls,
 }
 
@@ -88,6 +146,15 @@ impl RouteKind {
 
 /// Namespace and name of a Kubernetes object.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct ObjectRef {
     /// Namespace.
     pub namespace: String,
@@ -103,19 +170,42 @@ impl core::fmt::Display for ObjectRef {
 
 /// Gateway API string match types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum MatchType {
     /// `Exact`.
+    #[cfg_attr(feature = "host", component(name = "exact"))]
     Exact,
     /// `PathPrefix`.
+    #[cfg_attr(feature = "host", component(name = "path-prefix"))]
     PathPrefix,
     /// `RegularExpression`.
+    #[cfg_attr(feature = "host", component(name = "regular-expression"))]
     RegularExpression,
 }
 
 /// `HTTPPathMatch`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct PathMatch {
     /// Match type.
+    #[cfg_attr(feature = "host", component(name = "match-type"))]
     pub match_type: MatchType,
     /// Path or pattern.
     pub value: String,
@@ -123,8 +213,18 @@ pub struct PathMatch {
 
 /// A header, query-parameter or gRPC header match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct HeaderMatch {
     /// Match type.
+    #[cfg_attr(feature = "host", component(name = "match-type"))]
     pub match_type: MatchType,
     /// Header or parameter name.
     pub name: String,
@@ -134,12 +234,22 @@ pub struct HeaderMatch {
 
 /// `HTTPRouteMatch`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct HttpMatch {
     /// Path match.
     pub path: Option<PathMatch>,
     /// Header matches (ANDed).
     pub headers: Vec<HeaderMatch>,
     /// Query parameter matches (ANDed).
+    #[cfg_attr(feature = "host", component(name = "query-params"))]
     pub query_params: Vec<HeaderMatch>,
     /// Upper-case HTTP method.
     pub method: Option<String>,
@@ -147,8 +257,18 @@ pub struct HttpMatch {
 
 /// `GRPCRouteMatch`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct GrpcMatch {
     /// Applies to service and method.
+    #[cfg_attr(feature = "host", component(name = "match-type"))]
     pub match_type: MatchType,
     /// gRPC service, e.g. `bookstore.Catalog`.
     pub service: Option<String>,
@@ -160,15 +280,35 @@ pub struct GrpcMatch {
 
 /// One entry of a rule's `matches`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(variant))]
 pub enum RouteMatch {
     /// From an HTTPRoute.
+    #[cfg_attr(feature = "host", component(name = "http"))]
     Http(HttpMatch),
     /// From a GRPCRoute.
+    #[cfg_attr(feature = "host", component(name = "grpc"))]
     Grpc(GrpcMatch),
 }
 
 /// A rule or backendRef filter; Lattice supports none.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct RouteFilter {
     /// The filter's `type`.
     pub kind: String,
@@ -178,6 +318,15 @@ pub struct RouteFilter {
 
 /// One `rules[i]` of a route.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct RouteRule {
     /// The rule's optional `name`.
     pub name: Option<String>,
@@ -186,11 +335,21 @@ pub struct RouteRule {
     /// Filters.
     pub filters: Vec<RouteFilter>,
     /// Number of backendRefs.
+    #[cfg_attr(feature = "host", component(name = "backend-count"))]
     pub backend_count: u32,
 }
 
 /// A route as the mapping stage sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct Route {
     /// Route kind.
     pub kind: RouteKind,
@@ -217,51 +376,107 @@ impl Route {
 /// Lattice `PathMatchType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum LatticePathType {
     /// Exact path.
+    #[cfg_attr(feature = "host", component(name = "exact"))]
     Exact,
     /// Path prefix.
+    #[cfg_attr(feature = "host", component(name = "prefix"))]
     Prefix,
 }
 
 /// Lattice `PathMatch`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct LatticePathMatch {
     /// Exact or prefix.
+    #[cfg_attr(feature = "host", component(name = "path-type"))]
     pub path_type: LatticePathType,
     /// The path.
     pub value: String,
     /// Whether the match is case sensitive.
+    #[cfg_attr(feature = "host", component(name = "case-sensitive"))]
     pub case_sensitive: bool,
 }
 
 /// Lattice `HeaderMatchType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum LatticeHeaderType {
     /// Exact value.
+    #[cfg_attr(feature = "host", component(name = "exact"))]
     Exact,
     /// Value prefix.
+    #[cfg_attr(feature = "host", component(name = "prefix"))]
     Prefix,
     /// Value contains.
+    #[cfg_attr(feature = "host", component(name = "contains"))]
     Contains,
 }
 
 /// Lattice `HeaderMatch`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct LatticeHeaderMatch {
     /// Header name.
     pub name: String,
     /// Match type.
+    #[cfg_attr(feature = "host", component(name = "header-type"))]
     pub header_type: LatticeHeaderType,
     /// Value.
     pub value: String,
     /// Whether the match is case sensitive.
+    #[cfg_attr(feature = "host", component(name = "case-sensitive"))]
     pub case_sensitive: bool,
 }
 
 /// Lattice `HttpMatch`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct LatticeMatch {
     /// HTTP method.
     pub method: Option<String>,
@@ -273,23 +488,46 @@ pub struct LatticeMatch {
 
 /// What a mapped rule does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(variant))]
 pub enum RuleAction {
     /// Forward; targets come from the weighting stage.
+    #[cfg_attr(feature = "host", component(name = "forward"))]
     Forward,
     /// Fixed response with this status code (404 or 500).
+    #[cfg_attr(feature = "host", component(name = "fixed-response"))]
     FixedResponse(u16),
 }
 
 /// A Lattice listener rule drafted from one route match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct MappedRule {
     /// Index into `spec.rules`.
+    #[cfg_attr(feature = "host", component(name = "rule-index"))]
     pub rule_index: u32,
     /// Index into `spec.rules[rule_index].matches`, if it has any.
+    #[cfg_attr(feature = "host", component(name = "match-index"))]
     pub match_index: Option<u32>,
     /// 1 to 2000, unique within the route.
     pub priority: u32,
     /// The Lattice match.
+    #[cfg_attr(feature = "host", component(name = "match"))]
     pub r#match: LatticeMatch,
     /// The action.
     pub action: RuleAction,
@@ -297,11 +535,21 @@ pub struct MappedRule {
 
 /// The mapping stage's answer for one route.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct MappingResult {
     /// Listener rules.
     pub rules: Vec<MappedRule>,
     /// For rule-less listeners (TLS passthrough): the route rule whose
     /// backends become the default action.
+    #[cfg_attr(feature = "host", component(name = "default-rule"))]
     pub default_rule: Option<u32>,
     /// Diagnostics.
     pub diagnostics: Vec<Diagnostic>,
@@ -309,21 +557,45 @@ pub struct MappingResult {
 
 /// Whether a backendRef resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum Resolution {
     /// Resolved to a target group.
+    #[cfg_attr(feature = "host", component(name = "resolved"))]
     Resolved,
     /// `BackendNotFound`.
+    #[cfg_attr(feature = "host", component(name = "not-found"))]
     NotFound,
     /// `InvalidKind`.
+    #[cfg_attr(feature = "host", component(name = "invalid-kind"))]
     InvalidKind,
     /// `RefNotPermitted`.
+    #[cfg_attr(feature = "host", component(name = "not-permitted"))]
     NotPermitted,
 }
 
 /// One backendRef of a rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct Backend {
     /// Target group name; empty when unresolved.
+    #[cfg_attr(feature = "host", component(name = "target-group"))]
     pub target_group: String,
     /// `kind namespace/name:port`, for messages.
     pub display: String,
@@ -337,10 +609,20 @@ pub struct Backend {
 
 /// One rule's backends.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct RuleBackends {
     /// The route.
     pub route: ObjectRef,
     /// Index into `spec.rules`.
+    #[cfg_attr(feature = "host", component(name = "rule-index"))]
     pub rule_index: u32,
     /// Its backendRefs.
     pub backends: Vec<Backend>,
@@ -348,8 +630,18 @@ pub struct RuleBackends {
 
 /// Lattice `WeightedTargetGroup`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct WeightedTarget {
     /// Target group name.
+    #[cfg_attr(feature = "host", component(name = "target-group"))]
     pub target_group: String,
     /// 0 to 999.
     pub weight: u32,
@@ -357,15 +649,35 @@ pub struct WeightedTarget {
 
 /// A rule action with its targets.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(variant))]
 pub enum WeightedAction {
     /// Forward to these target groups.
+    #[cfg_attr(feature = "host", component(name = "forward"))]
     Forward(Vec<WeightedTarget>),
     /// Fixed response with this status code.
+    #[cfg_attr(feature = "host", component(name = "fixed-response"))]
     FixedResponse(u16),
 }
 
 /// The weighting stage's answer for one rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct WeightingResult {
     /// The action.
     pub action: WeightedAction,
@@ -375,19 +687,41 @@ pub struct WeightingResult {
 
 /// What an auth policy is attached to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(enum))]
+#[repr(u8)]
 pub enum AuthTargetKind {
     /// A Gateway's service network.
+    #[cfg_attr(feature = "host", component(name = "service-network"))]
     ServiceNetwork,
     /// A route's service.
+    #[cfg_attr(feature = "host", component(name = "service"))]
     Service,
 }
 
 /// An IAMAuthPolicy targeting an object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct IamAuthPolicy {
     /// Namespace and name.
     pub id: ObjectRef,
     /// RFC 3339 creation timestamp.
+    #[cfg_attr(feature = "host", component(name = "creation-timestamp"))]
     pub creation_timestamp: String,
     /// The IAM policy document (JSON).
     pub policy: String,
@@ -395,12 +729,22 @@ pub struct IamAuthPolicy {
 
 /// One object that may receive an auth policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct AuthTarget {
     /// Service network or service.
     pub kind: AuthTargetKind,
     /// The Gateway or route.
     pub id: ObjectRef,
     /// `Gateway`, `HTTPRoute` or `GRPCRoute`.
+    #[cfg_attr(feature = "host", component(name = "object-kind"))]
     pub object_kind: String,
     /// Policies targeting it.
     pub policies: Vec<IamAuthPolicy>,
@@ -408,8 +752,18 @@ pub struct AuthTarget {
 
 /// The auth stage's answer for one target.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "host",
+    derive(
+        wasmtime::component::ComponentType,
+        wasmtime::component::Lift,
+        wasmtime::component::Lower
+    )
+)]
+#[cfg_attr(feature = "host", component(record))]
 pub struct AuthResult {
     /// `NONE` or `AWS_IAM`.
+    #[cfg_attr(feature = "host", component(name = "auth-type"))]
     pub auth_type: String,
     /// The policy, when `AWS_IAM`.
     pub policy: Option<String>,

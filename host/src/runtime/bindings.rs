@@ -30,8 +30,3 @@ pub mod auth {
 }
 
 lattice_plugin_sdk::__bridge_types!(self::mapping::lattice::plugin::types);
-
-/// Converts borrowed SDK values, for inputs the caller keeps.
-pub fn conv_slice<A: Clone + Conv<B>, B>(items: &[A]) -> Vec<B> {
-    items.iter().cloned().map(Conv::conv).collect()
-}

@@ -7,10 +7,12 @@ use lattice_core::StageError;
 use lattice_plugin_sdk::types::*;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-use wasmtime::component::{Component, Linker};
+use wasmtime::component::{
+    Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, Linker, Lower, TypedFunc,
+};
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
-use super::bindings::{self, Conv, conv_slice};
+use super::bindings::{self, Conv};
 use super::cache::ComponentCache;
 use super::engine::{Limits, deadline_ticks};
 
@@ -114,6 +116,38 @@ pub struct LoadedPlugin {
     pub settings: String,
     shared: Arc<Shared>,
     pre: Pre,
+    /// The stage's batched export (`map-routes`, `weigh-rules`, `decide-auth`).
+    call: ComponentExportIndex,
+}
+
+/// A stage's batched export: `(settings, items) -> list<result>`.
+type BatchFunc<'a, P, R> = TypedFunc<(&'a str, &'a [P]), (Vec<R>,)>;
+
+/// The stage's batched export, typed with the SDK's own types: they derive
+/// wasmtime's `ComponentType`/`Lower`/`Lift` (the SDK's `host` feature), so
+/// inputs are lowered straight from the caller's values and results lifted
+/// straight into the types the plan uses, with no twin types to copy into.
+///
+/// # Safety
+/// `func` must have been typechecked against these types; [`LoadedPlugin::load`]
+/// does so once per component (as wasmtime's `bindgen!` does), so every
+/// instance's copy of the export may skip the check.
+unsafe fn typed_call<'a, P, R>(func: Func) -> BatchFunc<'a, P, R>
+where
+    P: ComponentType + Lower,
+    R: ComponentType + Lift,
+{
+    // SAFETY: the caller's contract, above.
+    unsafe { TypedFunc::new_unchecked(func) }
+}
+
+/// The stage's batched export's interface and name.
+fn call_export(stage: Stage) -> (&'static str, &'static str) {
+    match stage {
+        Stage::Mapping => ("lattice:plugin/mapping@0.1.0", "map-routes"),
+        Stage::Weighting => ("lattice:plugin/weighting@0.1.0", "weigh-rules"),
+        Stage::Auth => ("lattice:plugin/auth@0.1.0", "decide-auth"),
+    }
 }
 
 /// Component binaries start with this magic and a layer-1 version.
@@ -163,6 +197,11 @@ impl LoadedPlugin {
             detail: format!("{e:#}"),
         };
         let ipre = linker.instantiate_pre(&component).map_err(wrong)?;
+        let (iface, func) = call_export(stage);
+        let call = component
+            .get_export_index(None, iface)
+            .and_then(|i| component.get_export_index(Some(&i), func))
+            .ok_or_else(|| wrong(wasmtime::format_err!("no export {iface}#{func}")))?;
         let pre = match stage {
             Stage::Mapping => {
                 Pre::Mapping(bindings::mapping::MappingPluginPre::new(ipre).map_err(wrong)?)
@@ -182,7 +221,9 @@ impl LoadedPlugin {
             settings: settings.to_string(),
             shared,
             pre,
+            call,
         };
+        plugin.check_call_type().map_err(wrong)?;
         let trapped = |e: StageError| LoadError::Trapped {
             name: name.clone(),
             detail: e.message,
@@ -255,6 +296,68 @@ impl LoadedPlugin {
         Ok(())
     }
 
+    /// Typechecks the batched export against the SDK types, once: calls then
+    /// use [`typed_call`] without checking again.
+    fn check_call_type(&self) -> wasmtime::Result<()> {
+        let mut store = self.store();
+        let instance = self.instance_pre().instantiate(&mut store)?;
+        let func = instance
+            .get_func(&mut store, self.call)
+            .ok_or_else(|| wasmtime::format_err!("the batched export is not a function"))?;
+        match self.info.stage {
+            Stage::Mapping => func
+                .typed::<(&str, &[Route]), (Vec<MappingResult>,)>(&store)
+                .map(drop),
+            Stage::Weighting => func
+                .typed::<(&str, &[RuleBackends]), (Vec<WeightingResult>,)>(&store)
+                .map(drop),
+            Stage::Auth => func
+                .typed::<(&str, &[AuthTarget]), (Vec<AuthResult>,)>(&store)
+                .map(drop),
+        }
+    }
+
+    fn instance_pre(&self) -> &wasmtime::component::InstancePre<StoreState> {
+        match &self.pre {
+            Pre::Mapping(p) => p.instance_pre(),
+            Pre::Weighting(p) => p.instance_pre(),
+            Pre::Auth(p) => p.instance_pre(),
+        }
+    }
+
+    /// One batched call in a fresh instance.
+    fn call_fresh<P, R>(&self, input: &[P]) -> Result<Vec<R>, StageError>
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let mut store = self.store();
+        let run = |store: &mut Store<StoreState>| -> wasmtime::Result<Vec<R>> {
+            let instance = self.instance_pre().instantiate(&mut *store)?;
+            let f = self.typed::<P, R>(store, &instance)?;
+            Ok(f.call(store, (&self.settings, input))?.0)
+        };
+        run(&mut store).map_err(|e| self.fail(e))
+    }
+
+    fn typed<'a, P, R>(
+        &self,
+        store: &mut Store<StoreState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<BatchFunc<'a, P, R>>
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let func = instance
+            .get_func(&mut *store, self.call)
+            .ok_or_else(|| wasmtime::format_err!("the batched export is not a function"))?;
+        // SAFETY: `check_call_type` typechecked this export against the
+        // types of this plugin's stage when it loaded, and each stage's
+        // callers below name exactly those types.
+        Ok(unsafe { typed_call::<P, R>(func) })
+    }
+
     /// Calls `info` and `validate-settings` in one fresh instance.
     fn introduce(&self) -> Result<(PluginInfo, Result<(), String>), StageError> {
         let mut store = self.store();
@@ -288,56 +391,29 @@ impl LoadedPlugin {
 
     /// Runs the mapping stage over `routes` in a fresh instance.
     pub fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
-        let Pre::Mapping(pre) = &self.pre else {
+        if self.info.stage != Stage::Mapping {
             return Err(self.wrong_stage(Stage::Mapping));
-        };
+        }
         self.too_big(routes.iter().map(size::route).sum())?;
-        let input: Vec<bindings::mapping::lattice::plugin::types::Route> = conv_slice(routes);
-        let mut store = self.store();
-        let out = pre
-            .instantiate(&mut store)
-            .and_then(|i| {
-                i.lattice_plugin_mapping()
-                    .call_map_routes(&mut store, &self.settings, &input)
-            })
-            .map_err(|e| self.fail(e))?;
-        Ok(out.conv())
+        self.call_fresh(routes)
     }
 
     /// Runs the weighting stage over `rules` in a fresh instance.
     pub fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
-        let Pre::Weighting(pre) = &self.pre else {
+        if self.info.stage != Stage::Weighting {
             return Err(self.wrong_stage(Stage::Weighting));
-        };
+        }
         self.too_big(rules.iter().map(size::rule).sum())?;
-        let input: Vec<bindings::mapping::lattice::plugin::types::RuleBackends> = conv_slice(rules);
-        let mut store = self.store();
-        let out = pre
-            .instantiate(&mut store)
-            .and_then(|i| {
-                i.lattice_plugin_weighting()
-                    .call_weigh_rules(&mut store, &self.settings, &input)
-            })
-            .map_err(|e| self.fail(e))?;
-        Ok(out.conv())
+        self.call_fresh(rules)
     }
 
     /// Runs the auth stage over `targets` in a fresh instance.
     pub fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
-        let Pre::Auth(pre) = &self.pre else {
+        if self.info.stage != Stage::Auth {
             return Err(self.wrong_stage(Stage::Auth));
-        };
+        }
         self.too_big(targets.iter().map(size::target).sum())?;
-        let input: Vec<bindings::mapping::lattice::plugin::types::AuthTarget> = conv_slice(targets);
-        let mut store = self.store();
-        let out = pre
-            .instantiate(&mut store)
-            .and_then(|i| {
-                i.lattice_plugin_auth()
-                    .call_decide_auth(&mut store, &self.settings, &input)
-            })
-            .map_err(|e| self.fail(e))?;
-        Ok(out.conv())
+        self.call_fresh(targets)
     }
 
     fn wrong_stage(&self, want: Stage) -> StageError {
@@ -354,13 +430,16 @@ impl LoadedPlugin {
     /// A mapping instance kept warm across calls, for benchmarks only:
     /// decisions in the plan always get a fresh instance.
     pub fn warm_mapper(&self) -> Result<WarmMapper<'_>, StageError> {
-        let Pre::Mapping(pre) = &self.pre else {
+        if self.info.stage != Stage::Mapping {
             return Err(self.wrong_stage(Stage::Mapping));
-        };
+        }
         let mut store = self.store();
         // Benchmarks run many calls; the deadline guards each batch of them.
         store.set_epoch_deadline(u64::MAX / 2);
-        let instance = pre.instantiate(&mut store).map_err(|e| self.fail(e))?;
+        let instance = self
+            .instance_pre()
+            .instantiate(&mut store)
+            .map_err(|e| self.fail(e))?;
         Ok(WarmMapper {
             plugin: self,
             store,
@@ -373,19 +452,18 @@ impl LoadedPlugin {
 pub struct WarmMapper<'a> {
     plugin: &'a LoadedPlugin,
     store: Store<StoreState>,
-    instance: bindings::mapping::MappingPlugin,
+    instance: Instance,
 }
 
 impl WarmMapper<'_> {
     /// Maps `routes` in the warm instance.
     pub fn map(&mut self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
-        let input: Vec<bindings::mapping::lattice::plugin::types::Route> = conv_slice(routes);
-        let out = self
-            .instance
-            .lattice_plugin_mapping()
-            .call_map_routes(&mut self.store, &self.plugin.settings, &input)
-            .map_err(|e| self.plugin.fail(e))?;
-        Ok(out.conv())
+        let p = self.plugin;
+        let run = |store: &mut Store<StoreState>, instance: &Instance| {
+            let f = p.typed::<Route, MappingResult>(store, instance)?;
+            wasmtime::Result::Ok(f.call(store, (&p.settings, routes))?.0)
+        };
+        run(&mut self.store, &self.instance).map_err(|e| p.fail(e))
     }
 }
 
