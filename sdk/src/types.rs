@@ -12,19 +12,13 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "host")]
+use wasmtime::component::{ComponentType, Lift, Lower};
 
 /// The stage a plugin implements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum Stage {
     /// Route rules to Lattice listener rules.
@@ -53,13 +47,9 @@ impl Stage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct PluginInfo {
     /// Short name, e.g. `route-mapper`.
     pub name: String,
@@ -73,13 +63,9 @@ pub struct PluginInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct Diagnostic {
     /// Condition type, e.g. `Accepted` or `ResolvedRefs`.
     pub condition: String,
@@ -95,13 +81,9 @@ pub struct Diagnostic {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct KeyValue {
     /// Key.
     pub key: String,
@@ -111,15 +93,7 @@ pub struct KeyValue {
 
 /// The kind of route being mapped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum RouteKind {
     /// HTTPRoute.
@@ -148,13 +122,9 @@ impl RouteKind {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct ObjectRef {
     /// Namespace.
     pub namespace: String,
@@ -170,15 +140,7 @@ impl core::fmt::Display for ObjectRef {
 
 /// Gateway API string match types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum MatchType {
     /// `Exact`.
@@ -196,13 +158,9 @@ pub enum MatchType {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct PathMatch {
     /// Match type.
     #[cfg_attr(feature = "host", component(name = "match-type"))]
@@ -215,13 +173,9 @@ pub struct PathMatch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct HeaderMatch {
     /// Match type.
     #[cfg_attr(feature = "host", component(name = "match-type"))]
@@ -236,13 +190,9 @@ pub struct HeaderMatch {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct HttpMatch {
     /// Path match.
     pub path: Option<PathMatch>,
@@ -259,13 +209,9 @@ pub struct HttpMatch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct GrpcMatch {
     /// Applies to service and method.
     #[cfg_attr(feature = "host", component(name = "match-type"))]
@@ -282,13 +228,9 @@ pub struct GrpcMatch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(variant)
 )]
-#[cfg_attr(feature = "host", component(variant))]
 pub enum RouteMatch {
     /// From an HTTPRoute.
     #[cfg_attr(feature = "host", component(name = "http"))]
@@ -302,13 +244,9 @@ pub enum RouteMatch {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct RouteFilter {
     /// The filter's `type`.
     pub kind: String,
@@ -320,13 +258,9 @@ pub struct RouteFilter {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct RouteRule {
     /// The rule's optional `name`.
     pub name: Option<String>,
@@ -343,13 +277,9 @@ pub struct RouteRule {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct Route {
     /// Route kind.
     pub kind: RouteKind,
@@ -376,15 +306,7 @@ impl Route {
 /// Lattice `PathMatchType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum LatticePathType {
     /// Exact path.
@@ -399,13 +321,9 @@ pub enum LatticePathType {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct LatticePathMatch {
     /// Exact or prefix.
     #[cfg_attr(feature = "host", component(name = "path-type"))]
@@ -420,15 +338,7 @@ pub struct LatticePathMatch {
 /// Lattice `HeaderMatchType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum LatticeHeaderType {
     /// Exact value.
@@ -446,13 +356,9 @@ pub enum LatticeHeaderType {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct LatticeHeaderMatch {
     /// Header name.
     pub name: String,
@@ -470,13 +376,9 @@ pub struct LatticeHeaderMatch {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct LatticeMatch {
     /// HTTP method.
     pub method: Option<String>,
@@ -490,13 +392,9 @@ pub struct LatticeMatch {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(variant)
 )]
-#[cfg_attr(feature = "host", component(variant))]
 pub enum RuleAction {
     /// Forward; targets come from the weighting stage.
     #[cfg_attr(feature = "host", component(name = "forward"))]
@@ -510,13 +408,9 @@ pub enum RuleAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct MappedRule {
     /// Index into `spec.rules`.
     #[cfg_attr(feature = "host", component(name = "rule-index"))]
@@ -537,13 +431,9 @@ pub struct MappedRule {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct MappingResult {
     /// Listener rules.
     pub rules: Vec<MappedRule>,
@@ -557,15 +447,7 @@ pub struct MappingResult {
 
 /// Whether a backendRef resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum Resolution {
     /// Resolved to a target group.
@@ -586,13 +468,9 @@ pub enum Resolution {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct Backend {
     /// Target group name; empty when unresolved.
     #[cfg_attr(feature = "host", component(name = "target-group"))]
@@ -611,13 +489,9 @@ pub struct Backend {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct RuleBackends {
     /// The route.
     pub route: ObjectRef,
@@ -632,13 +506,9 @@ pub struct RuleBackends {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct WeightedTarget {
     /// Target group name.
     #[cfg_attr(feature = "host", component(name = "target-group"))]
@@ -651,13 +521,9 @@ pub struct WeightedTarget {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(variant)
 )]
-#[cfg_attr(feature = "host", component(variant))]
 pub enum WeightedAction {
     /// Forward to these target groups.
     #[cfg_attr(feature = "host", component(name = "forward"))]
@@ -671,13 +537,9 @@ pub enum WeightedAction {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct WeightingResult {
     /// The action.
     pub action: WeightedAction,
@@ -687,15 +549,7 @@ pub struct WeightingResult {
 
 /// What an auth policy is attached to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(
-    feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
-)]
-#[cfg_attr(feature = "host", component(enum))]
+#[cfg_attr(feature = "host", derive(ComponentType, Lift, Lower), component(enum))]
 #[repr(u8)]
 pub enum AuthTargetKind {
     /// A Gateway's service network.
@@ -710,13 +564,9 @@ pub enum AuthTargetKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct IamAuthPolicy {
     /// Namespace and name.
     pub id: ObjectRef,
@@ -731,13 +581,9 @@ pub struct IamAuthPolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct AuthTarget {
     /// Service network or service.
     pub kind: AuthTargetKind,
@@ -754,13 +600,9 @@ pub struct AuthTarget {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(
     feature = "host",
-    derive(
-        wasmtime::component::ComponentType,
-        wasmtime::component::Lift,
-        wasmtime::component::Lower
-    )
+    derive(ComponentType, Lift, Lower),
+    component(record)
 )]
-#[cfg_attr(feature = "host", component(record))]
 pub struct AuthResult {
     /// `NONE` or `AWS_IAM`.
     #[cfg_attr(feature = "host", component(name = "auth-type"))]
