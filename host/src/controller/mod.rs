@@ -68,6 +68,9 @@ pub struct Controller {
     applier: Option<tokio::sync::Mutex<lattice_apply::Applier>>,
     desired: std::sync::Mutex<desired::Desired>,
     outcomes: std::sync::Mutex<std::collections::BTreeMap<RouteKey, ApplyOutcome>>,
+    /// The Lattice service each route's ARN and domain annotations were last
+    /// written or checked for: a scoped pass lists services only for others.
+    annotated: std::sync::Mutex<std::collections::BTreeMap<RouteKey, String>>,
 }
 
 impl Controller {
@@ -84,6 +87,7 @@ impl Controller {
             applier: None,
             desired: Default::default(),
             outcomes: Default::default(),
+            annotated: Default::default(),
         }
     }
 
@@ -233,7 +237,7 @@ impl Controller {
         };
         if let (Some(applier), Some(_)) = (&self.applier, &report) {
             let client = applier.lock().await.client().clone();
-            self.annotate(index, &dirty, &client).await;
+            self.annotate(index, &dirty, &client, whole).await;
         }
         let mut failed_now = Vec::new();
         if report.is_some() {
@@ -330,14 +334,32 @@ impl Controller {
 
     /// The Go controller's annotations on programmed routes: the service ARN
     /// and the domain name Lattice assigned.
-    async fn annotate(&self, index: &Index, dirty: &Dirty, lattice: &aws_sdk_vpclattice::Client) {
+    /// Listing every service costs a page per 100 of them, so a scoped pass
+    /// lists only when a dirty route lacks an annotation or its service name
+    /// changed; a whole pass always checks.
+    async fn annotate(
+        &self,
+        index: &Index,
+        dirty: &Dirty,
+        lattice: &aws_sdk_vpclattice::Client,
+        whole: bool,
+    ) {
         let [arn_key, dns_key] = lattice_core::index::OUTPUT_ANNOTATIONS;
         let wanted: Vec<(RouteKey, String)> = {
             let d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            let mut done = self.annotated.lock().unwrap_or_else(|p| p.into_inner());
+            done.retain(|k, _| !dirty.routes.contains(k) || d.service_name(k).is_some());
             dirty
                 .routes
                 .iter()
                 .filter_map(|k| d.service_name(k).map(|n| (k.clone(), n.to_string())))
+                .filter(|(k, n)| {
+                    let has_both = route_meta(index.snapshot(), k).is_some_and(|m| {
+                        let a = m.annotations.as_ref();
+                        a.is_some_and(|a| a.contains_key(arn_key) && a.contains_key(dns_key))
+                    });
+                    whole || !has_both || done.get(k) != Some(n)
+                })
                 .collect()
         };
         if wanted.is_empty() {
@@ -379,16 +401,26 @@ impl Controller {
                 }
             }
             if patch.is_empty() {
+                self.annotated
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, name);
                 continue;
             }
             let api: Api<DynamicObject> =
                 Api::namespaced_with(self.client.clone(), &key.namespace, &kinds::route(key.kind));
             let body = serde_json::json!({"metadata": {"annotations": patch}});
-            if let Err(e) = api
+            match api
                 .patch(&key.name, &PatchParams::default(), &Patch::Merge(&body))
                 .await
             {
-                tracing::debug!(route = %key, error = %e, "could not annotate");
+                Ok(_) => {
+                    self.annotated
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(key, name);
+                }
+                Err(e) => tracing::debug!(route = %key, error = %e, "could not annotate"),
             }
         }
     }
