@@ -3,10 +3,10 @@
 //! Guest bindings (wit-bindgen) and host bindings (wasmtime) both generate a
 //! `types` module whose Rust names match the WIT names. [`__bridge_types!`]
 //! writes the field-by-field conversions for either, from one list, so the
-//! list cannot drift between guest and host. The host's batched calls skip
-//! it: with the `host` feature the types themselves derive wasmtime's
-//! `ComponentType`/`Lower`/`Lift`, and are checked against the WIT when a
-//! plugin loads.
+//! list cannot drift. The guest uses it; the host does not need it: with the
+//! `host` feature the types themselves derive wasmtime's
+//! `ComponentType`/`Lower`/`Lift`, checked against the WIT when a plugin
+//! loads.
 
 /// Defines `trait Conv<T>` and conversions between [`crate::types`] and the
 /// generated module at the given path, in both directions.

@@ -141,19 +141,15 @@ pub fn target_group_in_use(st: &State, tg: &str) -> bool {
 
 /// The ARNs of services whose listeners or rules forward to target group `tg`.
 pub fn services_using(st: &State, tg: &str) -> Vec<String> {
-    service_index(st)
+    service_index_of(st, |t| t == tg)
         .remove(tg)
         .map(|s| s.into_iter().map(str::to_string).collect())
         .unwrap_or_default()
 }
 
-/// For every target group in use: the ARNs of the services forwarding to it. One pass
-/// over the rules, so a list call pays for it once rather than once per target group.
-pub fn service_index(st: &State) -> HashMap<&str, BTreeSet<&str>> {
-    service_index_of(st, |_| true)
-}
-
-/// [`service_index`] for the target groups `wanted` accepts only (a page of a list).
+/// For every target group `wanted` accepts (say, one page of a list) that is in use:
+/// the ARNs of the services forwarding to it. One pass over the rules, so a list page
+/// pays for it once rather than once per target group.
 pub fn service_index_of(
     st: &State,
     wanted: impl Fn(&str) -> bool,

@@ -27,10 +27,13 @@ pub struct Desired {
 
 impl Desired {
     /// Replaces what the dirty routes and Gateways want with `plan`'s answer
-    /// for them; what the plan lacks is no longer wanted. Returns whether a
-    /// service network's desired state changed.
-    pub fn update(&mut self, dirty: &Dirty, plan: &Plan) -> bool {
+    /// for them; what the plan lacks is no longer wanted. Returns what the
+    /// change may touch in Lattice: the dirty routes' services and target
+    /// groups before and after (so what a route stopped using is in scope),
+    /// and whether a service network's desired state changed.
+    pub fn update(&mut self, dirty: &Dirty, plan: &Plan) -> (lattice_apply::Scope, bool) {
         let networks_before = self.networks.clone();
+        let mut scope = self.scope(dirty);
         for key in &dirty.routes {
             let route = format!("{}/{}", key.namespace, key.name);
             let kind = key.kind.kind_name();
@@ -73,7 +76,10 @@ impl Desired {
                 }
             }
         }
-        self.networks != networks_before
+        let now = self.scope(dirty);
+        scope.services.extend(now.services);
+        scope.target_groups.extend(now.target_groups);
+        (scope, self.networks != networks_before)
     }
 
     /// The whole desired state as one plan.
@@ -99,9 +105,7 @@ impl Desired {
     }
 
     /// The Lattice services and target groups the dirty routes want now.
-    /// Taken before and after [`Desired::update`], it is what one pass may
-    /// touch: a target group a route stopped using is in the earlier scope.
-    pub fn scope(&self, dirty: &Dirty) -> lattice_apply::Scope {
+    fn scope(&self, dirty: &Dirty) -> lattice_apply::Scope {
         let mut scope = lattice_apply::Scope::default();
         for slice in dirty.routes.iter().filter_map(|k| self.routes.get(k)) {
             scope.services.insert(slice.service.name.clone());

@@ -186,11 +186,7 @@ impl Controller {
         });
         let (desired, scope) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
-            let mut scope = d.scope(&dirty);
-            let networks_changed = d.update(&dirty, &plan);
-            let now = d.scope(&dirty);
-            scope.services.extend(now.services);
-            scope.target_groups.extend(now.target_groups);
+            let (scope, networks_changed) = d.update(&dirty, &plan);
             // Service networks are applied by whole passes only.
             *full |= networks_changed;
             (d.plan(), scope)
@@ -242,11 +238,13 @@ impl Controller {
         let mut failed_now = Vec::new();
         if report.is_some() {
             let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-            for key in index.all_routes().routes {
-                // A scoped pass says nothing about routes outside its scope.
-                if !whole && !dirty.routes.contains(&key) {
-                    continue;
-                }
+            // A scoped pass says nothing about routes outside its scope.
+            let keys = if whole {
+                index.all_routes().routes
+            } else {
+                dirty.routes.clone()
+            };
+            for key in keys {
                 let now_outcome = outcome(&key);
                 if seen.get(&key) != Some(&now_outcome) {
                     if let ApplyOutcome::Failed(m) = &now_outcome {

@@ -12,7 +12,7 @@ use wasmtime::component::{
 };
 use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 
-use super::bindings::{self, Conv};
+use super::bindings;
 use super::cache::ComponentCache;
 use super::engine::{Limits, deadline_ticks};
 
@@ -122,24 +122,6 @@ pub struct LoadedPlugin {
 
 /// A stage's batched export: `(settings, items) -> list<result>`.
 type BatchFunc<'a, P, R> = TypedFunc<(&'a str, &'a [P]), (Vec<R>,)>;
-
-/// The stage's batched export, typed with the SDK's own types: they derive
-/// wasmtime's `ComponentType`/`Lower`/`Lift` (the SDK's `host` feature), so
-/// inputs are lowered straight from the caller's values and results lifted
-/// straight into the types the plan uses, with no twin types to copy into.
-///
-/// # Safety
-/// `func` must have been typechecked against these types; [`LoadedPlugin::load`]
-/// does so once per component (as wasmtime's `bindgen!` does), so every
-/// instance's copy of the export may skip the check.
-unsafe fn typed_call<'a, P, R>(func: Func) -> BatchFunc<'a, P, R>
-where
-    P: ComponentType + Lower,
-    R: ComponentType + Lift,
-{
-    // SAFETY: the caller's contract, above.
-    unsafe { TypedFunc::new_unchecked(func) }
-}
 
 /// The stage's batched export's interface and name.
 fn call_export(stage: Stage) -> (&'static str, &'static str) {
@@ -297,13 +279,11 @@ impl LoadedPlugin {
     }
 
     /// Typechecks the batched export against the SDK types, once: calls then
-    /// use [`typed_call`] without checking again.
+    /// skip the check (see [`LoadedPlugin::typed`]).
     fn check_call_type(&self) -> wasmtime::Result<()> {
         let mut store = self.store();
         let instance = self.instance_pre().instantiate(&mut store)?;
-        let func = instance
-            .get_func(&mut store, self.call)
-            .ok_or_else(|| wasmtime::format_err!("the batched export is not a function"))?;
+        let func = self.call_func(&mut store, &instance)?;
         match self.info.stage {
             Stage::Mapping => func
                 .typed::<(&str, &[Route]), (Vec<MappingResult>,)>(&store)
@@ -340,6 +320,20 @@ impl LoadedPlugin {
         run(&mut store).map_err(|e| self.fail(e))
     }
 
+    fn call_func(
+        &self,
+        store: &mut Store<StoreState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<Func> {
+        instance
+            .get_func(store, self.call)
+            .ok_or_else(|| wasmtime::format_err!("the batched export is not a function"))
+    }
+
+    /// The stage's batched export in `instance`, typed with the SDK's own
+    /// types: they derive wasmtime's `ComponentType`/`Lower`/`Lift` (the
+    /// SDK's `host` feature), so inputs are lowered straight from the
+    /// caller's values and results lifted straight into the plan's types.
     fn typed<'a, P, R>(
         &self,
         store: &mut Store<StoreState>,
@@ -349,13 +343,11 @@ impl LoadedPlugin {
         P: ComponentType + Lower,
         R: ComponentType + Lift,
     {
-        let func = instance
-            .get_func(&mut *store, self.call)
-            .ok_or_else(|| wasmtime::format_err!("the batched export is not a function"))?;
-        // SAFETY: `check_call_type` typechecked this export against the
-        // types of this plugin's stage when it loaded, and each stage's
-        // callers below name exactly those types.
-        Ok(unsafe { typed_call::<P, R>(func) })
+        let func = self.call_func(store, instance)?;
+        // SAFETY: `check_call_type` typechecked this component's export
+        // against the types of this plugin's stage when it loaded (as
+        // `bindgen!` does), and each stage's callers name exactly those types.
+        Ok(unsafe { TypedFunc::new_unchecked(func) })
     }
 
     /// Calls `info` and `validate-settings` in one fresh instance.
@@ -386,7 +378,7 @@ impl LoadedPlugin {
             }),
         };
         let (info, verdict) = res.map_err(|e| self.fail(e))?;
-        Ok((info.conv(), verdict))
+        Ok((bindings::plugin_info(info), verdict))
     }
 
     /// Runs the mapping stage over `routes` in a fresh instance.

@@ -6,58 +6,79 @@ use crate::cache::{Cached, RuleDetail, fresh};
 use crate::caller::CallError;
 use crate::convert::{from_sdk_action, from_sdk_match, rename_action};
 use crate::model::{ObsListener, ObsRule};
+use aws_smithy_types::DateTime;
+use std::collections::HashMap;
+
+/// Which cache an auth type lives in.
+#[derive(Clone, Copy)]
+enum AuthOf {
+    Service,
+    Network,
+}
+
+impl AuthOf {
+    fn map(self, c: &mut crate::cache::Cache) -> &mut HashMap<String, Cached<String>> {
+        match self {
+            AuthOf::Service => &mut c.services,
+            AuthOf::Network => &mut c.networks,
+        }
+    }
+}
 
 impl Observer<'_> {
     pub(super) async fn auth_type_svc(&self, s: &Summary) -> Result<String, CallError> {
-        if let Some(v) = fresh(&mut lock(self.cache).services, &s.arn, s.updated.as_ref()) {
-            return Ok(v);
-        }
-        let o = self
-            .caller
-            .call("GetService", || {
-                self.caller
-                    .client
-                    .get_service()
-                    .service_identifier(&s.id)
-                    .send()
-            })
-            .await?;
-        let at = o
-            .auth_type()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_else(|| "NONE".into());
-        lock(self.cache).services.insert(
-            s.arn.clone(),
-            Cached {
-                updated: o.last_updated_at().cloned(),
-                value: at.clone(),
-            },
-        );
-        Ok(at)
+        let c = &self.caller.client;
+        self.auth_type(AuthOf::Service, s, async {
+            let o = self
+                .caller
+                .call("GetService", || {
+                    c.get_service().service_identifier(&s.id).send()
+                })
+                .await?;
+            Ok((
+                o.auth_type().map(|a| a.as_str().to_string()),
+                o.last_updated_at().cloned(),
+            ))
+        })
+        .await
     }
 
     pub(super) async fn auth_type_sn(&self, s: &Summary) -> Result<String, CallError> {
-        if let Some(v) = fresh(&mut lock(self.cache).networks, &s.arn, s.updated.as_ref()) {
+        let c = &self.caller.client;
+        self.auth_type(AuthOf::Network, s, async {
+            let o = self
+                .caller
+                .call("GetServiceNetwork", || {
+                    c.get_service_network()
+                        .service_network_identifier(&s.id)
+                        .send()
+                })
+                .await?;
+            Ok((
+                o.auth_type().map(|a| a.as_str().to_string()),
+                o.last_updated_at().cloned(),
+            ))
+        })
+        .await
+    }
+
+    /// An auth type from the cache while `lastUpdatedAt` has not moved, else
+    /// from `get` (auth type, `lastUpdatedAt`), remembered; absent is `NONE`.
+    async fn auth_type(
+        &self,
+        of: AuthOf,
+        s: &Summary,
+        get: impl std::future::Future<Output = Result<(Option<String>, Option<DateTime>), CallError>>,
+    ) -> Result<String, CallError> {
+        if let Some(v) = fresh(of.map(&mut lock(self.cache)), &s.arn, s.updated.as_ref()) {
             return Ok(v);
         }
-        let o = self
-            .caller
-            .call("GetServiceNetwork", || {
-                self.caller
-                    .client
-                    .get_service_network()
-                    .service_network_identifier(&s.id)
-                    .send()
-            })
-            .await?;
-        let at = o
-            .auth_type()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_else(|| "NONE".into());
-        lock(self.cache).networks.insert(
+        let (at, updated) = get.await?;
+        let at = at.unwrap_or_else(|| "NONE".into());
+        of.map(&mut lock(self.cache)).insert(
             s.arn.clone(),
             Cached {
-                updated: o.last_updated_at().cloned(),
+                updated,
                 value: at.clone(),
             },
         );
