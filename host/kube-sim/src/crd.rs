@@ -123,7 +123,7 @@ pub fn resource_types(crd: &Value) -> Result<Vec<ResourceType>, Vec<Cause>> {
             has_generation: true,
             custom: true,
             create_on_update: false,
-            name_is_label: false,
+            name_rule: crate::resources::NameRule::Subdomain,
             printer_columns,
             schema: v["schema"].get("openAPIV3Schema").cloned(),
         });

@@ -3,46 +3,78 @@
 use rand::Rng;
 use serde_json::Value;
 
+use crate::resources::NameRule;
 use crate::status::Cause;
 
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
 const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
 
-fn is_label(s: &str) -> bool {
+/// One dot-free part of a DNS-1123 name, of any length.
+fn label_form(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.len() <= 63
         && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[0] != b'-'
         && b[b.len() - 1] != b'-'
 }
 
-fn is_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(is_label)
+/// The DNS-1123 subdomain regex; like kube-apiserver's, it limits only the whole length.
+fn subdomain_form(s: &str) -> bool {
+    s.split('.').all(label_form)
 }
 
-/// Checks an object name; `label` asks for a DNS-1123 label (Namespace, Service),
-/// otherwise a DNS-1123 subdomain is enough.
-pub fn validate_name(name: &str, label: bool) -> Option<Cause> {
-    let (ok, msg) = if label {
-        (is_label(name), DNS1123_LABEL_MSG)
-    } else {
-        (is_subdomain(name), DNS1123_SUBDOMAIN_MSG)
+fn is_subdomain(s: &str) -> bool {
+    s.len() <= 253 && subdomain_form(s)
+}
+
+/// Checks an object name as kube-apiserver does for its kind (`IsDNS1123Label`,
+/// `IsDNS1035Label`, `IsDNS1123Subdomain`, `IsValidPathSegmentName`): a cause for
+/// each thing wrong, the length first.
+pub fn validate_name(name: &str, rule: NameRule) -> Vec<Cause> {
+    let mut msgs = Vec::new();
+    let max = match rule {
+        NameRule::Label | NameRule::Dns1035Label => 63,
+        NameRule::Subdomain => 253,
+        NameRule::PathSegment => usize::MAX,
     };
-    if ok {
-        return None;
+    if name.len() > max {
+        msgs.push(format!("must be no more than {max} characters"));
     }
-    let msg = if label && name.len() > 63 {
-        "must be no more than 63 characters".to_string()
-    } else {
-        msg.to_string()
-    };
-    Some(Cause {
-        reason: "FieldValueInvalid".into(),
-        message: format!("Invalid value: \"{name}\": {msg}"),
-        field: "metadata.name".into(),
-    })
+    match rule {
+        NameRule::Label if !label_form(name) => msgs.push(if subdomain_form(name) {
+            "must not contain dots".to_string()
+        } else {
+            DNS1123_LABEL_MSG.to_string()
+        }),
+        NameRule::Dns1035Label
+            if !label_form(name) || !name.starts_with(|c: char| c.is_ascii_lowercase()) =>
+        {
+            msgs.push(DNS1035_LABEL_MSG.to_string())
+        }
+        NameRule::Subdomain if !subdomain_form(name) => {
+            msgs.push(DNS1123_SUBDOMAIN_MSG.to_string())
+        }
+        NameRule::PathSegment => {
+            if name == "." || name == ".." {
+                msgs.push(format!("may not be '{name}'"));
+            }
+            for bad in ["/", "%"] {
+                if name.contains(bad) {
+                    msgs.push(format!("may not contain '{bad}'"));
+                }
+            }
+        }
+        _ => {}
+    }
+    msgs.into_iter()
+        .map(|msg| Cause {
+            reason: "FieldValueInvalid".into(),
+            message: format!("Invalid value: \"{name}\": {msg}"),
+            field: "metadata.name".into(),
+        })
+        .collect()
 }
 
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
@@ -184,12 +216,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_must_be_dns_subdomains_or_labels() {
-        assert!(validate_name("my-route.v1", false).is_none());
-        assert!(validate_name("my-route.v1", true).is_some());
-        assert!(validate_name("Bad_Name", false).is_some());
-        assert!(validate_name("-x", true).is_some());
-        assert!(validate_name(&"a".repeat(64), true).is_some());
+    fn names_follow_their_kinds_rule_with_a_cause_for_each_thing_wrong() {
+        let msgs = |n: &str, r| -> Vec<String> {
+            validate_name(n, r).into_iter().map(|c| c.message).collect()
+        };
+        assert!(msgs("my-route.v1", NameRule::Subdomain).is_empty());
+        let long_label = format!("{}.x", "a".repeat(100));
+        assert!(
+            msgs(&long_label, NameRule::Subdomain).is_empty(),
+            "no limit per label"
+        );
+        assert_eq!(
+            msgs("my-route.v1", NameRule::Label),
+            vec!["Invalid value: \"my-route.v1\": must not contain dots"]
+        );
+        assert_eq!(msgs(&"A".repeat(64), NameRule::Label).len(), 2);
+        assert_eq!(msgs("1web", NameRule::Dns1035Label).len(), 1);
+        assert!(msgs("1web", NameRule::Label).is_empty());
+        assert!(msgs("system:auth-delegator", NameRule::PathSegment).is_empty());
+        assert_eq!(
+            msgs("a/b", NameRule::PathSegment),
+            vec!["Invalid value: \"a/b\": may not contain '/'"]
+        );
+        assert_eq!(msgs("Bad_Name", NameRule::Subdomain).len(), 1);
+        assert_eq!(
+            msgs(&"a".repeat(254), NameRule::Subdomain),
+            vec![format!(
+                "Invalid value: \"{}\": must be no more than 253 characters",
+                "a".repeat(254)
+            )]
+        );
     }
 
     #[test]

@@ -202,8 +202,9 @@ pub(crate) fn create_with(
     if name.is_empty() {
         return Err(invalid(rt, "", vec![meta::name_required()]));
     }
-    if let Some(c) = meta::validate_name(&name, rt.name_is_label) {
-        return Err(invalid(rt, &name, vec![c]));
+    let bad_name = meta::validate_name(&name, rt.name_rule);
+    if !bad_name.is_empty() {
+        return Err(invalid(rt, &name, bad_name));
     }
     let m = &mut obj["metadata"];
     m["name"] = json!(name);
@@ -254,7 +255,7 @@ pub(crate) fn create_with(
     }
     crate::defaults::prune_custom(rt, &mut obj, w.strict)?;
     hooks::on_create(inner, rt, &mut obj)?;
-    crate::validate::validate_object(rt, &obj)?;
+    crate::validate::validate_object(rt, &obj, None)?;
     if obj["metadata"]["managedFields"].is_null() {
         let api_version = rt.api_version();
         let req = ApplyRequest {

@@ -43,12 +43,25 @@ pub struct ResourceType {
     pub custom: bool,
     /// Whether a PUT of a missing object creates it.
     pub create_on_update: bool,
-    /// Whether names must be DNS-1123 labels (not just subdomains).
-    pub name_is_label: bool,
+    /// The rule object names follow.
+    pub name_rule: NameRule,
     /// Extra columns for `kubectl get`.
     pub printer_columns: Vec<PrinterColumn>,
     /// The OpenAPI v3 schema of the kind, if known (CRDs).
     pub schema: Option<Value>,
+}
+
+/// How kube-apiserver validates the names of a kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameRule {
+    /// A DNS-1123 subdomain: most kinds.
+    Subdomain,
+    /// A DNS-1123 label: Namespace.
+    Label,
+    /// A DNS-1035 label, which starts with a letter: Service.
+    Dns1035Label,
+    /// Anything usable as a URL path segment: the RBAC kinds (`system:auth-delegator`).
+    PathSegment,
 }
 
 impl ResourceType {
@@ -93,7 +106,7 @@ impl ResourceType {
             has_generation: false,
             custom: false,
             create_on_update: false,
-            name_is_label: false,
+            name_rule: NameRule::Subdomain,
             printer_columns: vec![],
             schema: None,
         }
@@ -115,11 +128,11 @@ pub fn builtins() -> Vec<ResourceType> {
     let mut ns = ResourceType::builtin("", "v1", "Namespace", "namespaces", false)
         .short(&["ns"])
         .with_status();
-    ns.name_is_label = true;
+    ns.name_rule = NameRule::Label;
     let mut svc = ResourceType::builtin("", "v1", "Service", "services", true)
         .short(&["svc"])
         .with_status();
-    svc.name_is_label = true;
+    svc.name_rule = NameRule::Dns1035Label;
     svc.categories = vec!["all".into()];
     let mut pod = ResourceType::builtin("", "v1", "Pod", "pods", true)
         .short(&["po"])
@@ -169,22 +182,21 @@ pub fn builtins() -> Vec<ResourceType> {
         t.categories = vec!["all".into()];
         t
     };
-    let rbac = "rbac.authorization.k8s.io";
+    let rbac = |kind: &str, plural: &str, namespaced: bool| {
+        let mut t =
+            ResourceType::builtin("rbac.authorization.k8s.io", "v1", kind, plural, namespaced);
+        t.name_rule = NameRule::PathSegment;
+        t
+    };
     vec![
         workload("Deployment", "deployments", &["deploy"]),
         workload("ReplicaSet", "replicasets", &["rs"]),
         workload("StatefulSet", "statefulsets", &["sts"]),
         workload("DaemonSet", "daemonsets", &["ds"]),
-        ResourceType::builtin(rbac, "v1", "Role", "roles", true),
-        ResourceType::builtin(rbac, "v1", "RoleBinding", "rolebindings", true),
-        ResourceType::builtin(rbac, "v1", "ClusterRole", "clusterroles", false),
-        ResourceType::builtin(
-            rbac,
-            "v1",
-            "ClusterRoleBinding",
-            "clusterrolebindings",
-            false,
-        ),
+        rbac("Role", "roles", true),
+        rbac("RoleBinding", "rolebindings", true),
+        rbac("ClusterRole", "clusterroles", false),
+        rbac("ClusterRoleBinding", "clusterrolebindings", false),
         ns,
         svc,
         pod,

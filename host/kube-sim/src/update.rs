@@ -233,7 +233,7 @@ fn finish_update(
     }
     crate::defaults::prune_custom(rt, &mut next, w.strict)?;
     hooks::on_update(inner, rt, old, &mut next)?;
-    crate::validate::validate_object(rt, &next)?;
+    crate::validate::validate_object(rt, &next, Some(old))?;
     if !applied {
         let now = meta::now();
         let api_version = rt.api_version();

@@ -1,7 +1,8 @@
 //! OpenAPI v3 value validation of custom resources against their CRD schema, the
 //! subset kube-apiserver checks without CEL: `type`, `required`, `enum`, `nullable`,
-//! string lengths and `pattern`, list sizes, numeric bounds, and map sizes. `anyOf`,
-//! `oneOf`, `allOf`, `not`, `format` and `x-kubernetes-validations` are not checked.
+//! string lengths and `pattern`, list sizes, numeric bounds, and map sizes, then the
+//! schema's CEL rules ([`crate::cel`]). `anyOf`, `oneOf`, `allOf`, `not` and `format`
+//! are not checked.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -150,6 +151,7 @@ fn check(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
                     check(it, is, &format!("{path}[{i}]"), out);
                 }
             }
+            duplicates(items, s, path, out);
         }
         Value::Object(m) => {
             for r in s
@@ -187,6 +189,68 @@ fn check(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
     }
 }
 
+/// Go's `%#v` of a decoded JSON value, as kube-apiserver prints a duplicate.
+fn go_value(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let fields: Vec<String> = m
+                .iter()
+                .map(|(k, x)| format!("{k:?}:{}", go_value(x)))
+                .collect();
+            format!("map[string]interface {{}}{{{}}}", fields.join(", "))
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(go_value).collect();
+            format!("[]interface {{}}{{{}}}", items.join(", "))
+        }
+        Value::Null => "interface {}(nil)".into(),
+        other => short(other),
+    }
+}
+
+/// `x-kubernetes-list-type: set` and `map` lists hold each item (or key) once; a
+/// repeat is kube-apiserver's `Duplicate value`.
+fn duplicates(items: &[Value], s: &Value, path: &str, out: &mut Vec<Cause>) {
+    let keys: Vec<&str> = s
+        .get("x-kubernetes-list-map-keys")
+        .and_then(Value::as_array)
+        .map(|k| k.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let identity = |v: &Value| -> Value {
+        match s.get("x-kubernetes-list-type").and_then(Value::as_str) {
+            Some("map") => Value::Object(
+                keys.iter()
+                    .filter_map(|k| v.get(*k).map(|x| (k.to_string(), x.clone())))
+                    .collect(),
+            ),
+            _ => v.clone(),
+        }
+    };
+    if !matches!(
+        s.get("x-kubernetes-list-type").and_then(Value::as_str),
+        Some("set" | "map")
+    ) {
+        return;
+    }
+    let mut seen: Vec<Value> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let id = identity(item);
+        if seen.contains(&id) {
+            let shown = match &id {
+                Value::String(_) => short(&id),
+                other => go_value(other),
+            };
+            out.push(cause(
+                "FieldValueDuplicate",
+                &format!("{path}[{i}]"),
+                format!("Duplicate value: {shown}"),
+            ));
+        } else {
+            seen.push(id);
+        }
+    }
+}
+
 fn join(path: &str, k: &str) -> String {
     if path.is_empty() {
         k.to_string()
@@ -196,16 +260,27 @@ fn join(path: &str, k: &str) -> String {
 }
 
 /// Validates a custom resource against the schema of its version, and the labels
-/// and annotations of any object; the answer is kube-apiserver's 422 Invalid.
+/// and annotations of any object; the answer is kube-apiserver's 422 Invalid. `old` is
+/// the object an update replaces, for CEL transition rules and ratcheting.
 pub fn validate_object(
     rt: &crate::resources::ResourceType,
     obj: &Value,
+    old: Option<&Value>,
 ) -> Result<(), crate::status::ApiError> {
     let mut causes = crate::meta::validate_labels(obj);
     if rt.custom
         && let Some(schema) = &rt.schema
     {
-        causes.extend(validate(obj, schema));
+        let found = validate(obj, schema);
+        // As kube-apiserver's `hasBlockingErr`: rules cannot run on a value of the
+        // wrong type.
+        if found.iter().any(|c| c.reason == "FieldValueTypeInvalid") {
+            causes.extend(found);
+            causes.push(crate::cel::blocked());
+        } else {
+            causes.extend(found);
+            causes.extend(crate::cel::validate(obj, old, schema));
+        }
     }
     if causes.is_empty() {
         return Ok(());
@@ -288,6 +363,27 @@ mod tests {
         assert_eq!(
             (missing[0].field.as_str(), missing[0].reason.as_str()),
             ("spec.port", "FieldValueRequired")
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_in_a_list_map_is_a_duplicate() {
+        let s = json!({"properties": {"spec": {"type": "object", "properties": {
+            "listeners": {"type": "array", "x-kubernetes-list-type": "map",
+                "x-kubernetes-list-map-keys": ["name"], "items": {"type": "object"}},
+            "tags": {"type": "array", "x-kubernetes-list-type": "set", "items": {"type": "string"}}}}}});
+        let obj = json!({"spec": {"listeners": [{"name": "http", "port": 80}, {"name": "http", "port": 81}],
+            "tags": ["a", "a"]}});
+        let got: Vec<String> = validate(&obj, &s)
+            .into_iter()
+            .map(|c| format!("{}: {}", c.field, c.message))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                "spec.listeners[1]: Duplicate value: map[string]interface {}{\"name\":\"http\"}",
+                "spec.tags[1]: Duplicate value: \"a\"",
+            ]
         );
     }
 }

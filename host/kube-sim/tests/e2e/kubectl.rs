@@ -419,3 +419,81 @@ async fn kubectl_server_side_apply_reports_a_conflict_with_client_side_apply_unt
     );
     assert_eq!(got["data"]["a"], "2");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_of_a_manifest_that_breaks_a_crd_cel_rule_fails_as_on_a_real_cluster() {
+    let env = start().await;
+    let crds = env.file("crds.yaml", &all_crds_yaml());
+    env.kubectl_ok(&["apply", "-f", &crds]).await;
+    let bad = env.file(
+        "bad.yaml",
+        r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: amazon-vpc-lattice
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+  - {name: http, protocol: HTTPS, port: 443}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web}
+spec:
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: "web"}
+    backendRefs: [{name: web, port: 80}]
+  - filters:
+    - type: RequestHeaderModifier
+    backendRefs: [{name: web, port: 80}]
+"#,
+    );
+    let out = env.kubectl(&["apply", "-f", &bad]).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    for want in [
+        r#"Gateway.gateway.networking.k8s.io "gw" is invalid: [spec.listeners[1]: Duplicate value: map[string]interface {}{"name":"http"}, spec.listeners: Invalid value: "array": Listener name must be unique within the Gateway]"#,
+        r#"spec.rules[0].matches[0].path: Invalid value: "object": value must be an absolute path and start with '/' when type one of ['Exact', 'PathPrefix']"#,
+        r#"spec.rules[1].filters[0]: Invalid value: "object": filter.requestHeaderModifier must be specified for RequestHeaderModifier filter.type"#,
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    let listed = env
+        .kubectl_ok(&["get", "gateways,httproutes", "-o", "name"])
+        .await;
+    assert_eq!(listed.trim(), "", "nothing invalid is stored");
+
+    // The route, mended, applies; a patch that breaks the rule again does not.
+    let good = env.file(
+        "good.yaml",
+        r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web}
+spec:
+  rules:
+  - matches:
+    - path: {type: PathPrefix, value: "/web"}
+    backendRefs: [{name: web, port: 80}]
+"#,
+    );
+    env.kubectl_ok(&["apply", "-f", &good]).await;
+    let out = env
+        .kubectl(&[
+            "patch",
+            "httproute",
+            "web",
+            "--type",
+            "json",
+            "-p",
+            r#"[{"op":"replace","path":"/spec/rules/0/matches/0/path/value","value":"web"}]"#,
+        ])
+        .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("must be an absolute path"),
+        "{err}"
+    );
+}
