@@ -33,15 +33,38 @@ impl DeleteOpts {
     }
 }
 
+/// What a delete did.
+pub struct Deleted {
+    /// The object as it is afterwards (as it was, when it is gone).
+    pub object: Value,
+    /// Whether it is gone (or, in a dry run, would be) rather than waiting on finalizers.
+    pub gone: bool,
+}
+
+impl Deleted {
+    /// The response body: kube-apiserver answers an immediate delete with a `Success`
+    /// Status naming the object (its `details.kind` is the resource, as there), except for
+    /// the kinds whose storage returns the deleted object (Pods); a pending delete
+    /// answers with the object.
+    pub fn response(self, rt: &ResourceType) -> Value {
+        if !self.gone || (!rt.custom && rt.group.is_empty() && rt.plural == "pods") {
+            return self.object;
+        }
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+            "details": {"name": meta_str(&self.object, "name"), "group": rt.group,
+                "kind": rt.plural, "uid": meta_str(&self.object, "uid")}})
+    }
+}
+
 /// Deletes an object: at once if it has no finalizers, otherwise by setting
-/// `deletionTimestamp`. Returns the object as it is afterwards.
+/// `deletionTimestamp`.
 pub fn delete(
     inner: &mut Inner,
     rt: &ResourceType,
     ns: &str,
     name: &str,
     opts: &DeleteOpts,
-) -> Result<Value, ApiError> {
+) -> Result<Deleted, ApiError> {
     let ns = if rt.namespaced { ns } else { "" };
     let key = rt.storage_key();
     let Some(old) = inner.store.get(&key, ns, name) else {
@@ -63,12 +86,20 @@ pub fn delete(
             meta_str(&old, "resourceVersion")
         )));
     }
-    if opts.dry_run {
-        return Ok((*old).clone());
-    }
     let is_ns = !rt.custom && rt.group.is_empty() && rt.plural == "namespaces";
+    let pending = |object: &Value| Deleted {
+        object: object.clone(),
+        gone: false,
+    };
+    if opts.dry_run {
+        let gone = !is_ns && meta::finalizers(&old).is_empty();
+        return Ok(Deleted {
+            object: (*old).clone(),
+            gone,
+        });
+    }
     if !meta_str(&old, "deletionTimestamp").is_empty() {
-        return Ok((*old).clone());
+        return Ok(pending(&old));
     }
     if is_ns && ["default", "kube-system", "kube-public"].contains(&name) {
         return Err(ApiError::forbidden(format!(
@@ -76,12 +107,15 @@ pub fn delete(
         )));
     }
     if is_ns {
-        return Ok(delete_namespace(inner, rt, &old));
+        return Ok(pending(&delete_namespace(inner, rt, &old)));
     }
     if meta::finalizers(&old).is_empty() {
         let change = inner.store.commit(&key, EventType::Deleted, (*old).clone());
         after_removal(inner, rt, &change.object);
-        return Ok((*change.object).clone());
+        return Ok(Deleted {
+            object: (*change.object).clone(),
+            gone: true,
+        });
     }
     let mut next = (*old).clone();
     next["metadata"]["deletionTimestamp"] = json!(meta::now());
@@ -91,7 +125,7 @@ pub fn delete(
         next["metadata"]["generation"] = json!(g + 1);
     }
     let change = inner.store.commit(&key, EventType::Modified, next);
-    Ok((*change.object).clone())
+    Ok(pending(&change.object))
 }
 
 fn delete_namespace(inner: &mut Inner, rt: &ResourceType, old: &Value) -> Value {

@@ -20,8 +20,8 @@ use crate::status::ApiError;
 use crate::watch::{WatchParams, watch};
 use crate::{discovery, openapi, table};
 
-/// The most a request body may hold.
-const MAX_BODY: usize = 16 * 1024 * 1024;
+/// The most a request body may hold: kube-apiserver's `MaxRequestBodyBytes`.
+const MAX_BODY: usize = 3 * 1024 * 1024;
 
 /// Answers one request.
 pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
@@ -29,6 +29,9 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
     let body = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(e) => {
+            if e.to_string().contains("length limit exceeded") {
+                return ApiError::too_large(MAX_BODY).into_response();
+            }
             return ApiError::bad_request(format!("reading the request body: {e}")).into_response();
         }
     };
@@ -272,7 +275,7 @@ fn resource(
             let opts = DeleteOpts::from_body(&opts, w.dry_run);
             json(
                 StatusCode::OK,
-                delete(&mut shared.lock(), &rt, &ns, name, &opts)?,
+                delete(&mut shared.lock(), &rt, &ns, name, &opts)?.response(&rt),
             )
         }
         (&Method::DELETE, None) => {
@@ -294,7 +297,7 @@ fn resource(
                         ..Default::default()
                     },
                 ) {
-                    gone.push(d);
+                    gone.push(d.object);
                 }
             }
             let rv = inner.store.rv().to_string();

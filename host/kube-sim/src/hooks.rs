@@ -59,6 +59,9 @@ fn common(
     {
         crate::defaults::apply_defaults(obj, schema);
     }
+    if is(rt, "", "secrets") && obj["type"].is_null() {
+        obj["type"] = json!("Opaque");
+    }
     if is(rt, "", "secrets")
         && let Some(sd) = obj.as_object_mut().and_then(|o| o.remove("stringData"))
         && let Some(sd) = sd.as_object()
@@ -96,12 +99,18 @@ fn common(
 }
 
 fn service_defaults(inner: &Inner, obj: &mut Value) {
+    if obj["status"].is_null() {
+        obj["status"] = json!({"loadBalancer": {}});
+    }
     let spec = &mut obj["spec"];
     if spec["type"].is_null() {
         spec["type"] = json!("ClusterIP");
     }
     if spec["sessionAffinity"].is_null() {
         spec["sessionAffinity"] = json!("None");
+    }
+    if spec["type"] != "ExternalName" && spec["internalTrafficPolicy"].is_null() {
+        spec["internalTrafficPolicy"] = json!("Cluster");
     }
     if let Some(ports) = spec["ports"].as_array_mut() {
         for p in ports {

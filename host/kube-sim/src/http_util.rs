@@ -67,6 +67,28 @@ pub fn flag(q: &HashMap<String, String>, k: &str) -> bool {
     matches!(q.get(k).map(String::as_str), Some("true" | "1"))
 }
 
+/// How deeply YAML flow collections (`[`, `{`) may nest; serde_yaml stops at 128 too.
+const MAX_YAML_DEPTH: usize = 128;
+
+/// The deepest nesting of flow collections in YAML text, outside quoted strings.
+fn flow_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut quote) = (0usize, 0usize, None::<char>);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
 /// Decodes a JSON or YAML request body into a JSON value, with the error text
 /// kube-apiserver uses.
 pub fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
@@ -78,6 +100,13 @@ pub fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
     } else if content_type.contains("yaml") {
         let text = std::str::from_utf8(body)
             .map_err(|e| ApiError::bad_request(format!("error converting YAML to JSON: {e}")))?;
+        if flow_depth(text) > MAX_YAML_DEPTH {
+            // The parser would refuse it too, but only after time that grows with the
+            // square of the depth, and every other request would wait on it.
+            return Err(ApiError::bad_request(format!(
+                "error converting YAML to JSON: yaml: exceeded max depth of {MAX_YAML_DEPTH}"
+            )));
+        }
         serde_yaml::from_str::<Value>(text)
             .map_err(|e| ApiError::bad_request(format!("error converting YAML to JSON: yaml: {e}")))
     } else if content_type.is_empty() || content_type.contains("json") {
@@ -92,6 +121,20 @@ pub fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeply_nested_yaml_is_refused_at_once() {
+        let deep = format!("a: {}{}", "[".repeat(50_000), "]".repeat(50_000));
+        let err = decode_body("application/yaml", deep.as_bytes()).expect_err("too deep");
+        assert_eq!(err.code, 400);
+        assert!(
+            err.message.contains("exceeded max depth"),
+            "{}",
+            err.message
+        );
+        let quoted = "a: \"[[[[\"\nb: [1, [2]]";
+        assert!(decode_body("application/yaml", quoted.as_bytes()).is_ok());
+    }
 
     #[test]
     fn query_strings_are_percent_decoded() {

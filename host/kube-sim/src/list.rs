@@ -101,7 +101,13 @@ pub(crate) fn list(
                 crate::meta::meta_str(last, "name")
             );
             meta["continue"] = json!(b64.encode(k));
-            meta["remainingItemCount"] = json!(rest.len());
+            // Only an unfiltered list knows how many remain, as in kube-apiserver.
+            let filtered = ["labelSelector", "fieldSelector"]
+                .iter()
+                .any(|k| ctx.query.get(*k).is_some_and(|s| !s.is_empty()));
+            if !filtered {
+                meta["remainingItemCount"] = json!(rest.len());
+            }
         }
     }
     if table::wants_table(ctx.accept) {

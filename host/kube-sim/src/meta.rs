@@ -25,10 +25,6 @@ fn subdomain_form(s: &str) -> bool {
     s.split('.').all(label_form)
 }
 
-fn is_subdomain(s: &str) -> bool {
-    s.len() <= 253 && subdomain_form(s)
-}
-
 /// Checks an object name as kube-apiserver does for its kind (`IsDNS1123Label`,
 /// `IsDNS1035Label`, `IsDNS1123Subdomain`, `IsValidPathSegmentName`): a cause for
 /// each thing wrong, the length first.
@@ -78,30 +74,71 @@ pub fn validate_name(name: &str, rule: NameRule) -> Vec<Cause> {
 }
 
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 
-fn is_label_value(v: &str) -> bool {
+fn label_value_form(v: &str) -> bool {
     let b = v.as_bytes();
     b.is_empty()
-        || (b.len() <= 63
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        || (b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
             && b[0].is_ascii_alphanumeric()
             && b[b.len() - 1].is_ascii_alphanumeric())
 }
 
-fn is_qualified_name(k: &str) -> bool {
-    let (prefix, name) = match k.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, k),
+/// What is wrong with a label value (`IsValidLabelValue`); empty when nothing is.
+pub fn label_value_errors(v: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if v.len() > 63 {
+        errs.push("must be no more than 63 characters".to_string());
+    }
+    if !label_value_form(v) {
+        errs.push(LABEL_VALUE_MSG.to_string());
+    }
+    errs
+}
+
+/// What is wrong with a label or annotation key (`IsQualifiedName`).
+pub fn qualified_name_errors(k: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = k.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_string());
+            } else {
+                if prefix.len() > 253 {
+                    errs.push("prefix part must be no more than 253 characters".to_string());
+                }
+                if !subdomain_form(prefix) {
+                    errs.push(format!("prefix part {DNS1123_SUBDOMAIN_MSG}"));
+                }
+            }
+            *name
+        }
+        _ => {
+            errs.push(format!(
+                "a qualified name {QUALIFIED_NAME_MSG} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
+            ));
+            return errs;
+        }
     };
-    prefix.is_none_or(is_subdomain) && !name.is_empty() && is_label_value(name)
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else if name.len() > 63 {
+        errs.push("name part must be no more than 63 characters".to_string());
+    }
+    if name.is_empty() || !label_value_form(name) {
+        errs.push(format!("name part {QUALIFIED_NAME_MSG}"));
+    }
+    errs
 }
 
 /// Checks `metadata.labels` (keys and values) and `metadata.annotations` (keys).
 pub fn validate_labels(obj: &Value) -> Vec<Cause> {
     let mut out = Vec::new();
-    let invalid = |field: &str, v: &str, msg: &str| Cause {
+    let invalid = |field: &str, v: &str, msg: String| Cause {
         reason: "FieldValueInvalid".into(),
         message: format!("Invalid value: \"{v}\": {msg}"),
         field: field.into(),
@@ -110,13 +147,21 @@ pub fn validate_labels(obj: &Value) -> Vec<Cause> {
         let Some(m) = obj["metadata"][what].as_object() else {
             continue;
         };
+        let field = format!("metadata.{what}");
         for (k, v) in m {
-            if !is_qualified_name(k) {
-                out.push(invalid(&format!("metadata.{what}"), k, QUALIFIED_NAME_MSG));
+            let key = if check_values {
+                k.clone()
+            } else {
+                k.to_lowercase()
+            };
+            for msg in qualified_name_errors(&key) {
+                out.push(invalid(&field, k, msg));
             }
             let v = v.as_str().unwrap_or_default();
-            if check_values && !is_label_value(v) {
-                out.push(invalid(&format!("metadata.{what}"), v, LABEL_VALUE_MSG));
+            if check_values {
+                for msg in label_value_errors(v) {
+                    out.push(invalid(&field, v, msg));
+                }
             }
         }
     }

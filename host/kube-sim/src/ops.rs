@@ -132,6 +132,31 @@ pub(crate) fn check_identity(rt: &ResourceType, ns: &str, body: &Value) -> Resul
         ));
     }
     check_shape(rt, body)?;
+    let av = body
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if rt.custom {
+        // A custom resource's body names exactly the version it is sent to; a wrong
+        // kind is a validation error there (`ValidateTypeMeta`), not a decoding one.
+        if !av.is_empty() && av != rt.api_version() {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({av}) does not match the expected API version ({})",
+                rt.api_version()
+            )));
+        }
+        if let Some(k) = body.get("kind").and_then(Value::as_str)
+            && !k.is_empty()
+            && k != rt.kind
+        {
+            let cause = Cause {
+                reason: "FieldValueInvalid".into(),
+                message: format!("Invalid value: {k:?}: must be {}", rt.kind),
+                field: "kind".into(),
+            };
+            return Err(invalid(rt, meta_str(body, "name"), vec![cause]));
+        }
+    }
     if let Some(k) = body.get("kind").and_then(Value::as_str)
         && !k.is_empty()
         && k != rt.kind

@@ -15,6 +15,34 @@ enum Req {
     NotExists(String),
 }
 
+impl Req {
+    /// kube-apiserver refuses a selector whose keys or values could never be labels.
+    fn validate(&self) -> Result<(), ApiError> {
+        let (key, values): (&str, &[String]) = match self {
+            Req::Eq(k, v) | Req::NotEq(k, v) => (k, std::slice::from_ref(v)),
+            Req::In(k, vs) | Req::NotIn(k, vs) => (k, vs),
+            Req::Exists(k) | Req::NotExists(k) => (k, &[]),
+        };
+        let bad = |path: String, v: &str, errs: Vec<String>| {
+            ApiError::bad_request(format!(
+                "unable to parse requirement: {path}: Invalid value: {v:?}: {}",
+                errs.join("; ")
+            ))
+        };
+        let errs = crate::meta::qualified_name_errors(key);
+        if !errs.is_empty() {
+            return Err(bad("key".into(), key, errs));
+        }
+        for (i, v) in values.iter().enumerate() {
+            let errs = crate::meta::label_value_errors(v);
+            if !errs.is_empty() {
+                return Err(bad(format!("values[{i}][{key}]"), v, errs));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A parsed label selector; the empty selector matches everything.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LabelSelector(Vec<Req>);
@@ -85,6 +113,7 @@ impl LabelSelector {
                     "unable to parse requirement: {part:?}"
                 )));
             };
+            req.validate()?;
             reqs.push(req);
         }
         Ok(Self(reqs))
@@ -192,6 +221,28 @@ mod tests {
                 "{sel}"
             );
         }
+    }
+
+    #[test]
+    fn a_selector_that_no_label_could_satisfy_is_a_bad_request() {
+        for sel in [
+            "==x",
+            "Bad_Key//x=1",
+            "env=bad value",
+            "a/=1",
+            "env in (ok, -bad)",
+        ] {
+            let err = LabelSelector::parse(sel).expect_err(sel);
+            assert_eq!(err.code, 400, "{sel}");
+        }
+        let err = LabelSelector::parse("example.com/app=-web").expect_err("value");
+        assert!(
+            err.message.starts_with(
+                "unable to parse requirement: values[0][example.com/app]: Invalid value: \"-web\": a valid label"
+            ),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -175,6 +175,15 @@ impl ApiError {
         )
     }
 
+    /// 413 RequestEntityTooLarge: a body over kube-apiserver's limit.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            413,
+            "RequestEntityTooLarge",
+            format!("Request entity too large: limit is {limit}"),
+        )
+    }
+
     /// 500 InternalError.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(500, "InternalError", message)

@@ -123,13 +123,157 @@ fn columns(rt: &ResourceType) -> Vec<PrinterColumn> {
         ("", "services") => vec![
             col("Type", "string", ".spec.type"),
             col("Cluster-IP", "string", ".spec.clusterIP"),
+            col("External-IP", "string", COMPUTED_EXTERNAL_IP),
+            col("Port(s)", "string", COMPUTED_PORTS),
+            col("Age", "date", ".metadata.creationTimestamp"),
+            wide(col("Selector", "string", COMPUTED_SELECTOR)),
+        ],
+        ("", "pods") => vec![
+            col("Ready", "string", COMPUTED_POD_READY),
+            col("Status", "string", ".status.phase"),
+            col("Restarts", "string", COMPUTED_POD_RESTARTS),
+            col("Age", "date", ".metadata.creationTimestamp"),
+        ],
+        ("", "configmaps") => vec![
+            col("Data", "integer", COMPUTED_DATA),
+            col("Age", "date", ".metadata.creationTimestamp"),
+        ],
+        ("", "secrets") => vec![
+            col("Type", "string", ".type"),
+            col("Data", "integer", COMPUTED_DATA),
+            col("Age", "date", ".metadata.creationTimestamp"),
+        ],
+        ("apps", "deployments") => vec![
+            col("Ready", "string", COMPUTED_DEPLOY_READY),
+            col("Up-to-date", "integer", COMPUTED_UPDATED),
+            col("Available", "integer", COMPUTED_AVAILABLE),
             col("Age", "date", ".metadata.creationTimestamp"),
         ],
         _ => vec![col("Age", "date", ".metadata.creationTimestamp")],
     }
 }
 
+fn wide(mut c: PrinterColumn) -> PrinterColumn {
+    c.priority = 1;
+    c
+}
+
+// Columns kube-apiserver's printers compute rather than read at one path.
+const COMPUTED_EXTERNAL_IP: &str = "=external-ip";
+const COMPUTED_PORTS: &str = "=ports";
+const COMPUTED_SELECTOR: &str = "=selector";
+const COMPUTED_POD_READY: &str = "=pod-ready";
+const COMPUTED_POD_RESTARTS: &str = "=pod-restarts";
+const COMPUTED_DATA: &str = "=data";
+const COMPUTED_DEPLOY_READY: &str = "=deploy-ready";
+const COMPUTED_UPDATED: &str = "=updated";
+const COMPUTED_AVAILABLE: &str = "=available";
+
+fn count(v: &Value) -> i64 {
+    v.as_i64().unwrap_or(0)
+}
+
+/// A cell the built-in printers compute, as `kubectl get` shows it.
+fn computed(obj: &Value, which: &str) -> Value {
+    let spec = &obj["spec"];
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match which {
+        COMPUTED_EXTERNAL_IP => {
+            let mut ips = strs(&spec["externalIPs"]);
+            for ing in obj["status"]["loadBalancer"]["ingress"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                if let Some(x) = ing["ip"].as_str().or(ing["hostname"].as_str()) {
+                    ips.push(x.to_string());
+                }
+            }
+            match (spec["type"].as_str(), ips.is_empty()) {
+                (Some("ExternalName"), _) => spec["externalName"].clone(),
+                (Some("LoadBalancer"), true) => json!("<pending>"),
+                (_, true) => json!("<none>"),
+                (_, false) => json!(ips.join(",")),
+            }
+        }
+        COMPUTED_PORTS => {
+            let ports: Vec<String> = spec["ports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    let proto = p["protocol"].as_str().unwrap_or("TCP");
+                    match p["nodePort"].as_i64() {
+                        Some(np) => format!("{}:{np}/{proto}", p["port"]),
+                        None => format!("{}/{proto}", p["port"]),
+                    }
+                })
+                .collect();
+            json!(if ports.is_empty() {
+                "<none>".to_string()
+            } else {
+                ports.join(",")
+            })
+        }
+        COMPUTED_SELECTOR => {
+            let sel: Vec<String> = spec["selector"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect();
+            json!(if sel.is_empty() {
+                "<none>".to_string()
+            } else {
+                sel.join(",")
+            })
+        }
+        COMPUTED_POD_READY => {
+            let total = spec["containers"].as_array().map_or(0, Vec::len);
+            let ready = obj["status"]["containerStatuses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["ready"] == true)
+                .count();
+            json!(format!("{ready}/{total}"))
+        }
+        COMPUTED_POD_RESTARTS => {
+            let n: i64 = obj["status"]["containerStatuses"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| count(&c["restartCount"]))
+                .sum();
+            json!(n.to_string())
+        }
+        COMPUTED_DATA => {
+            let n = |k: &str| obj[k].as_object().map_or(0, |m| m.len());
+            json!(n("data") + n("binaryData"))
+        }
+        COMPUTED_DEPLOY_READY => json!(format!(
+            "{}/{}",
+            count(&obj["status"]["readyReplicas"]),
+            spec["replicas"].as_i64().unwrap_or(1)
+        )),
+        COMPUTED_UPDATED => json!(count(&obj["status"]["updatedReplicas"])),
+        COMPUTED_AVAILABLE => json!(count(&obj["status"]["availableReplicas"])),
+        _ => Value::Null,
+    }
+}
+
 fn cell(obj: &Value, c: &PrinterColumn) -> Value {
+    if c.json_path.starts_with('=') {
+        return computed(obj, &c.json_path);
+    }
     let vals = jsonpath(obj, &c.json_path);
     if c.type_ == "date" {
         return vals

@@ -149,6 +149,42 @@ fn apply_patch(
     apply(base, &applied, &req)
 }
 
+/// kube-apiserver's `ValidateNoNewFinalizers`: an object being deleted only sheds them.
+fn no_new_finalizers_while_deleting(
+    rt: &ResourceType,
+    old: &Value,
+    next: &Value,
+) -> Result<(), ApiError> {
+    if meta_str(old, "deletionTimestamp").is_empty() {
+        return Ok(());
+    }
+    let had = meta::finalizers(old);
+    let mut extra: Vec<String> = meta::finalizers(next)
+        .into_iter()
+        .filter(|f| !had.contains(f))
+        .collect();
+    if extra.is_empty() {
+        return Ok(());
+    }
+    extra.sort();
+    extra.dedup();
+    let list: Vec<String> = extra.iter().map(|f| format!("{f:?}")).collect();
+    let cause = crate::status::Cause {
+        reason: "FieldValueForbidden".into(),
+        message: format!(
+            "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+            list.join(", ")
+        ),
+        field: "metadata.finalizers".into(),
+    };
+    Err(ApiError::invalid(
+        &rt.group,
+        &rt.kind,
+        meta_str(old, "name"),
+        vec![cause],
+    ))
+}
+
 /// Turns `new` into the next version of `old`, and stores it unless nothing changed.
 fn finish_update(
     inner: &mut Inner,
@@ -232,6 +268,7 @@ fn finish_update(
         m.remove("managedFields");
     }
     crate::defaults::prune_custom(rt, &mut next, w.strict)?;
+    no_new_finalizers_while_deleting(rt, old, &next)?;
     hooks::on_update(inner, rt, old, &mut next)?;
     crate::validate::validate_object(rt, &next, Some(old))?;
     if !applied {

@@ -63,11 +63,17 @@ fn check(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
     if let Some(t) = s.get("type").and_then(Value::as_str)
         && !type_ok(t, v, int_or_string)
     {
-        let msg = format!(
-            "Invalid value: {}: {path} in body must be of type {t}: {}",
-            short(v),
-            short(v)
-        );
+        // kube-apiserver names the value's JSON type, not the value.
+        let got = match v {
+            Value::String(_) => "string",
+            Value::Bool(_) => "boolean",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Number(n) if n.is_f64() => "number",
+            _ => "integer",
+        };
+        let msg =
+            format!("Invalid value: \"{got}\": {path} in body must be of type {t}: \"{got}\"");
         out.push(cause("FieldValueTypeInvalid", path, msg));
         return;
     }

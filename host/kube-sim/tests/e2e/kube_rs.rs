@@ -69,9 +69,18 @@ async fn a_reflector_over_httproutes_follows_creates_updates_and_deletes() {
     })
     .await;
 
-    api.delete("web", &DeleteParams::default())
+    // Gone at once: kube-apiserver answers with a Success Status, which kube-rs
+    // reads as `Right`; an object that waits on finalizers comes back as `Left`.
+    let answer = api
+        .delete("web", &DeleteParams::default())
         .await
         .expect("deleted");
+    let status = answer.right().expect("a Status for an object gone at once");
+    let details = status.details.expect("details");
+    assert_eq!(
+        (details.name.as_str(), details.kind.as_str()),
+        ("web", "httproutes")
+    );
     eventually("delete in store", || reader.state().is_empty()).await;
     task.abort();
 }
