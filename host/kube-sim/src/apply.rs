@@ -133,22 +133,44 @@ pub fn merge_applied(live: &mut Value, applied: &Value, field: &str, schema: Opt
     }
 }
 
-/// `"manager" using apiVersion`, as kube-apiserver names the other owner in a conflict.
+/// The other owner in a conflict, as structured-merge-diff prints it: `"manager"`,
+/// with `using apiVersion` for an Update manager.
 fn who(e: &Entry) -> String {
+    let mut s = format!("{:?}", e.manager);
+    if !e.subresource.is_empty() {
+        s.push_str(&format!(" with subresource {:?}", e.subresource));
+    }
     match e.raw["apiVersion"].as_str() {
-        Some(v) => format!("\"{}\" using {v}", e.manager),
-        None => format!("\"{}\"", e.manager),
+        Some(v) if e.operation == "Update" => format!("{s} using {v}"),
+        _ => s,
     }
 }
 
+/// A field path as structured-merge-diff prints it: `.spec.ports[port=80,protocol="TCP"]`.
 fn render(path: &[String]) -> String {
     path.iter()
         .map(|p| {
-            p.strip_prefix("f:")
-                .map(|f| format!(".{f}"))
-                .unwrap_or_else(|| format!("[{}]", &p[2..]))
+            if let Some(f) = p.strip_prefix("f:") {
+                return format!(".{f}");
+            }
+            let keys = p
+                .strip_prefix("k:")
+                .and_then(|k| serde_json::from_str::<serde_json::Map<String, Value>>(k).ok());
+            match keys {
+                Some(keys) => {
+                    let parts: Vec<String> = keys.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!("[{}]", parts.join(","))
+                }
+                None => format!("[{}]", &p[2..]),
+            }
         })
         .collect()
+}
+
+/// Whether a path names a list item itself rather than a field: both sides having
+/// the item is no conflict, whatever its other fields hold.
+fn is_item(path: &[String]) -> bool {
+    path.last().is_some_and(|p| p.starts_with("k:"))
 }
 
 /// What an apply request asks for.
@@ -180,7 +202,7 @@ pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Va
     {
         let clashing: Vec<Vec<String>> = new_set
             .intersection(&e.set)
-            .filter(|p| value_at(base, p) != value_at(applied, p))
+            .filter(|p| !is_item(p) && value_at(base, p) != value_at(applied, p))
             .cloned()
             .collect();
         if req.force {
@@ -263,12 +285,19 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, req: &ApplyRequest<'_
                 && old.is_none_or(|o| value_at(o, p) != value_at(new, p))
         })
         .collect();
-    if changed.is_empty() {
+    // A field the write removed is owned by nobody any more.
+    let gone = |p: &Vec<String>| old.is_some() && value_at(new, p).is_none();
+    let any_gone = entries.iter().any(|e| e.set.iter().any(gone));
+    if changed.is_empty() && !any_gone {
         write_entries(new, entries);
         return;
     }
     for e in entries.iter_mut() {
-        e.set.retain(|p| !changed.contains(p));
+        e.set.retain(|p| !changed.contains(p) && !gone(p));
+    }
+    if changed.is_empty() {
+        write_entries(new, entries);
+        return;
     }
     let e = entry_for(
         &mut entries,
@@ -348,5 +377,90 @@ mod tests {
         assert_eq!(mf.len(), 2);
         assert_eq!(mf[1]["manager"], "editor");
         assert_eq!(mf[1]["fieldsV1"], json!({"f:spec": {"f:a": {}}}));
+    }
+
+    #[test]
+    fn a_value_applied_by_two_managers_survives_when_one_stops_applying_it() {
+        let one = apply(&json!({}), &json!({"data": {"x": "1"}}), &req("a", false)).expect("a");
+        let two = apply(&one, &json!({"data": {"x": "1"}}), &req("b", false)).expect("b");
+        let managers: Vec<&str> = two["metadata"]["managedFields"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter_map(|e| e["manager"].as_str())
+            .collect();
+        assert_eq!(managers, ["a", "b"]);
+        let three = apply(&two, &json!({"data": {"y": "2"}}), &req("a", false)).expect("a again");
+        assert_eq!(three["data"], json!({"x": "1", "y": "2"}), "b still owns x");
+    }
+
+    #[test]
+    fn a_list_item_with_server_defaults_applied_again_by_another_manager_is_no_conflict() {
+        let live = json!({"spec": {"ports": [{"port": 53, "protocol": "UDP", "targetPort": 53},
+            {"port": 80, "protocol": "TCP", "targetPort": 80}]}});
+        let one = apply(
+            &live,
+            &json!({"spec": {"ports": [{"port": 80}]}}),
+            &req("a", false),
+        )
+        .expect("a");
+        let fields = &one["metadata"]["managedFields"][0]["fieldsV1"]["f:spec"]["f:ports"];
+        assert!(
+            fields.get("k:{\"port\":80,\"protocol\":\"TCP\"}").is_some(),
+            "{fields}"
+        );
+        apply(
+            &one,
+            &json!({"spec": {"ports": [{"port": 80}]}}),
+            &req("b", false),
+        )
+        .expect("same item, no conflict");
+        apply(
+            &one,
+            &json!({"spec": {"ports": [{"port": 80, "targetPort": 8080}]}}),
+            &req("b", false),
+        )
+        .expect("targetPort is not owned by a");
+        apply(
+            &one,
+            &json!({"spec": {"ports": [{"port": 53}]}}),
+            &req("b", false),
+        )
+        .expect("TCP/53 is another item than UDP/53");
+    }
+
+    #[test]
+    fn a_conflict_names_an_apply_manager_plainly_and_an_update_manager_with_its_version() {
+        let base = apply(&json!({}), &json!({"spec": {"a": 1}}), &req("m1", false)).expect("ok");
+        let err = apply(&base, &json!({"spec": {"a": 2}}), &req("m2", false)).expect_err("x");
+        assert_eq!(
+            err.message,
+            "Apply failed with 1 conflict: conflict with \"m1\": .spec.a"
+        );
+        let mut edited = base.clone();
+        edited["spec"]["b"] = json!(1);
+        record_update(Some(&base), &mut edited, &req("editor", false));
+        let err = apply(&edited, &json!({"spec": {"b": 2}}), &req("m2", false)).expect_err("x");
+        assert_eq!(
+            err.message,
+            "Apply failed with 1 conflict: conflict with \"editor\" using v1: .spec.b"
+        );
+    }
+
+    #[test]
+    fn a_field_an_update_removes_is_owned_by_nobody() {
+        let one = apply(
+            &json!({}),
+            &json!({"data": {"a": "1", "b": "2"}}),
+            &req("m", false),
+        )
+        .expect("ok");
+        let mut next = one.clone();
+        next["data"] = json!({"b": "2"});
+        record_update(Some(&one), &mut next, &req("editor", false));
+        assert_eq!(
+            next["metadata"]["managedFields"][0]["fieldsV1"],
+            json!({"f:data": {"f:b": {}}})
+        );
     }
 }

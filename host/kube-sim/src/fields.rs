@@ -29,14 +29,28 @@ pub fn list_keys(field: &str, schema: Option<&Value>, items: &[Value]) -> Option
             return None;
         }
     }
-    crate::patch::merge_key(field, items).map(|k| vec![k.to_string()])
+    // Ports are keyed by number and protocol in the built-in schemas (TCP/53 and UDP/53
+    // are two items), though strategic merge patch merges them on the number alone.
+    crate::patch::merge_key(field, items).map(|k| match k {
+        "port" | "containerPort" => vec![k.to_string(), "protocol".to_string()],
+        k => vec![k.to_string()],
+    })
+}
+
+/// A key field of a list item; a missing `protocol` is its default, `TCP`.
+fn key_of(item: &Value, k: &str) -> Value {
+    match item.get(k) {
+        Some(v) => v.clone(),
+        None if k == "protocol" => Value::String("TCP".into()),
+        None => Value::Null,
+    }
 }
 
 /// The `k:` path element of a list item.
 pub fn item_key(item: &Value, keys: &[String]) -> String {
     let mut m = Map::new();
     for k in keys {
-        m.insert(k.clone(), item.get(k).cloned().unwrap_or(Value::Null));
+        m.insert(k.clone(), key_of(item, k));
     }
     format!("k:{}", Value::Object(m))
 }
@@ -166,7 +180,7 @@ fn step<'a>(cur: &'a Value, el: &str) -> Option<&'a Value> {
     let key = key.as_object()?;
     cur.as_array()?
         .iter()
-        .find(|it| key.iter().all(|(k, v)| it.get(k) == Some(v)))
+        .find(|it| key.iter().all(|(k, v)| key_of(it, k) == *v))
 }
 
 /// Removes the value at a field path; absent paths are left alone.
@@ -190,7 +204,7 @@ pub fn remove_at(obj: &mut Value, path: &[String]) {
             };
             cur.as_array_mut().and_then(|a| {
                 a.iter_mut()
-                    .find(|it| key.iter().all(|(k, v)| it.get(k) == Some(v)))
+                    .find(|it| key.iter().all(|(k, v)| key_of(it, k) == *v))
             })
         };
         match next {

@@ -233,13 +233,23 @@ pub fn spec_part(obj: &Value, ignore_status: bool) -> Value {
     o
 }
 
-/// The object without the fields that change on every write (`resourceVersion`,
+/// The object without what changes on every write (`resourceVersion`, the times in
 /// `managedFields`), used to detect no-op updates.
 pub fn comparable(obj: &Value) -> Value {
     let mut o = obj.clone();
     if let Some(m) = o.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove("resourceVersion");
-        m.remove("managedFields");
+        // A change of ownership is a change; a newer timestamp alone is not.
+        for e in m
+            .get_mut("managedFields")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(e) = e.as_object_mut() {
+                e.remove("time");
+            }
+        }
     }
     o
 }
