@@ -1,7 +1,8 @@
-//! Decoding of the Kubernetes protobuf encoding for the few built-in kinds that
-//! kubectl's generators send that way (`kubectl create namespace|configmap|secret|
-//! service`). Other kinds sent as protobuf get 415, and clients that send JSON
-//! (kubectl apply, kube-rs, the Python client) never need this.
+//! Decoding of the Kubernetes protobuf encoding for the built-in kinds that kubectl's
+//! generators send that way (`kubectl create namespace|configmap|secret|service|
+//! serviceaccount|deployment|role|clusterrole|rolebinding|clusterrolebinding`), with
+//! the fields those generators can set. Other kinds sent as protobuf get 415, and
+//! clients that send JSON (kubectl apply, kube-rs, the Python client) never need this.
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -78,6 +79,126 @@ const SERVICE_SPEC: &[(u64, &str, F)] = &[
 const SERVICE: &[(u64, &str, F)] = &[
     (1, "metadata", F::Msg(OBJECT_META)),
     (2, "spec", F::Msg(SERVICE_SPEC)),
+];
+
+const LOCAL_REF: &[(u64, &str, F)] = &[(1, "name", F::Str)];
+const OBJECT_REF: &[(u64, &str, F)] = &[
+    (1, "kind", F::Str),
+    (2, "namespace", F::Str),
+    (3, "name", F::Str),
+    (4, "uid", F::Str),
+    (5, "apiVersion", F::Str),
+];
+const SERVICE_ACCOUNT: &[(u64, &str, F)] = &[
+    (1, "metadata", F::Msg(OBJECT_META)),
+    (2, "secrets", F::RepMsg(OBJECT_REF)),
+    (3, "imagePullSecrets", F::RepMsg(LOCAL_REF)),
+    (4, "automountServiceAccountToken", F::Bool),
+];
+const POLICY_RULE: &[(u64, &str, F)] = &[
+    (1, "verbs", F::RepStr),
+    (2, "apiGroups", F::RepStr),
+    (3, "resources", F::RepStr),
+    (4, "resourceNames", F::RepStr),
+    (5, "nonResourceURLs", F::RepStr),
+];
+const LABEL_SELECTOR: &[(u64, &str, F)] = &[
+    (1, "matchLabels", F::MapStr),
+    (
+        2,
+        "matchExpressions",
+        F::RepMsg(&[
+            (1, "key", F::Str),
+            (2, "operator", F::Str),
+            (3, "values", F::RepStr),
+        ]),
+    ),
+];
+const ROLE: &[(u64, &str, F)] = &[
+    (1, "metadata", F::Msg(OBJECT_META)),
+    (2, "rules", F::RepMsg(POLICY_RULE)),
+    (
+        3,
+        "aggregationRule",
+        F::Msg(&[(1, "clusterRoleSelectors", F::RepMsg(LABEL_SELECTOR))]),
+    ),
+];
+const ROLE_BINDING: &[(u64, &str, F)] = &[
+    (1, "metadata", F::Msg(OBJECT_META)),
+    (
+        2,
+        "subjects",
+        F::RepMsg(&[
+            (1, "kind", F::Str),
+            (2, "apiGroup", F::Str),
+            (3, "name", F::Str),
+            (4, "namespace", F::Str),
+        ]),
+    ),
+    (
+        3,
+        "roleRef",
+        F::Msg(&[
+            (1, "apiGroup", F::Str),
+            (2, "kind", F::Str),
+            (3, "name", F::Str),
+        ]),
+    ),
+];
+const CONTAINER: &[(u64, &str, F)] = &[
+    (1, "name", F::Str),
+    (2, "image", F::Str),
+    (3, "command", F::RepStr),
+    (4, "args", F::RepStr),
+    (5, "workingDir", F::Str),
+    (
+        6,
+        "ports",
+        F::RepMsg(&[
+            (1, "name", F::Str),
+            (2, "hostPort", F::Int),
+            (3, "containerPort", F::Int),
+            (4, "protocol", F::Str),
+            (5, "hostIP", F::Str),
+        ]),
+    ),
+    (
+        7,
+        "env",
+        F::RepMsg(&[(1, "name", F::Str), (2, "value", F::Str)]),
+    ),
+    (8, "resources", F::Msg(&[])),
+    (14, "imagePullPolicy", F::Str),
+];
+const POD_SPEC: &[(u64, &str, F)] = &[
+    (2, "containers", F::RepMsg(CONTAINER)),
+    (3, "restartPolicy", F::Str),
+    (8, "serviceAccountName", F::Str),
+    (20, "initContainers", F::RepMsg(CONTAINER)),
+];
+const DEPLOYMENT: &[(u64, &str, F)] = &[
+    (1, "metadata", F::Msg(OBJECT_META)),
+    (
+        2,
+        "spec",
+        F::Msg(&[
+            (1, "replicas", F::Int),
+            (2, "selector", F::Msg(LABEL_SELECTOR)),
+            (
+                3,
+                "template",
+                F::Msg(&[
+                    (1, "metadata", F::Msg(OBJECT_META)),
+                    (2, "spec", F::Msg(POD_SPEC)),
+                ]),
+            ),
+            (4, "strategy", F::Msg(&[(1, "type", F::Str)])),
+            (5, "minReadySeconds", F::Int),
+            (6, "revisionHistoryLimit", F::Int),
+            (7, "paused", F::Bool),
+            (9, "progressDeadlineSeconds", F::Int),
+        ]),
+    ),
 ];
 
 enum Wire<'a> {
@@ -236,6 +357,10 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         ("v1", "Secret") => SECRET,
         ("v1", "Namespace") => NAMESPACE,
         ("v1", "Service") => SERVICE,
+        ("v1", "ServiceAccount") => SERVICE_ACCOUNT,
+        ("apps/v1", "Deployment") => DEPLOYMENT,
+        ("rbac.authorization.k8s.io/v1", "Role" | "ClusterRole") => ROLE,
+        ("rbac.authorization.k8s.io/v1", "RoleBinding" | "ClusterRoleBinding") => ROLE_BINDING,
         _ => {
             return Err(ApiError::unsupported_media_type(&format!(
                 "application/vnd.kubernetes.protobuf ({api_version} {kind})"

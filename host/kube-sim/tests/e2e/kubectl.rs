@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::common::{all_crds_yaml, start};
@@ -358,6 +358,82 @@ async fn kubectl_create_generators_which_send_protobuf_create_the_objects() {
             .as_str()
             .is_some_and(|ip| ip.starts_with("10.96."))
     );
+    assert_eq!(secret["type"], "Opaque");
+    let tables = env.kubectl_ok(&["get", "svc,cm,secret", "-n", "gen"]).await;
+    for want in ["EXTERNAL-IP   PORT(S)", "80/TCP", "DATA", "Opaque   1"] {
+        assert!(tables.contains(want), "missing {want:?} in:\n{tables}");
+    }
+
+    // The generators for a controller's own objects: a Deployment, its ServiceAccount
+    // and RBAC, all sent as protobuf.
+    for args in [
+        &[
+            "create",
+            "deployment",
+            "ctl",
+            "--image=ctl:1",
+            "--port=8080",
+            "--replicas=2",
+        ][..],
+        &["create", "serviceaccount", "ctl"],
+        &[
+            "create",
+            "role",
+            "ctl",
+            "--verb=get,list,watch",
+            "--resource=services",
+        ],
+        &[
+            "create",
+            "rolebinding",
+            "ctl",
+            "--role=ctl",
+            "--serviceaccount=gen:ctl",
+        ],
+        &[
+            "create",
+            "clusterrole",
+            "system:ctl",
+            "--verb=get",
+            "--resource=namespaces",
+        ],
+        &[
+            "create",
+            "clusterrolebinding",
+            "ctl",
+            "--clusterrole=system:ctl",
+            "--user=u",
+        ],
+    ] {
+        let mut args = args.to_vec();
+        args.extend(["-n", "gen"]);
+        env.kubectl_ok(&args).await;
+    }
+    let deploy = yaml(
+        &env.kubectl_ok(&["get", "deploy", "ctl", "-n", "gen", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(deploy["spec"]["replicas"], 2);
+    assert_eq!(deploy["spec"]["selector"]["matchLabels"]["app"], "ctl");
+    let c = &deploy["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        (c["image"].as_str(), &c["ports"][0]["containerPort"]),
+        (Some("ctl:1"), &json!(8080))
+    );
+    let rb = yaml(
+        &env.kubectl_ok(&["get", "rolebinding", "ctl", "-n", "gen", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(rb["roleRef"]["name"], "ctl");
+    assert_eq!(
+        rb["subjects"][0],
+        json!({"kind": "ServiceAccount", "name": "ctl", "namespace": "gen"})
+    );
+    let cr = yaml(
+        &env.kubectl_ok(&["get", "clusterrole", "system:ctl", "-o", "yaml"])
+            .await,
+    );
+    assert_eq!(cr["rules"][0]["verbs"], json!(["get"]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
