@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+pub mod builtin_schema;
 pub mod cel;
 pub mod convert;
 pub mod crd;

@@ -279,6 +279,7 @@ pub(crate) fn create_with(
         o.remove("status");
     }
     crate::defaults::prune_custom(rt, &mut obj, w.strict)?;
+    crate::builtin_schema::decode(rt, &mut obj, w.strict)?;
     hooks::on_create(inner, rt, &mut obj)?;
     crate::validate::validate_object(rt, &obj, None)?;
     if obj["metadata"]["managedFields"].is_null() {

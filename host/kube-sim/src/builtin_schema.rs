@@ -1,0 +1,304 @@
+//! The schemas of the built-in kinds, from k8s-openapi, so that a built-in object is
+//! decoded as kube-apiserver decodes it into its Go type: a field of the wrong JSON
+//! type is a 400 (`json: cannot unmarshal ...`), and an unknown field is dropped, or a
+//! 400 `strict decoding error` under `fieldValidation=Strict` (what kubectl sends).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use schemars::JsonSchema;
+use serde_json::{Map, Value};
+
+use crate::resources::ResourceType;
+use crate::status::ApiError;
+
+/// The schema with every `$ref` inlined and descriptions dropped; each object or list
+/// schema that came from a named type keeps the Go name of it as `x-go-type`.
+fn inline<T: JsonSchema>() -> Value {
+    let root = serde_json::to_value(schemars::schema_for!(T)).unwrap_or_default();
+    let defs = root.get("$defs").cloned().unwrap_or_default();
+    let mut stack = Vec::new();
+    resolve(&root, &defs, &mut stack)
+}
+
+/// `io.k8s.api.core.v1.ServiceSpec` as Go prints it: `v1.ServiceSpec`.
+fn go_name(def: &str) -> String {
+    let mut parts = def.rsplit('.');
+    match (parts.next(), parts.next()) {
+        (Some(t), Some(pkg)) => format!("{pkg}.{t}"),
+        _ => def.to_string(),
+    }
+}
+
+fn resolve(s: &Value, defs: &Value, stack: &mut Vec<String>) -> Value {
+    let Value::Object(m) = s else {
+        return s.clone();
+    };
+    if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/").to_string();
+        // A type that contains itself is taken as it comes.
+        if stack.contains(&name) {
+            return serde_json::json!({"x-kubernetes-preserve-unknown-fields": true});
+        }
+        let Some(def) = defs.get(&name) else {
+            return serde_json::json!({"x-kubernetes-preserve-unknown-fields": true});
+        };
+        stack.push(name.clone());
+        let mut out = resolve(def, defs, stack);
+        stack.pop();
+        if let Some(o) = out.as_object_mut() {
+            o.insert("x-go-type".into(), Value::String(go_name(&name)));
+        }
+        return out;
+    }
+    let mut out = Map::new();
+    for (k, v) in m {
+        match k.as_str() {
+            "description" | "$schema" | "$defs" | "title" => {}
+            "properties" => {
+                let props = v
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(pk, pv)| (pk.clone(), resolve(pv, defs, stack)))
+                    .collect();
+                out.insert(k.clone(), Value::Object(props));
+            }
+            "items" | "additionalProperties" => {
+                out.insert(k.clone(), resolve(v, defs, stack));
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn schemas() -> &'static HashMap<(&'static str, &'static str), Value> {
+    use k8s_openapi::api::{apps::v1 as apps, coordination::v1 as coord, core::v1 as core};
+    use k8s_openapi::api::{discovery::v1 as disc, rbac::v1 as rbac};
+    static S: OnceLock<HashMap<(&str, &str), Value>> = OnceLock::new();
+    S.get_or_init(|| {
+        HashMap::from([
+            (("", "Namespace"), inline::<core::Namespace>()),
+            (("", "Service"), inline::<core::Service>()),
+            (("", "Pod"), inline::<core::Pod>()),
+            (("", "ConfigMap"), inline::<core::ConfigMap>()),
+            (("", "Secret"), inline::<core::Secret>()),
+            (("", "Endpoints"), inline::<core::Endpoints>()),
+            (("", "ServiceAccount"), inline::<core::ServiceAccount>()),
+            (("apps", "Deployment"), inline::<apps::Deployment>()),
+            (("apps", "ReplicaSet"), inline::<apps::ReplicaSet>()),
+            (("apps", "StatefulSet"), inline::<apps::StatefulSet>()),
+            (("apps", "DaemonSet"), inline::<apps::DaemonSet>()),
+            (("coordination.k8s.io", "Lease"), inline::<coord::Lease>()),
+            (
+                ("discovery.k8s.io", "EndpointSlice"),
+                inline::<disc::EndpointSlice>(),
+            ),
+            (
+                ("rbac.authorization.k8s.io", "Role"),
+                inline::<rbac::Role>(),
+            ),
+            (
+                ("rbac.authorization.k8s.io", "RoleBinding"),
+                inline::<rbac::RoleBinding>(),
+            ),
+            (
+                ("rbac.authorization.k8s.io", "ClusterRole"),
+                inline::<rbac::ClusterRole>(),
+            ),
+            (
+                ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+                inline::<rbac::ClusterRoleBinding>(),
+            ),
+        ])
+    })
+}
+
+/// The schema of a built-in kind kube-sim decodes as typed; `None` for custom
+/// resources and for the kinds it stores as sent (Events, CRDs, admission policies).
+pub fn get(rt: &ResourceType) -> Option<&'static Value> {
+    if rt.custom {
+        return None;
+    }
+    schemas()
+        .iter()
+        .find(|((g, k), _)| *g == rt.group && *k == rt.kind)
+        .map(|(_, s)| s)
+}
+
+fn json_type(v: &Value) -> String {
+    match v {
+        Value::String(_) => "string".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Array(_) => "array".into(),
+        Value::Object(_) => "object".into(),
+        Value::Number(n) => format!("number {n}"),
+        Value::Null => "null".into(),
+    }
+}
+
+/// The Go type a schema decodes into, as `encoding/json` names it.
+fn go_type(s: &Value) -> String {
+    if let Some(t) = s.get("x-go-type").and_then(Value::as_str) {
+        return t.to_string();
+    }
+    match (
+        s.get("type").and_then(Value::as_str),
+        s.get("format").and_then(Value::as_str),
+    ) {
+        (Some("integer"), Some(f)) => f.to_string(),
+        (Some("integer"), None) => "int".into(),
+        (Some("number"), _) => "float64".into(),
+        (Some("boolean"), _) => "bool".into(),
+        (Some("string"), _) => "string".into(),
+        (Some("array"), _) => format!("[]{}", s.get("items").map(go_type).unwrap_or_default()),
+        (Some("object"), _) => match s.get("additionalProperties") {
+            Some(a) => format!("map[string]{}", go_type(a)),
+            None => "map[string]interface {}".into(),
+        },
+        _ => "interface {}".into(),
+    }
+}
+
+fn fits(v: &Value, s: &Value) -> bool {
+    if v.is_null() || s.get("x-kubernetes-int-or-string").is_some() {
+        return v.is_null() || v.is_string() || v.is_number();
+    }
+    match s.get("type").and_then(Value::as_str) {
+        Some("string") => v.is_string(),
+        Some("boolean") => v.is_boolean(),
+        Some("integer") => v.is_i64() || v.is_u64(),
+        Some("number") => v.is_number(),
+        Some("array") => v.is_array(),
+        Some("object") => v.is_object(),
+        _ => true,
+    }
+}
+
+/// The first value of the wrong JSON type, as `encoding/json` reports it: the
+/// innermost Go struct, the dotted path from the root, and the wanted type.
+fn mismatch(v: &Value, s: &Value, owner: &str, path: &str) -> Option<String> {
+    if !fits(v, s) {
+        return Some(format!(
+            "json: cannot unmarshal {} into Go struct field {owner}.{path} of type {}",
+            json_type(v),
+            go_type(s)
+        ));
+    }
+    let owner = s
+        .get("x-go-type")
+        .and_then(Value::as_str)
+        .filter(|_| v.is_object())
+        .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
+        .unwrap_or_else(|| owner.to_string());
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        Value::Object(m) => {
+            let props = s.get("properties").and_then(Value::as_object);
+            let extra = s.get("additionalProperties");
+            // Go names a struct field by its path; a map entry by its map's.
+            m.iter()
+                .find_map(|(k, child)| match props.and_then(|p| p.get(k)) {
+                    Some(cs) => mismatch(child, cs, &owner, &join(k)),
+                    None => mismatch(child, extra?, &owner, path),
+                })
+        }
+        Value::Array(items) => {
+            let is = s.get("items")?;
+            items.iter().find_map(|it| mismatch(it, is, &owner, path))
+        }
+        _ => None,
+    }
+}
+
+/// Decodes a built-in object as kube-apiserver would: 400 for a value of the wrong
+/// type; unknown fields dropped, or a 400 when `strict`.
+pub fn decode(rt: &ResourceType, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
+    let Some(schema) = get(rt) else {
+        return Ok(());
+    };
+    let refuse = |what: String| {
+        ApiError::bad_request(format!(
+            "{kind} in version \"{v}\" cannot be handled as a {kind}: {what}",
+            kind = rt.kind,
+            v = rt.version
+        ))
+    };
+    if let Some(m) = mismatch(obj, schema, &rt.kind, "") {
+        return Err(refuse(m));
+    }
+    let mut copy = obj.clone();
+    let unknown = crate::defaults::prune(&mut copy, schema);
+    if strict && !unknown.is_empty() {
+        let list: Vec<String> = unknown
+            .iter()
+            .map(|u| format!("unknown field \"{u}\""))
+            .collect();
+        return Err(refuse(format!(
+            "strict decoding error: {}",
+            list.join(", ")
+        )));
+    }
+    *obj = copy;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn rt(kind: &str) -> ResourceType {
+        crate::resources::builtins()
+            .into_iter()
+            .find(|t| t.kind == kind && t.group.is_empty())
+            .expect("built-in")
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_refused_as_go_would_refuse_it() {
+        let mut cm = json!({"metadata": {"name": "c"}, "data": {"a": 1}});
+        let err = decode(&rt("ConfigMap"), &mut cm, false).expect_err("int in a string map");
+        assert_eq!(
+            err.message,
+            "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal number 1 into Go struct field ConfigMap.data of type string"
+        );
+        let mut svc = json!({"spec": {"ports": [{"port": "80"}]}});
+        let err = decode(&rt("Service"), &mut svc, false).expect_err("string port");
+        assert!(
+            err.message.ends_with(
+                "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32"
+            ),
+            "{}",
+            err.message
+        );
+        let mut ok = json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}]}});
+        decode(&rt("Service"), &mut ok, false).expect("int-or-string");
+    }
+
+    #[test]
+    fn unknown_fields_are_dropped_or_refused_when_strict() {
+        let typo = json!({"metadata": {"name": "web"}, "spec": {"prots": [{"port": 80}]}});
+        let mut lax = typo.clone();
+        decode(&rt("Service"), &mut lax, false).expect("pruned");
+        assert_eq!(lax, json!({"metadata": {"name": "web"}, "spec": {}}));
+        let mut strict = typo.clone();
+        let err = decode(&rt("Service"), &mut strict, true).expect_err("strict");
+        assert_eq!(
+            err.message,
+            "Service in version \"v1\" cannot be handled as a Service: strict decoding error: unknown field \"spec.prots\""
+        );
+        let mut pod = json!({"spec": {"containers": [{"name": "a", "image": "x",
+            "resources": {"limits": {"cpu": 1, "memory": "1Gi"}}}]}});
+        decode(&rt("Pod"), &mut pod, true).expect("quantities may be numbers");
+    }
+}
