@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
 
+use crate::ops::FieldValidation;
 use crate::resources::ResourceType;
 use crate::status::ApiError;
 
@@ -221,33 +222,25 @@ fn mismatch(v: &Value, s: &Value, owner: &str, path: &str) -> Option<String> {
 }
 
 /// Decodes a built-in object as kube-apiserver would: 400 for a value of the wrong
-/// type; unknown fields dropped, or a 400 when `strict`.
-pub fn decode(rt: &ResourceType, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
+/// type; unknown fields dropped, and refused or reported as `validation` asks.
+pub fn decode(
+    rt: &ResourceType,
+    obj: &mut Value,
+    validation: FieldValidation,
+) -> Result<(), ApiError> {
     let Some(schema) = get(rt) else {
         return Ok(());
     };
-    let refuse = |what: String| {
-        ApiError::bad_request(format!(
-            "{kind} in version \"{v}\" cannot be handled as a {kind}: {what}",
+    if let Some(m) = mismatch(obj, schema, &rt.kind, "") {
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{v}\" cannot be handled as a {kind}: {m}",
             kind = rt.kind,
             v = rt.version
-        ))
-    };
-    if let Some(m) = mismatch(obj, schema, &rt.kind, "") {
-        return Err(refuse(m));
+        )));
     }
     let mut copy = obj.clone();
     let unknown = crate::defaults::prune(&mut copy, schema);
-    if strict && !unknown.is_empty() {
-        let list: Vec<String> = unknown
-            .iter()
-            .map(|u| format!("unknown field \"{u}\""))
-            .collect();
-        return Err(refuse(format!(
-            "strict decoding error: {}",
-            list.join(", ")
-        )));
-    }
+    validation.unknown_fields(&rt.kind, &rt.version, &unknown)?;
     *obj = copy;
     Ok(())
 }
@@ -267,13 +260,15 @@ mod tests {
     #[test]
     fn a_value_of_the_wrong_type_is_refused_as_go_would_refuse_it() {
         let mut cm = json!({"metadata": {"name": "c"}, "data": {"a": 1}});
-        let err = decode(&rt("ConfigMap"), &mut cm, false).expect_err("int in a string map");
+        let err = decode(&rt("ConfigMap"), &mut cm, FieldValidation::Ignore)
+            .expect_err("int in a string map");
         assert_eq!(
             err.message,
             "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal number 1 into Go struct field ConfigMap.data of type string"
         );
         let mut svc = json!({"spec": {"ports": [{"port": "80"}]}});
-        let err = decode(&rt("Service"), &mut svc, false).expect_err("string port");
+        let err =
+            decode(&rt("Service"), &mut svc, FieldValidation::Ignore).expect_err("string port");
         assert!(
             err.message.ends_with(
                 "json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32"
@@ -282,23 +277,23 @@ mod tests {
             err.message
         );
         let mut ok = json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}]}});
-        decode(&rt("Service"), &mut ok, false).expect("int-or-string");
+        decode(&rt("Service"), &mut ok, FieldValidation::Ignore).expect("int-or-string");
     }
 
     #[test]
     fn unknown_fields_are_dropped_or_refused_when_strict() {
         let typo = json!({"metadata": {"name": "web"}, "spec": {"prots": [{"port": 80}]}});
         let mut lax = typo.clone();
-        decode(&rt("Service"), &mut lax, false).expect("pruned");
+        decode(&rt("Service"), &mut lax, FieldValidation::Ignore).expect("pruned");
         assert_eq!(lax, json!({"metadata": {"name": "web"}, "spec": {}}));
         let mut strict = typo.clone();
-        let err = decode(&rt("Service"), &mut strict, true).expect_err("strict");
+        let err = decode(&rt("Service"), &mut strict, FieldValidation::Strict).expect_err("strict");
         assert_eq!(
             err.message,
             "Service in version \"v1\" cannot be handled as a Service: strict decoding error: unknown field \"spec.prots\""
         );
         let mut pod = json!({"spec": {"containers": [{"name": "a", "image": "x",
             "resources": {"limits": {"cpu": 1, "memory": "1Gi"}}}]}});
-        decode(&rt("Pod"), &mut pod, true).expect("quantities may be numbers");
+        decode(&rt("Pod"), &mut pod, FieldValidation::Strict).expect("quantities may be numbers");
     }
 }

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::ops::FieldValidation;
 use crate::resources::ResourceType;
 use crate::status::ApiError;
 
@@ -76,26 +77,19 @@ pub fn prune(obj: &mut Value, schema: &Value) -> Vec<String> {
     unknown
 }
 
-/// Prunes a custom resource; with `strict` (`fieldValidation=Strict`), unknown fields
-/// are a 400 BadRequest with kube-apiserver's message instead.
-pub fn prune_custom(rt: &ResourceType, obj: &mut Value, strict: bool) -> Result<(), ApiError> {
+/// Prunes a custom resource; unknown fields are refused or reported as `validation`
+/// (`fieldValidation`) asks.
+pub fn prune_custom(
+    rt: &ResourceType,
+    obj: &mut Value,
+    validation: FieldValidation,
+) -> Result<(), ApiError> {
     let Some(schema) = rt.schema.as_ref().filter(|_| rt.custom) else {
         return Ok(());
     };
     let mut copy = obj.clone();
     let unknown = prune(&mut copy, schema);
-    if strict && !unknown.is_empty() {
-        let list: Vec<String> = unknown
-            .iter()
-            .map(|u| format!("unknown field \"{u}\""))
-            .collect();
-        return Err(ApiError::bad_request(format!(
-            "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
-            list.join(", "),
-            kind = rt.kind,
-            v = rt.version
-        )));
-    }
+    validation.unknown_fields(&rt.kind, &rt.version, &unknown)?;
     *obj = copy;
     Ok(())
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::delete::{DeleteOpts, delete};
 use crate::http_util::{decode_body, flag, json_response, parse_query};
-use crate::ops::{self, Part, PatchKind, WriteOpts};
+use crate::ops::{self, FieldValidation, Part, PatchKind, WriteOpts};
 use crate::resources::ResourceType;
 use crate::router::{ResourcePath, Route, route};
 use crate::state::Shared;
@@ -53,6 +53,7 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
     };
     tracing::debug!(method = %parts.method, uri = %parts.uri, "request");
     let path = parts.uri.path().to_string();
+    crate::warnings::take();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         dispatch(&shared, route(&path), &ctx, &body)
     }))
@@ -76,6 +77,12 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
         }
         Err(e) => e.into_response(),
     };
+    let mut response = response;
+    for w in crate::warnings::take() {
+        if let Ok(v) = http::HeaderValue::from_str(&crate::warnings::header_value(&w)) {
+            response.headers_mut().append(header::WARNING, v);
+        }
+    }
     if parts.method != Method::GET {
         shared.changed();
     }
@@ -191,10 +198,9 @@ fn resource(
         manager: manager(ctx),
         dry_run: ctx.query.get("dryRun").is_some_and(|d| !d.is_empty()),
         force: flag(&ctx.query, "force"),
-        strict: ctx
-            .query
-            .get("fieldValidation")
-            .is_some_and(|v| v == "Strict"),
+        validation: FieldValidation::from_query(
+            ctx.query.get("fieldValidation").map(String::as_str),
+        ),
     };
     let json = |code: StatusCode, v: Value| Ok(Answer::Json(code, present(&rt, ctx, v)));
     let created = |c: bool| {

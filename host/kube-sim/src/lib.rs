@@ -51,6 +51,7 @@ pub mod table;
 pub mod tls;
 pub mod update;
 pub mod validate;
+pub mod warnings;
 pub mod watch;
 
 pub use error::SimError;

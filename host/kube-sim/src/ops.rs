@@ -30,8 +30,60 @@ pub struct WriteOpts {
     pub dry_run: bool,
     /// `force=true` on an apply.
     pub force: bool,
-    /// `fieldValidation=Strict`: unknown fields of custom resources are an error.
-    pub strict: bool,
+    /// What an unknown field brings (`fieldValidation`).
+    pub validation: FieldValidation,
+}
+
+/// `fieldValidation`: what a field the schema does not declare brings to a write.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FieldValidation {
+    /// Dropped silently (what in-process seeding uses).
+    #[default]
+    Ignore,
+    /// Dropped, with a `Warning` header: kube-apiserver's default.
+    Warn,
+    /// Refused with a 400 `strict decoding error` (what kubectl sends).
+    Strict,
+}
+
+impl FieldValidation {
+    /// The mode a request's `fieldValidation` parameter asks for.
+    pub fn from_query(v: Option<&str>) -> Self {
+        match v {
+            Some("Strict") => Self::Strict,
+            Some("Ignore") => Self::Ignore,
+            _ => Self::Warn,
+        }
+    }
+
+    /// Refuses or reports the unknown fields found in a `kind` object of `version`.
+    pub fn unknown_fields(
+        self,
+        kind: &str,
+        version: &str,
+        unknown: &[String],
+    ) -> Result<(), ApiError> {
+        match self {
+            _ if unknown.is_empty() => Ok(()),
+            Self::Strict => {
+                let list: Vec<String> = unknown
+                    .iter()
+                    .map(|u| format!("unknown field \"{u}\""))
+                    .collect();
+                Err(ApiError::bad_request(format!(
+                    "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
+                    list.join(", ")
+                )))
+            }
+            Self::Warn => {
+                for u in unknown {
+                    crate::warnings::warn(format!("unknown field \"{u}\""));
+                }
+                Ok(())
+            }
+            Self::Ignore => Ok(()),
+        }
+    }
 }
 
 /// Which part of an object a write addresses.
@@ -278,8 +330,8 @@ pub(crate) fn create_with(
     {
         o.remove("status");
     }
-    crate::defaults::prune_custom(rt, &mut obj, w.strict)?;
-    crate::builtin_schema::decode(rt, &mut obj, w.strict)?;
+    crate::defaults::prune_custom(rt, &mut obj, w.validation)?;
+    crate::builtin_schema::decode(rt, &mut obj, w.validation)?;
     hooks::on_create(inner, rt, &mut obj)?;
     crate::validate::validate_object(rt, &obj, None)?;
     if obj["metadata"]["managedFields"].is_null() {

@@ -267,8 +267,8 @@ fn finish_update(
     {
         m.remove("managedFields");
     }
-    crate::defaults::prune_custom(rt, &mut next, w.strict)?;
-    crate::builtin_schema::decode(rt, &mut next, w.strict)?;
+    crate::defaults::prune_custom(rt, &mut next, w.validation)?;
+    crate::builtin_schema::decode(rt, &mut next, w.validation)?;
     no_new_finalizers_while_deleting(rt, old, &next)?;
     hooks::on_update(inner, rt, old, &mut next)?;
     crate::validate::validate_object(rt, &next, Some(old))?;

@@ -459,6 +459,53 @@ async fn kubectl_apply_of_an_undeclared_field_fails_like_strict_field_validation
         err.contains("strict decoding error: unknown field \"spec.hostname\""),
         "{err}"
     );
+
+    // Built-in kinds are decoded as typed: a typo is refused the same way, and a value
+    // of the wrong type as encoding/json refuses it.
+    let svc =
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  prots: [{port: 80}]\n";
+    let out = env
+        .kubectl(&["apply", "-f", &env.file("svc.yaml", svc)])
+        .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Service in version \"v1\" cannot be handled as a Service: strict decoding error: unknown field \"spec.prots\""),
+        "{err}"
+    );
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  replicas: 3\n";
+    let out = env
+        .kubectl(&["apply", "-f", &env.file("cm.yaml", cm)])
+        .await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "json: cannot unmarshal number 3 into Go struct field ConfigMap.data of type string"
+        ),
+        "{err}"
+    );
+
+    // kubectl patch sends no fieldValidation: the server's default drops the field and
+    // says so in a Warning header, which kubectl prints.
+    let route = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: web\nspec:\n  hostnames: [a.example.com]\n";
+    env.kubectl_ok(&["apply", "-f", &env.file("route.yaml", route)])
+        .await;
+    let out = env
+        .kubectl(&[
+            "patch",
+            "httproute",
+            "web",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"bogus":1}}"#,
+        ])
+        .await;
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Warning: unknown field \"spec.bogus\""),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
