@@ -33,6 +33,16 @@ impl DeleteOpts {
     }
 }
 
+/// A 409 for a delete whose preconditions do not hold, worded as kube-apiserver words it.
+fn precondition_failed(rt: &ResourceType, name: &str, why: String) -> ApiError {
+    let qualified = crate::status::qualified(&rt.group, &rt.plural);
+    let mut err = ApiError::conflict_msg(format!(
+        "Operation cannot be fulfilled on {qualified} \"{name}\": {why}"
+    ));
+    err.details = Some(json!({"name": name, "group": rt.group, "kind": rt.plural}));
+    err
+}
+
 /// What a delete did.
 pub struct Deleted {
     /// The object as it is afterwards (as it was, when it is gone).
@@ -73,18 +83,26 @@ pub fn delete(
     if let Some(uid) = &opts.uid
         && uid != meta_str(&old, "uid")
     {
-        return Err(ApiError::conflict_msg(format!(
-            "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
-            meta_str(&old, "uid")
-        )));
+        return Err(precondition_failed(
+            rt,
+            name,
+            format!(
+                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                meta_str(&old, "uid")
+            ),
+        ));
     }
     if let Some(rv) = &opts.resource_version
         && rv != meta_str(&old, "resourceVersion")
     {
-        return Err(ApiError::conflict_msg(format!(
-            "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
-            meta_str(&old, "resourceVersion")
-        )));
+        return Err(precondition_failed(
+            rt,
+            name,
+            format!(
+                "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {}",
+                meta_str(&old, "resourceVersion")
+            ),
+        ));
     }
     let is_ns = !rt.custom && rt.group.is_empty() && rt.plural == "namespaces";
     let pending = |object: &Value| Deleted {

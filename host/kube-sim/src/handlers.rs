@@ -253,15 +253,27 @@ fn resource(
                 .next()
                 .unwrap_or_default()
                 .trim();
+            // Custom resources have no strategic merge patch.
+            let accepted: &[&str] = if rt.custom {
+                &[
+                    "application/json-patch+json",
+                    "application/merge-patch+json",
+                    "application/apply-patch+yaml",
+                ]
+            } else {
+                &[
+                    "application/json-patch+json",
+                    "application/merge-patch+json",
+                    "application/strategic-merge-patch+json",
+                    "application/apply-patch+yaml",
+                ]
+            };
             let kind = match ct {
                 "application/merge-patch+json" => PatchKind::Merge,
                 "application/json-patch+json" => PatchKind::Json,
-                "application/strategic-merge-patch+json" if rt.custom => {
-                    return Err(ApiError::unsupported_media_type(ct));
-                }
-                "application/strategic-merge-patch+json" => PatchKind::Strategic,
+                "application/strategic-merge-patch+json" if !rt.custom => PatchKind::Strategic,
                 "application/apply-patch+yaml" | "application/apply-patch+json" => PatchKind::Apply,
-                other => return Err(ApiError::unsupported_media_type(other)),
+                _ => return Err(ApiError::unsupported_media_type(accepted)),
             };
             let patch = if kind == PatchKind::Apply {
                 decode_body("application/yaml", body)?

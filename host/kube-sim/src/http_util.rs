@@ -89,6 +89,13 @@ fn flow_depth(text: &str) -> usize {
     max
 }
 
+/// The media types a create or update body may come in.
+pub const BODY_TYPES: &[&str] = &[
+    "application/json",
+    "application/yaml",
+    "application/vnd.kubernetes.protobuf",
+];
+
 /// Decodes a JSON or YAML request body into a JSON value, with the error text
 /// kube-apiserver uses.
 pub fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
@@ -114,7 +121,7 @@ pub fn decode_body(content_type: &str, body: &[u8]) -> Result<Value, ApiError> {
             ApiError::bad_request(format!("couldn't get version/kind; json parse error: {e}"))
         })
     } else {
-        Err(ApiError::unsupported_media_type(content_type))
+        Err(ApiError::unsupported_media_type(BODY_TYPES))
     }
 }
 

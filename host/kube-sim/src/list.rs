@@ -69,6 +69,15 @@ pub(crate) fn list(
     let rv = shared.lock().store.rv().to_string();
     let mut items = select(shared, rt, ns, ctx)?;
     if let Some(token) = ctx.query.get("continue").filter(|t| !t.is_empty()) {
+        if ctx
+            .query
+            .get("resourceVersion")
+            .is_some_and(|rv| !rv.is_empty() && rv != "0")
+        {
+            return Err(ApiError::bad_request(
+                "specifying resource version is not allowed when using continue",
+            ));
+        }
         let after = b64
             .decode(token)
             .ok()

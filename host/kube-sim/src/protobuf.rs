@@ -362,9 +362,9 @@ pub fn decode(body: &[u8]) -> Result<Value, ApiError> {
         ("rbac.authorization.k8s.io/v1", "Role" | "ClusterRole") => ROLE,
         ("rbac.authorization.k8s.io/v1", "RoleBinding" | "ClusterRoleBinding") => ROLE_BINDING,
         _ => {
-            return Err(ApiError::unsupported_media_type(&format!(
-                "application/vnd.kubernetes.protobuf ({api_version} {kind})"
-            )));
+            return Err(ApiError::unsupported_media_type(
+                crate::http_util::BODY_TYPES,
+            ));
         }
     };
     let mut obj = message(raw, desc)?;

@@ -381,3 +381,124 @@ async fn unconditional_updates_of_custom_resources_are_422_and_system_namespaces
         (403, "Forbidden".into())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_here_too() {
+    let env = start().await;
+    let bad = (400, "BadRequest".to_string());
+    // Bodies over kube-apiserver's 3 MiB limit.
+    let big = json!({"metadata": {"name": "big"}, "data": {"a": "x".repeat(3 * 1024 * 1024)}});
+    assert_eq!(
+        raw(
+            &env,
+            "POST",
+            CMS,
+            "application/json",
+            big.to_string().as_bytes()
+        )
+        .await,
+        (413, "RequestEntityTooLarge".into())
+    );
+    // YAML nested too deep for the decoder, refused without holding up the server.
+    let deep = format!(
+        "metadata: {{name: d}}\ndata: {}{}",
+        "[".repeat(50_000),
+        "]".repeat(50_000)
+    );
+    assert_eq!(
+        raw(&env, "POST", CMS, "application/yaml", deep.as_bytes()).await,
+        bad
+    );
+    // Selectors no label could match, and a continue token with a resourceVersion.
+    for q in [
+        "labelSelector=%3D%3Dx",
+        "labelSelector=Bad_Key%2F%2Fx",
+        "labelSelector=a%3D-b",
+    ] {
+        assert_eq!(
+            raw(&env, "GET", &format!("{CMS}?{q}"), "", b"").await,
+            bad,
+            "{q}"
+        );
+    }
+    let q = format!("{CMS}?limit=1&continue=eyJhIjoxfQ&resourceVersion=5");
+    assert_eq!(raw(&env, "GET", &q, "", b"").await, bad);
+
+    // A custom resource names the version it is sent to; a wrong kind is Invalid.
+    env.sim
+        .sim()
+        .apply_yaml(
+            &std::fs::read_to_string(crate::common::gateway_crd("httproutes")).expect("crd"),
+        )
+        .expect("crd");
+    let routes = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes";
+    let v1beta1 = json!({"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "HTTPRoute",
+        "metadata": {"name": "r"}});
+    assert_eq!(
+        raw(
+            &env,
+            "POST",
+            routes,
+            "application/json",
+            v1beta1.to_string().as_bytes()
+        )
+        .await,
+        bad
+    );
+    let grpc = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+        "metadata": {"name": "r"}});
+    assert_eq!(
+        raw(
+            &env,
+            "POST",
+            routes,
+            "application/json",
+            grpc.to_string().as_bytes()
+        )
+        .await,
+        (422, "Invalid".into())
+    );
+
+    // An object being deleted takes no new finalizers.
+    let held = json!({"metadata": {"name": "held", "finalizers": ["a.example.com/x"]}});
+    assert_eq!(
+        raw(
+            &env,
+            "POST",
+            CMS,
+            "application/json",
+            held.to_string().as_bytes()
+        )
+        .await,
+        (200, String::new())
+    );
+    let item = format!("{CMS}/held");
+    assert_eq!(
+        raw(&env, "DELETE", &item, "", b"").await,
+        (200, String::new())
+    );
+    let more = json!({"metadata": {"finalizers": ["a.example.com/x", "b.example.com/y"]}});
+    assert_eq!(
+        raw(
+            &env,
+            "PATCH",
+            &item,
+            "application/merge-patch+json",
+            more.to_string().as_bytes()
+        )
+        .await,
+        (422, "Invalid".into())
+    );
+    let none = json!({"metadata": {"finalizers": null}});
+    assert_eq!(
+        raw(
+            &env,
+            "PATCH",
+            &item,
+            "application/merge-patch+json",
+            none.to_string().as_bytes()
+        )
+        .await,
+        (200, String::new())
+    );
+}
