@@ -4,7 +4,7 @@
 //! 400 `strict decoding error` under `fieldValidation=Strict` (what kubectl sends).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
@@ -76,58 +76,63 @@ fn resolve(s: &Value, defs: &Value, stack: &mut Vec<String>) -> Value {
     Value::Object(out)
 }
 
-fn schemas() -> &'static HashMap<(&'static str, &'static str), Value> {
+/// The built-in kinds decoded as typed, each with the schema of its Go type.
+type Kinds = [(&'static str, &'static str, fn() -> Value)];
+
+fn kinds() -> &'static Kinds {
     use k8s_openapi::api::{apps::v1 as apps, coordination::v1 as coord, core::v1 as core};
     use k8s_openapi::api::{discovery::v1 as disc, rbac::v1 as rbac};
-    static S: OnceLock<HashMap<(&str, &str), Value>> = OnceLock::new();
-    S.get_or_init(|| {
-        HashMap::from([
-            (("", "Namespace"), inline::<core::Namespace>()),
-            (("", "Service"), inline::<core::Service>()),
-            (("", "Pod"), inline::<core::Pod>()),
-            (("", "ConfigMap"), inline::<core::ConfigMap>()),
-            (("", "Secret"), inline::<core::Secret>()),
-            (("", "Endpoints"), inline::<core::Endpoints>()),
-            (("", "ServiceAccount"), inline::<core::ServiceAccount>()),
-            (("apps", "Deployment"), inline::<apps::Deployment>()),
-            (("apps", "ReplicaSet"), inline::<apps::ReplicaSet>()),
-            (("apps", "StatefulSet"), inline::<apps::StatefulSet>()),
-            (("apps", "DaemonSet"), inline::<apps::DaemonSet>()),
-            (("coordination.k8s.io", "Lease"), inline::<coord::Lease>()),
-            (
-                ("discovery.k8s.io", "EndpointSlice"),
-                inline::<disc::EndpointSlice>(),
-            ),
-            (
-                ("rbac.authorization.k8s.io", "Role"),
-                inline::<rbac::Role>(),
-            ),
-            (
-                ("rbac.authorization.k8s.io", "RoleBinding"),
-                inline::<rbac::RoleBinding>(),
-            ),
-            (
-                ("rbac.authorization.k8s.io", "ClusterRole"),
-                inline::<rbac::ClusterRole>(),
-            ),
-            (
-                ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-                inline::<rbac::ClusterRoleBinding>(),
-            ),
-        ])
-    })
+    const RBAC: &str = "rbac.authorization.k8s.io";
+    &[
+        ("", "Namespace", inline::<core::Namespace>),
+        ("", "Service", inline::<core::Service>),
+        ("", "Pod", inline::<core::Pod>),
+        ("", "ConfigMap", inline::<core::ConfigMap>),
+        ("", "Secret", inline::<core::Secret>),
+        ("", "Endpoints", inline::<core::Endpoints>),
+        ("", "ServiceAccount", inline::<core::ServiceAccount>),
+        ("apps", "Deployment", inline::<apps::Deployment>),
+        ("apps", "ReplicaSet", inline::<apps::ReplicaSet>),
+        ("apps", "StatefulSet", inline::<apps::StatefulSet>),
+        ("apps", "DaemonSet", inline::<apps::DaemonSet>),
+        ("coordination.k8s.io", "Lease", inline::<coord::Lease>),
+        (
+            "discovery.k8s.io",
+            "EndpointSlice",
+            inline::<disc::EndpointSlice>,
+        ),
+        (RBAC, "Role", inline::<rbac::Role>),
+        (RBAC, "RoleBinding", inline::<rbac::RoleBinding>),
+        (RBAC, "ClusterRole", inline::<rbac::ClusterRole>),
+        (
+            RBAC,
+            "ClusterRoleBinding",
+            inline::<rbac::ClusterRoleBinding>,
+        ),
+    ]
 }
 
-/// The schema of a built-in kind kube-sim decodes as typed; `None` for custom
-/// resources and for the kinds it stores as sent (Events, CRDs, admission policies).
+/// The schema of a built-in kind kube-sim decodes as typed, built the first time it
+/// is asked for; `None` for custom resources and for the kinds it stores as sent
+/// (Events, CRDs, admission policies).
 pub fn get(rt: &ResourceType) -> Option<&'static Value> {
+    static BUILT: OnceLock<Mutex<HashMap<(&str, &str), &'static Value>>> = OnceLock::new();
     if rt.custom {
         return None;
     }
-    schemas()
+    let (group, kind, make) = kinds()
         .iter()
-        .find(|((g, k), _)| *g == rt.group && *k == rt.kind)
-        .map(|(_, s)| s)
+        .find(|(g, k, _)| *g == rt.group && *k == rt.kind)?;
+    let mut built = BUILT
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    // Each of at most 17 schemas is built once and kept for the process's life.
+    Some(
+        built
+            .entry((group, kind))
+            .or_insert_with(|| Box::leak(Box::new(make()))),
+    )
 }
 
 fn json_type(v: &Value) -> String {
