@@ -254,16 +254,20 @@ pub fn comparable(obj: &Value) -> Value {
     o
 }
 
-/// The finalizers of an object.
-pub fn finalizers(obj: &Value) -> Vec<String> {
-    obj["metadata"]["finalizers"]
-        .as_array()
+/// The strings of a JSON array; anything else holds none.
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|f| f.as_str().map(String::from))
+                .filter_map(|x| x.as_str().map(String::from))
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The finalizers of an object.
+pub fn finalizers(obj: &Value) -> Vec<String> {
+    strings(&obj["metadata"]["finalizers"])
 }
 
 #[cfg(test)]

@@ -176,18 +176,9 @@ fn count(v: &Value) -> i64 {
 /// A cell the built-in printers compute, as `kubectl get` shows it.
 fn computed(obj: &Value, which: &str) -> Value {
     let spec = &obj["spec"];
-    let strs = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
     match which {
         COMPUTED_EXTERNAL_IP => {
-            let mut ips = strs(&spec["externalIPs"]);
+            let mut ips = crate::meta::strings(&spec["externalIPs"]);
             for ing in obj["status"]["loadBalancer"]["ingress"]
                 .as_array()
                 .into_iter()

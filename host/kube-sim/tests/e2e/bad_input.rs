@@ -28,6 +28,31 @@ async fn raw(
     }
 }
 
+/// POSTs a JSON object; returns what `raw` returns.
+async fn post(env: &Env, path: &str, body: &Value) -> (u16, String) {
+    raw(
+        env,
+        "POST",
+        path,
+        "application/json",
+        body.to_string().as_bytes(),
+    )
+    .await
+}
+
+/// Sends a JSON merge patch; returns what `raw` returns.
+async fn merge(env: &Env, path: &str, patch: &Value) -> (u16, String) {
+    let body = patch.to_string();
+    raw(
+        env,
+        "PATCH",
+        path,
+        "application/merge-patch+json",
+        body.as_bytes(),
+    )
+    .await
+}
+
 const CMS: &str = "/api/v1/namespaces/default/configmaps";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -389,14 +414,7 @@ async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_h
     // Bodies over kube-apiserver's 3 MiB limit.
     let big = json!({"metadata": {"name": "big"}, "data": {"a": "x".repeat(3 * 1024 * 1024)}});
     assert_eq!(
-        raw(
-            &env,
-            "POST",
-            CMS,
-            "application/json",
-            big.to_string().as_bytes()
-        )
-        .await,
+        post(&env, CMS, &big).await,
         (413, "RequestEntityTooLarge".into())
     );
     // YAML nested too deep for the decoder, refused without holding up the server.
@@ -434,71 +452,21 @@ async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_h
     let routes = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes";
     let v1beta1 = json!({"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "HTTPRoute",
         "metadata": {"name": "r"}});
-    assert_eq!(
-        raw(
-            &env,
-            "POST",
-            routes,
-            "application/json",
-            v1beta1.to_string().as_bytes()
-        )
-        .await,
-        bad
-    );
+    assert_eq!(post(&env, routes, &v1beta1).await, bad);
     let grpc = json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
         "metadata": {"name": "r"}});
-    assert_eq!(
-        raw(
-            &env,
-            "POST",
-            routes,
-            "application/json",
-            grpc.to_string().as_bytes()
-        )
-        .await,
-        (422, "Invalid".into())
-    );
+    assert_eq!(post(&env, routes, &grpc).await, (422, "Invalid".into()));
 
     // An object being deleted takes no new finalizers.
     let held = json!({"metadata": {"name": "held", "finalizers": ["a.example.com/x"]}});
-    assert_eq!(
-        raw(
-            &env,
-            "POST",
-            CMS,
-            "application/json",
-            held.to_string().as_bytes()
-        )
-        .await,
-        (200, String::new())
-    );
+    assert_eq!(post(&env, CMS, &held).await, (200, String::new()));
     let item = format!("{CMS}/held");
     assert_eq!(
         raw(&env, "DELETE", &item, "", b"").await,
         (200, String::new())
     );
     let more = json!({"metadata": {"finalizers": ["a.example.com/x", "b.example.com/y"]}});
-    assert_eq!(
-        raw(
-            &env,
-            "PATCH",
-            &item,
-            "application/merge-patch+json",
-            more.to_string().as_bytes()
-        )
-        .await,
-        (422, "Invalid".into())
-    );
+    assert_eq!(merge(&env, &item, &more).await, (422, "Invalid".into()));
     let none = json!({"metadata": {"finalizers": null}});
-    assert_eq!(
-        raw(
-            &env,
-            "PATCH",
-            &item,
-            "application/merge-patch+json",
-            none.to_string().as_bytes()
-        )
-        .await,
-        (200, String::new())
-    );
+    assert_eq!(merge(&env, &item, &none).await, (200, String::new()));
 }
