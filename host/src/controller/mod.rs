@@ -109,8 +109,9 @@ impl Controller {
         drop(tx);
         let mut index = Index::default();
         let mut dirty = Dirty::default();
-        // Applying before every kind has listed once would prune what the
-        // index has not seen yet.
+        // No pass runs before every kind has listed once: an apply would prune
+        // what the index has not seen yet, and a route whose Gateway has not
+        // been listed would be given a wrong status.
         let mut listed: std::collections::BTreeSet<String> = Default::default();
         // The next apply covers the whole desired state, not just what the
         // dirty routes touch: at start, on resync, for a new leader, after a
@@ -157,12 +158,11 @@ impl Controller {
                     full = true;
                     dirty.merge(index.all_routes());
                 }
-                _ = quiet, if !dirty.is_empty() => {
+                _ = quiet, if !dirty.is_empty() && listed.len() == kinds.len() => {
                     let work = std::mem::take(&mut dirty);
                     // Followers keep their index warm but write nothing.
                     if leading(&leader) {
-                        let synced = listed.len() == kinds.len();
-                        dirty.merge(self.pass(&index, work, synced, &mut full).await);
+                        dirty.merge(self.pass(&index, work, &mut full).await);
                     }
                 }
             }
@@ -176,7 +176,7 @@ impl Controller {
     /// (all of it when `full`, else what the dirty routes touch), write
     /// status. Returns routes whose apply outcome changed, so the next pass
     /// refreshes their status.
-    async fn pass(&self, index: &Index, dirty: Dirty, synced: bool, full: &mut bool) -> Dirty {
+    async fn pass(&self, index: &Index, dirty: Dirty, full: &mut bool) -> Dirty {
         let now = Time(jiff_now());
         let started = std::time::Instant::now();
         let (input, plan) = tokio::task::block_in_place(|| {
@@ -192,8 +192,8 @@ impl Controller {
             (d.plan(), scope)
         };
         let mut whole = false;
-        let report = match (&self.applier, synced) {
-            (Some(applier), true) => {
+        let report = match &self.applier {
+            Some(applier) => {
                 let mut applier = applier.lock().await;
                 whole = std::mem::take(full);
                 let planned = started.elapsed();
@@ -220,7 +220,7 @@ impl Controller {
                 }
                 Some(report)
             }
-            _ => None,
+            None => None,
         };
         let mut again = Dirty::default();
         let outcome = |key: &RouteKey| match &report {
