@@ -246,7 +246,9 @@ pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Va
                 .any(|e| e.manager != req.manager && e.set.contains(*p))
         })
         .collect();
-    removed.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    // Shortest first: a list item goes whole, with the defaults the server filled into
+    // it, before its own fields are looked for (by then they are gone with it).
+    removed.sort_by_key(|p| p.len());
     for p in removed {
         remove_at(&mut out, p);
     }
@@ -461,6 +463,24 @@ mod tests {
         assert_eq!(
             next["metadata"]["managedFields"][0]["fieldsV1"],
             json!({"f:data": {"f:b": {}}})
+        );
+    }
+
+    #[test]
+    fn an_item_dropped_from_a_keyed_list_goes_whole_with_what_the_server_filled_in() {
+        let two =
+            json!({"spec": {"ports": [{"port": 80, "name": "a"}, {"port": 81, "name": "b"}]}});
+        let mut live = apply(&json!({}), &two, &req("m", false)).expect("applied");
+        // Defaults the server added after the apply, owned by nobody.
+        for p in live["spec"]["ports"].as_array_mut().expect("ports") {
+            p["protocol"] = json!("TCP");
+            p["targetPort"] = p["port"].clone();
+        }
+        let one = json!({"spec": {"ports": [{"port": 80, "name": "a"}]}});
+        let next = apply(&live, &one, &req("m", false)).expect("applied");
+        assert_eq!(
+            next["spec"]["ports"],
+            json!([{"port": 80, "name": "a", "protocol": "TCP", "targetPort": 80}])
         );
     }
 }

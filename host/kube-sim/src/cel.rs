@@ -213,7 +213,21 @@ fn check_rules(env: &Arc<Env>, n: &Node<'_>, out: &mut Vec<Cause>) {
                 other.type_of(),
                 trimmed(text)
             )),
-            Err(e) => Some(format!("{e} evaluating rule: {}", trimmed(text))),
+            Err(e) => {
+                // cel-go's wording: lower case, and the rule's message when it has one.
+                let e = e.to_string();
+                let mut chars = e.chars();
+                let e = match chars.next() {
+                    Some(c) => c.to_lowercase().chain(chars).collect::<String>(),
+                    None => e,
+                };
+                let shown = r
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .filter(|m| !m.trim().is_empty())
+                    .map_or_else(|| trimmed(text), trimmed);
+                Some(format!("{e} evaluating rule: {shown}"))
+            }
         };
         if let Some(detail) = detail {
             out.push(failure(None, shown(&n.path), ty, detail));

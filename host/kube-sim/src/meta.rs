@@ -165,8 +165,24 @@ pub fn validate_labels(obj: &Value) -> Vec<Cause> {
             }
         }
     }
+    let size: usize = obj["metadata"]["annotations"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
+        .sum();
+    if size > MAX_ANNOTATIONS_BYTES {
+        out.push(Cause {
+            reason: "FieldValueTooLong".into(),
+            message: format!("Too long: may not be more than {MAX_ANNOTATIONS_BYTES} bytes"),
+            field: "metadata.annotations".into(),
+        });
+    }
     out
 }
+
+/// kube-apiserver's `TotalAnnotationSizeLimitB`: keys and values together.
+const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
 
 /// The cause for a missing name.
 pub fn name_required() -> Cause {

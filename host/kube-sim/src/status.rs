@@ -137,6 +137,17 @@ impl ApiError {
         Self::new(422, "Invalid", message)
     }
 
+    /// 422 for a JSON patch that does not apply: kube-apiserver's generic answer, with
+    /// the patch library's own words as the one cause.
+    pub fn patch_failed(why: String) -> Self {
+        Self::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        )
+        .with_details(json!({"causes": [{"reason": "UnexpectedServerResponse", "message": why}]}))
+    }
+
     /// 405 MethodNotAllowed.
     pub fn method_not_allowed(method: &str) -> Self {
         Self::new(

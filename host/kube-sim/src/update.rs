@@ -83,7 +83,13 @@ pub fn patch(
         PatchKind::Merge => crate::patch::merge_patch(&mut new, body),
         PatchKind::Strategic => crate::patch::strategic_merge(&mut new, body),
         PatchKind::Json => {
-            crate::patch::json_patch(&mut new, body).map_err(ApiError::unprocessable)?
+            if !body.is_array() {
+                return Err(ApiError::bad_request(format!(
+                    "error decoding patch: json: cannot unmarshal {} into Go value of type []handlers.jsonPatchOp",
+                    crate::ops::json_type(body)
+                )));
+            }
+            crate::patch::json_patch(&mut new, body).map_err(ApiError::patch_failed)?
         }
         PatchKind::Apply => {
             new = apply_patch(rt, ns, name, &new, body, part, w)?;

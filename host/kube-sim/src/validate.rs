@@ -278,9 +278,16 @@ pub fn validate_object(
         && let Some(schema) = &rt.schema
     {
         let found = validate(obj, schema);
-        // As kube-apiserver's `hasBlockingErr`: rules cannot run on a value of the
-        // wrong type.
-        if found.iter().any(|c| c.reason == "FieldValueTypeInvalid") {
+        // As kube-apiserver's `hasBlockingErr`: rules do not run on an object that
+        // is missing a required field or holds a value its schema cannot have.
+        let blocking = [
+            "FieldValueNotSupported",
+            "FieldValueRequired",
+            "FieldValueTooLong",
+            "FieldValueTooMany",
+            "FieldValueTypeInvalid",
+        ];
+        if found.iter().any(|c| blocking.contains(&c.reason.as_str())) {
             causes.extend(found);
             causes.push(crate::cel::blocked());
         } else {
@@ -390,6 +397,35 @@ mod tests {
                 "spec.listeners[1]: Duplicate value: map[string]interface {}{\"name\":\"http\"}",
                 "spec.tags[1]: Duplicate value: \"a\"",
             ]
+        );
+    }
+
+    #[test]
+    fn rules_do_not_run_on_an_object_missing_a_required_field() {
+        let mut rt = crate::resources::builtins()
+            .into_iter()
+            .find(|t| t.kind == "ConfigMap")
+            .expect("a kind");
+        rt.custom = true;
+        rt.schema = Some(
+            json!({"properties": {"spec": {"type": "object", "required": ["port"],
+            "x-kubernetes-validations": [{"rule": "self.port > 0"}],
+            "properties": {"port": {"type": "integer"}}}}}),
+        );
+        let err = validate_object(&rt, &json!({"metadata": {"name": "x"}, "spec": {}}), None)
+            .expect_err("invalid");
+        assert_eq!(
+            err.message,
+            "ConfigMap \"x\" is invalid: [spec.port: Required value, <nil>: Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]"
+        );
+        let big = json!({"metadata": {"name": "x", "annotations": {"a": "x".repeat(256 * 1024)}},
+            "spec": {"port": 1}});
+        let err = validate_object(&rt, &big, None).expect_err("too long");
+        assert!(
+            err.message
+                .ends_with("metadata.annotations: Too long: may not be more than 262144 bytes"),
+            "{}",
+            err.message
         );
     }
 }

@@ -89,7 +89,13 @@ fn event_for(rt: &ResourceType, p: &WatchParams, c: &Change) -> Option<Bytes> {
         (EventType::Added, _, true) => "ADDED",
         (EventType::Modified, true, true) => "MODIFIED",
         (EventType::Modified, false, true) => "ADDED",
-        (EventType::Modified, true, false) => "DELETED",
+        (EventType::Modified, true, false) => {
+            // Leaving the selector: the watch cache sends the object as it was, when
+            // it still matched, at the new resourceVersion.
+            let mut was = c.old.as_deref().cloned().unwrap_or_default();
+            was["metadata"]["resourceVersion"] = c.object["metadata"]["resourceVersion"].clone();
+            return Some(line("DELETED", present(rt, p, &was)));
+        }
         (EventType::Deleted, _, true) => "DELETED",
         _ => return None,
     };

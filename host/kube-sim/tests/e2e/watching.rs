@@ -98,4 +98,13 @@ async fn objects_entering_and_leaving_a_label_selector_are_added_and_deleted() {
     .await;
     let kinds: Vec<&str> = evs.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(kinds, vec!["ADDED", "MODIFIED", "DELETED"]);
+    // The DELETED event shows the object as it last matched, at the version that
+    // took it out, as the watch cache sends it.
+    let gone = &evs[2]["object"];
+    assert_eq!(gone["metadata"]["labels"]["tier"], "web");
+    let now = cms.get("moving").await.expect("still there");
+    assert_eq!(
+        gone["metadata"]["resourceVersion"].as_str(),
+        now.metadata.resource_version.as_deref()
+    );
 }
