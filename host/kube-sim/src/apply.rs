@@ -187,6 +187,20 @@ pub struct ApplyRequest<'a> {
     pub now: &'a str,
     /// The schema of the kind, if known.
     pub schema: Option<&'a Value>,
+    /// Whether `status` is a reset field here (the main resource of a kind with a
+    /// status subresource): nobody comes to own it by writing the main resource.
+    pub reset_status: bool,
+}
+
+impl ApplyRequest<'_> {
+    /// The fields of `obj` this request can come to own.
+    fn owned_fields(&self, obj: &Value) -> FieldSet {
+        let mut set = fields_of(obj, self.schema);
+        if self.reset_status {
+            set.retain(|p| p.first().map(String::as_str) != Some("f:status"));
+        }
+        set
+    }
 }
 
 /// Applies `applied` to `base` (the live object, or a fresh skeleton on create) and
@@ -194,7 +208,7 @@ pub struct ApplyRequest<'a> {
 pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Value, ApiError> {
     let mut out = base.clone();
     let mut entries = read_entries(base);
-    let new_set = fields_of(applied, req.schema);
+    let new_set = req.owned_fields(applied);
     let mut conflicts = Vec::new();
     for e in entries
         .iter_mut()
@@ -280,7 +294,8 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, req: &ApplyRequest<'_
     } else {
         read_entries(old.unwrap_or(new))
     };
-    let changed: FieldSet = fields_of(new, req.schema)
+    let changed: FieldSet = req
+        .owned_fields(new)
         .into_iter()
         .filter(|p| {
             (req.subresource != "status" || p.first().map(String::as_str) == Some("f:status"))
@@ -325,6 +340,7 @@ mod tests {
             api_version: "v1",
             now: "t",
             schema: None,
+            reset_status: false,
         }
     }
 
@@ -481,6 +497,20 @@ mod tests {
         assert_eq!(
             next["spec"]["ports"],
             json!([{"port": 80, "name": "a", "protocol": "TCP", "targetPort": 80}])
+        );
+    }
+
+    #[test]
+    fn writing_the_main_resource_owns_no_status_where_status_is_a_subresource() {
+        let mut obj = json!({"spec": {"a": 1}, "status": {"conditions": []}});
+        let main = ApplyRequest {
+            reset_status: true,
+            ..req("creator", false)
+        };
+        record_update(None, &mut obj, &main);
+        assert_eq!(
+            obj["metadata"]["managedFields"][0]["fieldsV1"],
+            json!({"f:spec": {"f:a": {}}})
         );
     }
 }

@@ -343,6 +343,7 @@ pub(crate) fn create_with(
             api_version: &api_version,
             now: &now,
             schema: rt.schema.as_ref(),
+            reset_status: rt.status_subresource,
         };
         record_update(None, &mut obj, &req);
     }

@@ -151,6 +151,7 @@ fn apply_patch(
         api_version: &api_version,
         now: &now,
         schema: rt.schema.as_ref(),
+        reset_status: rt.status_subresource && sub.is_empty(),
     };
     apply(base, &applied, &req)
 }
@@ -289,6 +290,7 @@ fn finish_update(
             api_version: &api_version,
             now: &now,
             schema: rt.schema.as_ref(),
+            reset_status: rt.status_subresource && sub.is_empty(),
         };
         record_update(Some(old), &mut next, &req);
     }
