@@ -91,6 +91,28 @@ fn kinds() -> &'static Kinds {
         ("", "Secret", inline::<core::Secret>),
         ("", "Endpoints", inline::<core::Endpoints>),
         ("", "ServiceAccount", inline::<core::ServiceAccount>),
+        (
+            "",
+            "PersistentVolumeClaim",
+            inline::<core::PersistentVolumeClaim>,
+        ),
+        ("", "PersistentVolume", inline::<core::PersistentVolume>),
+        (
+            "",
+            "ReplicationController",
+            inline::<core::ReplicationController>,
+        ),
+        ("batch", "Job", inline::<k8s_openapi::api::batch::v1::Job>),
+        (
+            "batch",
+            "CronJob",
+            inline::<k8s_openapi::api::batch::v1::CronJob>,
+        ),
+        (
+            "networking.k8s.io",
+            "Ingress",
+            inline::<k8s_openapi::api::networking::v1::Ingress>,
+        ),
         ("apps", "Deployment", inline::<apps::Deployment>),
         ("apps", "ReplicaSet", inline::<apps::ReplicaSet>),
         ("apps", "StatefulSet", inline::<apps::StatefulSet>),
@@ -127,7 +149,7 @@ pub fn get(rt: &ResourceType) -> Option<&'static Value> {
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    // Each of at most 17 schemas is built once and kept for the process's life.
+    // Each of at most 23 schemas is built once and kept for the process's life.
     Some(
         built
             .entry((group, kind))
@@ -184,6 +206,35 @@ fn fits(v: &Value, s: &Value) -> bool {
     }
 }
 
+const QUANTITY: &str = "^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$";
+
+/// What Go's decoder says of a string its type cannot parse: base64 `[]byte` fields
+/// and `resource.Quantity`.
+fn unparsable(v: &str, s: &Value) -> Option<String> {
+    use base64::Engine;
+    if s.get("format").and_then(Value::as_str) == Some("byte")
+        && base64::engine::general_purpose::STANDARD.decode(v).is_err()
+    {
+        let at = v
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')))
+            .unwrap_or(v.len().saturating_sub(1) / 4 * 4);
+        return Some(format!("illegal base64 data at input byte {at}"));
+    }
+    if s.get("x-go-type").and_then(Value::as_str) == Some("resource.Quantity") {
+        static RE: OnceLock<Option<regex_lite::Regex>> = OnceLock::new();
+        let re = RE
+            .get_or_init(|| regex_lite::Regex::new(QUANTITY).ok())
+            .as_ref()?;
+        if !re.is_match(v) {
+            return Some(format!(
+                "quantities must match the regular expression '{QUANTITY}'"
+            ));
+        }
+    }
+    None
+}
+
 /// The first value of the wrong JSON type, as `encoding/json` reports it: the
 /// innermost Go struct, the dotted path from the root, and the wanted type.
 fn mismatch(v: &Value, s: &Value, owner: &str, path: &str) -> Option<String> {
@@ -208,6 +259,7 @@ fn mismatch(v: &Value, s: &Value, owner: &str, path: &str) -> Option<String> {
         }
     };
     match v {
+        Value::String(st) => unparsable(st, s),
         Value::Object(m) => {
             let props = s.get("properties").and_then(Value::as_object);
             let extra = s.get("additionalProperties");
@@ -283,6 +335,27 @@ mod tests {
         );
         let mut ok = json!({"spec": {"ports": [{"port": 80, "targetPort": "http"}]}});
         decode(&rt("Service"), &mut ok, FieldValidation::Ignore).expect("int-or-string");
+    }
+
+    #[test]
+    fn strings_go_cannot_parse_into_their_types_are_refused() {
+        let mut secret = json!({"data": {"a": "not base64!"}});
+        let err = decode(&rt("Secret"), &mut secret, FieldValidation::Ignore).expect_err("b64");
+        assert!(
+            err.message.ends_with("illegal base64 data at input byte 3"),
+            "{}",
+            err.message
+        );
+        let mut pod = json!({"spec": {"containers": [{"name": "a",
+            "resources": {"limits": {"cpu": "abc"}}}]}});
+        let err = decode(&rt("Pod"), &mut pod, FieldValidation::Ignore).expect_err("quantity");
+        assert!(
+            err.message.contains("quantities must match"),
+            "{}",
+            err.message
+        );
+        let mut ok = json!({"data": {"a": "cHc="}});
+        decode(&rt("Secret"), &mut ok, FieldValidation::Strict).expect("base64");
     }
 
     #[test]

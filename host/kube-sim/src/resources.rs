@@ -188,7 +188,37 @@ pub fn builtins() -> Vec<ResourceType> {
         t.name_rule = NameRule::PathSegment;
         t
     };
+    // Stored only, as the apps kinds are: kubectl's default `apply --prune` list looks
+    // each of these up, and fails when one is not served.
+    let stored = |group: &str, kind: &str, plural: &str, namespaced: bool, short: &[&str]| {
+        let mut t = ResourceType::builtin(group, "v1", kind, plural, namespaced)
+            .short(short)
+            .with_status();
+        t.has_generation = !matches!(kind, "PersistentVolumeClaim" | "PersistentVolume");
+        if matches!(kind, "ReplicationController" | "Job" | "CronJob") {
+            t.categories = vec!["all".into()];
+        }
+        t
+    };
     vec![
+        stored(
+            "",
+            "PersistentVolumeClaim",
+            "persistentvolumeclaims",
+            true,
+            &["pvc"],
+        ),
+        stored("", "PersistentVolume", "persistentvolumes", false, &["pv"]),
+        stored(
+            "",
+            "ReplicationController",
+            "replicationcontrollers",
+            true,
+            &["rc"],
+        ),
+        stored("batch", "Job", "jobs", true, &[]),
+        stored("batch", "CronJob", "cronjobs", true, &["cj"]),
+        stored("networking.k8s.io", "Ingress", "ingresses", true, &["ing"]),
         workload("Deployment", "deployments", &["deploy"]),
         workload("ReplicaSet", "replicasets", &["rs"]),
         workload("StatefulSet", "statefulsets", &["sts"]),

@@ -620,3 +620,25 @@ spec:
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_prune_deletes_what_a_labelled_set_no_longer_holds() {
+    let env = start().await;
+    let cm = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  labels: {{set: p}}\n"
+        )
+    };
+    let both = env.file("both.yaml", &format!("{}---\n{}", cm("p1"), cm("p2")));
+    env.kubectl_ok(&["apply", "--prune", "-l", "set=p", "-f", &both])
+        .await;
+    let one = env.file("one.yaml", &cm("p1"));
+    let out = env
+        .kubectl_ok(&["apply", "--prune", "-l", "set=p", "-f", &one])
+        .await;
+    assert!(out.contains("configmap/p2 pruned"), "{out}");
+    let left = env
+        .kubectl_ok(&["get", "cm", "-l", "set=p", "-o", "name"])
+        .await;
+    assert_eq!(left.trim(), "configmap/p1");
+}
