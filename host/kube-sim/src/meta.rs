@@ -181,6 +181,47 @@ pub fn validate_labels(obj: &Value) -> Vec<Cause> {
     out
 }
 
+/// Checks `metadata.finalizers` (qualified names; a plain name is worth a warning) and
+/// `metadata.ownerReferences` (each names its owner in full).
+pub fn validate_references(obj: &Value) -> Vec<Cause> {
+    let mut out = Vec::new();
+    let invalid = |field: &str, v: &str, msg: String| Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!("Invalid value: {v:?}: {msg}"),
+        field: field.into(),
+    };
+    for f in finalizers(obj) {
+        for msg in qualified_name_errors(&f) {
+            out.push(invalid("metadata.finalizers", &f, msg));
+        }
+        let standard = ["kubernetes", "orphan", "foregroundDeletion"].contains(&f.as_str());
+        if !standard && !f.contains('/') && qualified_name_errors(&f).is_empty() {
+            crate::warnings::warn(format!(
+                "metadata.finalizers: {f:?}: prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers"
+            ));
+        }
+    }
+    for r in obj["metadata"]["ownerReferences"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        for (key, what) in [
+            ("apiVersion", "version"),
+            ("kind", "kind"),
+            ("name", "name"),
+            ("uid", "uid"),
+        ] {
+            let v = r[key].as_str().unwrap_or_default();
+            if v.is_empty() {
+                let field = format!("metadata.ownerReferences.{key}");
+                out.push(invalid(&field, v, format!("{what} must not be empty")));
+            }
+        }
+    }
+    out
+}
+
 /// kube-apiserver's `TotalAnnotationSizeLimitB`: keys and values together.
 const MAX_ANNOTATIONS_BYTES: usize = 256 * 1024;
 

@@ -216,6 +216,15 @@ fn finish_update(
     if !new["metadata"].is_object() {
         new["metadata"] = json!({});
     }
+    let sent_uid = meta_str(&new, "uid");
+    if !sent_uid.is_empty() && sent_uid != meta_str(old, "uid") {
+        let cause = crate::status::Cause {
+            reason: "FieldValueInvalid".into(),
+            message: format!("Invalid value: {sent_uid:?}: field is immutable"),
+            field: "metadata.uid".into(),
+        };
+        return Err(ApiError::invalid(&rt.group, &rt.kind, &name, vec![cause]));
+    }
     new["apiVersion"] = json!(crate::convert::stored_api_version(rt));
     new["kind"] = json!(rt.kind);
     for f in [

@@ -265,6 +265,43 @@ fn join(path: &str, k: &str) -> String {
     }
 }
 
+/// The keys of a ConfigMap's or Secret's `data` (and `binaryData`), as
+/// `IsConfigMapKey` checks them; a key may not be in both maps.
+fn config_keys(obj: &Value) -> Vec<Cause> {
+    const MSG: &str = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+    let mut out = Vec::new();
+    for map in ["data", "binaryData", "stringData"] {
+        for k in obj[map].as_object().into_iter().flatten().map(|(k, _)| k) {
+            let field = format!("{map}[{k}]");
+            let mut msgs = Vec::new();
+            if k.len() > 253 {
+                msgs.push("must be no more than 253 characters".to_string());
+            }
+            if k.is_empty()
+                || !k
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+            {
+                msgs.push(MSG.to_string());
+            }
+            if k == "." || k == ".." || k.starts_with("..") {
+                msgs.push(format!("must not be '{k}'"));
+            }
+            if map == "data" && obj["binaryData"].get(k).is_some() {
+                msgs.push("duplicate of key present in binaryData".to_string());
+            }
+            for m in msgs {
+                out.push(cause(
+                    "FieldValueInvalid",
+                    &field,
+                    format!("Invalid value: {k:?}: {m}"),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Validates a custom resource against the schema of its version, and the labels
 /// and annotations of any object; the answer is kube-apiserver's 422 Invalid. `old` is
 /// the object an update replaces, for CEL transition rules and ratcheting.
@@ -274,6 +311,10 @@ pub fn validate_object(
     old: Option<&Value>,
 ) -> Result<(), crate::status::ApiError> {
     let mut causes = crate::meta::validate_labels(obj);
+    causes.extend(crate::meta::validate_references(obj));
+    if !rt.custom && rt.group.is_empty() && matches!(rt.kind.as_str(), "ConfigMap" | "Secret") {
+        causes.extend(config_keys(obj));
+    }
     if rt.custom
         && let Some(schema) = &rt.schema
     {

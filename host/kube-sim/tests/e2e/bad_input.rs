@@ -468,5 +468,15 @@ async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_h
     let more = json!({"metadata": {"finalizers": ["a.example.com/x", "b.example.com/y"]}});
     assert_eq!(merge(&env, &item, &more).await, (422, "Invalid".into()));
     let none = json!({"metadata": {"finalizers": null}});
+    let invalid = (422, "Invalid".to_string());
+    let uid = json!({"metadata": {"uid": "00000000-0000-0000-0000-000000000000"}});
+    assert_eq!(merge(&env, &item, &uid).await, invalid, "uid is immutable");
+    let spaced = json!({"metadata": {"name": "f", "finalizers": ["bad finalizer"]}});
+    assert_eq!(post(&env, CMS, &spaced).await, invalid);
+    let key = json!({"metadata": {"name": "k"}, "data": {"a b": "1"}});
+    assert_eq!(post(&env, CMS, &key).await, invalid);
+    let owner = json!({"metadata": {"name": "o", "ownerReferences": [
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "held", "uid": ""}]}});
+    assert_eq!(post(&env, CMS, &owner).await, invalid);
     assert_eq!(merge(&env, &item, &none).await, (200, String::new()));
 }
