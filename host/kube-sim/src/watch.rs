@@ -159,7 +159,16 @@ async fn run(
     if p.send_initial_events && p.bookmarks {
         tx.send(Ok(bookmark(rt, last, true))).await?;
     }
-    let mut next_bookmark = tokio::time::Instant::now() + shared.opts.bookmark_interval;
+    // As kube-apiserver's watch cache: a bookmark every interval, and one 2 s before
+    // the watch times out, so that a client resumes from the newest version.
+    let next = |now: tokio::time::Instant| {
+        let pre_timeout = deadline.checked_sub(Duration::from_secs(2));
+        match pre_timeout {
+            Some(t) if t > now => t.min(now + shared.opts.bookmark_interval),
+            _ => now + shared.opts.bookmark_interval,
+        }
+    };
+    let mut next_bookmark = next(tokio::time::Instant::now());
     loop {
         rv_rx.borrow_and_update();
         let batch = shared.lock().store.changes_since(last);
@@ -185,7 +194,7 @@ async fn run(
             _ = drop_rx.changed() => return Ok(()),
             _ = tokio::time::sleep_until(deadline) => return Ok(()),
             _ = tokio::time::sleep_until(next_bookmark) => {
-                next_bookmark = tokio::time::Instant::now() + shared.opts.bookmark_interval;
+                next_bookmark = next(tokio::time::Instant::now());
                 if p.bookmarks {
                     tx.send(Ok(bookmark(rt, last, false))).await?;
                 }

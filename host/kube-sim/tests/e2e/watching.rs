@@ -60,6 +60,19 @@ async fn an_idle_watch_gets_bookmarks_and_ends_after_timeout_seconds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watch_gets_a_bookmark_two_seconds_before_it_times_out() {
+    let env = start_with(SimOptions::default()).await;
+    let rv = current_rv(&env).await;
+    let evs = events(
+        &env,
+        &format!("resourceVersion={rv}&allowWatchBookmarks=true&timeoutSeconds=3"),
+    )
+    .await;
+    let kinds: Vec<&str> = evs.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(kinds, vec!["BOOKMARK"], "{evs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_entering_and_leaving_a_label_selector_are_added_and_deleted() {
     let env = start_with(SimOptions::default()).await;
     let rv = current_rv(&env).await;
