@@ -37,7 +37,7 @@ pub(crate) fn selectors(
             .get("fieldSelector")
             .map(String::as_str)
             .unwrap_or_default(),
-        rt.custom,
+        rt,
     )?
     .map_paths(|p| crate::convert::stored_field_path(rt, p));
     Ok((l, f))

@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 
+use crate::resources::ResourceType;
 use crate::status::ApiError;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -138,10 +139,57 @@ impl LabelSelector {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FieldSelector(Vec<(String, bool, String)>);
 
+/// The fields beyond name and namespace a built-in kind can be selected by.
+fn selectable(rt: &ResourceType) -> &'static [&'static str] {
+    if rt.custom {
+        return &[];
+    }
+    match (rt.group.as_str(), rt.kind.as_str()) {
+        ("", "Pod") => &[
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "spec.hostNetwork",
+            "status.phase",
+            "status.podIP",
+            "status.podIPs",
+            "status.nominatedNodeName",
+        ],
+        ("", "Event") | ("events.k8s.io", "Event") => &[
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+            "regarding.kind",
+            "regarding.namespace",
+            "regarding.name",
+            "regarding.uid",
+            "regarding.apiVersion",
+            "regarding.resourceVersion",
+            "regarding.fieldPath",
+            "reportingController",
+        ],
+        ("", "Namespace") => &["status.phase"],
+        ("", "Secret") => &["type"],
+        ("", "ReplicationController") => &["status.replicas"],
+        ("apps", "ReplicaSet") => &["status.replicas"],
+        ("batch", "Job") => &["status.successful"],
+        _ => &[],
+    }
+}
+
 impl FieldSelector {
-    /// Parses the `fieldSelector` query parameter. Custom resources support only
-    /// `metadata.name` and `metadata.namespace`, as on a real server.
-    pub fn parse(s: &str, custom: bool) -> Result<Self, ApiError> {
+    /// Parses the `fieldSelector` query parameter for a kind: `metadata.name`,
+    /// `metadata.namespace`, and the fields kube-apiserver indexes for it.
+    pub fn parse(s: &str, rt: &ResourceType) -> Result<Self, ApiError> {
         let mut reqs = Vec::new();
         for part in split_top(s) {
             let (k, neg, v) = if let Some((k, v)) = part.split_once("!=") {
@@ -156,7 +204,14 @@ impl FieldSelector {
                 )));
             };
             let k = k.trim().to_string();
-            if custom && k != "metadata.name" && k != "metadata.namespace" {
+            let known = matches!(k.as_str(), "metadata.name" | "metadata.namespace")
+                || selectable(rt).contains(&k.as_str());
+            if !known && rt.custom {
+                return Err(ApiError::bad_request(format!(
+                    "{k:?} is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+                )));
+            }
+            if !known {
                 return Err(ApiError::bad_request(format!(
                     "field label not supported: {k}"
                 )));
@@ -249,20 +304,35 @@ mod tests {
     fn field_selectors_match_name_and_namespace() {
         let o = obj();
         assert!(
-            FieldSelector::parse("metadata.name=a", true)
+            FieldSelector::parse("metadata.name=a", &custom())
                 .expect("ok")
                 .matches(&o)
         );
         assert!(
-            !FieldSelector::parse("metadata.namespace!=ns1", true)
+            !FieldSelector::parse("metadata.namespace!=ns1", &custom())
                 .expect("ok")
                 .matches(&o)
         );
-        assert!(FieldSelector::parse("spec.x=1", true).is_err());
+        assert!(FieldSelector::parse("spec.x=1", &custom()).is_err());
+        let pods = crate::resources::builtins()
+            .into_iter()
+            .find(|t| t.kind == "Pod")
+            .expect("pods");
         assert!(
-            FieldSelector::parse("spec.x=", false)
-                .expect("ok")
+            FieldSelector::parse("status.phase=", &pods)
+                .expect("a pod field")
                 .matches(&o)
         );
+        let err = FieldSelector::parse("spec.x=1", &pods).expect_err("not indexed");
+        assert_eq!(err.message, "field label not supported: spec.x");
+    }
+
+    fn custom() -> ResourceType {
+        let mut t = crate::resources::builtins()
+            .into_iter()
+            .next()
+            .expect("a kind");
+        t.custom = true;
+        t
     }
 }
