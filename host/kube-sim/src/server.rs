@@ -27,7 +27,8 @@ pub struct KubeSim {
 
 impl KubeSim {
     /// Creates a server: loads the state file if it exists, otherwise starts empty
-    /// with the `default`, `kube-system`, `kube-public` and `kube-node-lease` namespaces.
+    /// with the `default`, `kube-system`, `kube-public` and `kube-node-lease` namespaces
+    /// and the `default/kubernetes` Service.
     pub fn new(opts: SimOptions) -> Result<Self, SimError> {
         let mut inner = match &opts.state_file {
             Some(p) if p.exists() => crate::persist::load(p, opts.history_limit)?,
@@ -47,6 +48,25 @@ impl KubeSim {
                     let _ = ops::create(&mut inner, &rt, "", json!({"metadata": {"name": ns}}), &w);
                 }
             }
+        }
+        // The Service kube-apiserver keeps for itself in `default`.
+        let svc_type = inner.registry.find("", "v1", "services").cloned();
+        if let Some(rt) = svc_type
+            && inner
+                .store
+                .get("services", "default", "kubernetes")
+                .is_none()
+        {
+            let w = WriteOpts {
+                manager: "kube-apiserver".into(),
+                ..Default::default()
+            };
+            let svc = json!({"metadata": {"name": "kubernetes",
+                "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                "spec": {"clusterIP": "10.96.0.1", "clusterIPs": ["10.96.0.1"],
+                    "ipFamilies": ["IPv4"], "ipFamilyPolicy": "SingleStack",
+                    "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}});
+            let _ = ops::create(&mut inner, &rt, "default", svc, &w);
         }
         Ok(Self {
             shared: Arc::new(Shared::new(inner, opts)),
