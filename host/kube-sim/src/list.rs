@@ -10,7 +10,7 @@ use crate::http_util::flag;
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::Shared;
-use crate::status::ApiError;
+use crate::status::{ApiError, Cause};
 use crate::table;
 use crate::watch::WatchParams;
 
@@ -172,6 +172,7 @@ pub(crate) fn watch_params(
             .cloned()
             .unwrap_or_else(|| "Metadata".into())
     });
+    watch_list_options(ctx.query)?;
     Ok(WatchParams {
         namespace: ns,
         labels,
@@ -183,4 +184,49 @@ pub(crate) fn watch_params(
         table,
         metadata_only: ctx.accept.contains("as=PartialObjectMetadata"),
     })
+}
+
+/// kube-apiserver's `validateWatchOptions` for streaming lists: `sendInitialEvents`
+/// goes with `resourceVersionMatch=NotOlderThan`, and, when true, with bookmarks.
+fn watch_list_options(q: &HashMap<String, String>) -> Result<(), ApiError> {
+    let send = q.get("sendInitialEvents").filter(|v| !v.is_empty());
+    let matching = q.get("resourceVersionMatch").filter(|v| !v.is_empty());
+    let mut causes = Vec::new();
+    let forbidden = |field: &str, msg: &str| Cause {
+        reason: "FieldValueForbidden".into(),
+        message: format!("Forbidden: {msg}"),
+        field: field.into(),
+    };
+    if send.is_some() && matching.map(String::as_str) != Some("NotOlderThan") {
+        causes.push(forbidden(
+            "resourceVersionMatch",
+            "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+        ));
+    }
+    if let Some(m) = matching {
+        if send.is_none() {
+            causes.push(forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            ));
+        }
+        if m != "NotOlderThan" {
+            causes.push(Cause {
+                reason: "FieldValueNotSupported".into(),
+                message: format!("Unsupported value: {m:?}: supported values: \"NotOlderThan\""),
+                field: "resourceVersionMatch".into(),
+            });
+        }
+        if send.is_some_and(|v| v == "true") && !flag(q, "allowWatchBookmarks") {
+            causes.push(forbidden(
+                "allowWatchBookmarks",
+                "allowWatchBookmarks must be set to true when sendInitialEvents is true",
+            ));
+        }
+    }
+    if causes.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid("meta.k8s.io", "ListOptions", "", causes))
+    }
 }

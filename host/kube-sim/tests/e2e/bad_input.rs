@@ -441,6 +441,15 @@ async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_h
     }
     let q = format!("{CMS}?limit=1&continue=eyJhIjoxfQ&resourceVersion=5");
     assert_eq!(raw(&env, "GET", &q, "", b"").await, bad);
+    // A streaming list names how it matches versions, and takes bookmarks.
+    for q in [
+        "watch=true&sendInitialEvents=true&allowWatchBookmarks=true",
+        "watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan",
+        "watch=true&resourceVersionMatch=NotOlderThan",
+    ] {
+        let got = raw(&env, "GET", &format!("{CMS}?{q}"), "", b"").await;
+        assert_eq!(got, (422, "Invalid".into()), "{q}");
+    }
 
     // A custom resource names the version it is sent to; a wrong kind is Invalid.
     env.sim
