@@ -80,6 +80,20 @@ pub fn patch(
         new = crate::convert::to_view(rt, &new);
     }
     match kind {
+        PatchKind::Merge | PatchKind::Strategic if !body.is_object() => {
+            // RFC 7386 replaces the whole document with a non-object patch, and what
+            // comes out is no object at all.
+            let cause = crate::status::Cause {
+                reason: "FieldValueInvalid".into(),
+                message: format!(
+                    "Invalid value: {:?}: couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
+                    body.to_string(),
+                    crate::ops::json_type(body)
+                ),
+                field: "patch".into(),
+            };
+            return Err(ApiError::invalid("", "", "", vec![cause]));
+        }
         PatchKind::Merge => crate::patch::merge_patch(&mut new, body),
         PatchKind::Strategic => crate::patch::strategic_merge(&mut new, body),
         PatchKind::Json => {

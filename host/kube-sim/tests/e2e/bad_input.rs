@@ -478,6 +478,11 @@ async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_h
     assert_eq!(merge(&env, &item, &more).await, (422, "Invalid".into()));
     let none = json!({"metadata": {"finalizers": null}});
     let invalid = (422, "Invalid".to_string());
+    assert_eq!(
+        merge(&env, &item, &json!([1])).await,
+        invalid,
+        "a patch that is no object"
+    );
     let uid = json!({"metadata": {"uid": "00000000-0000-0000-0000-000000000000"}});
     assert_eq!(merge(&env, &item, &uid).await, invalid, "uid is immutable");
     let spaced = json!({"metadata": {"name": "f", "finalizers": ["bad finalizer"]}});
