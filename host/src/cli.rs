@@ -151,7 +151,7 @@ pub struct SimKubeArgs {
     pub tls: bool,
 }
 
-/// Runs `sim kube` until interrupted.
+/// Runs `sim kube` until SIGINT or SIGTERM, saving its state file on the way out.
 pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async {
@@ -163,11 +163,20 @@ pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
         } else {
             None
         };
-        let url = format!(
-            "{}://{}",
-            if args.tls { "https" } else { "http" },
-            listener.local_addr()?
-        );
+        // Load the state file before saying anything: a bad one is the only output.
+        let sim = kube_sim::KubeSim::new(kube_sim::SimOptions {
+            state_file: args.state_file.clone(),
+            ..Default::default()
+        })?;
+        // A server listening on every address is reached, and certified, on loopback.
+        let mut addr = listener.local_addr()?;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        let url = format!("{}://{addr}", if args.tls { "https" } else { "http" });
         if let Some(path) = &args.kubeconfig {
             kube_sim::write_kubeconfig_with_ca(
                 path,
@@ -182,13 +191,7 @@ pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
         } else {
             eprintln!("kube-sim: Kubernetes API on {url}; kubectl --server {url} get ns");
         }
-        let sim = kube_sim::KubeSim::new(kube_sim::SimOptions {
-            state_file: args.state_file.clone(),
-            ..Default::default()
-        })?;
-        let stop = async {
-            let _ = tokio::signal::ctrl_c().await;
-        };
+        let stop = shutdown_signal();
         match &cert {
             Some(c) => sim.serve_tls(listener, c, stop).await?,
             None => sim.serve(listener, stop).await?,
@@ -208,7 +211,7 @@ pub struct SimLatticeArgs {
     pub config: Option<PathBuf>,
 }
 
-/// Runs `sim lattice` until interrupted.
+/// Runs `sim lattice` until SIGINT or SIGTERM.
 pub fn sim_lattice(args: SimLatticeArgs) -> anyhow::Result<()> {
     let cfg: lattice_sim::SimConfig = match &args.config {
         Some(path) => {
@@ -234,7 +237,7 @@ pub fn sim_lattice(args: SimLatticeArgs) -> anyhow::Result<()> {
         );
         tokio::select! {
             res = lattice_sim::LatticeSim::new(cfg).serve(listener) => res.context("lattice-sim"),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = shutdown_signal() => Ok(()),
         }
     })
 }

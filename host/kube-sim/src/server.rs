@@ -31,12 +31,15 @@ impl KubeSim {
     /// and the `default/kubernetes` Service.
     pub fn new(opts: SimOptions) -> Result<Self, SimError> {
         let mut inner = match &opts.state_file {
-            Some(p) if p.exists() => crate::persist::load(p, opts.history_limit)?,
+            Some(p) if crate::persist::exists(p) => crate::persist::load(p, opts.history_limit)?,
             _ => Inner {
                 registry: Registry::default(),
                 store: Store::new(0, opts.history_limit),
             },
         };
+        if let Some(p) = &opts.state_file {
+            inner.store.set_journal(crate::persist::open_journal(p)?);
+        }
         let ns_type = inner.registry.find("", "v1", "namespaces").cloned();
         if let Some(rt) = ns_type {
             for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {

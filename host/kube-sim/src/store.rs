@@ -58,6 +58,9 @@ pub struct Store {
     history_cap: usize,
     /// Watches may start from any resourceVersion >= this one.
     compacted: u64,
+    /// Where each commit is appended as one JSON line when state is kept in a file,
+    /// so that a write acknowledged just before a crash is not lost.
+    journal: Option<std::fs::File>,
 }
 
 impl Store {
@@ -69,7 +72,35 @@ impl Store {
             history: VecDeque::new(),
             history_cap: history_cap.max(1),
             compacted: rv,
+            journal: None,
         }
+    }
+
+    /// Appends every later commit to `journal` (see [`crate::persist`]).
+    pub fn set_journal(&mut self, journal: std::fs::File) {
+        self.journal = Some(journal);
+    }
+
+    /// Empties the journal, once a snapshot holds everything it recorded.
+    pub fn clear_journal(&self) -> std::io::Result<()> {
+        match &self.journal {
+            Some(j) => j.set_len(0),
+            None => Ok(()),
+        }
+    }
+
+    /// Puts back a change read from the journal at start.
+    pub fn replay(&mut self, rv: u64, key: &str, kind: EventType, obj: Value) {
+        let ns = crate::meta::meta_str(&obj, "namespace").to_string();
+        let name = crate::meta::meta_str(&obj, "name").to_string();
+        let bucket = self.objects.entry(key.to_string()).or_default();
+        if kind == EventType::Deleted {
+            bucket.remove(&(ns, name));
+        } else {
+            bucket.insert((ns, name), Arc::new(obj));
+        }
+        self.rv = self.rv.max(rv);
+        self.compacted = self.rv;
     }
 
     /// The latest resourceVersion.
@@ -139,6 +170,16 @@ impl Store {
         } else {
             bucket.insert((ns.clone(), name), obj.clone())
         };
+        if let Some(j) = &self.journal {
+            let mut line = serde_json::to_vec(
+                &json!({"rv": self.rv, "key": key, "type": kind.as_str(), "object": &*obj}),
+            )
+            .unwrap_or_default();
+            line.push(b'\n');
+            if let Err(e) = std::io::Write::write_all(&mut &*j, &line) {
+                tracing::warn!(error = %e, "appending to the kube-sim journal");
+            }
+        }
         let change = Arc::new(Change {
             rv: self.rv,
             key: key.to_string(),

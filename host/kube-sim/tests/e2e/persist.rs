@@ -67,3 +67,29 @@ async fn a_restart_with_the_state_file_keeps_objects_crds_and_resource_versions(
         "resourceVersion {rv} carries on after {last_rv}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_just_before_a_kill_survives_and_its_resource_version_is_not_reused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = SimOptions {
+        state_file: Some(dir.path().join("state.json")),
+        ..Default::default()
+    };
+    // No snapshot is ever written: the process "dies" right after the write.
+    let sim = kube_sim::KubeSim::new(opts.clone()).expect("sim");
+    sim.apply_yaml(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: last\n  namespace: default\n",
+    )
+    .expect("written");
+    let last_rv = sim.resource_version();
+    drop(sim);
+
+    let env = start_with(opts).await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    let back = cms.get("last").await.expect("the last write survived");
+    assert_eq!(
+        back.metadata.resource_version.as_deref(),
+        Some(last_rv.to_string().as_str())
+    );
+    assert_eq!(env.sim.sim().resource_version(), last_rv);
+}
