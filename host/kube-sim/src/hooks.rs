@@ -38,14 +38,92 @@ pub fn on_update(
     obj: &mut Value,
 ) -> Result<(), ApiError> {
     if is(rt, "", "services") {
-        for f in ["clusterIP", "clusterIPs"] {
-            if obj["spec"].get(f).is_none_or(Value::is_null) && old["spec"].get(f).is_some() {
-                obj["spec"][f] = old["spec"][f].clone();
-            }
-        }
+        service_ips_kept(rt, old, obj)?;
         service_defaults(inner, obj);
     }
-    common(inner, rt, Some(old), obj)
+    common(inner, rt, Some(old), obj)?;
+    if is(rt, "", "configmaps") || is(rt, "", "secrets") {
+        data_kept(rt, old, obj)?;
+    }
+    Ok(())
+}
+
+fn immutable(field: &str, shown: String) -> crate::status::Cause {
+    crate::status::Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!("Invalid value: {shown}: field is immutable"),
+        field: field.into(),
+    }
+}
+
+/// A Service keeps its cluster IPs (`may not change once set`), except on the way to or
+/// from `ExternalName`, which has none.
+fn service_ips_kept(rt: &ResourceType, old: &Value, obj: &mut Value) -> Result<(), ApiError> {
+    let external = |o: &Value| o["spec"]["type"] == "ExternalName";
+    if external(obj) {
+        if let Some(spec) = obj["spec"].as_object_mut() {
+            for f in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+                spec.remove(f);
+            }
+        }
+        return Ok(());
+    }
+    for f in ["clusterIP", "clusterIPs"] {
+        if obj["spec"].get(f).is_none_or(Value::is_null) && old["spec"].get(f).is_some() {
+            obj["spec"][f] = old["spec"][f].clone();
+        }
+    }
+    let ip = obj["spec"]["clusterIP"].clone();
+    if external(old) || ip == old["spec"]["clusterIP"] {
+        return Ok(());
+    }
+    let cause = crate::status::Cause {
+        reason: "FieldValueInvalid".into(),
+        message: format!(
+            "Invalid value: []string{{{}}}: may not change once set",
+            serde_json::to_string(&ip).unwrap_or_default()
+        ),
+        field: "spec.clusterIPs[0]".into(),
+    };
+    Err(ApiError::invalid(
+        &rt.group,
+        &rt.kind,
+        meta_str(old, "name"),
+        vec![cause],
+    ))
+}
+
+/// A ConfigMap or Secret marked `immutable` keeps its data; a Secret keeps its type.
+fn data_kept(rt: &ResourceType, old: &Value, obj: &Value) -> Result<(), ApiError> {
+    let mut causes = Vec::new();
+    if rt.kind == "Secret" && obj["type"] != old["type"] {
+        let shown = serde_json::to_string(&obj["type"]).unwrap_or_default();
+        causes.push(immutable("type", shown));
+    }
+    if old["immutable"] == true {
+        let forbidden = |field: &str| crate::status::Cause {
+            reason: "FieldValueForbidden".into(),
+            message: "Forbidden: field is immutable when `immutable` is set".into(),
+            field: field.into(),
+        };
+        if obj["immutable"] != true {
+            causes.push(forbidden("immutable"));
+        }
+        for f in ["data", "binaryData"] {
+            if obj[f] != old[f] {
+                causes.push(forbidden(f));
+            }
+        }
+    }
+    if causes.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        &rt.group,
+        &rt.kind,
+        meta_str(old, "name"),
+        causes,
+    ))
 }
 
 fn common(
@@ -72,6 +150,11 @@ fn common(
             obj["data"][k] = json!(enc);
         }
     }
+    if is(rt, "apiextensions.k8s.io", "customresourcedefinitions")
+        && let Some(old) = old
+    {
+        established_crd_unchanged(rt, old, obj)?;
+    }
     if is(rt, "apiextensions.k8s.io", "customresourcedefinitions") {
         let name = meta_str(obj, "name").to_string();
         let types = crate::crd::resource_types(obj)
@@ -96,6 +179,45 @@ fn common(
         }
     }
     Ok(())
+}
+
+/// Once a CRD is Established, its scope and kind are fixed, as in kube-apiserver.
+fn established_crd_unchanged(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError> {
+    let established = old["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Established" && c["status"] == "True");
+    if !established {
+        return Ok(());
+    }
+    let causes: Vec<crate::status::Cause> = [
+        ("scope", &["scope"][..]),
+        ("names.kind", &["names", "kind"]),
+    ]
+    .into_iter()
+    .filter_map(|(field, path)| {
+        let at = |o: &Value| path.iter().fold(&o["spec"], |v, k| &v[*k]).clone();
+        let (was, now) = (at(old), at(new));
+        (was != now).then(|| crate::status::Cause {
+            reason: "FieldValueInvalid".into(),
+            message: format!(
+                "Invalid value: {}: field is immutable",
+                serde_json::to_string(&now).unwrap_or_default()
+            ),
+            field: format!("spec.{field}"),
+        })
+    })
+    .collect();
+    if causes.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        &rt.group,
+        &rt.kind,
+        meta_str(old, "name"),
+        causes,
+    ))
 }
 
 fn service_defaults(inner: &Inner, obj: &mut Value) {

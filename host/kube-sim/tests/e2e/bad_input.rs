@@ -494,3 +494,43 @@ async fn requests_kube_apiserver_refuses_before_they_reach_storage_are_refused_h
     assert_eq!(post(&env, CMS, &owner).await, invalid);
     assert_eq!(merge(&env, &item, &none).await, (200, String::new()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fields_fixed_once_set_stay_fixed() {
+    let env = start().await;
+    let invalid = (422, "Invalid".to_string());
+    env.sim
+        .sim()
+        .apply_yaml(
+            &std::fs::read_to_string(crate::common::gateway_crd("httproutes")).expect("crd"),
+        )
+        .expect("crd");
+    let crd = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/httproutes.gateway.networking.k8s.io";
+    assert_eq!(
+        merge(&env, crd, &json!({"spec": {"scope": "Cluster"}})).await,
+        invalid
+    );
+    let kind = json!({"spec": {"names": {"kind": "HTTPRoute2"}}});
+    assert_eq!(merge(&env, crd, &kind).await, invalid);
+
+    let svcs = "/api/v1/namespaces/default/services";
+    let svc = json!({"metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}});
+    assert_eq!(post(&env, svcs, &svc).await, (200, String::new()));
+    let moved = json!({"spec": {"clusterIP": "10.96.9.9", "clusterIPs": ["10.96.9.9"]}});
+    assert_eq!(merge(&env, &format!("{svcs}/web"), &moved).await, invalid);
+    let external = json!({"spec": {"type": "ExternalName", "externalName": "example.com"}});
+    assert_eq!(
+        merge(&env, &format!("{svcs}/web"), &external).await,
+        (200, String::new())
+    );
+
+    let frozen = json!({"metadata": {"name": "frozen"}, "data": {"a": "1"}, "immutable": true});
+    assert_eq!(post(&env, CMS, &frozen).await, (200, String::new()));
+    let thaw = json!({"data": {"a": "2"}});
+    assert_eq!(merge(&env, &format!("{CMS}/frozen"), &thaw).await, invalid);
+    let secrets = "/api/v1/namespaces/default/secrets";
+    let secret = json!({"metadata": {"name": "s"}, "stringData": {"a": "1"}});
+    assert_eq!(post(&env, secrets, &secret).await, (200, String::new()));
+    let retype = json!({"type": "kubernetes.io/tls"});
+    assert_eq!(merge(&env, &format!("{secrets}/s"), &retype).await, invalid);
+}
