@@ -106,3 +106,62 @@ fn our_crds_accept_what_the_anchor_controller_accepts() {
         }
     }
 }
+
+/// The demo's Gateway API CRDs answer kubectl as the upstream standard install does:
+/// the same short names, categories, served versions and printer columns.
+#[test]
+fn demo_gateway_api_crds_are_named_served_and_printed_as_upstream() {
+    let upstream_dir = root().join("../shared/crds/gateway-api-v1.5.1");
+    let upstream: Vec<Value> = std::fs::read_dir(&upstream_dir)
+        .unwrap()
+        .flat_map(|e| docs(&std::fs::read_to_string(e.unwrap().path()).unwrap()))
+        .filter(|d| d["kind"] == "CustomResourceDefinition")
+        .collect();
+    let ours: Vec<Value> = lattice_host::crds::gateway_api()
+        .iter()
+        .map(|c| serde_yaml::to_value(c).unwrap())
+        .collect();
+    let served = |crd: &Value| -> Vec<(String, Vec<String>)> {
+        let mut v: Vec<(String, Vec<String>)> = crd["spec"]["versions"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter(|v| v["served"] == Value::Bool(true))
+            .map(|v| {
+                let cols = v["additionalPrinterColumns"]
+                    .as_sequence()
+                    .map(|cs| {
+                        cs.iter()
+                            .map(|c| {
+                                format!(
+                                    "{}={}",
+                                    c["name"].as_str().unwrap(),
+                                    c["jsonPath"].as_str().unwrap()
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (v["name"].as_str().unwrap().to_string(), cols)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    for mine in &ours {
+        let name = mine["metadata"]["name"].as_str().unwrap();
+        let theirs = upstream
+            .iter()
+            .find(|u| u["metadata"]["name"].as_str() == Some(name))
+            .unwrap_or_else(|| panic!("{name} is not upstream"));
+        assert_eq!(
+            mine["spec"]["names"]["shortNames"], theirs["spec"]["names"]["shortNames"],
+            "{name}"
+        );
+        assert_eq!(
+            mine["spec"]["names"]["categories"], theirs["spec"]["names"]["categories"],
+            "{name}"
+        );
+        assert_eq!(served(mine), served(theirs), "{name}");
+    }
+}
