@@ -176,23 +176,138 @@ fn delete_namespace(inner: &mut Inner, rt: &ResourceType, old: &Value) -> Value 
         .unwrap_or(result)
 }
 
-fn finish_namespace(inner: &mut Inner, ns: &str) {
+/// Moves a terminating namespace on, as the namespace controller does: while content
+/// remains, its conditions say what and which finalizers hold it; once empty, the
+/// `kubernetes` finalizer goes, and with no finalizer left, the namespace.
+pub fn finish_namespace(inner: &mut Inner, ns: &str) {
     let Some(n) = inner.store.get("namespaces", "", ns) else {
         return;
     };
-    if meta_str(&n, "deletionTimestamp").is_empty() || inner.store.namespace_has_objects(ns) {
+    if meta_str(&n, "deletionTimestamp").is_empty() {
         return;
     }
-    inner
-        .store
-        .commit("namespaces", EventType::Deleted, (*n).clone());
+    let mut next = (*n).clone();
+    let content = inner.store.objects_in_namespace(ns);
+    next["status"]["conditions"] = namespace_conditions(&content, &n["status"]["conditions"]);
+    if content.is_empty()
+        && let Some(f) = next["spec"]["finalizers"].as_array_mut()
+    {
+        f.retain(|x| x != "kubernetes");
+    }
+    let finalized =
+        meta::strings(&next["spec"]["finalizers"]).is_empty() && meta::finalizers(&next).is_empty();
+    if next != *n {
+        inner
+            .store
+            .commit("namespaces", EventType::Modified, next.clone());
+    }
+    if finalized {
+        inner.store.commit("namespaces", EventType::Deleted, next);
+    }
+}
+
+/// The namespace controller's deletion conditions for what is left in a namespace;
+/// a condition keeps its transition time while its status holds.
+fn namespace_conditions(content: &[(String, std::sync::Arc<Value>)], before: &Value) -> Value {
+    use std::collections::BTreeMap;
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut holds: BTreeMap<&str, usize> = BTreeMap::new();
+    let finalizers: Vec<(String, Vec<String>)> = content
+        .iter()
+        .map(|(k, o)| (k.clone(), meta::finalizers(o)))
+        .collect();
+    for (key, fins) in &finalizers {
+        *kinds.entry(key).or_default() += 1;
+        for f in fins {
+            *holds.entry(f).or_default() += 1;
+        }
+    }
+    let list = |m: &BTreeMap<_, usize>, sep: &str| -> String {
+        m.iter()
+            .map(|(k, n)| format!("{k} {sep} {n} resource instances"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let remaining = if kinds.is_empty() {
+        (
+            "False",
+            "ContentRemoved",
+            "All content successfully removed".to_string(),
+        )
+    } else {
+        (
+            "True",
+            "SomeResourcesRemain",
+            format!("Some resources are remaining: {}", list(&kinds, "has")),
+        )
+    };
+    let finalizers = if holds.is_empty() {
+        (
+            "False",
+            "ContentHasNoFinalizers",
+            "All content-preserving finalizers finished".to_string(),
+        )
+    } else {
+        (
+            "True",
+            "SomeFinalizersRemain",
+            format!(
+                "Some content in the namespace has finalizers remaining: {}",
+                list(&holds, "in")
+            ),
+        )
+    };
+    let now = meta::now();
+    let rows = [
+        (
+            "NamespaceDeletionDiscoveryFailure",
+            (
+                "False",
+                "ResourcesDiscovered",
+                "All resources successfully discovered".to_string(),
+            ),
+        ),
+        (
+            "NamespaceDeletionGroupVersionParsingFailure",
+            (
+                "False",
+                "ParsedGroupVersions",
+                "All legacy kube types successfully parsed".to_string(),
+            ),
+        ),
+        (
+            "NamespaceDeletionContentFailure",
+            (
+                "False",
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization".to_string(),
+            ),
+        ),
+        ("NamespaceContentRemaining", remaining),
+        ("NamespaceFinalizersRemaining", finalizers),
+    ];
+    let conditions: Vec<Value> = rows
+        .into_iter()
+        .map(|(type_, (status, reason, message))| {
+            let since = before
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|c| c["type"] == type_ && c["status"] == status)
+                .map_or(json!(now), |c| c["lastTransitionTime"].clone());
+            json!({"type": type_, "status": status, "reason": reason, "message": message,
+                "lastTransitionTime": since})
+        })
+        .collect();
+    Value::Array(conditions)
 }
 
 /// Called after an object left the store: a terminating namespace may now be empty,
 /// and a removed CRD takes its kinds and their objects with it.
 pub fn after_removal(inner: &mut Inner, rt: &ResourceType, obj: &Value) {
-    if rt.namespaced {
-        finish_namespace(inner, meta_str(obj, "namespace"));
+    let ns = meta_str(obj, "namespace");
+    if rt.namespaced && !inner.store.namespace_has_objects(ns) {
+        finish_namespace(inner, ns);
     }
     if !rt.custom && rt.group == "apiextensions.k8s.io" && rt.plural == "customresourcedefinitions"
     {

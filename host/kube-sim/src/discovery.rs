@@ -69,6 +69,10 @@ const VERBS: [&str; 8] = [
     "watch",
 ];
 
+fn is_namespaces(t: &ResourceType) -> bool {
+    !t.custom && t.group.is_empty() && t.plural == "namespaces"
+}
+
 fn resource(t: &ResourceType) -> Value {
     let mut r = json!({
         "name": t.plural,
@@ -78,6 +82,15 @@ fn resource(t: &ResourceType) -> Value {
         "verbs": VERBS,
         "storageVersionHash": crate::openapi::short_hash(&t.storage_key()),
     });
+    if is_namespaces(t) {
+        // Namespaces go one by one, through their own finalization.
+        r["verbs"] = json!(
+            VERBS
+                .iter()
+                .filter(|v| **v != "deletecollection")
+                .collect::<Vec<_>>()
+        );
+    }
     if !t.short_names.is_empty() {
         r["shortNames"] = json!(t.short_names);
     }
@@ -102,6 +115,15 @@ pub fn resource_list(reg: &Registry, group: &str, version: &str) -> Option<Value
                 "namespaced": t.namespaced,
                 "kind": t.kind,
                 "verbs": ["get", "patch", "update"],
+            }));
+        }
+        if is_namespaces(t) {
+            resources.push(json!({
+                "name": "namespaces/finalize",
+                "singularName": "",
+                "namespaced": false,
+                "kind": "Namespace",
+                "verbs": ["update"],
             }));
         }
     }

@@ -192,6 +192,12 @@ fn resource(
     let part = match p.subresource.as_deref() {
         None => Part::Main,
         Some("status") if rt.status_subresource => Part::Status,
+        Some("finalize") if !rt.custom && rt.group.is_empty() && rt.plural == "namespaces" => {
+            if ctx.method != Method::PUT {
+                return Err(ApiError::method_not_allowed(ctx.method.as_str()));
+            }
+            Part::Finalize
+        }
         Some(_) => return Err(ApiError::no_route()),
     };
     let w = WriteOpts {
@@ -243,7 +249,12 @@ fn resource(
         }
         (&Method::PUT, Some(name)) => {
             let obj = decode_body(&ctx.content_type, body)?;
-            let (o, c) = crate::update::update(&mut shared.lock(), &rt, &ns, name, obj, part, &w)?;
+            let mut inner = shared.lock();
+            let (o, c) = crate::update::update(&mut inner, &rt, &ns, name, obj, part, &w)?;
+            if part == Part::Finalize {
+                crate::delete::finish_namespace(&mut inner, name);
+            }
+            drop(inner);
             json(created(c), o)
         }
         (&Method::PATCH, Some(name)) => {
@@ -295,6 +306,11 @@ fn resource(
                 StatusCode::OK,
                 delete(&mut shared.lock(), &rt, &ns, name, &opts)?.response(&rt),
             )
+        }
+        (&Method::DELETE, None)
+            if !rt.custom && rt.group.is_empty() && rt.plural == "namespaces" =>
+        {
+            Err(ApiError::method_not_allowed("DELETE"))
         }
         (&Method::DELETE, None) => {
             let items = crate::list::select(shared, &rt, p.namespace.as_deref(), &ctx.read())?;

@@ -93,6 +93,8 @@ pub enum Part {
     Main,
     /// The `/status` subresource.
     Status,
+    /// A Namespace's `/finalize` subresource: `spec.finalizers` only.
+    Finalize,
 }
 
 /// How a patch body is to be read.

@@ -152,7 +152,7 @@ fn apply_patch(
             Part::Main if rt.status_subresource => {
                 o.remove("status");
             }
-            Part::Main => {}
+            Part::Main | Part::Finalize => {}
         }
     }
     let now = meta::now();
@@ -267,6 +267,12 @@ fn finish_update(
         new["metadata"]["managedFields"] = old["metadata"]["managedFields"].clone();
     }
     let mut next = match part {
+        Part::Finalize => {
+            let mut n = old.clone();
+            n["spec"]["finalizers"] = new["spec"]["finalizers"].clone();
+            n["metadata"]["managedFields"] = new["metadata"]["managedFields"].clone();
+            n
+        }
         Part::Status => {
             let mut n = old.clone();
             n["status"] = new.get("status").cloned().unwrap_or(Value::Null);

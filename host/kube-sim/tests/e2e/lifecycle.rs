@@ -82,9 +82,25 @@ async fn deleting_a_namespace_removes_its_contents_and_waits_for_their_finalizer
         .get("doomed")
         .await
         .expect("still there while content remains");
+    let status = ns.status.expect("status");
+    assert_eq!(status.phase.as_deref(), Some("Terminating"));
+    let conditions = status.conditions.unwrap_or_default();
+    let said = |t: &str| {
+        conditions
+            .iter()
+            .find(|c| c.type_ == t)
+            .map(|c| (c.status.clone(), c.message.clone().unwrap_or_default()))
+    };
     assert_eq!(
-        ns.status.and_then(|s| s.phase).as_deref(),
-        Some("Terminating")
+        said("NamespaceContentRemaining"),
+        Some((
+            "True".into(),
+            "Some resources are remaining: configmaps has 1 resource instances".into()
+        ))
+    );
+    assert_eq!(
+        said("NamespaceFinalizersRemaining"),
+        Some(("True".into(), "Some content in the namespace has finalizers remaining: example.com/hold in 1 resource instances".into()))
     );
     assert!(cms.get_opt("plain").await.expect("get").is_none());
     let held = cms.get("held").await.expect("held by its finalizer");
@@ -209,4 +225,41 @@ async fn manifests_applied_in_process_are_served_and_can_be_reapplied() {
         .apply_yaml("apiVersion: nope.io/v1\nkind: Thing\nmetadata:\n  name: x\n")
         .expect_err("unknown kind");
     assert!(err.to_string().contains("Thing"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_namespace_goes_when_its_finalizers_are_cleared_through_finalize() {
+    let env = start().await;
+    let nss: Api<Namespace> = Api::all(env.client());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "stuck"}})).expect("ns");
+    nss.create(&PostParams::default(), &ns).await.expect("ns");
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "stuck");
+    let held: ConfigMap = serde_json::from_value(
+        json!({"metadata": {"name": "held", "finalizers": ["example.com/never"]}}),
+    )
+    .expect("cm");
+    cms.create(&PostParams::default(), &held).await.expect("cm");
+    nss.delete("stuck", &DeleteParams::default())
+        .await
+        .expect("delete");
+    // What users do with a namespace stuck in Terminating: `kubectl replace --raw
+    // /api/v1/namespaces/stuck/finalize` with the finalizers taken out.
+    let mut body =
+        serde_json::to_value(nss.get("stuck").await.expect("terminating")).expect("json");
+    body["spec"]["finalizers"] = json!([]);
+    let out = env
+        .kubectl(&[
+            "replace",
+            "--raw",
+            "/api/v1/namespaces/stuck/finalize",
+            "-f",
+            &env.file("ns.json", &body.to_string()),
+        ])
+        .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(nss.get_opt("stuck").await.expect("get").is_none());
 }
