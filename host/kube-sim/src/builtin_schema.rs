@@ -97,6 +97,7 @@ fn kinds() -> &'static Kinds {
             inline::<core::PersistentVolumeClaim>,
         ),
         ("", "PersistentVolume", inline::<core::PersistentVolume>),
+        ("", "Node", inline::<core::Node>),
         (
             "",
             "ReplicationController",
@@ -149,7 +150,7 @@ pub fn get(rt: &ResourceType) -> Option<&'static Value> {
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(|p| p.into_inner());
-    // Each of at most 23 schemas is built once and kept for the process's life.
+    // Each of at most 24 schemas is built once and kept for the process's life.
     Some(
         built
             .entry((group, kind))

@@ -194,7 +194,7 @@ pub fn builtins() -> Vec<ResourceType> {
         let mut t = ResourceType::builtin(group, "v1", kind, plural, namespaced)
             .short(short)
             .with_status();
-        t.has_generation = !matches!(kind, "PersistentVolumeClaim" | "PersistentVolume");
+        t.has_generation = !matches!(kind, "PersistentVolumeClaim" | "PersistentVolume" | "Node");
         if matches!(kind, "ReplicationController" | "Job" | "CronJob") {
             t.categories = vec!["all".into()];
         }
@@ -209,6 +209,7 @@ pub fn builtins() -> Vec<ResourceType> {
             &["pvc"],
         ),
         stored("", "PersistentVolume", "persistentvolumes", false, &["pv"]),
+        stored("", "Node", "nodes", false, &["no"]),
         stored(
             "",
             "ReplicationController",
