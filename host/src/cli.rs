@@ -158,10 +158,18 @@ pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("--listen {}", args.listen))?;
-        let cert = if args.tls {
-            Some(kube_sim::SelfSigned::generate(&[])?)
-        } else {
-            None
+        // With a state file the CA's key is kept beside it, so kubeconfigs outlive restarts.
+        let cert = match (args.tls, &args.state_file) {
+            (false, _) => None,
+            (true, Some(state)) => {
+                let mut key = state.as_os_str().to_owned();
+                key.push(".ca-key.pem");
+                Some(kube_sim::SelfSigned::with_ca_key_file(
+                    std::path::Path::new(&key),
+                    &[],
+                )?)
+            }
+            (true, None) => Some(kube_sim::SelfSigned::generate(&[])?),
         };
         // Load the state file before saying anything: a bad one is the only output.
         let sim = kube_sim::KubeSim::new(kube_sim::SimOptions {
@@ -187,6 +195,10 @@ pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
             eprintln!(
                 "kube-sim: Kubernetes API on {url}; kubectl --kubeconfig {} get ns",
                 path.display()
+            );
+        } else if args.tls {
+            eprintln!(
+                "kube-sim: Kubernetes API on {url}; add --kubeconfig PATH for a kubeconfig that trusts its CA"
             );
         } else {
             eprintln!("kube-sim: Kubernetes API on {url}; kubectl --server {url} get ns");

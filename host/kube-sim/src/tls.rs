@@ -32,13 +32,41 @@ impl SelfSigned {
     /// Generates a CA and a server certificate for `localhost`, `127.0.0.1`, `::1`
     /// and any extra host names or IP addresses given.
     pub fn generate(extra_hosts: &[String]) -> Result<Self, SimError> {
+        Self::with_ca_key(KeyPair::generate().map_err(cert_err)?, extra_hosts)
+    }
+
+    /// As [`generate`](Self::generate), with the CA's key kept in `key_file` (created,
+    /// owner-only, on first use): a restart signs with the same key under the same
+    /// name, so a kubeconfig written before it still verifies the server.
+    pub fn with_ca_key_file(
+        key_file: &std::path::Path,
+        extra_hosts: &[String],
+    ) -> Result<Self, SimError> {
+        let io = |e| SimError::Io(key_file.display().to_string(), e);
+        let key = match std::fs::read_to_string(key_file) {
+            Ok(pem) => KeyPair::from_pem(&pem).map_err(cert_err)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = KeyPair::generate().map_err(cert_err)?;
+                let mut f = std::fs::OpenOptions::new();
+                f.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut f, 0o600);
+                let mut file = f.open(key_file).map_err(io)?;
+                std::io::Write::write_all(&mut file, key.serialize_pem().as_bytes()).map_err(io)?;
+                key
+            }
+            Err(e) => return Err(io(e)),
+        };
+        Self::with_ca_key(key, extra_hosts)
+    }
+
+    fn with_ca_key(ca_key: KeyPair, extra_hosts: &[String]) -> Result<Self, SimError> {
         let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(cert_err)?;
         ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         ca_params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "kube-sim CA");
-        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().map_err(cert_err)?)
-            .map_err(cert_err)?;
+        let ca = CertifiedIssuer::self_signed(ca_params, ca_key).map_err(cert_err)?;
         let mut hosts = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
         hosts.extend(extra_hosts.iter().cloned());
         let mut params = CertificateParams::new(hosts).map_err(cert_err)?;
@@ -99,6 +127,25 @@ where
         let acceptor = acceptor.clone();
         let service = TowerToHyperService::new(router.clone());
         tokio::spawn(async move {
+            // Plain HTTP on the TLS port gets Go's plain answer rather than a TLS alert.
+            let mut first = [0u8; 1];
+            if matches!(tcp.peek(&mut first).await, Ok(1) if first[0] != 0x16) {
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let mut tcp = tcp;
+                // Read the request first: closing with it unread would reset the
+                // connection and lose the answer.
+                let mut request = [0u8; 8192];
+                let _ = tokio::time::timeout(
+                    std::time::Duration::from_millis(200),
+                    tcp.read(&mut request),
+                )
+                .await;
+                let _ = tcp
+                    .write_all(b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+                    .await;
+                let _ = tcp.shutdown().await;
+                return;
+            }
             match acceptor.accept(tcp).await {
                 Ok(tls) => {
                     let builder = auto::Builder::new(TokioExecutor::new());
