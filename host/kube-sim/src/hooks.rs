@@ -115,6 +115,15 @@ fn data_kept(rt: &ResourceType, old: &Value, obj: &Value) -> Result<(), ApiError
             }
         }
     }
+    refuse(rt, old, causes)
+}
+
+/// 422 Invalid naming `old` when there are causes.
+fn refuse(
+    rt: &ResourceType,
+    old: &Value,
+    causes: Vec<crate::status::Cause>,
+) -> Result<(), ApiError> {
     if causes.is_empty() {
         return Ok(());
     }
@@ -199,25 +208,15 @@ fn established_crd_unchanged(rt: &ResourceType, old: &Value, new: &Value) -> Res
     .filter_map(|(field, path)| {
         let at = |o: &Value| path.iter().fold(&o["spec"], |v, k| &v[*k]).clone();
         let (was, now) = (at(old), at(new));
-        (was != now).then(|| crate::status::Cause {
-            reason: "FieldValueInvalid".into(),
-            message: format!(
-                "Invalid value: {}: field is immutable",
-                serde_json::to_string(&now).unwrap_or_default()
-            ),
-            field: format!("spec.{field}"),
+        (was != now).then(|| {
+            immutable(
+                &format!("spec.{field}"),
+                serde_json::to_string(&now).unwrap_or_default(),
+            )
         })
     })
     .collect();
-    if causes.is_empty() {
-        return Ok(());
-    }
-    Err(ApiError::invalid(
-        &rt.group,
-        &rt.kind,
-        meta_str(old, "name"),
-        causes,
-    ))
+    refuse(rt, old, causes)
 }
 
 fn service_defaults(inner: &Inner, obj: &mut Value) {
