@@ -335,7 +335,7 @@ pub(crate) fn create_with(
     crate::defaults::prune_custom(rt, &mut obj, w.validation)?;
     crate::builtin_schema::decode(rt, &mut obj, w.validation)?;
     hooks::on_create(inner, rt, &mut obj)?;
-    crate::validate::validate_object(rt, &obj, None)?;
+    crate::validate::validate_object(rt, &obj, None, false)?;
     if obj["metadata"]["managedFields"].is_null() {
         let api_version = rt.api_version();
         let req = ApplyRequest {

@@ -307,7 +307,7 @@ fn finish_update(
     crate::builtin_schema::decode(rt, &mut next, w.validation)?;
     no_new_finalizers_while_deleting(rt, old, &next)?;
     hooks::on_update(inner, rt, old, &mut next)?;
-    crate::validate::validate_object(rt, &next, Some(old))?;
+    crate::validate::validate_object(rt, &next, Some(old), part == Part::Status)?;
     if !applied {
         let now = meta::now();
         let api_version = rt.api_version();

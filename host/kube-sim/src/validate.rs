@@ -1,8 +1,7 @@
 //! OpenAPI v3 value validation of custom resources against their CRD schema, the
 //! subset kube-apiserver checks without CEL: `type`, `required`, `enum`, `nullable`,
-//! string lengths and `pattern`, list sizes, numeric bounds, and map sizes, then the
-//! schema's CEL rules ([`crate::cel`]). `anyOf`, `oneOf`, `allOf`, `not` and `format`
-//! are not checked.
+//! string lengths, `pattern` and `format`, list sizes, numeric bounds, map sizes,
+//! `allOf`/`anyOf`/`oneOf`/`not`, then the schema's CEL rules ([`crate::cel`]).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -88,6 +87,7 @@ fn check(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
         );
         out.push(cause("FieldValueNotSupported", path, msg));
     }
+    composition(v, s, path, out);
     let num = |k: &str| s.get(k).and_then(Value::as_f64);
     match v {
         Value::String(st) => {
@@ -106,6 +106,20 @@ fn check(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
                     num("minLength").unwrap_or_default()
                 );
                 out.push(cause("FieldValueInvalid", path, msg));
+            }
+            if let Some(f) = s.get("format").and_then(Value::as_str)
+                && !int_or_string
+                && !format_ok(f, st)
+            {
+                out.push(cause(
+                    "FieldValueInvalid",
+                    path,
+                    format!(
+                        "Invalid value: {}: {path} in body must be of type {f}: {}",
+                        short(v),
+                        short(v)
+                    ),
+                ));
             }
             if let Some(p) = s.get("pattern").and_then(Value::as_str)
                 && !int_or_string
@@ -257,6 +271,121 @@ fn duplicates(items: &[Value], s: &Value, path: &str, out: &mut Vec<Cause>) {
     }
 }
 
+/// The string formats kube-apiserver checks (go-openapi's `strfmt`); others pass.
+fn format_ok(format: &str, s: &str) -> bool {
+    let ip = s.parse::<std::net::IpAddr>().is_ok();
+    match format {
+        "ipv4" => ip && s.contains('.'),
+        "ipv6" => ip && s.contains(':'),
+        "cidr" => s
+            .split_once('/')
+            .is_some_and(|(a, n)| a.parse::<std::net::IpAddr>().is_ok() && n.parse::<u8>().is_ok()),
+        "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+        "date" => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok(),
+        "uuid" => {
+            let b = s.as_bytes();
+            b.len() == 36
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    8 | 13 | 18 | 23 => *c == b'-',
+                    _ => c.is_ascii_hexdigit(),
+                })
+        }
+        "byte" => {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(s).is_ok()
+        }
+        _ => true,
+    }
+}
+
+/// `allOf`, `anyOf`, `oneOf` and `not`: value validations over the same value. A
+/// failed `anyOf` or `oneOf` reports, as go-openapi does, the branch that came closest
+/// (most declared properties valid) and a summary.
+fn composition(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
+    let branches = |k: &str| {
+        s.get(k)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    };
+    for b in branches("allOf") {
+        check(v, b, path, out);
+    }
+    let shown = match v {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        _ => "value",
+    };
+    let summary = |msg: String| {
+        cause(
+            "FieldValueInvalid",
+            path,
+            format!("Invalid value: \"{shown}\": {msg}"),
+        )
+    };
+    let tried = |k: &str| -> (usize, Vec<Cause>) {
+        let mut valid = 0;
+        let mut best: Option<(usize, Vec<Cause>)> = None;
+        for b in branches(k) {
+            let mut found = Vec::new();
+            check(v, b, path, &mut found);
+            if found.is_empty() {
+                valid += 1;
+                continue;
+            }
+            let score = b
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(p, ps)| {
+                    v.get(p.as_str()).is_some_and(|pv| {
+                        let mut e = Vec::new();
+                        check(pv, ps, &join(path, p), &mut e);
+                        e.is_empty()
+                    })
+                })
+                .count();
+            if best.as_ref().is_none_or(|(s, _)| score > *s) {
+                best = Some((score, found));
+            }
+        }
+        (valid, best.map(|(_, f)| f).unwrap_or_default())
+    };
+    if !branches("anyOf").is_empty() {
+        let (valid, best) = tried("anyOf");
+        if valid == 0 {
+            out.push(summary(format!(
+                "{path:?} must validate at least one schema (anyOf)"
+            )));
+            out.extend(best);
+        }
+    }
+    if !branches("oneOf").is_empty() {
+        let (valid, best) = tried("oneOf");
+        if valid != 1 {
+            let found = match valid {
+                0 => "Found none valid".to_string(),
+                n => format!("Found {n} valid alternatives"),
+            };
+            out.push(summary(format!(
+                "{path:?} must validate one and only one schema (oneOf). {found}"
+            )));
+            out.extend(best);
+        }
+    }
+    if let Some(not) = s.get("not") {
+        let mut found = Vec::new();
+        check(v, not, path, &mut found);
+        if found.is_empty() {
+            out.push(summary(format!(
+                "{path:?} must not validate the schema (not)"
+            )));
+        }
+    }
+}
+
 fn join(path: &str, k: &str) -> String {
     if path.is_empty() {
         k.to_string()
@@ -309,6 +438,7 @@ pub fn validate_object(
     rt: &crate::resources::ResourceType,
     obj: &Value,
     old: Option<&Value>,
+    status_only: bool,
 ) -> Result<(), crate::status::ApiError> {
     let mut causes = crate::meta::validate_labels(obj);
     causes.extend(crate::meta::validate_references(obj));
@@ -318,7 +448,11 @@ pub fn validate_object(
     if rt.custom
         && let Some(schema) = &rt.schema
     {
-        let found = validate(obj, schema);
+        let found = if status_only {
+            validate_status(obj, schema)
+        } else {
+            validate(obj, schema)
+        };
         // As kube-apiserver's `hasBlockingErr`: rules do not run on an object that
         // is missing a required field or holds a value its schema cannot have.
         let blocking = [
@@ -343,6 +477,24 @@ pub fn validate_object(
     Err(crate::status::ApiError::invalid(
         &rt.group, &rt.kind, name, causes,
     ))
+}
+
+/// Validates only the `status` of an object, as a `/status` write is validated: the
+/// schema's own messages name paths from `status` down, the fields from the root.
+pub fn validate_status(obj: &Value, schema: &Value) -> Vec<Cause> {
+    let (Some(v), Some(s)) = (obj.get("status"), schema.pointer("/properties/status")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    check(v, s, "", &mut out);
+    for c in &mut out {
+        c.field = match c.field.as_str() {
+            "" => "status".into(),
+            f if f.starts_with('[') => format!("status{f}"),
+            f => format!("status.{f}"),
+        };
+    }
+    out
 }
 
 /// Validates an object (everything but `metadata`, `apiVersion` and `kind`) against a
@@ -453,20 +605,57 @@ mod tests {
             "x-kubernetes-validations": [{"rule": "self.port > 0"}],
             "properties": {"port": {"type": "integer"}}}}}),
         );
-        let err = validate_object(&rt, &json!({"metadata": {"name": "x"}, "spec": {}}), None)
-            .expect_err("invalid");
+        let err = validate_object(
+            &rt,
+            &json!({"metadata": {"name": "x"}, "spec": {}}),
+            None,
+            false,
+        )
+        .expect_err("invalid");
         assert_eq!(
             err.message,
             "ConfigMap \"x\" is invalid: [spec.port: Required value, <nil>: Invalid value: \"null\": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation]"
         );
         let big = json!({"metadata": {"name": "x", "annotations": {"a": "x".repeat(256 * 1024)}},
             "spec": {"port": 1}});
-        let err = validate_object(&rt, &big, None).expect_err("too long");
+        let err = validate_object(&rt, &big, None, false).expect_err("too long");
         assert!(
             err.message
                 .ends_with("metadata.annotations: Too long: may not be more than 262144 bytes"),
             "{}",
             err.message
         );
+    }
+
+    #[test]
+    fn formats_and_alternatives_are_checked_and_the_closest_branch_is_reported() {
+        let s = json!({"properties": {"spec": {"type": "object", "properties": {
+            "addresses": {"type": "array", "items": {"type": "object",
+                "oneOf": [
+                    {"properties": {"type": {"enum": ["IPAddress"]},
+                        "value": {"anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]}}},
+                    {"properties": {"type": {"not": {"enum": ["IPAddress"]}}}}],
+                "properties": {"type": {"type": "string"}, "value": {"type": "string"}}}},
+            "since": {"type": "string", "format": "date-time"}}}}});
+        let ok = json!({"spec": {"addresses": [{"type": "IPAddress", "value": "10.0.0.1"},
+            {"type": "IPAddress", "value": "::1"}, {"type": "Hostname", "value": "a.example.com"}],
+            "since": "2026-11-23T06:00:00Z"}});
+        assert!(validate(&ok, &s).is_empty(), "{:?}", validate(&ok, &s));
+        let bad = json!({"spec": {"addresses": [{"type": "IPAddress", "value": "1.2.3.4:8080"}],
+            "since": "yesterday"}});
+        let messages: Vec<String> = validate(&bad, &s)
+            .into_iter()
+            .map(|c| format!("{}: {}", c.field, c.message))
+            .collect();
+        for want in [
+            "spec.addresses[0].value: Invalid value: \"1.2.3.4:8080\": spec.addresses[0].value in body must be of type ipv4: \"1.2.3.4:8080\"",
+            "spec.addresses[0]: Invalid value: \"object\": \"spec.addresses[0]\" must validate one and only one schema (oneOf). Found none valid",
+            "spec.since: Invalid value: \"yesterday\": spec.since in body must be of type date-time: \"yesterday\"",
+        ] {
+            assert!(
+                messages.iter().any(|m| m == want),
+                "missing {want:?} in {messages:#?}"
+            );
+        }
     }
 }
