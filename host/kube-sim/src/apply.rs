@@ -173,6 +173,30 @@ fn is_item(path: &[String]) -> bool {
     path.last().is_some_and(|p| p.starts_with("k:"))
 }
 
+/// kube-apiserver's `getConflictMessage`: one conflict on one line; several grouped by
+/// manager, managers in order.
+fn conflict_message(conflicts: &[(String, String)]) -> String {
+    if let [(m, f)] = conflicts {
+        return format!("Apply failed with 1 conflict: conflict with {m}: {f}");
+    }
+    let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for (m, f) in conflicts {
+        by.entry(m).or_default().push(f);
+    }
+    let lines: Vec<String> = by
+        .iter()
+        .flat_map(|(m, fs)| {
+            std::iter::once(format!("conflicts with {m}:"))
+                .chain(fs.iter().map(|f| format!("- {f}")))
+        })
+        .collect();
+    format!(
+        "Apply failed with {} conflicts: {}",
+        conflicts.len(),
+        lines.join("\n")
+    )
+}
+
 /// What an apply request asks for.
 pub struct ApplyRequest<'a> {
     /// The field manager (required for apply).
@@ -228,16 +252,7 @@ pub fn apply(base: &Value, applied: &Value, req: &ApplyRequest<'_>) -> Result<Va
         }
     }
     if !conflicts.is_empty() {
-        let lines: Vec<String> = conflicts
-            .iter()
-            .map(|(m, f)| format!("conflict with {m}: {f}"))
-            .collect();
-        let mut err = ApiError::conflict_msg(format!(
-            "Apply failed with {} conflict{}: {}",
-            conflicts.len(),
-            if conflicts.len() == 1 { "" } else { "s" },
-            lines.join("\n")
-        ));
+        let mut err = ApiError::conflict_msg(conflict_message(&conflicts));
         let causes: Vec<Value> = conflicts
             .iter()
             .map(|(m, f)| json!({"reason": "FieldManagerConflict", "message": format!("conflict with {m}"), "field": f}))
@@ -511,6 +526,16 @@ mod tests {
         assert_eq!(
             obj["metadata"]["managedFields"][0]["fieldsV1"],
             json!({"f:spec": {"f:a": {}}})
+        );
+    }
+
+    #[test]
+    fn several_conflicts_are_grouped_by_manager() {
+        let c = |m: &str, f: &str| (format!("{m:?}"), f.to_string());
+        let msg = conflict_message(&[c("m2", ".spec.a"), c("m1", ".spec.b"), c("m1", ".spec.c")]);
+        assert_eq!(
+            msg,
+            "Apply failed with 3 conflicts: conflicts with \"m1\":\n- .spec.b\n- .spec.c\nconflicts with \"m2\":\n- .spec.a"
         );
     }
 }

@@ -299,8 +299,70 @@ pub fn decode(
     let mut copy = obj.clone();
     let unknown = crate::defaults::prune(&mut copy, schema);
     validation.unknown_fields(&rt.kind, &rt.version, &unknown)?;
+    quantities_as_strings(&mut copy, schema);
     *obj = copy;
     Ok(())
+}
+
+/// A quantity given as a JSON number is stored as the string Go's `Quantity` writes
+/// (`1`, `500m`, `2k`): typed clients read quantities as strings only.
+fn quantities_as_strings(v: &mut Value, s: &Value) {
+    if s.get("x-go-type").and_then(Value::as_str) == Some("resource.Quantity") {
+        if let Value::Number(n) = v {
+            *v = Value::String(canonical_quantity(n));
+        }
+        return;
+    }
+    match v {
+        Value::Object(m) => {
+            let props = s.get("properties").and_then(Value::as_object);
+            let extra = s.get("additionalProperties");
+            for (k, child) in m.iter_mut() {
+                if let Some(cs) = props.and_then(|p| p.get(k)).or(extra) {
+                    quantities_as_strings(child, cs);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(is) = s.get("items") {
+                for it in items {
+                    quantities_as_strings(it, is);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A number in the decimal-SI canonical form: an integer mantissa with the largest
+/// suffix that keeps it whole (`1500m`, `2k`), rounded up to nano units.
+fn canonical_quantity(n: &serde_json::Number) -> String {
+    const SUFFIXES: [(i32, &str); 10] = [
+        (18, "E"),
+        (15, "P"),
+        (12, "T"),
+        (9, "G"),
+        (6, "M"),
+        (3, "k"),
+        (0, ""),
+        (-3, "m"),
+        (-6, "u"),
+        (-9, "n"),
+    ];
+    let nanos: i128 = match n.as_i64() {
+        Some(i) => i128::from(i) * 1_000_000_000,
+        None => (n.as_f64().unwrap_or_default() * 1e9).ceil() as i128,
+    };
+    if nanos == 0 {
+        return "0".into();
+    }
+    for (exp, suffix) in SUFFIXES {
+        let unit = 10i128.pow((exp + 9) as u32);
+        if nanos % unit == 0 {
+            return format!("{}{suffix}", nanos / unit);
+        }
+    }
+    format!("{nanos}n")
 }
 
 #[cfg(test)]
@@ -357,6 +419,23 @@ mod tests {
         );
         let mut ok = json!({"data": {"a": "cHc="}});
         decode(&rt("Secret"), &mut ok, FieldValidation::Strict).expect("base64");
+    }
+
+    #[test]
+    fn quantities_given_as_numbers_are_stored_as_go_writes_them() {
+        let mut pod = json!({"spec": {"containers": [{"name": "a",
+            "resources": {"limits": {"cpu": 1, "memory": 2000, "nvidia.com/gpu": 1},
+                "requests": {"cpu": 0.5, "ephemeral-storage": 1000000000, "memory": "1Gi"}}}]}});
+        decode(&rt("Pod"), &mut pod, FieldValidation::Strict).expect("decoded");
+        let r = &pod["spec"]["containers"][0]["resources"];
+        assert_eq!(
+            r["limits"],
+            json!({"cpu": "1", "memory": "2k", "nvidia.com/gpu": "1"})
+        );
+        assert_eq!(
+            r["requests"],
+            json!({"cpu": "500m", "ephemeral-storage": "1G", "memory": "1Gi"})
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub fn on_create(inner: &mut Inner, rt: &ResourceType, obj: &mut Value) -> Resul
         obj["status"] = json!({"phase": "Active"});
     }
     if is(rt, "", "services") {
+        service_ports_given(rt, obj)?;
         service_defaults(inner, obj);
     }
     if is(rt, "", "pods") {
@@ -38,6 +39,7 @@ pub fn on_update(
     obj: &mut Value,
 ) -> Result<(), ApiError> {
     if is(rt, "", "services") {
+        service_ports_given(rt, obj)?;
         service_ips_kept(rt, old, obj)?;
         service_defaults(inner, obj);
     }
@@ -54,6 +56,29 @@ fn immutable(field: &str, shown: String) -> crate::status::Cause {
         message: format!("Invalid value: {shown}: field is immutable"),
         field: field.into(),
     }
+}
+
+/// A Service names its ports, unless it is headless or an `ExternalName`.
+fn service_ports_given(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiError> {
+    if obj["spec"]["ports"].is_null()
+        && let Some(spec) = obj["spec"].as_object_mut()
+    {
+        spec.remove("ports");
+    }
+    let exempt = obj["spec"]["type"] == "ExternalName" || obj["spec"]["clusterIP"] == "None";
+    if exempt
+        || obj["spec"]["ports"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+    {
+        return Ok(());
+    }
+    let cause = crate::status::Cause {
+        reason: "FieldValueRequired".into(),
+        message: "Required value".into(),
+        field: "spec.ports".into(),
+    };
+    refuse(rt, obj, vec![cause])
 }
 
 /// A Service keeps its cluster IPs (`may not change once set`), except on the way to or

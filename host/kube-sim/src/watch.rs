@@ -131,7 +131,13 @@ async fn run(
     let deadline = tokio::time::Instant::now() + p.timeout;
     let (initial, mut last) = {
         let inner = shared.lock();
-        match p.resource_version {
+        // A streaming list (`sendInitialEvents`) starts from the current state whatever
+        // version it names: the version is only a floor for how fresh that state is.
+        let from = match p.resource_version {
+            Some(rv) if p.send_initial_events && rv <= inner.store.rv() => None,
+            other => other,
+        };
+        match from {
             None => {
                 let objs = inner.store.list(&rt.storage_key(), p.namespace.as_deref());
                 let lines: Vec<Bytes> = objs

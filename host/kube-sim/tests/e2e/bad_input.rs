@@ -524,6 +524,12 @@ async fn fields_fixed_once_set_stay_fixed() {
         (200, String::new())
     );
 
+    let portless = json!({"metadata": {"name": "portless"}, "spec": {}});
+    assert_eq!(
+        post(&env, svcs, &portless).await,
+        invalid,
+        "a Service names its ports"
+    );
     let frozen = json!({"metadata": {"name": "frozen"}, "data": {"a": "1"}, "immutable": true});
     assert_eq!(post(&env, CMS, &frozen).await, (200, String::new()));
     let thaw = json!({"data": {"a": "2"}});

@@ -60,6 +60,37 @@ async fn an_idle_watch_gets_bookmarks_and_ends_after_timeout_seconds() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_list_from_a_version_starts_with_the_current_state() {
+    let env = start_with(SimOptions::default()).await;
+    let rv = current_rv(&env).await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "now"}})).expect("cm");
+    cms.create(&PostParams::default(), &cm)
+        .await
+        .expect("created");
+    let evs = events(
+        &env,
+        &format!("sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion={rv}&timeoutSeconds=1"),
+    )
+    .await;
+    let added: Vec<&str> = evs
+        .iter()
+        .filter(|e| e["type"] == "ADDED")
+        .filter_map(|e| e["object"]["metadata"]["name"].as_str())
+        .collect();
+    assert!(added.contains(&"now"), "{evs:?}");
+    let end = evs
+        .iter()
+        .position(|e| e["type"] == "BOOKMARK")
+        .expect("bookmark");
+    assert!(evs[..end].iter().all(|e| e["type"] == "ADDED"), "{evs:?}");
+    assert_eq!(
+        evs[end]["object"]["metadata"]["annotations"]["k8s.io/initial-events-end"],
+        "true"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watch_gets_a_bookmark_two_seconds_before_it_times_out() {
     let env = start_with(SimOptions::default()).await;
     let rv = current_rv(&env).await;
