@@ -3,8 +3,7 @@
 //! type is a 400 (`json: cannot unmarshal ...`), and an unknown field is dropped, or a
 //! 400 `strict decoding error` under `fieldValidation=Strict` (what kubectl sends).
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use schemars::JsonSchema;
 use serde_json::{Map, Value};
@@ -76,62 +75,44 @@ fn resolve(s: &Value, defs: &Value, stack: &mut Vec<String>) -> Value {
     Value::Object(out)
 }
 
-/// The built-in kinds decoded as typed, each with the schema of its Go type.
-type Kinds = [(&'static str, &'static str, fn() -> Value)];
+/// A built-in kind decoded as typed: its group, kind and the schema of its Go type.
+type Kind = (&'static str, &'static str, fn() -> Value);
 
-fn kinds() -> &'static Kinds {
-    use k8s_openapi::api::{apps::v1 as apps, coordination::v1 as coord, core::v1 as core};
-    use k8s_openapi::api::{discovery::v1 as disc, rbac::v1 as rbac};
-    const RBAC: &str = "rbac.authorization.k8s.io";
-    &[
-        ("", "Namespace", inline::<core::Namespace>),
-        ("", "Service", inline::<core::Service>),
-        ("", "Pod", inline::<core::Pod>),
-        ("", "ConfigMap", inline::<core::ConfigMap>),
-        ("", "Secret", inline::<core::Secret>),
-        ("", "Endpoints", inline::<core::Endpoints>),
-        ("", "ServiceAccount", inline::<core::ServiceAccount>),
-        (
-            "",
-            "PersistentVolumeClaim",
-            inline::<core::PersistentVolumeClaim>,
-        ),
-        ("", "PersistentVolume", inline::<core::PersistentVolume>),
-        ("", "Node", inline::<core::Node>),
-        (
-            "",
-            "ReplicationController",
-            inline::<core::ReplicationController>,
-        ),
-        ("batch", "Job", inline::<k8s_openapi::api::batch::v1::Job>),
-        (
-            "batch",
-            "CronJob",
-            inline::<k8s_openapi::api::batch::v1::CronJob>,
-        ),
-        (
-            "networking.k8s.io",
-            "Ingress",
-            inline::<k8s_openapi::api::networking::v1::Ingress>,
-        ),
-        ("apps", "Deployment", inline::<apps::Deployment>),
-        ("apps", "ReplicaSet", inline::<apps::ReplicaSet>),
-        ("apps", "StatefulSet", inline::<apps::StatefulSet>),
-        ("apps", "DaemonSet", inline::<apps::DaemonSet>),
-        ("coordination.k8s.io", "Lease", inline::<coord::Lease>),
-        (
-            "discovery.k8s.io",
-            "EndpointSlice",
-            inline::<disc::EndpointSlice>,
-        ),
-        (RBAC, "Role", inline::<rbac::Role>),
-        (RBAC, "RoleBinding", inline::<rbac::RoleBinding>),
-        (RBAC, "ClusterRole", inline::<rbac::ClusterRole>),
-        (
-            RBAC,
-            "ClusterRoleBinding",
-            inline::<rbac::ClusterRoleBinding>,
-        ),
+fn typed<T: JsonSchema + k8s_openapi::Resource>() -> Kind {
+    (T::GROUP, T::KIND, inline::<T>)
+}
+
+const KINDS: usize = 24;
+
+fn kinds() -> [Kind; KINDS] {
+    use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, coordination::v1 as coord};
+    use k8s_openapi::api::{core::v1 as core, discovery::v1 as disc};
+    use k8s_openapi::api::{networking::v1 as net, rbac::v1 as rbac};
+    [
+        typed::<core::Namespace>(),
+        typed::<core::Service>(),
+        typed::<core::Pod>(),
+        typed::<core::ConfigMap>(),
+        typed::<core::Secret>(),
+        typed::<core::Endpoints>(),
+        typed::<core::ServiceAccount>(),
+        typed::<core::PersistentVolumeClaim>(),
+        typed::<core::PersistentVolume>(),
+        typed::<core::Node>(),
+        typed::<core::ReplicationController>(),
+        typed::<batch::Job>(),
+        typed::<batch::CronJob>(),
+        typed::<net::Ingress>(),
+        typed::<apps::Deployment>(),
+        typed::<apps::ReplicaSet>(),
+        typed::<apps::StatefulSet>(),
+        typed::<apps::DaemonSet>(),
+        typed::<coord::Lease>(),
+        typed::<disc::EndpointSlice>(),
+        typed::<rbac::Role>(),
+        typed::<rbac::RoleBinding>(),
+        typed::<rbac::ClusterRole>(),
+        typed::<rbac::ClusterRoleBinding>(),
     ]
 }
 
@@ -139,33 +120,22 @@ fn kinds() -> &'static Kinds {
 /// is asked for; `None` for custom resources and for the kinds it stores as sent
 /// (Events, CRDs, admission policies).
 pub fn get(rt: &ResourceType) -> Option<&'static Value> {
-    static BUILT: OnceLock<Mutex<HashMap<(&str, &str), &'static Value>>> = OnceLock::new();
+    static BUILT: [OnceLock<Value>; KINDS] = [const { OnceLock::new() }; KINDS];
     if rt.custom {
         return None;
     }
-    let (group, kind, make) = kinds()
-        .iter()
-        .find(|(g, k, _)| *g == rt.group && *k == rt.kind)?;
-    let mut built = BUILT
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    // Each of at most 24 schemas is built once and kept for the process's life.
-    Some(
-        built
-            .entry((group, kind))
-            .or_insert_with(|| Box::leak(Box::new(make()))),
-    )
+    let (i, (_, _, make)) = kinds()
+        .into_iter()
+        .enumerate()
+        .find(|(_, (g, k, _))| *g == rt.group && *k == rt.kind)?;
+    Some(BUILT[i].get_or_init(make))
 }
 
+/// The JSON type as Go's decoder names it in an error (`number 1` with its value).
 fn json_type(v: &Value) -> String {
     match v {
-        Value::String(_) => "string".into(),
-        Value::Bool(_) => "bool".into(),
-        Value::Array(_) => "array".into(),
-        Value::Object(_) => "object".into(),
         Value::Number(n) => format!("number {n}"),
-        Value::Null => "null".into(),
+        other => crate::ops::json_type(other).to_string(),
     }
 }
 
@@ -252,13 +222,6 @@ fn mismatch(v: &Value, s: &Value, owner: &str, path: &str) -> Option<String> {
         .filter(|_| v.is_object())
         .map(|t| t.rsplit('.').next().unwrap_or(t).to_string())
         .unwrap_or_else(|| owner.to_string());
-    let join = |k: &str| {
-        if path.is_empty() {
-            k.to_string()
-        } else {
-            format!("{path}.{k}")
-        }
-    };
     match v {
         Value::String(st) => unparsable(st, s),
         Value::Object(m) => {
@@ -267,7 +230,7 @@ fn mismatch(v: &Value, s: &Value, owner: &str, path: &str) -> Option<String> {
             // Go names a struct field by its path; a map entry by its map's.
             m.iter()
                 .find_map(|(k, child)| match props.and_then(|p| p.get(k)) {
-                    Some(cs) => mismatch(child, cs, &owner, &join(k)),
+                    Some(cs) => mismatch(child, cs, &owner, &crate::validate::join(path, k)),
                     None => mismatch(child, extra?, &owner, path),
                 })
         }
@@ -296,41 +259,23 @@ pub fn decode(
             v = rt.version
         )));
     }
-    let mut copy = obj.clone();
-    let unknown = crate::defaults::prune(&mut copy, schema);
+    // An error ends the request, so what was pruned by then is never stored.
+    let unknown = crate::defaults::prune(obj, schema);
     validation.unknown_fields(&rt.kind, &rt.version, &unknown)?;
-    quantities_as_strings(&mut copy, schema);
-    *obj = copy;
+    quantities_as_strings(obj, schema);
     Ok(())
 }
 
 /// A quantity given as a JSON number is stored as the string Go's `Quantity` writes
 /// (`1`, `500m`, `2k`): typed clients read quantities as strings only.
 fn quantities_as_strings(v: &mut Value, s: &Value) {
-    if s.get("x-go-type").and_then(Value::as_str) == Some("resource.Quantity") {
-        if let Value::Number(n) = v {
+    match v {
+        Value::Number(n)
+            if s.get("x-go-type").and_then(Value::as_str) == Some("resource.Quantity") =>
+        {
             *v = Value::String(canonical_quantity(n));
         }
-        return;
-    }
-    match v {
-        Value::Object(m) => {
-            let props = s.get("properties").and_then(Value::as_object);
-            let extra = s.get("additionalProperties");
-            for (k, child) in m.iter_mut() {
-                if let Some(cs) = props.and_then(|p| p.get(k)).or(extra) {
-                    quantities_as_strings(child, cs);
-                }
-            }
-        }
-        Value::Array(items) => {
-            if let Some(is) = s.get("items") {
-                for it in items {
-                    quantities_as_strings(it, is);
-                }
-            }
-        }
-        _ => {}
+        _ => crate::defaults::for_each_child(v, s, quantities_as_strings),
     }
 }
 

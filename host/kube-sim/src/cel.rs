@@ -74,10 +74,12 @@ fn program(env: &Env, rule: &str) -> Option<Arc<Program>> {
     static CACHE: OnceLock<Mutex<HashMap<String, Option<Arc<Program>>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(Mutex::default);
     let mut cache = cache.lock().unwrap_or_else(|p| p.into_inner());
-    cache
-        .entry(rule.to_string())
-        .or_insert_with(|| env.compile(rule).ok().map(Arc::new))
-        .clone()
+    if let Some(p) = cache.get(rule) {
+        return p.clone();
+    }
+    let p = env.compile(rule).ok().map(Arc::new);
+    cache.insert(rule.to_string(), p.clone());
+    p
 }
 
 /// A property name as a rule spells it.
@@ -262,21 +264,10 @@ fn program_message(env: &Env, expr: &str, ctx: &Context<'_, '_>) -> Option<Strin
 
 /// The item of `old` that `item` correlates with in a list of this schema.
 fn correlated<'a>(schema: &Value, item: &Value, old: Option<&'a Value>) -> Option<&'a Value> {
-    let old = old?.as_array()?;
-    match schema.get("x-kubernetes-list-type").and_then(Value::as_str) {
-        Some("map") => {
-            let keys: Vec<&str> = schema
-                .get("x-kubernetes-list-map-keys")?
-                .as_array()?
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            old.iter()
-                .find(|o| keys.iter().all(|k| o.get(k) == item.get(k)))
-        }
-        Some("set") => old.iter().find(|o| *o == item),
-        _ => None,
-    }
+    let id = crate::fields::list_identity(schema, item)?;
+    old?.as_array()?
+        .iter()
+        .find(|o| crate::fields::list_identity(schema, o).as_ref() == Some(&id))
 }
 
 fn walk(env: &Arc<Env>, n: Node<'_>, out: &mut Vec<Cause>) {
@@ -296,11 +287,7 @@ fn walk(env: &Arc<Env>, n: Node<'_>, out: &mut Vec<Cause>) {
                     continue;
                 }
                 if let Some(cs) = props.and_then(|p| p.get(k)).or(extra) {
-                    let path = if n.path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{}.{k}", n.path)
-                    };
+                    let path = crate::validate::join(&n.path, k);
                     let old = n.old.and_then(|o| o.get(k));
                     walk(
                         env,

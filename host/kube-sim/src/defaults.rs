@@ -87,43 +87,44 @@ pub fn prune_custom(
     let Some(schema) = rt.schema.as_ref().filter(|_| rt.custom) else {
         return Ok(());
     };
-    let mut copy = obj.clone();
-    let unknown = prune(&mut copy, schema);
+    // An error ends the request, so what was pruned by then is never stored.
+    let unknown = prune(obj, schema);
     validation.unknown_fields(&rt.kind, &rt.version, &unknown)?;
-    *obj = copy;
     Ok(())
 }
 
 /// Fills in the schema's defaults, recursively, in place.
 pub fn apply_defaults(v: &mut Value, schema: &Value) {
+    if let (Value::Object(m), Some(props)) =
+        (&mut *v, schema.get("properties").and_then(Value::as_object))
+    {
+        for (k, ps) in props {
+            if !m.contains_key(k)
+                && let Some(d) = ps.get("default")
+            {
+                m.insert(k.clone(), d.clone());
+            }
+        }
+    }
+    for_each_child(v, schema, apply_defaults);
+}
+
+/// Calls `f` on each child of `v` with the schema that describes it: a declared
+/// property's, `additionalProperties` for the other keys, or a list's `items`.
+pub fn for_each_child(v: &mut Value, schema: &Value, mut f: impl FnMut(&mut Value, &Value)) {
     match v {
         Value::Object(m) => {
-            if let Some(props) = schema.get("properties").and_then(Value::as_object) {
-                for (k, ps) in props {
-                    if !m.contains_key(k)
-                        && let Some(d) = ps.get("default")
-                    {
-                        m.insert(k.clone(), d.clone());
-                    }
-                    if let Some(child) = m.get_mut(k) {
-                        apply_defaults(child, ps);
-                    }
-                }
-            }
-            if let Some(extra) = schema.get("additionalProperties").filter(|s| s.is_object()) {
-                let known = schema.get("properties").and_then(Value::as_object);
-                for (k, child) in m.iter_mut() {
-                    if !known.is_some_and(|p| p.contains_key(k)) {
-                        apply_defaults(child, extra);
-                    }
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties").filter(|s| s.is_object());
+            for (k, child) in m.iter_mut() {
+                if let Some(cs) = props.and_then(|p| p.get(k)).or(extra) {
+                    f(child, cs);
                 }
             }
         }
         Value::Array(items) => {
             if let Some(is) = schema.get("items") {
-                for it in items {
-                    apply_defaults(it, is);
-                }
+                items.iter_mut().for_each(|it| f(it, is));
             }
         }
         _ => {}

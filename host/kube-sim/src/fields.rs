@@ -15,15 +15,7 @@ pub type FieldSet = BTreeSet<Vec<String>>;
 pub fn list_keys(field: &str, schema: Option<&Value>, items: &[Value]) -> Option<Vec<String>> {
     if let Some(s) = schema {
         if s["x-kubernetes-list-type"] == "map" {
-            let keys: Vec<String> = s["x-kubernetes-list-map-keys"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|k| k.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            return (!keys.is_empty()).then_some(keys);
+            return map_keys(s);
         }
         if s.get("x-kubernetes-list-type").is_some() || s.get("type").is_some() {
             return None;
@@ -43,6 +35,30 @@ fn key_of(item: &Value, k: &str) -> Value {
         Some(v) => v.clone(),
         None if k == "protocol" => Value::String("TCP".into()),
         None => Value::Null,
+    }
+}
+
+/// The key fields of an `x-kubernetes-list-type: map` list, from its schema.
+pub fn map_keys(schema: &Value) -> Option<Vec<String>> {
+    if schema["x-kubernetes-list-type"] != "map" {
+        return None;
+    }
+    let keys = crate::meta::strings(&schema["x-kubernetes-list-map-keys"]);
+    (!keys.is_empty()).then_some(keys)
+}
+
+/// What identifies an item of a `set` or `map` list (the item, or its key fields);
+/// `None` for an atomic list, whose items have no identity.
+pub fn list_identity(schema: &Value, item: &Value) -> Option<Value> {
+    match schema["x-kubernetes-list-type"].as_str() {
+        Some("set") => Some(item.clone()),
+        Some("map") => Some(Value::Object(
+            map_keys(schema)?
+                .into_iter()
+                .filter_map(|k| item.get(&k).map(|x| (k, x.clone())))
+                .collect(),
+        )),
+        _ => None,
     }
 }
 

@@ -231,30 +231,11 @@ fn go_value(v: &Value) -> String {
 /// `x-kubernetes-list-type: set` and `map` lists hold each item (or key) once; a
 /// repeat is kube-apiserver's `Duplicate value`.
 fn duplicates(items: &[Value], s: &Value, path: &str, out: &mut Vec<Cause>) {
-    let keys: Vec<&str> = s
-        .get("x-kubernetes-list-map-keys")
-        .and_then(Value::as_array)
-        .map(|k| k.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let identity = |v: &Value| -> Value {
-        match s.get("x-kubernetes-list-type").and_then(Value::as_str) {
-            Some("map") => Value::Object(
-                keys.iter()
-                    .filter_map(|k| v.get(*k).map(|x| (k.to_string(), x.clone())))
-                    .collect(),
-            ),
-            _ => v.clone(),
-        }
-    };
-    if !matches!(
-        s.get("x-kubernetes-list-type").and_then(Value::as_str),
-        Some("set" | "map")
-    ) {
-        return;
-    }
     let mut seen: Vec<Value> = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let id = identity(item);
+        let Some(id) = crate::fields::list_identity(s, item) else {
+            return;
+        };
         if seen.contains(&id) {
             let shown = match &id {
                 Value::String(_) => short(&id),
@@ -334,17 +315,20 @@ fn composition(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
                 valid += 1;
                 continue;
             }
+            // How close the branch came: its declared properties present and clean.
             let score = b
                 .get("properties")
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
-                .filter(|(p, ps)| {
-                    v.get(p.as_str()).is_some_and(|pv| {
-                        let mut e = Vec::new();
-                        check(pv, ps, &join(path, p), &mut e);
-                        e.is_empty()
-                    })
+                .filter(|(p, _)| {
+                    let at = join(path, p);
+                    v.get(p.as_str()).is_some()
+                        && !found.iter().any(|c| {
+                            c.field
+                                .strip_prefix(&at)
+                                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+                        })
                 })
                 .count();
             if best.as_ref().is_none_or(|(s, _)| score > *s) {
@@ -386,7 +370,8 @@ fn composition(v: &Value, s: &Value, path: &str, out: &mut Vec<Cause>) {
     }
 }
 
-fn join(path: &str, k: &str) -> String {
+/// `path.k`, or `k` at the root.
+pub(crate) fn join(path: &str, k: &str) -> String {
     if path.is_empty() {
         k.to_string()
     } else {
