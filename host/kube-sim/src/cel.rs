@@ -144,11 +144,7 @@ fn failure(reason: Option<&str>, field: String, ty: &str, detail: String) -> Cau
             format!("Invalid value: {ty:?}: {detail}"),
         ),
     };
-    Cause {
-        reason: reason.into(),
-        message,
-        field,
-    }
+    Cause::new(reason, &field, message)
 }
 
 fn shown(path: &str) -> String {

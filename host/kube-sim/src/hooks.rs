@@ -51,11 +51,7 @@ pub fn on_update(
 }
 
 fn immutable(field: &str, shown: String) -> crate::status::Cause {
-    crate::status::Cause {
-        reason: "FieldValueInvalid".into(),
-        message: format!("Invalid value: {shown}: field is immutable"),
-        field: field.into(),
-    }
+    crate::status::Cause::invalid(field, &shown, "field is immutable")
 }
 
 /// A Service names its ports, unless it is headless or an `ExternalName`.
@@ -73,11 +69,7 @@ fn service_ports_given(rt: &ResourceType, obj: &mut Value) -> Result<(), ApiErro
     {
         return Ok(());
     }
-    let cause = crate::status::Cause {
-        reason: "FieldValueRequired".into(),
-        message: "Required value".into(),
-        field: "spec.ports".into(),
-    };
+    let cause = crate::status::Cause::new("FieldValueRequired", "spec.ports", "Required value");
     refuse(rt, obj, vec![cause])
 }
 
@@ -102,14 +94,12 @@ fn service_ips_kept(rt: &ResourceType, old: &Value, obj: &mut Value) -> Result<(
     if external(old) || ip == old["spec"]["clusterIP"] {
         return Ok(());
     }
-    let cause = crate::status::Cause {
-        reason: "FieldValueInvalid".into(),
-        message: format!(
-            "Invalid value: []string{{{}}}: may not change once set",
-            serde_json::to_string(&ip).unwrap_or_default()
-        ),
-        field: "spec.clusterIPs[0]".into(),
-    };
+    let shown = format!(
+        "[]string{{{}}}",
+        serde_json::to_string(&ip).unwrap_or_default()
+    );
+    let cause =
+        crate::status::Cause::invalid("spec.clusterIPs[0]", &shown, "may not change once set");
     Err(ApiError::invalid(
         &rt.group,
         &rt.kind,
@@ -126,10 +116,9 @@ fn data_kept(rt: &ResourceType, old: &Value, obj: &Value) -> Result<(), ApiError
         causes.push(immutable("type", shown));
     }
     if old["immutable"] == true {
-        let forbidden = |field: &str| crate::status::Cause {
-            reason: "FieldValueForbidden".into(),
-            message: "Forbidden: field is immutable when `immutable` is set".into(),
-            field: field.into(),
+        let forbidden = |field: &str| {
+            let why = "Forbidden: field is immutable when `immutable` is set";
+            crate::status::Cause::new("FieldValueForbidden", field, why)
         };
         if obj["immutable"] != true {
             causes.push(forbidden("immutable"));

@@ -192,10 +192,8 @@ fn watch_list_options(q: &HashMap<String, String>) -> Result<(), ApiError> {
     let send = q.get("sendInitialEvents").filter(|v| !v.is_empty());
     let matching = q.get("resourceVersionMatch").filter(|v| !v.is_empty());
     let mut causes = Vec::new();
-    let forbidden = |field: &str, msg: &str| Cause {
-        reason: "FieldValueForbidden".into(),
-        message: format!("Forbidden: {msg}"),
-        field: field.into(),
+    let forbidden = |field: &str, msg: &str| {
+        Cause::new("FieldValueForbidden", field, format!("Forbidden: {msg}"))
     };
     if send.is_some() && matching.map(String::as_str) != Some("NotOlderThan") {
         causes.push(forbidden(
@@ -211,11 +209,11 @@ fn watch_list_options(q: &HashMap<String, String>) -> Result<(), ApiError> {
             ));
         }
         if m != "NotOlderThan" {
-            causes.push(Cause {
-                reason: "FieldValueNotSupported".into(),
-                message: format!("Unsupported value: {m:?}: supported values: \"NotOlderThan\""),
-                field: "resourceVersionMatch".into(),
-            });
+            causes.push(Cause::new(
+                "FieldValueNotSupported",
+                "resourceVersionMatch",
+                format!("Unsupported value: {m:?}: supported values: \"NotOlderThan\""),
+            ));
         }
         if send.is_some_and(|v| v == "true") && !flag(q, "allowWatchBookmarks") {
             causes.push(forbidden(

@@ -65,11 +65,7 @@ pub fn validate_name(name: &str, rule: NameRule) -> Vec<Cause> {
         _ => {}
     }
     msgs.into_iter()
-        .map(|msg| Cause {
-            reason: "FieldValueInvalid".into(),
-            message: format!("Invalid value: \"{name}\": {msg}"),
-            field: "metadata.name".into(),
-        })
+        .map(|msg| Cause::invalid("metadata.name", &format!("{name:?}"), msg))
         .collect()
 }
 
@@ -138,11 +134,7 @@ pub fn qualified_name_errors(k: &str) -> Vec<String> {
 /// Checks `metadata.labels` (keys and values) and `metadata.annotations` (keys).
 pub fn validate_labels(obj: &Value) -> Vec<Cause> {
     let mut out = Vec::new();
-    let invalid = |field: &str, v: &str, msg: String| Cause {
-        reason: "FieldValueInvalid".into(),
-        message: format!("Invalid value: \"{v}\": {msg}"),
-        field: field.into(),
-    };
+    let invalid = |field: &str, v: &str, msg: String| Cause::invalid(field, &format!("{v:?}"), msg);
     for (what, check_values) in [("labels", true), ("annotations", false)] {
         let Some(m) = obj["metadata"][what].as_object() else {
             continue;
@@ -172,11 +164,11 @@ pub fn validate_labels(obj: &Value) -> Vec<Cause> {
         .map(|(k, v)| k.len() + v.as_str().map_or(0, str::len))
         .sum();
     if size > MAX_ANNOTATIONS_BYTES {
-        out.push(Cause {
-            reason: "FieldValueTooLong".into(),
-            message: format!("Too long: may not be more than {MAX_ANNOTATIONS_BYTES} bytes"),
-            field: "metadata.annotations".into(),
-        });
+        out.push(Cause::new(
+            "FieldValueTooLong",
+            "metadata.annotations",
+            format!("Too long: may not be more than {MAX_ANNOTATIONS_BYTES} bytes"),
+        ));
     }
     out
 }
@@ -185,11 +177,7 @@ pub fn validate_labels(obj: &Value) -> Vec<Cause> {
 /// `metadata.ownerReferences` (each names its owner in full).
 pub fn validate_references(obj: &Value) -> Vec<Cause> {
     let mut out = Vec::new();
-    let invalid = |field: &str, v: &str, msg: String| Cause {
-        reason: "FieldValueInvalid".into(),
-        message: format!("Invalid value: {v:?}: {msg}"),
-        field: field.into(),
-    };
+    let invalid = |field: &str, v: &str, msg: String| Cause::invalid(field, &format!("{v:?}"), msg);
     for f in finalizers(obj) {
         for msg in qualified_name_errors(&f) {
             out.push(invalid("metadata.finalizers", &f, msg));

@@ -203,11 +203,7 @@ pub(crate) fn check_identity(rt: &ResourceType, ns: &str, body: &Value) -> Resul
             && !k.is_empty()
             && k != rt.kind
         {
-            let cause = Cause {
-                reason: "FieldValueInvalid".into(),
-                message: format!("Invalid value: {k:?}: must be {}", rt.kind),
-                field: "kind".into(),
-            };
+            let cause = Cause::invalid("kind", &format!("{k:?}"), format!("must be {}", rt.kind));
             return Err(invalid(rt, meta_str(body, "name"), vec![cause]));
         }
     }

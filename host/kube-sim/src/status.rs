@@ -20,6 +20,26 @@ pub struct Cause {
     pub field: String,
 }
 
+impl Cause {
+    /// A cause with its reason (`FieldValueRequired`, ...), field path and message.
+    pub fn new(reason: &str, field: &str, message: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            message: message.into(),
+            field: field.into(),
+        }
+    }
+
+    /// `FieldValueInvalid`: `Invalid value: <value as shown>: <detail>`.
+    pub fn invalid(field: &str, shown: &str, detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            "FieldValueInvalid",
+            field,
+            format!("Invalid value: {shown}: {detail}"),
+        )
+    }
+}
+
 /// An API error that becomes a `Status` response.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 #[error("{code} {reason}: {message}")]

@@ -83,15 +83,14 @@ pub fn patch(
         PatchKind::Merge | PatchKind::Strategic if !body.is_object() => {
             // RFC 7386 replaces the whole document with a non-object patch, and what
             // comes out is no object at all.
-            let cause = crate::status::Cause {
-                reason: "FieldValueInvalid".into(),
-                message: format!(
-                    "Invalid value: {:?}: couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
-                    body.to_string(),
+            let cause = crate::status::Cause::invalid(
+                "patch",
+                &format!("{:?}", body.to_string()),
+                format!(
+                    "couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
                     crate::ops::json_type(body)
                 ),
-                field: "patch".into(),
-            };
+            );
             return Err(ApiError::invalid("", "", "", vec![cause]));
         }
         PatchKind::Merge => crate::patch::merge_patch(&mut new, body),
@@ -190,14 +189,14 @@ fn no_new_finalizers_while_deleting(
     extra.sort();
     extra.dedup();
     let list: Vec<String> = extra.iter().map(|f| format!("{f:?}")).collect();
-    let cause = crate::status::Cause {
-        reason: "FieldValueForbidden".into(),
-        message: format!(
+    let cause = crate::status::Cause::new(
+        "FieldValueForbidden",
+        "metadata.finalizers",
+        format!(
             "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
             list.join(", ")
         ),
-        field: "metadata.finalizers".into(),
-    };
+    );
     Err(ApiError::invalid(
         &rt.group,
         &rt.kind,
@@ -232,11 +231,11 @@ fn finish_update(
     }
     let sent_uid = meta_str(&new, "uid");
     if !sent_uid.is_empty() && sent_uid != meta_str(old, "uid") {
-        let cause = crate::status::Cause {
-            reason: "FieldValueInvalid".into(),
-            message: format!("Invalid value: {sent_uid:?}: field is immutable"),
-            field: "metadata.uid".into(),
-        };
+        let cause = crate::status::Cause::invalid(
+            "metadata.uid",
+            &format!("{sent_uid:?}"),
+            "field is immutable",
+        );
         return Err(ApiError::invalid(&rt.group, &rt.kind, &name, vec![cause]));
     }
     new["apiVersion"] = json!(crate::convert::stored_api_version(rt));

@@ -11,11 +11,7 @@ use serde_json::Value;
 use crate::status::Cause;
 
 fn cause(reason: &str, field: &str, message: String) -> Cause {
-    Cause {
-        reason: reason.into(),
-        message,
-        field: field.into(),
-    }
+    Cause::new(reason, field, message)
 }
 
 fn matches_pattern(pattern: &str, s: &str) -> bool {
