@@ -161,14 +161,10 @@ pub fn sim_kube(args: SimKubeArgs) -> anyhow::Result<()> {
         // With a state file the CA's key is kept beside it, so kubeconfigs outlive restarts.
         let cert = match (args.tls, &args.state_file) {
             (false, _) => None,
-            (true, Some(state)) => {
-                let mut key = state.as_os_str().to_owned();
-                key.push(".ca-key.pem");
-                Some(kube_sim::SelfSigned::with_ca_key_file(
-                    std::path::Path::new(&key),
-                    &[],
-                )?)
-            }
+            (true, Some(state)) => Some(kube_sim::SelfSigned::with_ca_key_file(
+                &kube_sim::persist::ca_key_path(state),
+                &[],
+            )?),
             (true, None) => Some(kube_sim::SelfSigned::generate(&[])?),
         };
         // Load the state file before saying anything: a bad one is the only output.

@@ -319,10 +319,9 @@ fn another_clusters_service_is_taken_over_only_when_the_route_allows_it() {
     obs.services[0].owner = Owner::Other("1/other/vpc-1".into());
     let d = diff(&obs, &plan, &cfg(), &opts());
     assert_eq!((d.ops.len(), d.diagnostics.len()), (0, 1));
-    let mut o = opts();
-    o.allow_takeover_from
-        .insert(plan.services[0].name.clone(), "1/other/vpc-1".into());
-    let d = diff(&obs, &plan, &cfg(), &o);
+    let mut plan = plan;
+    plan.services[0].allow_takeover_from = Some("1/other/vpc-1".into());
+    let d = diff(&obs, &plan, &cfg(), &opts());
     assert_eq!(
         d.ops.iter().map(|o| o.kind.operation()).collect::<Vec<_>>(),
         vec!["TagResource"]
@@ -457,19 +456,4 @@ fn our_service_network_stays_while_other_services_use_it() {
     assert!(ops_named(&d.ops, "DeleteServiceNetwork").is_empty());
     assert_eq!(ops_named(&d.ops, "DeleteService").len(), 1);
     assert!(d.diagnostics.iter().any(|x| x.reason == "InUse"));
-}
-
-#[test]
-fn the_takeover_annotation_may_be_keyed_by_route() {
-    let plan = mk_plan(1);
-    let mut obs = converged(&plan);
-    obs.services[0].owner = Owner::Other("1/other/vpc-1".into());
-    let mut o = opts();
-    o.allow_takeover_from
-        .insert(plan.services[0].route.clone(), "1/other/vpc-1".into());
-    let d = diff(&obs, &plan, &cfg(), &o);
-    assert_eq!(
-        d.ops.iter().map(|o| o.kind.operation()).collect::<Vec<_>>(),
-        vec!["TagResource"]
-    );
 }

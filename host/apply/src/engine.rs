@@ -88,7 +88,6 @@ impl Applier {
             &self.cfg,
             &DiffOptions {
                 allow_adoption: self.opts.allow_adoption,
-                allow_takeover_from: self.opts.allow_takeover_from.clone(),
                 prune: self.opts.prune,
                 scoped: scope.is_some(),
             },

@@ -1,6 +1,5 @@
 //! How an apply behaves: limits, concurrency, retries, ownership.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A token bucket: `per_second` tokens refill, at most `burst` saved.
@@ -29,9 +28,6 @@ pub struct ApplyOptions {
     pub backoff_max: Duration,
     /// Adopt untagged resources that carry a name the plan uses.
     pub allow_adoption: bool,
-    /// The route's `application-networking.k8s.aws/allow-takeover-from`
-    /// annotation, keyed by Lattice service name or by route (`namespace/name`).
-    pub allow_takeover_from: BTreeMap<String, String>,
     /// Delete our own resources that the plan no longer has.
     pub prune: bool,
 }
@@ -55,7 +51,6 @@ impl Default for ApplyOptions {
             backoff_base: Duration::from_millis(100),
             backoff_max: Duration::from_secs(10),
             allow_adoption: false,
-            allow_takeover_from: BTreeMap::new(),
             prune: true,
         }
     }

@@ -18,11 +18,22 @@ use crate::store::{EventType, Store};
 
 const CRDS: &str = "customresourcedefinitions.apiextensions.k8s.io";
 
+/// A file kept beside a state file: `<state_file><suffix>`.
+fn beside(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
 /// The journal kept beside a state file.
 pub fn journal_path(path: &Path) -> std::path::PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(".journal");
-    name.into()
+    beside(path, ".journal")
+}
+
+/// Where the TLS CA's key is kept beside a state file (see
+/// [`crate::SelfSigned::with_ca_key_file`]).
+pub fn ca_key_path(path: &Path) -> std::path::PathBuf {
+    beside(path, ".ca-key.pem")
 }
 
 /// Opens the journal for appending (creating it), for [`Store::set_journal`].

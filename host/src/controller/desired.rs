@@ -32,7 +32,7 @@ impl Desired {
     /// groups before and after (so what a route stopped using is in scope),
     /// and whether a service network's desired state changed.
     pub fn update(&mut self, dirty: &Dirty, plan: &Plan) -> (lattice_apply::Scope, bool) {
-        let networks_before = self.networks.clone();
+        let mut networks_changed = false;
         let mut scope = self.scope(dirty);
         for key in &dirty.routes {
             let route = format!("{}/{}", key.namespace, key.name);
@@ -67,19 +67,15 @@ impl Desired {
         }
         for key in &dirty.gateways {
             let gateway = format!("{}/{}", key.0, key.1);
-            match plan.service_networks.iter().find(|n| n.gateway == gateway) {
-                Some(n) => {
-                    self.networks.insert(key.clone(), n.clone());
-                }
-                None => {
-                    self.networks.remove(key);
-                }
-            }
+            networks_changed |= match plan.service_networks.iter().find(|n| n.gateway == gateway) {
+                Some(n) => self.networks.insert(key.clone(), n.clone()).as_ref() != Some(n),
+                None => self.networks.remove(key).is_some(),
+            };
         }
         let now = self.scope(dirty);
         scope.services.extend(now.services);
         scope.target_groups.extend(now.target_groups);
-        (scope, self.networks != networks_before)
+        (scope, networks_changed)
     }
 
     /// The whole desired state as one plan.

@@ -119,13 +119,15 @@ pub async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &c.namespace, &c.ar);
     let adding = c.finalizers.iter().any(|f| f == FINALIZER);
     let (mut finalizers, mut version) = (c.finalizers, c.resource_version);
-    for attempt in 0.. {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": version}});
         match api
             .patch(&c.name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
         {
-            Err(kube::Error::Api(e)) if e.code == 409 && attempt < 3 => {
+            Err(kube::Error::Api(e)) if e.code == 409 && attempt <= 3 => {
                 let fresh = api.get(&c.name).await?;
                 let mut list = fresh.metadata.finalizers.unwrap_or_default();
                 let has = list.iter().any(|f| f == FINALIZER);
@@ -143,5 +145,4 @@ pub async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
             other => return other.map(|_| ()),
         }
     }
-    Ok(())
 }

@@ -208,7 +208,7 @@ impl Controller {
                     whole,
                     plan_ms = planned.as_millis() as u64,
                     apply_ms = (started.elapsed() - planned).as_millis() as u64,
-                    calls = report.calls.values().sum::<u64>(),
+                    calls = report.total_calls(),
                     "applied"
                 );
                 if !report.is_success() {
@@ -274,8 +274,8 @@ impl Controller {
             let settled = report.is_success();
             let fins = finalizers::changes(index.snapshot(), &dirty, &input, settled);
             let client = &self.client;
-            // A write that lost a race with another writer (409) is retried
-            // next pass, from the version the watch brings by then.
+            // A write that still loses its race after retrying in place marks
+            // its object dirty again, for the next pass.
             let failed: Vec<Dirty> = futures::stream::iter(fins)
                 .map(|c| async move {
                     let retry = c.retry.clone();
@@ -379,8 +379,12 @@ impl Controller {
                 return;
             }
         };
+        let by_name: std::collections::HashMap<&str, _> = services
+            .iter()
+            .filter_map(|s| Some((s.name()?, s)))
+            .collect();
         for (key, name) in wanted {
-            let Some(svc) = services.iter().find(|s| s.name() == Some(name.as_str())) else {
+            let Some(svc) = by_name.get(name.as_str()) else {
                 continue;
             };
             let Some(meta) = route_meta(index.snapshot(), &key) else {
@@ -398,28 +402,25 @@ impl Controller {
                     patch.insert(k.to_string(), v.into());
                 }
             }
-            if patch.is_empty() {
-                self.annotated
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, name);
-                continue;
-            }
-            let api: Api<DynamicObject> =
-                Api::namespaced_with(self.client.clone(), &key.namespace, &kinds::route(key.kind));
-            let body = serde_json::json!({"metadata": {"annotations": patch}});
-            match api
-                .patch(&key.name, &PatchParams::default(), &Patch::Merge(&body))
-                .await
-            {
-                Ok(_) => {
-                    self.annotated
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(key, name);
+            if !patch.is_empty() {
+                let api: Api<DynamicObject> = Api::namespaced_with(
+                    self.client.clone(),
+                    &key.namespace,
+                    &kinds::route(key.kind),
+                );
+                let body = serde_json::json!({"metadata": {"annotations": patch}});
+                let patched = api
+                    .patch(&key.name, &PatchParams::default(), &Patch::Merge(&body))
+                    .await;
+                if let Err(e) = patched {
+                    tracing::debug!(route = %key, error = %e, "could not annotate");
+                    continue;
                 }
-                Err(e) => tracing::debug!(route = %key, error = %e, "could not annotate"),
             }
+            self.annotated
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, name);
         }
     }
 

@@ -54,11 +54,21 @@ async fn eventually(api: &Api<DynamicObject>, name: &str, check: impl Fn(&Value)
 
 /// Polls until the route's `Programmed` condition has `status` ("True"/"False").
 async fn programmed(api: &Api<DynamicObject>, name: &str, status: &str) -> Value {
-    let ty = "application-networking.k8s.aws/Programmed";
     eventually(api, name, |r| {
-        condition(r, ty).is_some_and(|c| c["status"] == status)
+        condition(r, PROGRAMMED).is_some_and(|c| c["status"] == status)
     })
     .await
+}
+
+/// The condition that carries Lattice's answer.
+const PROGRAMMED: &str = "application-networking.k8s.aws/Programmed";
+
+/// A lattice-sim with the default settings.
+async fn lattice() -> lattice_sim::RunningSim {
+    lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap()
 }
 
 /// kube-sim with the CRDs and the bookstore applied, and a client for it.
@@ -101,10 +111,7 @@ async fn lattice_with_fault(
     operation: &str,
     spec: lattice_sim::FaultSpec,
 ) -> lattice_sim::RunningSim {
-    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
+    let lattice = lattice().await;
     lattice.set_faults([(operation.to_string(), spec)].into_iter().collect());
     lattice
 }
@@ -268,10 +275,7 @@ async fn routes_get_status_from_their_plans_and_follow_edits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_controller_programs_lattice_and_removes_what_a_deleted_route_had() {
     let (_kube, client) = bookstore().await;
-    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
+    let lattice = lattice().await;
     let (stop, task) = start_with_lattice(
         &client,
         &lattice.url(),
@@ -403,13 +407,10 @@ async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
     let (stop, task) = start_with_lattice(&client, &lattice.url(), opts);
     let api = routes_api(&client);
     let books = eventually(&api, "books", |r| {
-        condition(r, "application-networking.k8s.aws/Programmed")
-            .is_some_and(|c| c["reason"] == "ApplyFailed")
+        condition(r, PROGRAMMED).is_some_and(|c| c["reason"] == "ApplyFailed")
     })
     .await;
-    let message =
-        condition(&books, "application-networking.k8s.aws/Programmed").unwrap()["message"]
-            .to_string();
+    let message = condition(&books, PROGRAMMED).unwrap()["message"].to_string();
     assert!(
         message.contains("CreateService") && message.contains("books-bookstore"),
         "{message}"
@@ -483,11 +484,7 @@ async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicate
     let (stop, task) = run(client.clone());
     let api = routes_api(&client);
     for name in ["books", "reviews"] {
-        eventually(&api, name, |r| {
-            condition(r, "application-networking.k8s.aws/Programmed")
-                .is_some_and(|c| c["status"] == "True")
-        })
-        .await;
+        programmed(&api, name, "True").await;
     }
     let _ = stop.send(());
     let _ = task.await;
@@ -514,10 +511,7 @@ async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicate
 async fn another_clusters_service_is_conflicted_until_the_route_allows_takeover() {
     use lattice_core::model::naming::{ALLOW_TAKEOVER_FROM, managed_by_tag};
     let (_kube, client) = bookstore().await;
-    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
+    let lattice = lattice().await;
     // Another cluster already owns the service that `reviews` maps to.
     let other = "111122223333/other-cluster/vpc-0aaaaaaaaaaaaaaaa";
     let sdk = lattice_apply::bench::sim_client(&lattice.url());
@@ -535,9 +529,7 @@ async fn another_clusters_service_is_conflicted_until_the_route_allows_takeover(
     );
     let api = routes_api(&client);
     let reviews = programmed(&api, "reviews", "False").await;
-    let message =
-        condition(&reviews, "application-networking.k8s.aws/Programmed").unwrap()["message"]
-            .to_string();
+    let message = condition(&reviews, PROGRAMMED).unwrap()["message"].to_string();
     assert!(message.contains("Conflicted"), "{message}");
     // The other route is unaffected.
     programmed(&api, "books", "True").await;

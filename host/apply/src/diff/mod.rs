@@ -16,7 +16,7 @@ use crate::ops::{Key, Op, OpKind};
 use crate::ownership::{Decision, decide};
 use lattice_core::ClusterConfig;
 use lattice_core::plan::{Action, Plan, ServicePlan, TargetPlan};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 /// Targets per `RegisterTargets` / `DeregisterTargets` call.
 pub const TARGET_CHUNK: usize = 100;
@@ -26,9 +26,6 @@ pub const TARGET_CHUNK: usize = 100;
 pub struct DiffOptions {
     /// Adopt untagged resources that carry a name the plan uses.
     pub allow_adoption: bool,
-    /// The `allow-takeover-from` annotation of a route, keyed by the Lattice
-    /// service name or by the route (`namespace/name`).
-    pub allow_takeover_from: BTreeMap<String, String>,
     /// Delete our own resources that the plan no longer has.
     pub prune: bool,
     /// Only part of Lattice was observed ([`crate::scope::Scope`]): service
@@ -118,14 +115,10 @@ impl Builder<'_> {
         });
     }
 
-    /// The takeover annotation for a service, by its name or its route.
-    fn takeover<'s>(&'s self, s: &'s ServicePlan) -> Option<&'s str> {
-        let t = &self.opts.allow_takeover_from;
-        s.allow_takeover_from.as_deref().or_else(|| {
-            t.get(&s.name)
-                .or_else(|| t.get(&s.route))
-                .map(String::as_str)
-        })
+    /// The owner a service's route lets it take over from (its `allow-takeover-from`
+    /// annotation, carried in the plan).
+    fn takeover<'s>(&self, s: &'s ServicePlan) -> Option<&'s str> {
+        s.allow_takeover_from.as_deref()
     }
 
     fn dep(&self, k: &Key) -> Vec<usize> {

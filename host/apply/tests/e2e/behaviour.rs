@@ -154,10 +154,9 @@ async fn another_clusters_service_is_taken_over_only_with_allow_takeover_from() 
             .any(|d| d.reason == "Conflicted" && d.message.contains("999/other/vpc-9")),
         "{r}"
     );
-    let mut o = fast();
-    o.allow_takeover_from
-        .insert(name.clone(), "999/other/vpc-9".into());
-    let mut a = applier(&sim, o);
+    let mut plan = plan;
+    plan.services[0].allow_takeover_from = Some("999/other/vpc-9".into());
+    let mut a = applier(&sim, fast());
     let r = apply_ok(&mut a, &plan).await;
     assert!(r.diagnostics.is_empty(), "{r}");
     assert_holds_exactly(&sim, &plan).await;

@@ -388,10 +388,8 @@ pub fn plan_intents(
             auth_origin: auth.map(|_| p_auth.clone()),
             allow_takeover_from: r
                 .route
-                .annotations
-                .iter()
-                .find(|kv| kv.key == crate::model::naming::ALLOW_TAKEOVER_FROM)
-                .map(|kv| kv.value.clone()),
+                .annotation(crate::model::naming::ALLOW_TAKEOVER_FROM)
+                .map(str::to_owned),
         });
     }
     plan.target_groups = tgs.into_values().collect();
