@@ -314,10 +314,24 @@ impl LoadedPlugin {
         let mut store = self.store();
         let run = |store: &mut Store<StoreState>| -> wasmtime::Result<Vec<R>> {
             let instance = self.instance_pre().instantiate(&mut *store)?;
-            let f = self.typed::<P, R>(store, &instance)?;
-            Ok(f.call(store, (&self.settings, input))?.0)
+            self.call_in(store, &instance, input)
         };
         run(&mut store).map_err(|e| self.fail(e))
+    }
+
+    /// The batched export of `instance`, called on `input` with the settings.
+    fn call_in<P, R>(
+        &self,
+        store: &mut Store<StoreState>,
+        instance: &Instance,
+        input: &[P],
+    ) -> wasmtime::Result<Vec<R>>
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let f = self.typed::<P, R>(&mut *store, instance)?;
+        Ok(f.call(store, (&self.settings, input))?.0)
     }
 
     fn call_func(
@@ -383,48 +397,44 @@ impl LoadedPlugin {
 
     /// Runs the mapping stage over `routes` in a fresh instance.
     pub fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
-        if self.info.stage != Stage::Mapping {
-            return Err(self.wrong_stage(Stage::Mapping));
-        }
+        self.expect(Stage::Mapping)?;
         self.too_big(routes.iter().map(size::route).sum())?;
         self.call_fresh(routes)
     }
 
     /// Runs the weighting stage over `rules` in a fresh instance.
     pub fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
-        if self.info.stage != Stage::Weighting {
-            return Err(self.wrong_stage(Stage::Weighting));
-        }
+        self.expect(Stage::Weighting)?;
         self.too_big(rules.iter().map(size::rule).sum())?;
         self.call_fresh(rules)
     }
 
     /// Runs the auth stage over `targets` in a fresh instance.
     pub fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
-        if self.info.stage != Stage::Auth {
-            return Err(self.wrong_stage(Stage::Auth));
-        }
+        self.expect(Stage::Auth)?;
         self.too_big(targets.iter().map(size::target).sum())?;
         self.call_fresh(targets)
     }
 
-    fn wrong_stage(&self, want: Stage) -> StageError {
-        StageError {
+    /// Refuses a call for another stage than the plugin's own.
+    fn expect(&self, want: Stage) -> Result<(), StageError> {
+        if self.info.stage == want {
+            return Ok(());
+        }
+        Err(StageError {
             plugin: self.provenance(),
             message: format!(
                 "is a {} plugin, not {}",
                 self.info.stage.as_str(),
                 want.as_str()
             ),
-        }
+        })
     }
 
     /// A mapping instance kept warm across calls, for benchmarks only:
     /// decisions in the plan always get a fresh instance.
     pub fn warm_mapper(&self) -> Result<WarmMapper<'_>, StageError> {
-        if self.info.stage != Stage::Mapping {
-            return Err(self.wrong_stage(Stage::Mapping));
-        }
+        self.expect(Stage::Mapping)?;
         let mut store = self.store();
         // Benchmarks run many calls; the deadline guards each batch of them.
         store.set_epoch_deadline(u64::MAX / 2);
@@ -451,11 +461,8 @@ impl WarmMapper<'_> {
     /// Maps `routes` in the warm instance.
     pub fn map(&mut self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
         let p = self.plugin;
-        let run = |store: &mut Store<StoreState>, instance: &Instance| {
-            let f = p.typed::<Route, MappingResult>(store, instance)?;
-            wasmtime::Result::Ok(f.call(store, (&p.settings, routes))?.0)
-        };
-        run(&mut self.store, &self.instance).map_err(|e| p.fail(e))
+        p.call_in(&mut self.store, &self.instance, routes)
+            .map_err(|e| p.fail(e))
     }
 }
 

@@ -7,7 +7,7 @@ use k8s_openapi::api::core::v1::Service;
 use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind};
 use serde::Serialize;
 
-use super::naming::{service_name, target_group_name};
+use super::naming::target_group_name;
 use super::routes::{BackendRef, RouteView};
 use crate::snapshot::Snapshot;
 
@@ -52,6 +52,7 @@ fn protocol(kind: RouteKind) -> (&'static str, Option<&'static str>) {
 pub fn resolve(
     snapshot: &Snapshot,
     route: &RouteView,
+    lattice_service: &str,
     b: &BackendRef,
     field: String,
 ) -> (Backend, Option<TargetGroupIntent>) {
@@ -86,14 +87,7 @@ pub fn resolve(
     };
     let (proto, version) = protocol(route.kind);
     let tg = TargetGroupIntent {
-        name: target_group_name(
-            &service_name(&route.id.name, &route.id.namespace, &route.annotations),
-            &b.name,
-            &b.namespace,
-            port,
-            proto,
-            version,
-        ),
+        name: target_group_name(lattice_service, &b.name, &b.namespace, port, proto, version),
         backend: format!("{}/{}:{port}", b.namespace, b.name),
         port,
         protocol: proto.into(),

@@ -153,6 +153,7 @@ pub fn resolve_route(
     service_networks.sort();
     service_networks.dedup();
 
+    let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
     let mut target_groups = BTreeMap::new();
     let mut rules = Vec::with_capacity(view.rules.len());
     for (ri, rule) in view.rules.iter().enumerate() {
@@ -161,6 +162,7 @@ pub fn resolve_route(
             let (backend, tg) = backends::resolve(
                 snapshot,
                 view,
+                &service_name,
                 b,
                 format!("spec.rules[{ri}].backendRefs[{bi}]"),
             );
@@ -199,7 +201,6 @@ pub fn resolve_route(
             })
             .collect(),
     };
-    let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
     if let Err(why) = naming::check_name(naming::NameKind::Service, &service_name) {
         let overridden = view
             .annotations
