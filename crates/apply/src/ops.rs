@@ -1,0 +1,191 @@
+//! Operations: what the diff asks the executor to do, in dependency order.
+//!
+//! Resources that may not exist yet are named by [`Key`]; the executor turns a
+//! key into an id from what it observed or from the create call that made it.
+
+use lattice_core::plan::{Action, MatchPlan, TargetPlan};
+
+/// A resource by name, resolved to an id when the operation runs.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// Service network by name.
+    ServiceNetwork(String),
+    /// Service by name.
+    Service(String),
+    /// Target group by name.
+    TargetGroup(String),
+    /// Listener by service name and port.
+    Listener(String, i32),
+}
+
+/// One change to a rule inside a `BatchUpdateRule` (or an `UpdateRule`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleChange {
+    /// Rule id.
+    pub rule_id: String,
+    /// New priority, when it changes.
+    pub priority: Option<u32>,
+    /// New match, when it changes.
+    pub r#match: Option<MatchPlan>,
+    /// New action, when it changes.
+    pub action: Option<Action>,
+}
+
+/// What to do. Each variant's fields are the Lattice operation's parameters.
+#[allow(missing_docs)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpKind {
+    /// `CreateServiceNetwork`.
+    CreateServiceNetwork { name: String, auth_type: String },
+    /// `UpdateServiceNetwork` (auth type).
+    UpdateServiceNetwork { id: String, auth_type: String },
+    /// `CreateServiceNetworkVpcAssociation`.
+    CreateVpcAssociation { service_network: Key, vpc: String },
+    /// `CreateTargetGroup` (type `IP`).
+    CreateTargetGroup {
+        name: String,
+        port: i32,
+        protocol: String,
+        protocol_version: Option<String>,
+        vpc: String,
+    },
+    /// `RegisterTargets` (at most 100).
+    RegisterTargets {
+        target_group: Key,
+        targets: Vec<TargetPlan>,
+    },
+    /// `DeregisterTargets` (at most 100).
+    DeregisterTargets {
+        target_group: Key,
+        targets: Vec<TargetPlan>,
+    },
+    /// `CreateService`.
+    CreateService {
+        name: String,
+        auth_type: String,
+        custom_domain_name: Option<String>,
+    },
+    /// `UpdateService` (auth type).
+    UpdateService { id: String, auth_type: String },
+    /// `PutAuthPolicy` on a service or service network.
+    PutAuthPolicy { resource: Key, policy: String },
+    /// `DeleteAuthPolicy` on a service or service network.
+    DeleteAuthPolicy { resource: Key },
+    /// `TagResource` with our `ManagedBy` tag (adoption or takeover).
+    Claim { arn: String },
+    /// `CreateServiceNetworkServiceAssociation`.
+    CreateServiceAssociation { service: Key, service_network: Key },
+    /// `CreateListener`.
+    CreateListener {
+        service: Key,
+        name: String,
+        port: i32,
+        protocol: String,
+        default_action: Action,
+    },
+    /// `UpdateListener` (default action).
+    UpdateListener {
+        listener: Key,
+        default_action: Action,
+    },
+    /// `CreateRule`.
+    CreateRule {
+        listener: Key,
+        name: String,
+        priority: u32,
+        r#match: MatchPlan,
+        action: Action,
+    },
+    /// `UpdateRule`.
+    UpdateRule { listener: Key, change: RuleChange },
+    /// `BatchUpdateRule` (at most 10 changes; the final state has unique priorities).
+    BatchUpdateRule {
+        listener: Key,
+        changes: Vec<RuleChange>,
+    },
+    /// `DeleteRule`.
+    DeleteRule { listener: Key, rule_id: String },
+    /// `DeleteListener` (its rules go with it).
+    DeleteListener {
+        service_id: String,
+        listener_id: String,
+    },
+    /// `DeleteServiceNetworkServiceAssociation`.
+    DeleteServiceAssociation { id: String },
+    /// `DeleteService` (its listeners and rules go with it).
+    DeleteService { id: String },
+    /// `DeleteTargetGroup`.
+    DeleteTargetGroup { id: String },
+    /// `DeleteServiceNetworkVpcAssociation`.
+    DeleteVpcAssociation { id: String },
+    /// `DeleteServiceNetwork`.
+    DeleteServiceNetwork { id: String },
+}
+
+/// An operation with the operations it must wait for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Op {
+    /// What to do.
+    pub kind: OpKind,
+    /// Indices of earlier operations that must succeed first.
+    pub deps: Vec<usize>,
+    /// The object it concerns, for reports: `service books-bookstore`, ….
+    pub object: String,
+}
+
+impl OpKind {
+    /// The Lattice operation name.
+    pub fn operation(&self) -> &'static str {
+        match self {
+            OpKind::CreateServiceNetwork { .. } => "CreateServiceNetwork",
+            OpKind::UpdateServiceNetwork { .. } => "UpdateServiceNetwork",
+            OpKind::CreateVpcAssociation { .. } => "CreateServiceNetworkVpcAssociation",
+            OpKind::CreateTargetGroup { .. } => "CreateTargetGroup",
+            OpKind::RegisterTargets { .. } => "RegisterTargets",
+            OpKind::DeregisterTargets { .. } => "DeregisterTargets",
+            OpKind::CreateService { .. } => "CreateService",
+            OpKind::UpdateService { .. } => "UpdateService",
+            OpKind::PutAuthPolicy { .. } => "PutAuthPolicy",
+            OpKind::DeleteAuthPolicy { .. } => "DeleteAuthPolicy",
+            OpKind::Claim { .. } => "TagResource",
+            OpKind::CreateServiceAssociation { .. } => "CreateServiceNetworkServiceAssociation",
+            OpKind::CreateListener { .. } => "CreateListener",
+            OpKind::UpdateListener { .. } => "UpdateListener",
+            OpKind::CreateRule { .. } => "CreateRule",
+            OpKind::UpdateRule { .. } => "UpdateRule",
+            OpKind::BatchUpdateRule { .. } => "BatchUpdateRule",
+            OpKind::DeleteRule { .. } => "DeleteRule",
+            OpKind::DeleteListener { .. } => "DeleteListener",
+            OpKind::DeleteServiceAssociation { .. } => "DeleteServiceNetworkServiceAssociation",
+            OpKind::DeleteService { .. } => "DeleteService",
+            OpKind::DeleteTargetGroup { .. } => "DeleteTargetGroup",
+            OpKind::DeleteVpcAssociation { .. } => "DeleteServiceNetworkVpcAssociation",
+            OpKind::DeleteServiceNetwork { .. } => "DeleteServiceNetwork",
+        }
+    }
+
+    /// The key a create operation makes resolvable.
+    pub fn produces(&self) -> Option<Key> {
+        match self {
+            OpKind::CreateServiceNetwork { name, .. } => Some(Key::ServiceNetwork(name.clone())),
+            OpKind::CreateTargetGroup { name, .. } => Some(Key::TargetGroup(name.clone())),
+            OpKind::CreateService { name, .. } => Some(Key::Service(name.clone())),
+            OpKind::CreateListener {
+                service: Key::Service(s),
+                port,
+                ..
+            } => Some(Key::Listener(s.clone(), *port)),
+            _ => None,
+        }
+    }
+
+    /// Whether this creates something.
+    pub fn is_create(&self) -> bool {
+        self.operation().starts_with("Create") || matches!(self, OpKind::RegisterTargets { .. })
+    }
+
+    /// Whether this deletes something.
+    pub fn is_delete(&self) -> bool {
+        self.operation().starts_with("Delete") || matches!(self, OpKind::DeregisterTargets { .. })
+    }
+}

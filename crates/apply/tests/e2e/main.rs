@@ -1,0 +1,9 @@
+//! lattice-apply against lattice-sim through the real AWS SDK client. One test
+//! binary for the crate (but `client_env`, which sets environment variables and
+//! so runs alone), so CI links it once.
+
+mod api;
+mod apply_kinds;
+mod behaviour;
+mod common;
+mod scope;

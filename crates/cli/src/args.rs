@@ -1,0 +1,121 @@
+//! Flags shared by several commands: the cluster's identity and the plugins.
+//! They only hold what the user typed; `config()` turns them into the typed
+//! configuration the libraries take.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use lattice_core::ClusterConfig;
+use lattice_plugin_sdk::types::Stage;
+use lattice_wasm::{ComponentCache, Limits, PluginConfig};
+
+/// Cluster identity, named as the Go controller's environment names it.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// AWS account id (ManagedBy tag).
+    #[arg(long, env = "AWS_ACCOUNT_ID", default_value = "111122223333")]
+    pub account_id: String,
+    /// Cluster name (ManagedBy tag).
+    #[arg(long, env = "CLUSTER_NAME", default_value = "lattice-host")]
+    pub cluster_name: String,
+    /// The cluster's VPC id (ManagedBy tag).
+    #[arg(long, env = "CLUSTER_VPC_ID", default_value = "vpc-00000000000000000")]
+    pub vpc_id: String,
+    /// AWS region.
+    #[arg(long, env = "REGION", default_value = "us-west-2")]
+    pub region: String,
+    /// A service network every route's service also joins.
+    #[arg(long, env = "DEFAULT_SERVICE_NETWORK")]
+    pub default_service_network: Option<String>,
+}
+
+impl ClusterArgs {
+    /// The cluster config.
+    pub fn config(&self) -> ClusterConfig {
+        ClusterConfig {
+            account_id: self.account_id.clone(),
+            cluster_name: self.cluster_name.clone(),
+            vpc_id: self.vpc_id.clone(),
+            region: self.region.clone(),
+            default_service_network: self
+                .default_service_network
+                .clone()
+                .filter(|s| !s.is_empty()),
+        }
+    }
+}
+
+/// Plugin runtime options.
+#[derive(Debug, Clone, Args)]
+pub struct PluginArgs {
+    /// Replace a stage's default plugin: STAGE=FILE.wasm (stage: mapping, weighting, auth).
+    #[arg(long = "plugin", value_name = "STAGE=FILE")]
+    pub plugins: Vec<String>,
+    /// Settings JSON for a stage's plugin: STAGE=JSON.
+    #[arg(long = "plugin-settings", value_name = "STAGE=JSON")]
+    pub settings: Vec<String>,
+    /// Wall-clock budget of one plugin call, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    pub plugin_timeout_ms: u64,
+    /// Memory budget of one plugin instance, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub plugin_memory_mib: usize,
+    /// Where compiled plugins are cached (default: the user cache directory).
+    #[arg(long, env = "LATTICE_HOST_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not cache compiled plugins on disk.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+fn parse_stage(s: &str) -> anyhow::Result<Stage> {
+    Ok(match s {
+        "mapping" => Stage::Mapping,
+        "weighting" => Stage::Weighting,
+        "auth" => Stage::Auth,
+        other => bail!("unknown stage {other:?}: expected mapping, weighting or auth"),
+    })
+}
+
+/// `STAGE=VALUE` pairs of one flag, in order.
+fn stage_pairs(values: &[String], flag: &str) -> anyhow::Result<Vec<(Stage, String)>> {
+    values
+        .iter()
+        .map(|v| {
+            let (stage, rest) = v
+                .split_once('=')
+                .with_context(|| format!("--{flag} {v:?}: expected STAGE=VALUE"))?;
+            Ok((
+                parse_stage(stage).with_context(|| format!("--{flag} {v:?}"))?,
+                rest.to_string(),
+            ))
+        })
+        .collect()
+}
+
+impl PluginArgs {
+    /// The plugin configuration the flags describe; the last flag for a stage wins.
+    pub fn config(&self) -> anyhow::Result<PluginConfig> {
+        let mut config = PluginConfig {
+            limits: Limits {
+                timeout: std::time::Duration::from_millis(self.plugin_timeout_ms.max(1)),
+                max_memory_bytes: self.plugin_memory_mib.max(1) << 20,
+                ..Limits::default()
+            },
+            cache_dir: if self.no_cache {
+                None
+            } else {
+                self.cache_dir.clone().or_else(ComponentCache::default_dir)
+            },
+            ..PluginConfig::default()
+        };
+        for (stage, file) in stage_pairs(&self.plugins, "plugin")? {
+            config.stage_mut(stage).file = Some(file.into());
+        }
+        for (stage, settings) in stage_pairs(&self.settings, "plugin-settings")? {
+            config.stage_mut(stage).settings = settings;
+        }
+        Ok(config)
+    }
+}

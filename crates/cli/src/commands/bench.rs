@@ -1,0 +1,102 @@
+//! `lattice-host bench plugins|converge|e2e`: the benchmarks of `lattice-bench`,
+//! printed as text or as one JSON object.
+
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+
+use crate::args::PluginArgs;
+
+/// Benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Plan N synthetic routes through the WASM plugins and the same logic linked natively.
+    Plugins(PluginsArgs),
+    /// Converge N synthetic routes into an in-process lattice-sim with injected latency, then resync.
+    Converge(ConvergeArgs),
+    /// N routes through kube-sim, the controller and lattice-sim; then one change.
+    E2e(E2eArgs),
+}
+
+/// `bench plugins` arguments.
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// Synthetic routes (3 rules, 2 backends each).
+    #[arg(long, default_value_t = 10_000)]
+    routes: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Plugin runtime.
+    #[command(flatten)]
+    plugins: PluginArgs,
+}
+
+/// `bench converge` arguments.
+#[derive(Debug, Args)]
+pub struct ConvergeArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    routes: usize,
+    /// Latency lattice-sim adds to every call, ms.
+    #[arg(long, default_value_t = 10)]
+    latency_ms: u64,
+    /// Calls in flight at once. Past about 32 on two cores, the CPU of the
+    /// in-process SDK and emulator, not latency, bounds the wall time.
+    #[arg(long, default_value_t = 24)]
+    concurrency: usize,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `bench e2e` arguments.
+#[derive(Debug, Args)]
+pub struct E2eArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    routes: usize,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Plugin runtime.
+    #[command(flatten)]
+    plugins: PluginArgs,
+}
+
+/// Runs one benchmark and prints its figures.
+pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
+    match cmd {
+        BenchCommand::Plugins(a) => {
+            let figures = lattice_bench::plugins::run(a.routes, &a.plugins.config()?)?;
+            print(&figures, a.json)
+        }
+        BenchCommand::Converge(a) => {
+            let figures = tokio::runtime::Runtime::new()?.block_on(lattice_bench::converge::run(
+                a.routes,
+                a.latency_ms,
+                a.concurrency.max(1),
+            ));
+            print(&figures, a.json)
+        }
+        BenchCommand::E2e(a) => {
+            let plugins = a.plugins.config()?;
+            let timeout = Duration::from_secs(a.timeout_secs);
+            let figures = tokio::runtime::Runtime::new()?
+                .block_on(lattice_bench::e2e::run(a.routes, plugins, timeout))?;
+            print(&figures, a.json)
+        }
+    }
+}
+
+fn print<F: serde::Serialize + std::fmt::Display>(figures: &F, json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(figures)?);
+    } else {
+        println!("{figures}");
+    }
+    Ok(())
+}

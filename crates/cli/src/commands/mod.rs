@@ -1,0 +1,54 @@
+//! One module per command. `run` dispatches; commands never import each other.
+
+mod apply;
+#[cfg(feature = "testbed")]
+mod bench;
+mod crds;
+#[cfg(feature = "testbed")]
+mod demo;
+mod plan;
+mod run;
+#[cfg(feature = "testbed")]
+mod sim;
+
+use clap::Subcommand;
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Everything on one machine: kube-sim, lattice-sim, the examples and the controller.
+    #[cfg(feature = "testbed")]
+    Demo(demo::DemoArgs),
+    /// Plan manifests offline: no cluster, no AWS. Prints the VPC Lattice plan.
+    Plan(plan::PlanArgs),
+    /// Plan manifests offline, then make VPC Lattice match the plan once.
+    Apply(apply::ApplyArgs),
+    /// Run the controller against a cluster (kubeconfig or in-cluster config).
+    Run(run::RunArgs),
+    /// Benchmarks.
+    #[cfg(feature = "testbed")]
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Print the project's CustomResourceDefinitions, generated from its Rust types.
+    Crds(crds::CrdsArgs),
+    /// Run a stand-in for an outside system, on loopback by default.
+    #[cfg(feature = "testbed")]
+    #[command(subcommand)]
+    Sim(sim::SimCommand),
+}
+
+/// Runs one command.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        #[cfg(feature = "testbed")]
+        Command::Demo(args) => demo::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Apply(args) => apply::run(args),
+        Command::Run(args) => run::run(args),
+        #[cfg(feature = "testbed")]
+        Command::Bench(cmd) => bench::run(cmd),
+        Command::Crds(args) => crds::run(args),
+        #[cfg(feature = "testbed")]
+        Command::Sim(cmd) => sim::run(cmd),
+    }
+}

@@ -1,0 +1,110 @@
+//! `lattice-host run`: the controller, against a cluster and VPC Lattice.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use lattice_controller::{Options, leader::Election};
+use lattice_wiring::{Lattice, Parts};
+
+use crate::args::PluginArgs;
+use crate::config::{self, Settings};
+
+/// `run` arguments. Each flag overrides the variable of the same meaning.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// A YAML file with any of the settings (keys as the variables, lower-case).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// CLUSTER_NAME.
+    #[arg(long)]
+    pub cluster_name: Option<String>,
+    /// CLUSTER_VPC_ID.
+    #[arg(long)]
+    pub cluster_vpc_id: Option<String>,
+    /// REGION.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS_ACCOUNT_ID.
+    #[arg(long)]
+    pub aws_account_id: Option<String>,
+    /// DEFAULT_SERVICE_NETWORK.
+    #[arg(long)]
+    pub default_service_network: Option<String>,
+    /// LATTICE_ENDPOINT.
+    #[arg(long)]
+    pub lattice_endpoint: Option<String>,
+    /// ROUTE_MAX_CONCURRENT_RECONCILES.
+    #[arg(long)]
+    pub max_concurrent_reconciles: Option<u32>,
+    /// RECONCILE_DEFAULT_RESYNC_SECONDS.
+    #[arg(long)]
+    pub resync_seconds: Option<u64>,
+    /// Do not compete for the leader Lease: always write (a single replica).
+    #[arg(long)]
+    pub no_leader_election: bool,
+    /// Plan and write status, but change nothing in VPC Lattice.
+    #[arg(long)]
+    pub no_apply: bool,
+    /// Plugin runtime.
+    #[command(flatten)]
+    pub plugins: PluginArgs,
+}
+
+impl RunArgs {
+    /// The flags as the top layer of the settings.
+    fn settings(&self) -> Settings {
+        Settings {
+            cluster_name: self.cluster_name.clone(),
+            cluster_vpc_id: self.cluster_vpc_id.clone(),
+            region: self.region.clone(),
+            aws_account_id: self.aws_account_id.clone(),
+            default_service_network: self.default_service_network.clone(),
+            lattice_endpoint: self.lattice_endpoint.clone(),
+            route_max_concurrent_reconciles: self.max_concurrent_reconciles,
+            reconcile_default_resync_seconds: self.resync_seconds,
+            ..Default::default()
+        }
+    }
+}
+
+/// Runs the controller until SIGTERM or Ctrl-C; a pass in progress finishes.
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let config = Settings::load(args.config.as_deref(), &args.settings())?.resolve()?;
+    let plugins = args.plugins.config()?;
+    let (namespace, replica) = config::replica();
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        let kube = kube::Client::try_default()
+            .await
+            .context("connecting to Kubernetes (KUBECONFIG, ~/.kube/config or in-cluster)")?;
+        let leader = (!args.no_leader_election)
+            .then(|| Election::new(&namespace, &replica).start(kube.clone()));
+        let lattice = if args.no_apply {
+            None
+        } else {
+            let region = &config.cluster.region;
+            Some(Lattice {
+                client: lattice_apply::client(config.lattice_endpoint.as_deref(), region).await,
+                options: lattice_apply::ApplyOptions::default(),
+            })
+        };
+        let options = Options {
+            cluster: config.cluster.clone(),
+            resync: config.resync,
+            max_concurrent_writes: config.max_concurrent_reconciles as usize,
+            leader,
+            instance: Some(replica),
+            ..Options::default()
+        };
+        tracing::info!(cluster = %config.cluster.cluster_name, managed_by = %config.cluster.managed_by(), "controller starting");
+        let assembled = lattice_wiring::controller(Parts {
+            kube,
+            plugins,
+            lattice,
+            options,
+        })?;
+        assembled.controller.run(crate::signal::shutdown()).await;
+        tracing::info!("controller stopped");
+        Ok(())
+    })
+}

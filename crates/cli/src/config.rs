@@ -1,0 +1,282 @@
+//! Controller configuration, in two stages (as ripgrep's LowArgs/HiArgs):
+//! [`Settings`] is what the user wrote, layered defaults < config file <
+//! environment < flags; [`Settings::resolve`] checks it and derives the rest.
+//!
+//! The environment names are the AWS Gateway API Controller's, so a user of
+//! that controller changes nothing. A bad value is an error naming the key
+//! and where it came from (file, variable or flag).
+
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Yaml};
+use lattice_core::ClusterConfig;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// The anchor controller's environment variables that the controller reads.
+pub const ENV_KEYS: &[&str] = &[
+    "CLUSTER_NAME",
+    "CLUSTER_VPC_ID",
+    "REGION",
+    "AWS_ACCOUNT_ID",
+    "DEFAULT_SERVICE_NETWORK",
+    "ENABLE_SERVICE_NETWORK_OVERRIDE",
+    "LATTICE_ENDPOINT",
+    "LOG_LEVEL",
+    "ROUTE_MAX_CONCURRENT_RECONCILES",
+    "RECONCILE_DEFAULT_RESYNC_SECONDS",
+];
+
+/// The log filter when `LOG_LEVEL` is not set, for every command.
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+
+/// The log filter: `log_level` from `file` (`run --config`) < `LOG_LEVEL`,
+/// else [`DEFAULT_LOG_LEVEL`]. A file that cannot be read is reported by the
+/// command itself, once logging is up.
+pub fn log_level(file: Option<&Path>) -> String {
+    Settings::load(file, &Settings::default())
+        .ok()
+        .and_then(|s| s.log_level)
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| DEFAULT_LOG_LEVEL.into())
+}
+
+/// Who this replica is, for the leader Lease and the Events it records:
+/// `POD_NAMESPACE` (else `default`) and `HOSTNAME`, the pod's name (else
+/// `lattice-host`), as the Deployment's downward API sets them.
+pub fn replica() -> (String, String) {
+    let var = |k: &str, default: &str| {
+        std::env::var(k)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .unwrap_or_else(|| default.into())
+    };
+    (
+        var("POD_NAMESPACE", "default"),
+        var("HOSTNAME", "lattice-host"),
+    )
+}
+
+/// What the user configured; every key optional until resolved.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `CLUSTER_NAME`.
+    pub cluster_name: Option<String>,
+    /// `CLUSTER_VPC_ID`.
+    pub cluster_vpc_id: Option<String>,
+    /// `REGION`.
+    pub region: Option<String>,
+    /// `AWS_ACCOUNT_ID`.
+    pub aws_account_id: Option<String>,
+    /// `DEFAULT_SERVICE_NETWORK`.
+    pub default_service_network: Option<String>,
+    /// `ENABLE_SERVICE_NETWORK_OVERRIDE`: accepted so the Go controller's
+    /// deployments start unchanged; not acted on yet.
+    pub enable_service_network_override: Option<bool>,
+    /// `LATTICE_ENDPOINT`: a VPC Lattice endpoint override.
+    pub lattice_endpoint: Option<String>,
+    /// `LOG_LEVEL`: a level (`debug`, `info`, …) or a `tracing` filter;
+    /// [`DEFAULT_LOG_LEVEL`] when unset.
+    pub log_level: Option<String>,
+    /// `ROUTE_MAX_CONCURRENT_RECONCILES`.
+    pub route_max_concurrent_reconciles: Option<u32>,
+    /// `RECONCILE_DEFAULT_RESYNC_SECONDS`.
+    pub reconcile_default_resync_seconds: Option<u64>,
+}
+
+/// The checked configuration the controller runs with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Cluster identity (names and the ManagedBy tag).
+    pub cluster: ClusterConfig,
+    /// Lattice endpoint override.
+    pub lattice_endpoint: Option<String>,
+    /// Routes reconciled at once.
+    pub max_concurrent_reconciles: u32,
+    /// Period of the drift resync.
+    pub resync: Duration,
+}
+
+/// A configuration that cannot be used.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// A value of the wrong type, with figment's account of key and source.
+    #[error("{0}")]
+    Invalid(#[from] Box<figment::Error>),
+    /// A value outside its range.
+    #[error("{key}: {message}")]
+    OutOfRange {
+        /// The variable name.
+        key: &'static str,
+        /// What is allowed.
+        message: String,
+    },
+    /// A value that must be given.
+    #[error("{key} is required: set it in the environment, the config file or with --{flag}")]
+    Missing {
+        /// The variable name.
+        key: &'static str,
+        /// The flag name.
+        flag: &'static str,
+    },
+}
+
+impl Settings {
+    /// Layers defaults < `file` < environment < `flags`.
+    pub fn load(file: Option<&Path>, flags: &Settings) -> Result<Settings, ConfigError> {
+        let mut fig = Figment::new();
+        if let Some(f) = file {
+            fig = fig.merge(Yaml::file_exact(f));
+        }
+        fig = fig.merge(
+            Env::raw()
+                .only(ENV_KEYS)
+                .map(|k| k.as_str().to_ascii_lowercase().into()),
+        );
+        let mut merged: Settings = fig.extract().map_err(Box::new)?;
+        // Flags go last, key by key: an unset flag keeps what a file or
+        // variable gave (figment would let its `None` erase them).
+        merged.overlay(flags.clone());
+        Ok(merged)
+    }
+
+    fn overlay(&mut self, o: Settings) {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if o.$f.is_some() { self.$f = o.$f; } )* };
+        }
+        take!(
+            cluster_name,
+            cluster_vpc_id,
+            region,
+            aws_account_id,
+            default_service_network,
+            enable_service_network_override,
+            lattice_endpoint,
+            log_level,
+            route_max_concurrent_reconciles,
+            reconcile_default_resync_seconds
+        );
+    }
+
+    /// Checks ranges and fills defaults.
+    pub fn resolve(self) -> Result<Config, ConfigError> {
+        let concurrency = self.route_max_concurrent_reconciles.unwrap_or(20);
+        if !(1..=1000).contains(&concurrency) {
+            return Err(ConfigError::OutOfRange {
+                key: "ROUTE_MAX_CONCURRENT_RECONCILES",
+                message: format!("{concurrency} is not between 1 and 1000"),
+            });
+        }
+        let resync = self.reconcile_default_resync_seconds.unwrap_or(600);
+        if resync == 0 {
+            return Err(ConfigError::OutOfRange {
+                key: "RECONCILE_DEFAULT_RESYNC_SECONDS",
+                message: "0 would resync continuously; use at least 1".into(),
+            });
+        }
+        let defaults = ClusterConfig::default();
+        let cluster = ClusterConfig {
+            account_id: self.aws_account_id.unwrap_or(defaults.account_id),
+            cluster_name: self.cluster_name.ok_or(ConfigError::Missing {
+                key: "CLUSTER_NAME",
+                flag: "cluster-name",
+            })?,
+            vpc_id: self.cluster_vpc_id.unwrap_or(defaults.vpc_id),
+            region: self.region.unwrap_or(defaults.region),
+            default_service_network: self.default_service_network.filter(|s| !s.is_empty()),
+        };
+        Ok(Config {
+            cluster,
+            lattice_endpoint: self.lattice_endpoint.filter(|s| !s.is_empty()),
+            max_concurrent_reconciles: concurrency,
+            resync: Duration::from_secs(resync),
+        })
+    }
+}
+
+#[cfg(test)]
+// figment's Jail fixes the closures' error type to figment::Error.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn fail(e: ConfigError) -> figment::Error {
+        figment::Error::from(e.to_string())
+    }
+
+    #[test]
+    fn layers_go_defaults_then_file_then_environment_then_flags() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.yaml",
+                "cluster_name: from-file\nregion: eu-west-1\nroute_max_concurrent_reconciles: 5\n",
+            )?;
+            jail.set_env("REGION", "us-east-2");
+            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "7");
+            let flags = Settings {
+                route_max_concurrent_reconciles: Some(9),
+                ..Default::default()
+            };
+            let c = Settings::load(Some(Path::new("c.yaml")), &flags)
+                .map_err(fail)?
+                .resolve()
+                .map_err(fail)?;
+            assert_eq!(c.cluster.cluster_name, "from-file");
+            assert_eq!(c.cluster.region, "us-east-2");
+            assert_eq!(c.max_concurrent_reconciles, 9);
+            assert_eq!(c.resync, Duration::from_secs(600));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_bad_value_names_the_key_and_where_it_came_from() {
+        Jail::expect_with(|jail| {
+            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "many");
+            let err = Settings::load(None, &Settings::default())
+                .expect_err("bad value")
+                .to_string();
+            assert!(
+                err.contains("ROUTE_MAX_CONCURRENT_RECONCILES") && err.contains("environment"),
+                "{err}"
+            );
+            jail.create_file("bad.yaml", "enable_service_network_override: maybe\n")?;
+            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "3");
+            let err = Settings::load(Some(Path::new("bad.yaml")), &Settings::default())
+                .expect_err("bad value")
+                .to_string();
+            assert!(
+                err.contains("enable_service_network_override") && err.contains("bad.yaml"),
+                "{err}"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn ranges_and_required_keys_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLUSTER_NAME", "c");
+            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "0");
+            let err = Settings::load(None, &Settings::default())
+                .map_err(fail)?
+                .resolve()
+                .expect_err("range");
+            assert!(err.to_string().contains("ROUTE_MAX_CONCURRENT_RECONCILES"));
+            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "4");
+            assert!(
+                Settings::load(None, &Settings::default())
+                    .map_err(fail)?
+                    .resolve()
+                    .is_ok()
+            );
+            Ok(())
+        });
+        let err = Settings::default().resolve().expect_err("missing");
+        assert!(err.to_string().contains("CLUSTER_NAME is required"));
+    }
+}

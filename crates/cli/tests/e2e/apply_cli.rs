@@ -1,0 +1,95 @@
+//! `lattice-host apply` against lattice-sim over the AWS SDK: what it
+//! changes, that a second run changes nothing, and failures naming the object.
+
+use std::process::{Command, Output};
+
+fn apply(url: &str, extra: &[&str]) -> Output {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap();
+    Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .args([
+            "apply",
+            "-f",
+            "examples/bookstore",
+            "--lattice-endpoint",
+            url,
+        ])
+        .args(extra)
+        .current_dir(root)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env(
+            "LATTICE_HOST_CACHE_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("components"),
+        )
+        .output()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_converges_the_bookstore_and_a_second_run_writes_nothing() {
+    let sim = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    let url = sim.url();
+    let first = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || apply(&url, &[])
+    })
+    .await
+    .unwrap();
+    let out = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(out.contains("created  service books-bookstore"), "{out}");
+    let state = sim.state_dump().to_string();
+    for name in [
+        "books-bookstore",
+        "reviews-bookstore",
+        "ratings-bookstore",
+        "k8s-books-bookstore-books-v2-bookstore-8080-http-http1",
+    ] {
+        assert!(state.contains(name), "{name} missing from lattice-sim");
+    }
+    let second = tokio::task::spawn_blocking(move || apply(&url, &["--json"]))
+        .await
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert!(report["created"].as_array().unwrap().is_empty(), "{report}");
+    assert!(report["updated"].as_array().unwrap().is_empty(), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_operation_fails_the_run_and_names_the_object() {
+    let sim = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    let mut faults = lattice_sim::FaultRules::new();
+    faults.insert(
+        "CreateService".into(),
+        lattice_sim::FaultSpec {
+            error_rate: 1.0,
+            ..Default::default()
+        },
+    );
+    sim.set_faults(faults);
+    let url = sim.url();
+    let o = tokio::task::spawn_blocking(move || apply(&url, &["--concurrency", "4"]))
+        .await
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("VPC Lattice rejected")
+            && err.contains("books-bookstore")
+            && err.contains("CreateService"),
+        "{err}"
+    );
+}

@@ -1,0 +1,386 @@
+//! The `lattice-host` binary as users and scripts call it: golden plans of
+//! `examples/`, the JSON contract, and errors that name file and line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap()
+        .to_path_buf()
+}
+
+fn lattice_host(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .args(args)
+        .current_dir(root())
+        .env(
+            "LATTICE_HOST_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("components"),
+        )
+        .output()
+        .expect("run lattice-host")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Plugin digests change whenever plugin code does; goldens compare the rest.
+fn normalise(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("@sha256:") {
+        out.push_str(&rest[..i + 8]);
+        rest = &rest[i + 8..];
+        let hex = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str("<digest>");
+        rest = &rest[hex..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = root().join("crates/cli/tests/golden").join(name);
+    let actual = normalise(actual);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
+    pretty_assertions::assert_eq!(
+        expected,
+        actual,
+        "golden {name} differs; UPDATE_GOLDEN=1 rewrites it"
+    );
+}
+
+#[test]
+fn bookstore_plan_matches_its_golden_json() {
+    let o = lattice_host(&["plan", "-f", "examples/bookstore", "-o", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    golden("bookstore.json", &stdout(&o));
+}
+
+#[test]
+fn bookstore_plan_matches_its_golden_table() {
+    let o = lattice_host(&["plan", "-f", "examples/bookstore"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    golden("bookstore.txt", &stdout(&o));
+}
+
+#[test]
+fn unsupported_example_plans_with_its_diagnostics() {
+    let o = lattice_host(&["plan", "-f", "examples/unsupported", "-o", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    golden("unsupported.json", &stdout(&o));
+}
+
+#[test]
+fn json_output_follows_the_documented_contract() {
+    let o = lattice_host(&["plan", "-f", "examples/bookstore/", "-o", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    for key in ["services", "targetGroups", "serviceNetworks", "diagnostics"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    let svc = &v["services"][0];
+    for key in [
+        "name",
+        "route",
+        "routeKind",
+        "customDomainName",
+        "authType",
+        "authPolicy",
+        "listeners",
+    ] {
+        assert!(svc.get(key).is_some(), "service is missing {key}");
+    }
+    let rule = &svc["listeners"][0]["rules"][0];
+    for key in ["priority", "match", "action", "origin"] {
+        assert!(rule.get(key).is_some(), "rule is missing {key}");
+    }
+    assert!(
+        rule["origin"]["plugin"]
+            .as_str()
+            .unwrap()
+            .starts_with("route-mapper@sha256:")
+    );
+    assert!(rule["action"].get("forward").is_some());
+    let tg = &v["targetGroups"][0];
+    for key in [
+        "name",
+        "backend",
+        "port",
+        "protocol",
+        "protocolVersion",
+        "targets",
+    ] {
+        assert!(tg.get(key).is_some(), "target group is missing {key}");
+    }
+}
+
+#[test]
+fn yaml_output_is_the_same_plan() {
+    let json: serde_json::Value = serde_json::from_slice(
+        &lattice_host(&["plan", "-f", "examples/bookstore", "-o", "json"]).stdout,
+    )
+    .unwrap();
+    let yaml: serde_json::Value = serde_yaml::from_slice(
+        &lattice_host(&["plan", "-f", "examples/bookstore", "-o", "yaml"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(json, yaml);
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+#[test]
+fn malformed_yaml_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "bad.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: ok\n---\napiVersion: v1\nkind: Service: oops\nmetadata: {}\n",
+    );
+    let o = lattice_host(&["plan", "-f", &f]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{f}:7")), "{err}");
+    assert!(err.contains("not valid YAML"), "{err}");
+}
+
+#[test]
+fn an_object_that_breaks_its_schema_names_the_file_line_and_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "route.yaml",
+        "# a comment\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: broken\nspec:\n  rules: not-a-list\n",
+    );
+    let o = lattice_host(&["plan", "-f", &f]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains(&format!("{f}:1")) && err.contains("HTTPRoute broken"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_naming_it() {
+    let o = lattice_host(&["plan", "-f", "no/such/file.yaml"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("no/such/file.yaml"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_document_that_is_not_an_object_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "list.yaml", "- just\n- a list\n");
+    let o = lattice_host(&["plan", "-f", &f]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("expected a Kubernetes object"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn plugin_flag_replaces_a_stage_and_rejects_bad_plugins() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = write(dir.path(), "junk.wasm", "not wasm");
+    let o = lattice_host(&[
+        "plan",
+        "-f",
+        "examples/bookstore",
+        "--plugin",
+        &format!("mapping={junk}"),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("not a WebAssembly component"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = lattice_host(&[
+        "plan",
+        "-f",
+        "examples/bookstore",
+        "--plugin",
+        "routing=x.wasm",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unknown stage \"routing\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let faulty = test_plugins::FAULTY;
+    let o = lattice_host(&[
+        "plan",
+        "-f",
+        "examples/bookstore",
+        "-o",
+        "json",
+        "--plugin",
+        &format!("mapping={faulty}"),
+        "--plugin-settings",
+        r#"mapping={"fault":"none"}"#,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let origin = v["services"][0]["listeners"][0]["rules"][0]["origin"]["plugin"]
+        .as_str()
+        .unwrap();
+    assert!(origin.starts_with("faulty@sha256:"), "{origin}");
+}
+
+#[test]
+fn bench_plugins_prints_its_figures() {
+    let o = lattice_host(&["bench", "plugins", "--routes", "20", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["routes"], 20);
+    for key in [
+        "wasm_ms",
+        "native_ms",
+        "ratio",
+        "warm_call_us",
+        "fresh_call_us",
+    ] {
+        assert!(v[key].as_f64().is_some_and(|x| x > 0.0), "{key}: {v}");
+    }
+}
+
+#[test]
+fn run_names_a_missing_or_bad_setting_and_where_it_came_from() {
+    let o = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .arg("run")
+        .env_remove("CLUSTER_NAME")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("CLUSTER_NAME is required"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .arg("run")
+        .env("CLUSTER_NAME", "c")
+        .env("ROUTE_MAX_CONCURRENT_RECONCILES", "lots")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("ROUTE_MAX_CONCURRENT_RECONCILES") && err.contains("environment"),
+        "{err}"
+    );
+}
+
+#[test]
+fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let o = lattice_host(&[
+        "demo",
+        "--once",
+        "--timeout-secs",
+        "60",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(out.contains("HTTPRoute bookstore/books: Accepted=True(Accepted) ResolvedRefs=True(ResolvedRefs) Programmed=True(Programmed)"), "{out}");
+    assert!(out.contains("ResolvedRefs=False(BackendNotFound)"), "{out}");
+    assert!(
+        out.contains("service network bookstore  auth AWS_IAM"),
+        "{out}"
+    );
+    assert!(out.contains("k8s-books-bookstore-books-v1-bookstore-8080-http-http1 (90), k8s-books-bookstore-books-v2-bookstore-8080-http-http1 (10)"), "{out}");
+    assert!(
+        std::fs::read_to_string(&kubeconfig)
+            .unwrap()
+            .contains("server: http://127.0.0.1:")
+    );
+}
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn the_demo_leaves_lattice_holding_exactly_the_plan_as_boto3_reads_it() {
+    use std::io::BufRead;
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let plan = lattice_host(&["plan", "-f", "examples", "-o", "json"]);
+    assert!(plan.status.success(), "{}", stderr(&plan));
+    let plan_path = dir.path().join("plan.json");
+    std::fs::write(&plan_path, &plan.stdout).unwrap();
+
+    let kubeconfig = dir.path().join("kubeconfig");
+    let mut demo = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .args([
+            "demo",
+            "--lattice-listen",
+            &format!("127.0.0.1:{port}"),
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .env(
+            "LATTICE_HOST_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("components"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = demo.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(out).lines();
+    let ready = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .any(|l| l.starts_with("Reconciling what you change"));
+    assert!(ready, "the demo did not converge");
+    let check = Command::new("python3")
+        .arg(root().join("crates/cli/tests/py/lattice_equals_plan.py"))
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(&plan_path)
+        .output()
+        .expect("python3 with boto3 (scripts/setup --test)");
+    let _ = demo.kill();
+    let _ = demo.wait();
+    assert!(
+        check.status.success(),
+        "lattice-sim differs from the plan:\n{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}

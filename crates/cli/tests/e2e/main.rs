@@ -1,0 +1,9 @@
+//! The `lattice-host` binary and library end to end: CLI, plugin runtime,
+//! CRDs, controller and leader election. One test binary, so CI links the
+//! whole host (wasmtime, kube, the AWS SDK) once rather than once per file.
+
+mod apply_cli;
+mod cli;
+mod controller;
+mod crds;
+mod leader;

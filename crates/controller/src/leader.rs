@@ -1,0 +1,120 @@
+//! Leader election with a coordination.k8s.io Lease, so several replicas are
+//! safe: every replica watches and plans, only the leader writes.
+//!
+//! The holder renews the Lease every `duration / 3`. Another replica takes
+//! over only once a renewal is overdue, with an update that carries the
+//! resourceVersion it read, so two candidates cannot both win.
+
+use std::time::Duration;
+
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::api::{Api, PostParams};
+use tokio::sync::watch;
+
+/// Who competes for which Lease.
+#[derive(Clone, Debug)]
+pub struct Election {
+    /// Lease namespace.
+    pub namespace: String,
+    /// Lease name.
+    pub name: String,
+    /// This replica's identity.
+    pub identity: String,
+    /// How long a Lease holds without renewal.
+    pub duration: Duration,
+}
+
+impl Election {
+    /// The `lattice-host-leader` Lease in `namespace`, campaigned for by
+    /// `replica` (the pod name) and this process's id.
+    pub fn new(namespace: &str, replica: &str) -> Self {
+        Election {
+            namespace: namespace.to_string(),
+            name: "lattice-host-leader".into(),
+            identity: format!("{replica}-{}", std::process::id()),
+            duration: Duration::from_secs(15),
+        }
+    }
+
+    /// Campaigns until the receiver is dropped; `true` on the channel while leading.
+    pub fn start(self, client: kube::Client) -> watch::Receiver<bool> {
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            let api: Api<Lease> = Api::namespaced(client, &self.namespace);
+            let mut tick = tokio::time::interval(self.duration / 3);
+            loop {
+                tick.tick().await;
+                let leading = match self.try_hold(&api).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "lease: could not reach the API server");
+                        // Stop writing if we cannot prove we still hold it.
+                        false
+                    }
+                };
+                if *tx.borrow() != leading {
+                    tracing::info!(identity = %self.identity, leading, "leadership changed");
+                }
+                if tx.send(leading).is_err() {
+                    return;
+                }
+            }
+        });
+        rx
+    }
+
+    /// One round: create, renew or take over the Lease. Returns whether we hold it.
+    pub async fn try_hold(&self, api: &Api<Lease>) -> kube::Result<bool> {
+        let now = Timestamp::now();
+        let secs = self.duration.as_secs().max(1) as i32;
+        let fresh = |transitions: i32, acquire: Option<MicroTime>| LeaseSpec {
+            holder_identity: Some(self.identity.clone()),
+            lease_duration_seconds: Some(secs),
+            acquire_time: Some(acquire.unwrap_or(MicroTime(now))),
+            renew_time: Some(MicroTime(now)),
+            lease_transitions: Some(transitions),
+            ..Default::default()
+        };
+        let Some(mut lease) = api.get_opt(&self.name).await? else {
+            let lease = Lease {
+                metadata: ObjectMeta {
+                    name: Some(self.name.clone()),
+                    namespace: Some(self.namespace.clone()),
+                    ..Default::default()
+                },
+                spec: Some(fresh(0, None)),
+            };
+            return match api.create(&PostParams::default(), &lease).await {
+                Ok(_) => Ok(true),
+                Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+                Err(e) => Err(e),
+            };
+        };
+        let spec = lease.spec.clone().unwrap_or_default();
+        let mine = spec.holder_identity.as_deref() == Some(self.identity.as_str());
+        let expired = spec.renew_time.as_ref().is_none_or(|t| {
+            let held =
+                SignedDuration::from_secs(i64::from(spec.lease_duration_seconds.unwrap_or(secs)));
+            t.0.checked_add(held).map(|end| end < now).unwrap_or(true)
+        });
+        if !mine && !expired {
+            return Ok(false);
+        }
+        let transitions = spec.lease_transitions.unwrap_or(0) + i32::from(!mine);
+        lease.spec = Some(fresh(
+            transitions,
+            if mine { spec.acquire_time } else { None },
+        ));
+        // The read resourceVersion makes a racing takeover fail with 409.
+        match api
+            .replace(&self.name, &PostParams::default(), &lease)
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Watch loops: kube-rs watchers turned into index changes.
+//!
+//! Each kind gets its own watcher with kube-rs' default backoff. A re-list
+//! (after a dropped watch or a 410 Gone) arrives as `Relisted` with every key
+//! seen, so the index can drop what was deleted while the watch was down.
+
+use std::collections::BTreeSet;
+
+use futures::StreamExt;
+use kube::ResourceExt;
+use kube::api::{Api, ApiResource, DynamicObject};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use lattice_core::index::{Dirty, Index};
+use lattice_core::snapshot::Key;
+use tokio::sync::mpsc;
+
+/// One change for the index.
+#[derive(Debug)]
+pub enum Change {
+    /// An object was added or modified.
+    Apply(serde_json::Value),
+    /// An object was deleted.
+    Delete {
+        /// Its API group.
+        group: String,
+        /// Its apiVersion.
+        api_version: String,
+        /// Its kind.
+        kind: String,
+        /// Its key.
+        key: Key,
+    },
+    /// A re-list finished; these are all the objects of the kind.
+    Relisted {
+        /// API group.
+        group: String,
+        /// apiVersion.
+        api_version: String,
+        /// Kind.
+        kind: String,
+        /// Every key listed.
+        keys: BTreeSet<Key>,
+    },
+}
+
+fn key(o: &DynamicObject) -> Key {
+    (
+        o.namespace().unwrap_or_else(|| "default".into()),
+        o.name_any(),
+    )
+}
+
+fn value(ar: &ApiResource, o: DynamicObject) -> Option<serde_json::Value> {
+    let mut v = serde_json::to_value(o).ok()?;
+    // Watch events may omit apiVersion/kind on dynamic objects.
+    v["apiVersion"] = ar.api_version.clone().into();
+    v["kind"] = ar.kind.clone().into();
+    Some(v)
+}
+
+/// Watches one kind until the receiver goes away.
+pub async fn run(client: kube::Client, ar: ApiResource, tx: mpsc::Sender<Change>) {
+    let api: Api<DynamicObject> = Api::all_with(client, &ar);
+    let mut stream = watcher::watcher(api, watcher::Config::default())
+        .default_backoff()
+        .boxed();
+    let mut listing: BTreeSet<Key> = BTreeSet::new();
+    while let Some(ev) = stream.next().await {
+        let change = match ev {
+            Ok(Event::Apply(o)) | Ok(Event::InitApply(o)) => {
+                listing.insert(key(&o));
+                value(&ar, o).map(Change::Apply)
+            }
+            Ok(Event::Delete(o)) => Some(Change::Delete {
+                group: ar.group.clone(),
+                api_version: ar.api_version.clone(),
+                kind: ar.kind.clone(),
+                key: key(&o),
+            }),
+            Ok(Event::Init) => {
+                listing.clear();
+                None
+            }
+            Ok(Event::InitDone) => Some(Change::Relisted {
+                group: ar.group.clone(),
+                api_version: ar.api_version.clone(),
+                kind: ar.kind.clone(),
+                keys: std::mem::take(&mut listing),
+            }),
+            // A kind whose CRD is not installed lists as 404 until it is:
+            // that counts as synced and empty, so it does not hold up applies.
+            Err(watcher::Error::InitialListFailed(kube::Error::Api(e)))
+            | Err(watcher::Error::WatchStartFailed(kube::Error::Api(e)))
+                if e.code == 404 =>
+            {
+                tracing::debug!(kind = %ar.kind, "not served (CRD missing?); retrying with backoff");
+                Some(Change::Relisted {
+                    group: ar.group.clone(),
+                    api_version: ar.api_version.clone(),
+                    kind: ar.kind.clone(),
+                    keys: BTreeSet::new(),
+                })
+            }
+            Err(e) => {
+                tracing::debug!(kind = %ar.kind, error = %e, "watch error; retrying with backoff");
+                None
+            }
+        };
+        if let Some(c) = change
+            && tx.send(c).await.is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Feeds one change into the index and returns what it made dirty.
+pub fn apply(index: &mut Index, change: Change) -> Dirty {
+    match change {
+        Change::Apply(v) => index.apply(v).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ignoring an object that does not fit its schema");
+            Dirty::default()
+        }),
+        Change::Delete {
+            api_version,
+            kind,
+            key,
+            ..
+        } => index.delete(&api_version, &kind, &key.0, &key.1),
+        Change::Relisted {
+            group,
+            api_version,
+            kind,
+            keys,
+        } => {
+            let mut d = Dirty::default();
+            for gone in index
+                .keys(&group, &kind)
+                .into_iter()
+                .filter(|k| !keys.contains(k))
+            {
+                d.merge(index.delete(&api_version, &kind, &gone.0, &gone.1));
+            }
+            d
+        }
+    }
+}

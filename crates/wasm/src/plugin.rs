@@ -1,0 +1,536 @@
+//! One loaded plugin: a compiled component, checked once, instantiated fresh
+//! for every decision from its `InstancePre`.
+
+use std::sync::Arc;
+
+use lattice_core::StageError;
+use lattice_plugin_sdk::types::*;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+use wasmtime::component::{
+    Component, ComponentExportIndex, ComponentType, Func, Instance, Lift, Linker, Lower, TypedFunc,
+};
+use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+
+use super::bindings;
+use super::cache::ComponentCache;
+use super::engine::{Limits, deadline_ticks};
+
+/// What a store carries: only its limits. Plugins get no host state.
+pub struct StoreState {
+    limits: StoreLimits,
+}
+
+enum Pre {
+    Mapping(bindings::mapping::MappingPluginPre<StoreState>),
+    Weighting(bindings::weighting::WeightingPluginPre<StoreState>),
+    Auth(bindings::auth::AuthPluginPre<StoreState>),
+}
+
+/// Why a plugin could not be loaded. It never goes live.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// Core modules and random bytes are not plugins.
+    #[error(
+        "{name}: not a WebAssembly component (build it with `cargo build --target wasm32-wasip2`)"
+    )]
+    NotAComponent {
+        /// Where it came from.
+        name: String,
+    },
+    /// wasmtime rejected it.
+    #[error("{name}: does not compile: {detail}")]
+    Compile {
+        /// Where it came from.
+        name: String,
+        /// wasmtime's message.
+        detail: String,
+    },
+    /// It imports something; plugins are granted no capabilities.
+    #[error(
+        "{name}: imports {imports}, but plugins are granted no capabilities (no filesystem, network, clock or stdio)"
+    )]
+    Imports {
+        /// Where it came from.
+        name: String,
+        /// The imports.
+        imports: String,
+    },
+    /// It does not export the stage's world.
+    #[error(
+        "{name}: does not implement the {stage} world (lattice:plugin/{stage}@0.1.0): {detail}"
+    )]
+    WrongWorld {
+        /// Where it came from.
+        name: String,
+        /// The stage it was loaded for.
+        stage: &'static str,
+        /// wasmtime's message.
+        detail: String,
+    },
+    /// `info` names another stage.
+    #[error("{name}: info says stage {got:?}, but it was loaded for {want:?}")]
+    StageMismatch {
+        /// Where it came from.
+        name: String,
+        /// What `info` said.
+        got: Stage,
+        /// What was asked for.
+        want: Stage,
+    },
+    /// `validate-settings` said no.
+    #[error("{name}: settings rejected: {detail}")]
+    Settings {
+        /// Where it came from.
+        name: String,
+        /// The plugin's reason.
+        detail: String,
+    },
+    /// `info` or `validate-settings` trapped or timed out.
+    #[error("{name}: failed while loading: {detail}")]
+    Trapped {
+        /// Where it came from.
+        name: String,
+        /// What happened.
+        detail: String,
+    },
+}
+
+/// Engine, limits and cache shared by every plugin of the process.
+pub struct Shared {
+    /// The one engine.
+    pub engine: Engine,
+    /// Budgets.
+    pub limits: Limits,
+    /// Compiled-component cache.
+    pub cache: ComponentCache,
+}
+
+/// A checked, compiled plugin bound to its settings.
+pub struct LoadedPlugin {
+    /// What `info` said.
+    pub info: PluginInfo,
+    /// Hex sha256 of the component bytes.
+    pub sha256: String,
+    /// Settings JSON, accepted by `validate-settings`.
+    pub settings: String,
+    shared: Arc<Shared>,
+    pre: Pre,
+    /// The stage's batched export (`map-routes`, `weigh-rules`, `decide-auth`).
+    call: ComponentExportIndex,
+}
+
+/// A stage's batched export: `(settings, items) -> list<result>`.
+type BatchFunc<'a, P, R> = TypedFunc<(&'a str, &'a [P]), (Vec<R>,)>;
+
+/// The stage's batched export's interface and name.
+fn call_export(stage: Stage) -> (&'static str, &'static str) {
+    match stage {
+        Stage::Mapping => ("lattice:plugin/mapping@0.1.0", "map-routes"),
+        Stage::Weighting => ("lattice:plugin/weighting@0.1.0", "weigh-rules"),
+        Stage::Auth => ("lattice:plugin/auth@0.1.0", "decide-auth"),
+    }
+}
+
+/// Component binaries start with this magic and a layer-1 version.
+fn is_component(bytes: &[u8]) -> bool {
+    bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [1, 0]
+}
+
+impl LoadedPlugin {
+    /// Loads `bytes` as the plugin of `stage`, named `name` in errors.
+    pub fn load(
+        shared: Arc<Shared>,
+        stage: Stage,
+        name: &str,
+        bytes: &[u8],
+        settings: &str,
+    ) -> Result<Self, LoadError> {
+        let name = name.to_string();
+        if !is_component(bytes) {
+            return Err(LoadError::NotAComponent { name });
+        }
+        let sha256 = hex::encode(Sha256::digest(bytes));
+        let component: Component =
+            shared
+                .cache
+                .load(&shared.engine, &sha256, bytes)
+                .map_err(|e| LoadError::Compile {
+                    name: name.clone(),
+                    detail: format!("{e:#}"),
+                })?;
+        let imports: Vec<String> = component
+            .component_type()
+            .imports(&shared.engine)
+            .map(|(n, _)| n.to_string())
+            // The contract's own `types` interface holds only type definitions.
+            .filter(|n| !n.starts_with("lattice:plugin/types@"))
+            .collect();
+        if !imports.is_empty() {
+            return Err(LoadError::Imports {
+                name,
+                imports: imports.join(", "),
+            });
+        }
+        let linker: Linker<StoreState> = Linker::new(&shared.engine);
+        let wrong = |e: wasmtime::Error| LoadError::WrongWorld {
+            name: name.clone(),
+            stage: stage.as_str(),
+            detail: format!("{e:#}"),
+        };
+        let ipre = linker.instantiate_pre(&component).map_err(wrong)?;
+        let (iface, func) = call_export(stage);
+        let call = component
+            .get_export_index(None, iface)
+            .and_then(|i| component.get_export_index(Some(&i), func))
+            .ok_or_else(|| wrong(wasmtime::format_err!("no export {iface}#{func}")))?;
+        let pre = match stage {
+            Stage::Mapping => {
+                Pre::Mapping(bindings::mapping::MappingPluginPre::new(ipre).map_err(wrong)?)
+            }
+            Stage::Weighting => {
+                Pre::Weighting(bindings::weighting::WeightingPluginPre::new(ipre).map_err(wrong)?)
+            }
+            Stage::Auth => Pre::Auth(bindings::auth::AuthPluginPre::new(ipre).map_err(wrong)?),
+        };
+        let mut plugin = LoadedPlugin {
+            info: PluginInfo {
+                name: name.clone(),
+                version: String::new(),
+                stage,
+            },
+            sha256,
+            settings: settings.to_string(),
+            shared,
+            pre,
+            call,
+        };
+        plugin.check_call_type().map_err(wrong)?;
+        let trapped = |e: StageError| LoadError::Trapped {
+            name: name.clone(),
+            detail: e.message,
+        };
+        let (info, verdict) = plugin.introduce().map_err(trapped)?;
+        if info.stage != stage {
+            return Err(LoadError::StageMismatch {
+                name,
+                got: info.stage,
+                want: stage,
+            });
+        }
+        plugin.info = info;
+        verdict.map_err(|detail| LoadError::Settings { name, detail })?;
+        Ok(plugin)
+    }
+
+    /// `name@sha256:<digest>`, recorded on every plan item it produced.
+    pub fn provenance(&self) -> String {
+        format!("{}@sha256:{}", self.info.name, self.sha256)
+    }
+
+    /// A fresh store with the budgets applied.
+    fn store(&self) -> Store<StoreState> {
+        let l = &self.shared.limits;
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(l.max_memory_bytes)
+            .table_elements(l.max_table_elements)
+            .instances(16)
+            .tables(16)
+            .memories(4)
+            .trap_on_grow_failure(true)
+            .build();
+        let mut store = Store::new(&self.shared.engine, StoreState { limits });
+        store.limiter(|s| &mut s.limits);
+        store.set_epoch_deadline(deadline_ticks(l.timeout));
+        store
+    }
+
+    fn fail(&self, e: wasmtime::Error) -> StageError {
+        let message = match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => format!(
+                "ran past its time budget of {:?}",
+                self.shared.limits.timeout
+            ),
+            Some(Trap::UnreachableCodeReached) => {
+                "trapped: the plugin panicked or reached unreachable code".into()
+            }
+            Some(t) => format!("trapped: {t}"),
+            None if format!("{e:#}").contains("grow") => format!(
+                "exhausted its memory budget of {} MiB",
+                self.shared.limits.max_memory_bytes >> 20
+            ),
+            None => format!("failed: {e:#}"),
+        };
+        StageError {
+            plugin: self.provenance(),
+            message,
+        }
+    }
+
+    fn too_big(&self, bytes: usize) -> Result<(), StageError> {
+        let max = self.shared.limits.max_input_bytes;
+        if bytes > max {
+            return Err(StageError {
+                plugin: self.provenance(),
+                message: format!("input of {bytes} bytes exceeds the {max}-byte cap"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Typechecks the batched export against the SDK types, once: calls then
+    /// skip the check (see [`LoadedPlugin::typed`]).
+    fn check_call_type(&self) -> wasmtime::Result<()> {
+        let mut store = self.store();
+        let instance = self.instance_pre().instantiate(&mut store)?;
+        let func = self.call_func(&mut store, &instance)?;
+        match self.info.stage {
+            Stage::Mapping => func
+                .typed::<(&str, &[Route]), (Vec<MappingResult>,)>(&store)
+                .map(drop),
+            Stage::Weighting => func
+                .typed::<(&str, &[RuleBackends]), (Vec<WeightingResult>,)>(&store)
+                .map(drop),
+            Stage::Auth => func
+                .typed::<(&str, &[AuthTarget]), (Vec<AuthResult>,)>(&store)
+                .map(drop),
+        }
+    }
+
+    fn instance_pre(&self) -> &wasmtime::component::InstancePre<StoreState> {
+        match &self.pre {
+            Pre::Mapping(p) => p.instance_pre(),
+            Pre::Weighting(p) => p.instance_pre(),
+            Pre::Auth(p) => p.instance_pre(),
+        }
+    }
+
+    /// One batched call in a fresh instance.
+    fn call_fresh<P, R>(&self, input: &[P]) -> Result<Vec<R>, StageError>
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let mut store = self.store();
+        let run = |store: &mut Store<StoreState>| -> wasmtime::Result<Vec<R>> {
+            let instance = self.instance_pre().instantiate(&mut *store)?;
+            self.call_in(store, &instance, input)
+        };
+        run(&mut store).map_err(|e| self.fail(e))
+    }
+
+    /// The batched export of `instance`, called on `input` with the settings.
+    fn call_in<P, R>(
+        &self,
+        store: &mut Store<StoreState>,
+        instance: &Instance,
+        input: &[P],
+    ) -> wasmtime::Result<Vec<R>>
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let f = self.typed::<P, R>(&mut *store, instance)?;
+        Ok(f.call(store, (&self.settings, input))?.0)
+    }
+
+    fn call_func(
+        &self,
+        store: &mut Store<StoreState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<Func> {
+        instance
+            .get_func(store, self.call)
+            .ok_or_else(|| wasmtime::format_err!("the batched export is not a function"))
+    }
+
+    /// The stage's batched export in `instance`, typed with the SDK's own
+    /// types: they derive wasmtime's `ComponentType`/`Lower`/`Lift` (the
+    /// SDK's `host` feature), so inputs are lowered straight from the
+    /// caller's values and results lifted straight into the plan's types.
+    #[allow(unsafe_code)]
+    fn typed<'a, P, R>(
+        &self,
+        store: &mut Store<StoreState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<BatchFunc<'a, P, R>>
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let func = self.call_func(store, instance)?;
+        // SAFETY: `check_call_type` typechecked this component's export
+        // against the types of this plugin's stage when it loaded (as
+        // `bindgen!` does), and each stage's callers name exactly those types.
+        Ok(unsafe { TypedFunc::new_unchecked(func) })
+    }
+
+    /// Calls `info` and `validate-settings` in one fresh instance.
+    fn introduce(&self) -> Result<(PluginInfo, Result<(), String>), StageError> {
+        let mut store = self.store();
+        let s = &self.settings;
+        let res = match &self.pre {
+            Pre::Mapping(p) => p.instantiate(&mut store).and_then(|i| {
+                let m = i.lattice_plugin_mapping();
+                Ok((
+                    m.call_info(&mut store)?,
+                    m.call_validate_settings(&mut store, s)?,
+                ))
+            }),
+            Pre::Weighting(p) => p.instantiate(&mut store).and_then(|i| {
+                let m = i.lattice_plugin_weighting();
+                Ok((
+                    m.call_info(&mut store)?,
+                    m.call_validate_settings(&mut store, s)?,
+                ))
+            }),
+            Pre::Auth(p) => p.instantiate(&mut store).and_then(|i| {
+                let m = i.lattice_plugin_auth();
+                Ok((
+                    m.call_info(&mut store)?,
+                    m.call_validate_settings(&mut store, s)?,
+                ))
+            }),
+        };
+        let (info, verdict) = res.map_err(|e| self.fail(e))?;
+        Ok((bindings::plugin_info(info), verdict))
+    }
+
+    /// Runs the mapping stage over `routes` in a fresh instance.
+    pub fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
+        self.expect(Stage::Mapping)?;
+        self.too_big(routes.iter().map(size::route).sum())?;
+        self.call_fresh(routes)
+    }
+
+    /// Runs the weighting stage over `rules` in a fresh instance.
+    pub fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
+        self.expect(Stage::Weighting)?;
+        self.too_big(rules.iter().map(size::rule).sum())?;
+        self.call_fresh(rules)
+    }
+
+    /// Runs the auth stage over `targets` in a fresh instance.
+    pub fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
+        self.expect(Stage::Auth)?;
+        self.too_big(targets.iter().map(size::target).sum())?;
+        self.call_fresh(targets)
+    }
+
+    /// Refuses a call for another stage than the plugin's own.
+    fn expect(&self, want: Stage) -> Result<(), StageError> {
+        if self.info.stage == want {
+            return Ok(());
+        }
+        Err(StageError {
+            plugin: self.provenance(),
+            message: format!(
+                "is a {} plugin, not {}",
+                self.info.stage.as_str(),
+                want.as_str()
+            ),
+        })
+    }
+
+    /// A mapping instance kept warm across calls, for benchmarks only:
+    /// decisions in the plan always get a fresh instance.
+    #[cfg(feature = "bench")]
+    pub fn warm_mapper(&self) -> Result<WarmMapper<'_>, StageError> {
+        self.expect(Stage::Mapping)?;
+        let mut store = self.store();
+        // Benchmarks run many calls; the deadline guards each batch of them.
+        store.set_epoch_deadline(u64::MAX / 2);
+        let instance = self
+            .instance_pre()
+            .instantiate(&mut store)
+            .map_err(|e| self.fail(e))?;
+        Ok(WarmMapper {
+            plugin: self,
+            store,
+            instance,
+        })
+    }
+}
+
+/// A live mapping instance; see [`LoadedPlugin::warm_mapper`].
+#[cfg(feature = "bench")]
+pub struct WarmMapper<'a> {
+    plugin: &'a LoadedPlugin,
+    store: Store<StoreState>,
+    instance: Instance,
+}
+
+#[cfg(feature = "bench")]
+impl WarmMapper<'_> {
+    /// Maps `routes` in the warm instance.
+    pub fn map(&mut self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
+        let p = self.plugin;
+        p.call_in(&mut self.store, &self.instance, routes)
+            .map_err(|e| p.fail(e))
+    }
+}
+
+/// Rough input sizes: the bytes of strings a call carries.
+mod size {
+    use lattice_plugin_sdk::types::*;
+
+    fn header(h: &HeaderMatch) -> usize {
+        h.name.len() + h.value.len() + 8
+    }
+
+    pub fn route(r: &Route) -> usize {
+        let ann: usize = r
+            .annotations
+            .iter()
+            .map(|kv| kv.key.len() + kv.value.len())
+            .sum();
+        let hosts: usize = r.hostnames.iter().map(String::len).sum();
+        let rules: usize = r
+            .rules
+            .iter()
+            .map(|rule| {
+                let m: usize = rule
+                    .matches
+                    .iter()
+                    .map(|m| match m {
+                        RouteMatch::Http(h) => {
+                            h.path.as_ref().map_or(0, |p| p.value.len())
+                                + h.headers
+                                    .iter()
+                                    .chain(&h.query_params)
+                                    .map(header)
+                                    .sum::<usize>()
+                        }
+                        RouteMatch::Grpc(g) => {
+                            g.service.as_ref().map_or(0, String::len)
+                                + g.method.as_ref().map_or(0, String::len)
+                                + g.headers.iter().map(header).sum::<usize>()
+                        }
+                    })
+                    .sum();
+                m + rule
+                    .filters
+                    .iter()
+                    .map(|f| f.kind.len() + f.field.len())
+                    .sum::<usize>()
+                    + 16
+            })
+            .sum();
+        r.id.name.len() + r.id.namespace.len() + ann + hosts + rules
+    }
+
+    pub fn rule(r: &RuleBackends) -> usize {
+        r.backends
+            .iter()
+            .map(|b| b.target_group.len() + b.display.len() + b.field.len() + 16)
+            .sum()
+    }
+
+    pub fn target(t: &AuthTarget) -> usize {
+        t.policies
+            .iter()
+            .map(|p| p.policy.len() + p.id.name.len() + 32)
+            .sum::<usize>()
+            + t.id.name.len()
+    }
+}

@@ -1,0 +1,182 @@
+//! Which plugin serves each stage, and the runtime that loads them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use lattice_core::{StageError, Stages};
+use lattice_plugin_sdk::types::*;
+use thiserror::Error;
+
+use crate::cache::ComponentCache;
+use crate::engine::{self, EPOCH_TICK, Limits};
+use crate::plugin::{LoadError, LoadedPlugin, Shared};
+
+/// One stage's plugin: a component file, or the built-in default, and its settings.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StageChoice {
+    /// A component file; `None` is the built-in default of the stage.
+    pub file: Option<PathBuf>,
+    /// Settings JSON handed to `validate-settings` and every call.
+    pub settings: String,
+}
+
+/// The plugin runtime's configuration: budgets, cache and one choice per stage.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PluginConfig {
+    /// Budgets of every call.
+    pub limits: Limits,
+    /// Where compiled components are cached; `None` compiles in memory only.
+    pub cache_dir: Option<PathBuf>,
+    /// The mapping stage.
+    pub mapping: StageChoice,
+    /// The weighting stage.
+    pub weighting: StageChoice,
+    /// The auth stage.
+    pub auth: StageChoice,
+}
+
+impl PluginConfig {
+    /// The choice for `stage`.
+    pub fn stage(&self, stage: Stage) -> &StageChoice {
+        match stage {
+            Stage::Mapping => &self.mapping,
+            Stage::Weighting => &self.weighting,
+            Stage::Auth => &self.auth,
+        }
+    }
+
+    /// The choice for `stage`, to change.
+    pub fn stage_mut(&mut self, stage: Stage) -> &mut StageChoice {
+        match stage {
+            Stage::Mapping => &mut self.mapping,
+            Stage::Weighting => &mut self.weighting,
+            Stage::Auth => &mut self.auth,
+        }
+    }
+}
+
+/// Why the plugins could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// wasmtime refused the engine configuration.
+    #[error("starting wasmtime: {0}")]
+    Engine(String),
+    /// A plugin file could not be read.
+    #[error("plugin for {stage} ({}): {source}", path.display())]
+    Read {
+        /// The stage it was chosen for.
+        stage: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// What the filesystem said.
+        source: std::io::Error,
+    },
+    /// A plugin was refused.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+}
+
+/// Loads the three stages `config` chooses: the one place that knows the
+/// plugin-loading policy (a file when given, else the built-in default).
+pub fn start(config: &PluginConfig) -> Result<(PluginRuntime, WasmStages), StartError> {
+    let rt = PluginRuntime::new(config.limits.clone(), config.cache_dir.clone())
+        .map_err(|e| StartError::Engine(format!("{e:#}")))?;
+    let load = |stage: Stage| -> Result<Arc<LoadedPlugin>, StartError> {
+        let choice = config.stage(stage);
+        let plugin = match &choice.file {
+            Some(path) => {
+                let bytes = std::fs::read(path).map_err(|source| StartError::Read {
+                    stage: stage.as_str(),
+                    path: path.clone(),
+                    source,
+                })?;
+                rt.load(stage, &path.display().to_string(), &bytes, &choice.settings)?
+            }
+            None => rt.load_default(stage, &choice.settings)?,
+        };
+        Ok(Arc::new(plugin))
+    };
+    let stages = WasmStages {
+        mapping: load(Stage::Mapping)?,
+        weighting: load(Stage::Weighting)?,
+        auth: load(Stage::Auth)?,
+    };
+    Ok((rt, stages))
+}
+
+/// Owns the engine; its epoch ticker runs as long as the engine lives,
+/// whether held here or by loaded plugins.
+pub struct PluginRuntime {
+    shared: Arc<Shared>,
+}
+
+impl PluginRuntime {
+    /// Starts a runtime with these budgets and cache directory.
+    pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> wasmtime::Result<Self> {
+        let engine = engine::engine(&limits)?;
+        let cache = ComponentCache::new(&engine, cache_dir);
+        let ticker = engine.weak();
+        std::thread::Builder::new()
+            .name("wasm-epoch".into())
+            .spawn(move || {
+                while let Some(e) = ticker.upgrade() {
+                    e.increment_epoch();
+                    drop(e);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })?;
+        Ok(PluginRuntime {
+            shared: Arc::new(Shared {
+                engine,
+                limits,
+                cache,
+            }),
+        })
+    }
+
+    /// Loads and checks a plugin for `stage`.
+    pub fn load(
+        &self,
+        stage: Stage,
+        name: &str,
+        bytes: &[u8],
+        settings: &str,
+    ) -> Result<LoadedPlugin, LoadError> {
+        LoadedPlugin::load(self.shared.clone(), stage, name, bytes, settings)
+    }
+
+    /// Loads the built-in default of `stage` with `settings`.
+    pub fn load_default(&self, stage: Stage, settings: &str) -> Result<LoadedPlugin, LoadError> {
+        let (name, bytes) = crate::defaults::for_stage(stage);
+        self.load(stage, name, bytes, settings)
+    }
+}
+
+/// The three stages served by WebAssembly plugins.
+pub struct WasmStages {
+    /// Mapping plugin.
+    pub mapping: Arc<LoadedPlugin>,
+    /// Weighting plugin.
+    pub weighting: Arc<LoadedPlugin>,
+    /// Auth plugin.
+    pub auth: Arc<LoadedPlugin>,
+}
+
+impl Stages for WasmStages {
+    fn provenance(&self, stage: Stage) -> String {
+        match stage {
+            Stage::Mapping => self.mapping.provenance(),
+            Stage::Weighting => self.weighting.provenance(),
+            Stage::Auth => self.auth.provenance(),
+        }
+    }
+    fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
+        self.mapping.map(routes)
+    }
+    fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
+        self.weighting.weigh(rules)
+    }
+    fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
+        self.auth.auth(targets)
+    }
+}

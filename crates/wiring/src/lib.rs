@@ -1,0 +1,74 @@
+//! `lattice-wiring`: the one place that builds lattice-host's parts and
+//! joins them. `lattice-host run`, the demo and `bench e2e` all start the
+//! controller through [`controller`]; `plan` and `apply` load plugins through
+//! [`lattice_wasm::start`], as `controller` does.
+//!
+//! ```text
+//! PluginConfig ──► lattice_wasm::start ──► WasmStages ─┐
+//! Lattice client + ApplyOptions ──► Applier ───────────┼─► Controller ─► run(shutdown)
+//! kube::Client + controller Options ───────────────────┘
+//! ```
+//!
+//! It sits below the binary rather than inside it so that the testbed (the
+//! demo and the benchmarks, which the binary links behind a feature) can
+//! call it without a dependency cycle.
+
+pub mod manifests;
+
+use std::sync::Arc;
+
+use lattice_apply::{Applier, ApplyOptions};
+use lattice_controller::{Controller, Options};
+use lattice_wasm::{PluginConfig, PluginRuntime, StartError};
+
+pub use lattice_wasm::start as start_plugins;
+
+/// Where the controller's changes go.
+#[derive(Clone, Debug)]
+pub struct Lattice {
+    /// The VPC Lattice client (real AWS or an emulator).
+    pub client: aws_sdk_vpclattice::Client,
+    /// Concurrency, rate limits and retries of the applier.
+    pub options: ApplyOptions,
+}
+
+/// Everything the controller is built from.
+pub struct Parts {
+    /// The Kubernetes API.
+    pub kube: kube::Client,
+    /// The plugins of the three stages.
+    pub plugins: PluginConfig,
+    /// VPC Lattice; `None` plans and writes status only (`run --no-apply`).
+    pub lattice: Option<Lattice>,
+    /// How the controller runs (cluster identity, resync, leadership).
+    pub options: Options,
+}
+
+/// A controller ready to run, and the plugin runtime that must outlive it.
+pub struct Assembled {
+    /// The controller; [`Controller::run`] it.
+    pub controller: Controller,
+    /// Owns the engine and its epoch ticker.
+    pub plugin_runtime: PluginRuntime,
+}
+
+/// Chooses ring as rustls' process-wide crypto provider. kube-rs and the AWS
+/// SDK bring different providers, and rustls refuses to guess; call this
+/// before creating any client.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// Builds the plugins, the applier and the controller from `parts`.
+pub fn controller(parts: Parts) -> Result<Assembled, StartError> {
+    let (plugin_runtime, stages) = lattice_wasm::start(&parts.plugins)?;
+    let cluster = parts.options.cluster.clone();
+    let mut controller = Controller::new(parts.kube, Arc::new(stages), parts.options);
+    if let Some(l) = parts.lattice {
+        controller = controller.with_applier(Applier::new(l.client, cluster, l.options));
+    }
+    Ok(Assembled {
+        controller,
+        plugin_runtime,
+    })
+}

@@ -1,0 +1,16 @@
+//! `lattice-bench`: the benchmarks behind `lattice-host bench`, each a
+//! function that does real work against the real parts and returns its
+//! figures (printable as text or JSON).
+//!
+//! - [`plugins`]: the plan through the WASM plugins against the same logic
+//!   linked natively ([`native`]), and single-call costs;
+//! - [`converge`]: the applier against lattice-sim with injected latency;
+//! - [`e2e`]: kube-sim, the controller and lattice-sim together.
+//!
+//! [`synthetic`] makes the routes they run on.
+
+pub mod converge;
+pub mod e2e;
+pub mod native;
+pub mod plugins;
+pub mod synthetic;

@@ -1,0 +1,5 @@
+//! Plugins the tests load as components, built by `build.rs`.
+
+/// The fault-test mapping plugin (`testbed/plugins/faulty`): its settings
+/// choose a trap, an endless loop, memory exhaustion or invalid output.
+pub const FAULTY: &str = env!("FAULTY_PLUGIN_WASM");
