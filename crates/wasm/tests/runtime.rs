@@ -77,8 +77,11 @@ fn an_infinite_loop_is_stopped_by_the_epoch_deadline() {
 
 #[test]
 fn a_memory_bomb_is_stopped_by_the_memory_limit() {
+    // A generous time budget, so only the memory limit can stop it even on a
+    // loaded machine (where growing 16 MiB once took longer than 100 ms).
     let rt = runtime(Limits {
         max_memory_bytes: 16 << 20,
+        timeout: Duration::from_secs(10),
         ..Limits::default()
     });
     let err = faulty(&rt, "memory")
