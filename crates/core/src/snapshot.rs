@@ -22,6 +22,8 @@ use crate::crds::IAMAuthPolicy;
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
 
+pub use crate::kinds::SERVICE_NAME_LABEL;
+
 /// `(namespace, name)`; cluster-scoped objects use an empty namespace (see
 /// [`kinds::Identity::key`]).
 pub type Key = (String, String);
@@ -67,8 +69,6 @@ pub enum ManifestError {
     },
 }
 
-pub use crate::kinds::SERVICE_NAME_LABEL;
-
 impl Snapshot {
     /// Adds one decoded manifest. Kinds the plan does not read are ignored
     /// and reported as `Ok(false)`. Namespaced objects without a namespace
@@ -89,7 +89,8 @@ impl Snapshot {
         self.gateways.insert(key, gw);
     }
 
-    /// Adds or replaces an EndpointSlice under its Service.
+    /// Adds or replaces an EndpointSlice under its Service; a slice of the
+    /// same name in its namespace goes, wherever it was filed.
     pub fn insert_endpoint_slice(&mut self, es: EndpointSlice) {
         kinds::endpoint_slice::file(self, es);
     }
