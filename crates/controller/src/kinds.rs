@@ -1,55 +1,52 @@
-//! The kinds the controller watches, as dynamic API resources: one watch
-//! loop serves them all, and the index decodes them into typed state.
+//! The kinds the controller watches come from the core list,
+//! [`lattice_core::kinds::ALL`]: one watch loop serves them all, and the
+//! index decodes them into typed state. The writers of status, finalizers
+//! and annotations look up the API resources they patch here.
 
-use kube::api::{ApiResource, GroupVersionKind};
+use kube::api::ApiResource;
+use lattice_core::kinds::{self, GatewayClassKind, GatewayKind, Kind};
+use lattice_plugin_sdk::types::RouteKind;
 
-fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+/// Every watched kind, in the core list's order.
+pub fn watched() -> Vec<&'static dyn Kind> {
+    kinds::ALL.to_vec()
 }
 
-/// Every watched kind.
-pub fn watched() -> Vec<ApiResource> {
-    let gw = "gateway.networking.k8s.io";
-    vec![
-        ar(gw, "v1", "GatewayClass", "gatewayclasses"),
-        ar(gw, "v1", "Gateway", "gateways"),
-        ar(gw, "v1", "HTTPRoute", "httproutes"),
-        ar(gw, "v1", "GRPCRoute", "grpcroutes"),
-        ar(gw, "v1", "TLSRoute", "tlsroutes"),
-        ar(gw, "v1beta1", "ReferenceGrant", "referencegrants"),
-        ar("", "v1", "Service", "services"),
-        ar("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices"),
-        ar(
-            "application-networking.k8s.aws",
-            "v1alpha1",
-            "IAMAuthPolicy",
-            "iamauthpolicies",
-        ),
-    ]
-}
-
-/// The route kinds, whose status this controller writes.
-pub fn route(kind: lattice_plugin_sdk::types::RouteKind) -> ApiResource {
-    use lattice_plugin_sdk::types::RouteKind::*;
-    let gw = "gateway.networking.k8s.io";
-    match kind {
-        Http => ar(gw, "v1", "HTTPRoute", "httproutes"),
-        Grpc => ar(gw, "v1", "GRPCRoute", "grpcroutes"),
-        Tls => ar(gw, "v1", "TLSRoute", "tlsroutes"),
-    }
+/// A route kind, whose status, finalizers and annotations this controller
+/// writes.
+pub fn route(kind: RouteKind) -> ApiResource {
+    kinds::route(kind).identity().api_resource()
 }
 
 /// Gateway.
 pub fn gateway() -> ApiResource {
-    ar("gateway.networking.k8s.io", "v1", "Gateway", "gateways")
+    GatewayKind.identity().api_resource()
 }
 
 /// GatewayClass.
 pub fn gateway_class() -> ApiResource {
-    ar(
-        "gateway.networking.k8s.io",
-        "v1",
-        "GatewayClass",
-        "gatewayclasses",
-    )
+    GatewayClassKind.identity().api_resource()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_resources_are_those_the_controller_always_watched() {
+        let ar = route(RouteKind::Grpc);
+        assert_eq!(ar.api_version, "gateway.networking.k8s.io/v1");
+        assert_eq!(
+            (ar.kind.as_str(), ar.plural.as_str()),
+            ("GRPCRoute", "grpcroutes")
+        );
+        assert_eq!(gateway_class().plural, "gatewayclasses");
+        let watched: Vec<String> = watched()
+            .iter()
+            .map(|k| k.identity().api_resource().api_version)
+            .collect();
+        assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
+        assert!(watched.contains(&"v1".to_string()));
+        assert_eq!(watched.len(), 9);
+    }
 }

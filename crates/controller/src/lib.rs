@@ -107,7 +107,7 @@ impl Controller {
         let kinds = kinds::watched();
         let watchers: Vec<_> = kinds
             .iter()
-            .map(|ar| tokio::spawn(watch::run(self.client.clone(), ar.clone(), tx.clone())))
+            .map(|kind| tokio::spawn(watch::run(self.client.clone(), *kind, tx.clone())))
             .collect();
         drop(tx);
         let mut index = Index::default();

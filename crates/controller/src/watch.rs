@@ -1,8 +1,10 @@
 //! Watch loops: kube-rs watchers turned into index changes.
 //!
-//! Each kind gets its own watcher with kube-rs' default backoff. A re-list
-//! (after a dropped watch or a 410 Gone) arrives as `Relisted` with every key
-//! seen, so the index can drop what was deleted while the watch was down.
+//! Each kind of [`lattice_core::kinds::ALL`] gets its own watcher with
+//! kube-rs' default backoff. A re-list (after a dropped watch or a 410 Gone)
+//! arrives as `Relisted` with every key seen, so the index can drop what was
+//! deleted while the watch was down. Keys follow the kind's scope: a
+//! cluster-scoped object's namespace is empty.
 
 use std::collections::BTreeSet;
 
@@ -12,6 +14,7 @@ use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use lattice_core::index::{Dirty, Index};
+use lattice_core::kinds::Kind;
 use lattice_core::snapshot::Key;
 use tokio::sync::mpsc;
 
@@ -44,11 +47,9 @@ pub enum Change {
     },
 }
 
-fn key(o: &DynamicObject) -> Key {
-    (
-        o.namespace().unwrap_or_else(|| "default".into()),
-        o.name_any(),
-    )
+fn key(kind: &dyn Kind, o: &DynamicObject) -> Key {
+    let namespace = o.metadata.namespace.as_deref();
+    kind.identity().key(namespace, &o.name_any())
 }
 
 fn value(ar: &ApiResource, o: DynamicObject) -> Option<serde_json::Value> {
@@ -60,7 +61,8 @@ fn value(ar: &ApiResource, o: DynamicObject) -> Option<serde_json::Value> {
 }
 
 /// Watches one kind until the receiver goes away.
-pub async fn run(client: kube::Client, ar: ApiResource, tx: mpsc::Sender<Change>) {
+pub async fn run(client: kube::Client, kind: &'static dyn Kind, tx: mpsc::Sender<Change>) {
+    let ar = kind.identity().api_resource();
     let api: Api<DynamicObject> = Api::all_with(client, &ar);
     let mut stream = watcher::watcher(api, watcher::Config::default())
         .default_backoff()
@@ -69,14 +71,14 @@ pub async fn run(client: kube::Client, ar: ApiResource, tx: mpsc::Sender<Change>
     while let Some(ev) = stream.next().await {
         let change = match ev {
             Ok(Event::Apply(o)) | Ok(Event::InitApply(o)) => {
-                listing.insert(key(&o));
+                listing.insert(key(kind, &o));
                 value(&ar, o).map(Change::Apply)
             }
             Ok(Event::Delete(o)) => Some(Change::Delete {
                 group: ar.group.clone(),
                 api_version: ar.api_version.clone(),
                 kind: ar.kind.clone(),
-                key: key(&o),
+                key: key(kind, &o),
             }),
             Ok(Event::Init) => {
                 listing.clear();
@@ -129,20 +131,65 @@ pub fn apply(index: &mut Index, change: Change) -> Dirty {
             ..
         } => index.delete(&api_version, &kind, &key.0, &key.1),
         Change::Relisted {
-            group,
             api_version,
             kind,
             keys,
-        } => {
-            let mut d = Dirty::default();
-            for gone in index
-                .keys(&group, &kind)
-                .into_iter()
-                .filter(|k| !keys.contains(k))
-            {
-                d.merge(index.delete(&api_version, &kind, &gone.0, &gone.1));
-            }
-            d
+            ..
+        } => index.relist(&api_version, &kind, &keys),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::ResourceExt;
+    use lattice_core::kinds::{GatewayClassKind, ServiceKind};
+
+    use super::*;
+
+    fn object(kind: &dyn Kind, namespace: Option<&str>, name: &str) -> DynamicObject {
+        let o = DynamicObject::new(name, &kind.identity().api_resource());
+        match namespace {
+            Some(ns) => o.within(ns),
+            None => o,
         }
+    }
+
+    #[test]
+    fn a_gateway_class_is_keyed_without_a_namespace() {
+        let o = object(&GatewayClassKind, None, "lattice");
+        assert_eq!(
+            key(&GatewayClassKind, &o),
+            (String::new(), "lattice".into())
+        );
+    }
+
+    #[test]
+    fn a_namespaced_object_is_keyed_by_its_namespace() {
+        let o = object(&ServiceKind, Some("app"), "web");
+        assert_eq!(o.name_any(), "web");
+        assert_eq!(key(&ServiceKind, &o), ("app".into(), "web".into()));
+    }
+
+    #[test]
+    fn a_relist_without_a_gateway_class_deletes_it() {
+        let mut index = Index::default();
+        let class = serde_json::json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"GatewayClass",
+            "metadata":{"name":"lattice"},"spec":{"controllerName":"x"}});
+        index.apply(class).unwrap();
+        let ar = GatewayClassKind.identity().api_resource();
+        let relisted = |keys| Change::Relisted {
+            group: ar.group.clone(),
+            api_version: ar.api_version.clone(),
+            kind: ar.kind.clone(),
+            keys,
+        };
+        let seen = [key(
+            &GatewayClassKind,
+            &object(&GatewayClassKind, None, "lattice"),
+        )];
+        apply(&mut index, relisted(seen.into()));
+        assert_eq!(index.snapshot().gateway_classes.len(), 1);
+        apply(&mut index, relisted(BTreeSet::new()));
+        assert!(index.snapshot().gateway_classes.is_empty());
     }
 }

@@ -10,6 +10,10 @@
 //! Plan (desired VPC Lattice state + diagnostics)
 //! ```
 //!
+//! [`kinds`] lists the Kubernetes kinds the snapshot holds, one file per
+//! kind; [`index`] turns watch events into snapshot changes and the routes
+//! they make dirty.
+//!
 //! Nothing here does I/O or reads a clock: the same snapshot and plugins
 //! always give the same plan, which is what makes offline `plan`, golden
 //! tests and benchmarks possible.
@@ -18,6 +22,7 @@
 pub mod config;
 pub mod crds;
 pub mod index;
+pub mod kinds;
 pub mod model;
 pub mod plan;
 pub mod snapshot;

@@ -1,7 +1,8 @@
 //! A snapshot of every object the plan reads, keyed for lookups.
 //!
 //! The controller fills it from watches; the offline `plan` fills it from
-//! manifests through [`Snapshot::add_manifest`].
+//! manifests through [`Snapshot::add_manifest`]. Which kinds there are, and
+//! how each is decoded and keyed, is in [`crate::kinds`].
 
 use std::collections::BTreeMap;
 
@@ -13,13 +14,18 @@ use gateway_api::referencegrants::ReferenceGrant;
 use gateway_api::tlsroutes::TlsRoute;
 use k8s_openapi::api::core::v1::Service;
 use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
-use serde::de::DeserializeOwned;
 use thiserror::Error;
 
 use crate::crds::IAMAuthPolicy;
+use crate::index::RouteKey;
+use crate::kinds::{self, GatewayKind, Kind};
 
-/// `(namespace, name)`; cluster-scoped objects use an empty namespace.
+pub use crate::kinds::SERVICE_NAME_LABEL;
+
+/// `(namespace, name)`; cluster-scoped objects use an empty namespace (see
+/// [`kinds::Identity::key`]).
 pub type Key = (String, String);
 
 /// Every object the plan reads.
@@ -63,103 +69,45 @@ pub enum ManifestError {
     },
 }
 
-/// The label that ties an EndpointSlice to its Service.
-pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
-
-fn key<K: ResourceExt>(o: &K) -> Key {
-    (
-        o.namespace().unwrap_or_else(|| "default".into()),
-        o.name_any(),
-    )
-}
-
 impl Snapshot {
     /// Adds one decoded manifest. Kinds the plan does not read are ignored
-    /// and reported as `Ok(false)`.
+    /// and reported as `Ok(false)`. Namespaced objects without a namespace
+    /// go to `default`, as `kubectl apply` would put them.
     pub fn add_manifest(&mut self, value: serde_json::Value) -> Result<bool, ManifestError> {
-        let api_version = value
-            .get("apiVersion")
-            .and_then(|v| v.as_str())
-            .ok_or(ManifestError::Missing("apiVersion"))?
-            .to_string();
-        let kind = value
-            .get("kind")
-            .and_then(|v| v.as_str())
-            .ok_or(ManifestError::Missing("kind"))?
-            .to_string();
-        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        match (group, kind.as_str()) {
-            ("gateway.networking.k8s.io", "GatewayClass") => {
-                let o: GatewayClass = decode(&kind, value)?;
-                self.gateway_classes.insert(o.name_any(), o);
-            }
-            ("gateway.networking.k8s.io", "Gateway") => self.insert_gateway(decode(&kind, value)?),
-            ("gateway.networking.k8s.io", "HTTPRoute") => {
-                let o: HttpRoute = decode(&kind, value)?;
-                self.http_routes.insert(key(&o), o);
-            }
-            ("gateway.networking.k8s.io", "GRPCRoute") => {
-                let o: GrpcRoute = decode(&kind, value)?;
-                self.grpc_routes.insert(key(&o), o);
-            }
-            ("gateway.networking.k8s.io", "TLSRoute") => {
-                let o: TlsRoute = decode(&kind, value)?;
-                self.tls_routes.insert(key(&o), o);
-            }
-            ("gateway.networking.k8s.io", "ReferenceGrant") => {
-                let o: ReferenceGrant = decode(&kind, value)?;
-                self.reference_grants.insert(key(&o), o);
-            }
-            ("", "Service") => {
-                let o: Service = decode(&kind, value)?;
-                self.services.insert(key(&o), o);
-            }
-            ("discovery.k8s.io", "EndpointSlice") => {
-                self.insert_endpoint_slice(decode(&kind, value)?)
-            }
-            ("application-networking.k8s.aws", "IAMAuthPolicy") => {
-                let o: IAMAuthPolicy = decode(&kind, value)?;
-                self.iam_auth_policies.insert(key(&o), o);
-            }
-            _ => return Ok(false),
-        }
+        let Some(kind) = kinds::of_object(&value)? else {
+            return Ok(false);
+        };
+        kind.insert(self, value)?;
         Ok(true)
     }
 
     /// Adds or replaces a Gateway.
     pub fn insert_gateway(&mut self, gw: Gateway) {
-        self.gateways.insert(key(&gw), gw);
+        let key = GatewayKind
+            .identity()
+            .key(gw.metadata.namespace.as_deref(), &gw.name_any());
+        self.gateways.insert(key, gw);
     }
 
-    /// Adds or replaces an EndpointSlice under its Service.
+    /// Adds or replaces an EndpointSlice under its Service; a slice of the
+    /// same name in its namespace goes, wherever it was filed.
     pub fn insert_endpoint_slice(&mut self, es: EndpointSlice) {
-        let ns = es.namespace().unwrap_or_else(|| "default".into());
-        let svc = es
-            .labels()
-            .get(SERVICE_NAME_LABEL)
-            .cloned()
-            .unwrap_or_default();
-        self.endpoint_slices
-            .entry((ns, svc))
-            .or_default()
-            .insert(es.name_any(), es);
+        kinds::endpoint_slice::file(self, es);
+    }
+
+    /// A route's metadata, whatever its kind.
+    pub fn route_meta(&self, route: &RouteKey) -> Option<&ObjectMeta> {
+        kinds::route(route.kind).meta(self, &route.key())
+    }
+
+    /// A route as JSON, whatever its kind: what the status writer compares
+    /// the desired status with.
+    pub fn route_json(&self, route: &RouteKey) -> Option<serde_json::Value> {
+        kinds::route(route.kind).json(self, &route.key())
     }
 
     /// Number of routes of all kinds.
     pub fn route_count(&self) -> usize {
         self.http_routes.len() + self.grpc_routes.len() + self.tls_routes.len()
     }
-}
-
-fn decode<T: DeserializeOwned>(kind: &str, value: serde_json::Value) -> Result<T, ManifestError> {
-    let name = value
-        .pointer("/metadata/name")
-        .and_then(|v| v.as_str())
-        .unwrap_or("<unnamed>")
-        .to_string();
-    serde_json::from_value(value).map_err(|source| ManifestError::Invalid {
-        kind: kind.to_string(),
-        name,
-        source,
-    })
 }

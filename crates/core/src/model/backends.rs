@@ -154,7 +154,7 @@ fn granted(snapshot: &Snapshot, route: &RouteView, b: &BackendRef) -> bool {
         .take_while(|((ns, _), _)| ns == &b.namespace)
         .any(|(_, g)| {
             g.spec.from.iter().any(|f| {
-                f.group == "gateway.networking.k8s.io"
+                f.group == crate::kinds::GATEWAY_GROUP
                     && f.kind == route.kind.kind_name()
                     && f.namespace == route.id.namespace
             }) && g.spec.to.iter().any(|t| {

@@ -262,7 +262,7 @@ fn auth_target(
                 .or_else(|| p.namespace())
                 .unwrap_or_else(|| "default".into());
             t.kind == object_kind
-                && t.group == "gateway.networking.k8s.io"
+                && t.group == crate::kinds::GATEWAY_GROUP
                 && t.name == id.name
                 && ns == id.namespace
         })

@@ -65,7 +65,7 @@ pub struct Attachment {
 pub fn attachments(snapshot: &Snapshot, route: &RouteView) -> Vec<Attachment> {
     let mut out = Vec::new();
     for (i, p) in route.parent_refs.iter().enumerate() {
-        if p.group != "gateway.networking.k8s.io" || p.kind != "Gateway" {
+        if p.group != crate::kinds::GATEWAY_GROUP || p.kind != "Gateway" {
             continue;
         }
         let Some(gw) = snapshot

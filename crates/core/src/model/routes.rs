@@ -118,7 +118,7 @@ fn parent(
     ParentRef {
         group: group
             .clone()
-            .unwrap_or_else(|| "gateway.networking.k8s.io".into()),
+            .unwrap_or_else(|| crate::kinds::GATEWAY_GROUP.into()),
         kind: kind.clone().unwrap_or_else(|| "Gateway".into()),
         namespace: namespace.clone().unwrap_or_else(|| ns.to_string()),
         name: name.to_string(),

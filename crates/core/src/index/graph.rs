@@ -1,0 +1,85 @@
+//! The dependency graph: for each Service, Gateway and namespace, the routes
+//! that read it. The kinds ask it what a change dirties.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::RouteKey;
+use crate::kinds::Deps;
+use crate::snapshot::Key;
+
+/// Routes by what they depend on.
+#[derive(Debug, Default)]
+pub struct Graph {
+    deps: BTreeMap<RouteKey, Deps>,
+    by_service: BTreeMap<Key, BTreeSet<RouteKey>>,
+    by_gateway: BTreeMap<Key, BTreeSet<RouteKey>>,
+    by_grant_namespace: BTreeMap<String, BTreeSet<RouteKey>>,
+}
+
+impl Graph {
+    /// What a route depends on, as last recorded.
+    pub fn deps(&self, route: &RouteKey) -> Option<&Deps> {
+        self.deps.get(route)
+    }
+
+    /// Routes with a Service as a backend.
+    pub fn routes_of_service(&self, service: &Key) -> BTreeSet<RouteKey> {
+        self.by_service.get(service).cloned().unwrap_or_default()
+    }
+
+    /// Routes with a Gateway as a parent.
+    pub fn routes_of_gateway(&self, gateway: &Key) -> BTreeSet<RouteKey> {
+        self.by_gateway.get(gateway).cloned().unwrap_or_default()
+    }
+
+    /// Routes in other namespaces with a backend in `namespace`: those a
+    /// ReferenceGrant there may allow.
+    pub fn routes_crossing_into(&self, namespace: &str) -> BTreeSet<RouteKey> {
+        let routes = self.by_grant_namespace.get(namespace);
+        routes.cloned().unwrap_or_default()
+    }
+
+    /// Records what a route depends on, replacing what it did before.
+    pub(crate) fn track(&mut self, route: &RouteKey, deps: Deps) {
+        self.forget(route);
+        for k in &deps.services {
+            let routes = self.by_service.entry(k.clone()).or_default();
+            routes.insert(route.clone());
+        }
+        for k in &deps.gateways {
+            let routes = self.by_gateway.entry(k.clone()).or_default();
+            routes.insert(route.clone());
+        }
+        for ns in &deps.grant_namespaces {
+            let routes = self.by_grant_namespace.entry(ns.clone()).or_default();
+            routes.insert(route.clone());
+        }
+        self.deps.insert(route.clone(), deps);
+    }
+
+    /// Drops a route from the graph.
+    pub(crate) fn forget(&mut self, route: &RouteKey) {
+        let Some(old) = self.deps.remove(route) else {
+            return;
+        };
+        for k in &old.services {
+            drop_from(&mut self.by_service, k, route);
+        }
+        for k in &old.gateways {
+            drop_from(&mut self.by_gateway, k, route);
+        }
+        for ns in &old.grant_namespaces {
+            drop_from(&mut self.by_grant_namespace, ns, route);
+        }
+    }
+}
+
+/// Removes a route from one entry of a reverse map, and the entry once empty.
+fn drop_from<K: Ord>(map: &mut BTreeMap<K, BTreeSet<RouteKey>>, key: &K, route: &RouteKey) {
+    if let Some(set) = map.get_mut(key) {
+        set.remove(route);
+        if set.is_empty() {
+            map.remove(key);
+        }
+    }
+}

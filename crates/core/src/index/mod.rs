@@ -1,0 +1,211 @@
+//! The index: watch events in, the routes and Gateways whose inputs changed out.
+//!
+//! It keeps the [`Snapshot`] plus a dependency [`Graph`] (route → Services,
+//! Gateways, grant namespaces), so a change to one Service re-plans only the
+//! routes that use it. What each kind depends on and dirties is in its file
+//! under [`crate::kinds`]; the index only dispatches through
+//! [`kinds::ALL`]. It does no I/O: the controller feeds it with `apply`,
+//! `delete` and `relist` from its watches, and tests drive it the same way.
+
+mod fingerprint;
+mod graph;
+
+use std::collections::{BTreeSet, HashMap};
+
+use lattice_plugin_sdk::types::RouteKind;
+use serde_json::Value;
+
+pub use graph::Graph;
+
+use crate::kinds::{self, Kind};
+use crate::model::RouteView;
+use crate::snapshot::{Key, ManifestError, Snapshot};
+use fingerprint::fingerprint;
+
+/// A route of any kind.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RouteKey {
+    /// Kind.
+    pub kind: RouteKind,
+    /// Namespace.
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl RouteKey {
+    /// A route of `kind` with this `(namespace, name)`.
+    pub fn new(kind: RouteKind, key: &Key) -> Self {
+        RouteKey {
+            kind,
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+        }
+    }
+
+    /// Its `(namespace, name)`.
+    pub fn key(&self) -> Key {
+        (self.namespace.clone(), self.name.clone())
+    }
+}
+
+impl std::fmt::Display for RouteKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}/{}",
+            self.kind.kind_name(),
+            self.namespace,
+            self.name
+        )
+    }
+}
+
+/// What must be re-planned after a change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dirty {
+    /// Routes whose plan may have changed.
+    pub routes: BTreeSet<RouteKey>,
+    /// Gateways whose service network or status may have changed.
+    pub gateways: BTreeSet<Key>,
+}
+
+impl Dirty {
+    /// Adds another change's work.
+    pub fn merge(&mut self, other: Dirty) {
+        self.routes.extend(other.routes);
+        self.gateways.extend(other.gateways);
+    }
+    /// Nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty() && self.gateways.is_empty()
+    }
+}
+
+/// The normalised view of a route, whatever its kind.
+pub fn route_view(snapshot: &Snapshot, rk: &RouteKey) -> Option<RouteView> {
+    kinds::route(rk.kind).view(snapshot, &rk.key())
+}
+
+/// Typed state plus the dependency graph.
+#[derive(Debug, Default)]
+pub struct Index {
+    snapshot: Snapshot,
+    graph: Graph,
+    /// Per object, a hash of what planning reads (see [`fingerprint`]).
+    fingerprints: HashMap<(&'static str, &'static str, Key), u64>,
+}
+
+/// Annotations the controller writes on routes: outputs, not inputs.
+pub const OUTPUT_ANNOTATIONS: [&str; 2] = [
+    "application-networking.k8s.aws/lattice-service-arn",
+    "application-networking.k8s.aws/lattice-assigned-domain-name",
+];
+
+/// The fingerprint slot of an object.
+fn slot(kind: &dyn Kind, key: &Key) -> (&'static str, &'static str, Key) {
+    let id = kind.identity();
+    (id.group, id.kind, key.clone())
+}
+
+impl Index {
+    /// The current state.
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// The dependency graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// Adds or replaces an object (a watch `Applied` event). Kinds the plan
+    /// does not read dirty nothing.
+    pub fn apply(&mut self, obj: Value) -> Result<Dirty, ManifestError> {
+        let Some(kind) = kinds::of_object(&obj)? else {
+            return Ok(Dirty::default());
+        };
+        let key = kind.identity().key_of(&obj);
+        let print = fingerprint(&obj);
+        let slot = slot(kind, &key);
+        if self.fingerprints.get(&slot) == Some(&print) {
+            // Only status or bookkeeping changed: keep the new version (the
+            // status writer compares against it) and plan nothing.
+            kind.insert(&mut self.snapshot, obj)?;
+            return Ok(Dirty::default());
+        }
+        let mut dirty = kind.dirties(&self.snapshot, &self.graph, &key);
+        kind.insert(&mut self.snapshot, obj)?;
+        self.fingerprints.insert(slot, print);
+        if let Some(route) = kind.as_route() {
+            let rk = RouteKey::new(route.route_kind(), &key);
+            match route.depends_on(&self.snapshot, &key) {
+                Some(deps) => self.graph.track(&rk, deps),
+                None => self.graph.forget(&rk),
+            }
+        }
+        dirty.merge(kind.dirties(&self.snapshot, &self.graph, &key));
+        Ok(dirty)
+    }
+
+    /// Removes an object (a watch `Deleted` event). The namespace of a
+    /// cluster-scoped kind is ignored.
+    pub fn delete(&mut self, api_version: &str, kind: &str, namespace: &str, name: &str) -> Dirty {
+        let Some(kind) = kinds::find(kinds::group_of(api_version), kind) else {
+            return Dirty::default();
+        };
+        let key = kind.identity().key(Some(namespace), name);
+        self.remove(kind, &key)
+    }
+
+    /// Removes the object of `kind` with this key, as [`Index::delete`].
+    pub fn remove(&mut self, kind: &dyn Kind, key: &Key) -> Dirty {
+        self.fingerprints.remove(&slot(kind, key));
+        let dirty = kind.dirties(&self.snapshot, &self.graph, key);
+        kind.remove(&mut self.snapshot, key);
+        if let Some(route) = kind.as_route() {
+            self.graph.forget(&RouteKey::new(route.route_kind(), key));
+        }
+        dirty
+    }
+
+    /// Keys of every object of one kind, for reconciling a re-list: keys the
+    /// re-list did not return were deleted while the watch was down.
+    /// Cluster-scoped kinds have keys `("", name)`.
+    pub fn keys(&self, group: &str, kind: &str) -> Vec<Key> {
+        kinds::find(group, kind).map_or_else(Vec::new, |k| k.keys(&self.snapshot))
+    }
+
+    /// Reconciles a re-list of one kind: removes every object of the kind
+    /// that `listed` does not hold, as deleted while the watch was down.
+    pub fn relist(&mut self, api_version: &str, kind: &str, listed: &BTreeSet<Key>) -> Dirty {
+        let Some(kind) = kinds::find(kinds::group_of(api_version), kind) else {
+            return Dirty::default();
+        };
+        let mut dirty = Dirty::default();
+        for gone in kind.keys(&self.snapshot) {
+            if !listed.contains(&gone) {
+                dirty.merge(self.remove(kind, &gone));
+            }
+        }
+        dirty
+    }
+
+    /// Every route and Gateway, for a full resync.
+    pub fn all_routes(&self) -> Dirty {
+        let s = &self.snapshot;
+        let mut d = Dirty::default();
+        for route in kinds::routes() {
+            let keys = route.keys(s).into_iter();
+            d.routes
+                .extend(keys.map(|k| RouteKey::new(route.route_kind(), &k)));
+        }
+        d.gateways.extend(s.gateways.keys().cloned());
+        d
+    }
+
+    /// Routes attached to a Gateway (its listeners' `attachedRoutes`).
+    pub fn routes_of_gateway(&self, gateway: &Key) -> BTreeSet<RouteKey> {
+        self.graph.routes_of_gateway(gateway)
+    }
+}

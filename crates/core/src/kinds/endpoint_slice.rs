@@ -1,0 +1,134 @@
+//! EndpointSlice: the endpoints of a Service, which the slice names in a
+//! label. The snapshot groups slices by Service; the index keys them by
+//! their own name. A change re-plans the routes of the Service the slice
+//! belonged to before and after it, so a relabelled slice updates both.
+
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::ResourceExt;
+use serde_json::Value;
+
+use super::{DISCOVERY_GROUP, Identity, Kind, Scope, decode};
+use crate::index::{Dirty, Graph};
+use crate::snapshot::{Key, ManifestError, Snapshot};
+
+/// The label that ties an EndpointSlice to its Service.
+pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
+
+const ID: Identity = Identity {
+    group: DISCOVERY_GROUP,
+    version: "v1",
+    kind: "EndpointSlice",
+    plural: "endpointslices",
+    scope: Scope::Namespaced,
+};
+
+/// `discovery.k8s.io/v1` EndpointSlice.
+pub struct EndpointSliceKind;
+
+/// Files a slice under its Service, replacing any slice of the same name in
+/// its namespace: that one may have been labelled for another Service.
+pub(crate) fn file(snapshot: &mut Snapshot, slice: EndpointSlice) {
+    let key = ID.key(slice.metadata.namespace.as_deref(), &slice.name_any());
+    EndpointSliceKind.remove(snapshot, &key);
+    let service = slice.labels().get(SERVICE_NAME_LABEL).cloned();
+    snapshot
+        .endpoint_slices
+        .entry((key.0, service.unwrap_or_default()))
+        .or_default()
+        .insert(key.1, slice);
+}
+
+impl Kind for EndpointSliceKind {
+    fn identity(&self) -> &'static Identity {
+        &ID
+    }
+
+    fn insert(&self, snapshot: &mut Snapshot, object: Value) -> Result<(), ManifestError> {
+        file(snapshot, decode(&ID, object)?);
+        Ok(())
+    }
+
+    fn remove(&self, snapshot: &mut Snapshot, key: &Key) {
+        let (ns, name) = key;
+        snapshot.endpoint_slices.retain(|(slice_ns, _), slices| {
+            if slice_ns == ns {
+                slices.remove(name);
+            }
+            !slices.is_empty()
+        });
+    }
+
+    fn keys(&self, snapshot: &Snapshot) -> Vec<Key> {
+        let slices = snapshot.endpoint_slices.iter();
+        slices
+            .flat_map(|((ns, _), s)| s.keys().map(move |n| (ns.clone(), n.clone())))
+            .collect()
+    }
+
+    /// The routes of the Service the slice is filed under.
+    fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
+        let mut d = Dirty::default();
+        for ((ns, svc), slices) in &snapshot.endpoint_slices {
+            if ns == &key.0 && slices.contains_key(&key.1) {
+                d.routes
+                    .extend(graph.routes_of_service(&(ns.clone(), svc.clone())));
+            }
+        }
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{mk_route, route_names};
+    use super::*;
+    use crate::index::Index;
+
+    fn mk_slice(ns: &str, name: &str, service: &str) -> Value {
+        json!({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+            "metadata":{"name":name,"namespace":ns,"labels":{"kubernetes.io/service-name":service}},
+            "addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}]})
+    }
+
+    fn index() -> Index {
+        let mut ix = Index::default();
+        for (route, service) in [("to-web", "web"), ("to-api", "api")] {
+            let backends = json!([{"name":service,"port":80}]);
+            ix.apply(mk_route("HTTPRoute", route, "mesh", backends))
+                .unwrap();
+        }
+        ix
+    }
+
+    #[test]
+    fn a_slice_relabelled_to_another_service_dirties_the_routes_of_both() {
+        let mut ix = index();
+        let d = ix.apply(mk_slice("app", "s1", "web")).unwrap();
+        assert_eq!(route_names(&d), vec!["to-web"]);
+        let d = ix.apply(mk_slice("app", "s1", "api")).unwrap();
+        assert_eq!(route_names(&d), vec!["to-api", "to-web"]);
+        let services: Vec<&Key> = ix.snapshot().endpoint_slices.keys().collect();
+        assert_eq!(services, vec![&("app".to_string(), "api".to_string())]);
+    }
+
+    #[test]
+    fn a_slice_is_keyed_by_its_own_name_not_its_service() {
+        let mut ix = index();
+        ix.apply(mk_slice("app", "s1", "web")).unwrap();
+        let keys = ix.keys(DISCOVERY_GROUP, "EndpointSlice");
+        assert_eq!(keys, vec![("app".to_string(), "s1".to_string())]);
+    }
+
+    #[test]
+    fn deleting_a_slice_leaves_slices_of_the_same_name_in_other_namespaces() {
+        let mut ix = index();
+        ix.apply(mk_slice("app", "s1", "web")).unwrap();
+        ix.apply(mk_slice("other", "s1", "web")).unwrap();
+        let d = ix.delete("discovery.k8s.io/v1", "EndpointSlice", "app", "s1");
+        assert_eq!(route_names(&d), vec!["to-web"]);
+        let left: Vec<&Key> = ix.snapshot().endpoint_slices.keys().collect();
+        assert_eq!(left, vec![&("other".to_string(), "web".to_string())]);
+    }
+}
