@@ -57,6 +57,7 @@ fn converged(plan: &Plan) -> Observed {
                 owner: Owner::Ours,
                 auth_type: Some(s.auth_type.clone()),
                 custom_domain_name: s.custom_domain_name.clone(),
+                dns_name: None,
                 auth_policy: Some(s.auth_policy.clone()),
                 listeners: s
                     .listeners
