@@ -200,3 +200,26 @@ impl Caller {
 pub fn lattice_read(operation: &str) -> bool {
     operation.starts_with("Get") || operation.starts_with("List")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clone_of_the_call_counts_sees_later_calls() {
+        let counts = CallCounts::default();
+        let handle = counts.clone();
+        counts.add("ListServices");
+        counts.add("ListServices");
+        counts.add("CreateService");
+        assert_eq!(handle.total(), 3);
+        assert_eq!(
+            handle.snapshot(),
+            [
+                ("CreateService".to_string(), 1),
+                ("ListServices".to_string(), 2)
+            ]
+            .into()
+        );
+    }
+}
