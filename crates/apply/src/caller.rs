@@ -8,7 +8,7 @@ use aws_sdk_vpclattice::error::{ProvideErrorMetadata, SdkError};
 use rand::Rng;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A Lattice call that failed for good.
@@ -91,6 +91,32 @@ impl TokenBucket {
     }
 }
 
+/// Calls made per Lattice operation (retries included), shared: a clone
+/// sees every call made after it was taken, so a test can read an
+/// [`crate::Applier`]'s counts while someone else owns the applier.
+#[derive(Clone, Debug, Default)]
+pub struct CallCounts(Arc<Mutex<BTreeMap<String, u64>>>);
+
+impl CallCounts {
+    /// The counts so far, per operation.
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.lock().clone()
+    }
+
+    /// Calls made so far, all operations together.
+    pub fn total(&self) -> u64 {
+        self.lock().values().sum()
+    }
+
+    fn add(&self, operation: &str) {
+        *self.lock().entry(operation.to_string()).or_default() += 1;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, u64>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
 /// The client plus limits, retries and counters.
 #[derive(Debug)]
 pub struct Caller {
@@ -101,7 +127,7 @@ pub struct Caller {
     max_retries: u32,
     base: Duration,
     cap: Duration,
-    calls: Mutex<BTreeMap<String, u64>>,
+    calls: CallCounts,
 }
 
 impl Caller {
@@ -114,13 +140,18 @@ impl Caller {
             max_retries: opts.max_retries,
             base: opts.backoff_base,
             cap: opts.backoff_max,
-            calls: Mutex::new(BTreeMap::new()),
+            calls: CallCounts::default(),
         }
     }
 
     /// Calls made so far, per operation (retries included).
     pub fn calls(&self) -> BTreeMap<String, u64> {
-        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.calls.snapshot()
+    }
+
+    /// A handle on the counts that stays current as calls are made.
+    pub fn counts(&self) -> CallCounts {
+        self.calls.clone()
     }
 
     /// Run `f` (one SDK call) under the limiter, retrying what is retryable.
@@ -138,12 +169,7 @@ impl Caller {
         let mut attempt = 0u32;
         loop {
             bucket.acquire().await;
-            *self
-                .calls
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .entry(operation.to_string())
-                .or_default() += 1;
+            self.calls.add(operation);
             match f().await {
                 Ok(v) => return Ok(v),
                 Err(e) => {
@@ -173,4 +199,27 @@ impl Caller {
 /// Get* and List* calls are reads; everything else writes.
 pub fn lattice_read(operation: &str) -> bool {
     operation.starts_with("Get") || operation.starts_with("List")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clone_of_the_call_counts_sees_later_calls() {
+        let counts = CallCounts::default();
+        let handle = counts.clone();
+        counts.add("ListServices");
+        counts.add("ListServices");
+        counts.add("CreateService");
+        assert_eq!(handle.total(), 3);
+        assert_eq!(
+            handle.snapshot(),
+            [
+                ("CreateService".to_string(), 1),
+                ("ListServices".to_string(), 2)
+            ]
+            .into()
+        );
+    }
 }

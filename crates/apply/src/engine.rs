@@ -2,18 +2,19 @@
 //! that keeps the detail cache between passes.
 
 use crate::cache::Cache;
-use crate::caller::Caller;
+use crate::caller::{CallCounts, Caller};
 use crate::diff::{DiffOptions, diff};
 use crate::executor::Executor;
+use crate::model::Observed;
 use crate::observed::Observer;
 use crate::ops::Key;
 use crate::options::ApplyOptions;
-use crate::report::ApplyReport;
+use crate::report::{ApplyReport, ServiceEndpoint};
 use crate::scope::Scope;
 use lattice_core::ClusterConfig;
 use lattice_core::model::naming::managed_by_tag;
 use lattice_core::plan::Plan;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// Applies plans to one Lattice, remembering details between passes so that a
@@ -49,8 +50,14 @@ impl Applier {
     }
 
     /// Calls made by this applier so far, per operation.
-    pub fn calls(&self) -> std::collections::BTreeMap<String, u64> {
+    pub fn calls(&self) -> BTreeMap<String, u64> {
         self.caller.calls()
+    }
+
+    /// A cheap handle on this applier's cumulative call counts, which stays
+    /// current after the applier is moved (e.g. into a controller).
+    pub fn call_counts(&self) -> CallCounts {
+        self.caller.counts()
     }
 
     /// One pass: make Lattice match `plan`, the whole desired state.
@@ -92,19 +99,6 @@ impl Applier {
                 scoped: scope.is_some(),
             },
         );
-        let mut ids = HashMap::new();
-        for s in &observed.service_networks {
-            ids.insert(Key::ServiceNetwork(s.name.clone()), s.id.clone());
-        }
-        for t in &observed.target_groups {
-            ids.insert(Key::TargetGroup(t.name.clone()), t.id.clone());
-        }
-        for s in &observed.services {
-            ids.insert(Key::Service(s.name.clone()), s.id.clone());
-            for l in &s.listeners {
-                ids.insert(Key::Listener(s.name.clone(), l.port), l.id.clone());
-            }
-        }
         let nonce = format!(
             "{}:{}:{}",
             std::process::id(),
@@ -114,25 +108,65 @@ impl Applier {
         let exec = Executor {
             caller: &self.caller,
             cache: &self.cache,
-            ids: Mutex::new(ids),
+            ids: Mutex::new(ids(&observed)),
             tag: (managed_by_tag(), self.cfg.managed_by()),
             nonce,
+            endpoints: Mutex::default(),
         };
         let outcomes = exec.run(&d.ops, self.opts.concurrency).await;
         let mut report = ApplyReport {
             diagnostics: d.diagnostics,
+            services: endpoints(&observed, plan),
             ..Default::default()
         };
+        let created = exec
+            .endpoints
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        report.services.extend(created);
         report.record(&d.ops, &outcomes);
         report.calls = delta(&before, &self.caller.calls());
         report
     }
 }
 
-fn delta(
-    before: &std::collections::BTreeMap<String, u64>,
-    after: &std::collections::BTreeMap<String, u64>,
-) -> std::collections::BTreeMap<String, u64> {
+/// Ids of everything observed, by key.
+fn ids(observed: &Observed) -> HashMap<Key, String> {
+    let mut ids = HashMap::new();
+    for s in &observed.service_networks {
+        ids.insert(Key::ServiceNetwork(s.name.clone()), s.id.clone());
+    }
+    for t in &observed.target_groups {
+        ids.insert(Key::TargetGroup(t.name.clone()), t.id.clone());
+    }
+    for s in &observed.services {
+        ids.insert(Key::Service(s.name.clone()), s.id.clone());
+        for l in &s.listeners {
+            ids.insert(Key::Listener(s.name.clone(), l.port), l.id.clone());
+        }
+    }
+    ids
+}
+
+/// The plan's services that were listed, as the list showed them. A pass
+/// deletes only services the plan does not have, so these still exist.
+fn endpoints(observed: &Observed, plan: &Plan) -> BTreeMap<String, ServiceEndpoint> {
+    let wanted: BTreeSet<&str> = plan.services.iter().map(|s| s.name.as_str()).collect();
+    observed
+        .services
+        .iter()
+        .filter(|o| wanted.contains(o.name.as_str()))
+        .map(|o| {
+            let endpoint = ServiceEndpoint {
+                arn: o.arn.clone(),
+                dns_name: o.dns_name.clone(),
+            };
+            (o.name.clone(), endpoint)
+        })
+        .collect()
+}
+
+fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
     after
         .iter()
         .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0)))

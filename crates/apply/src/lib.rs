@@ -40,9 +40,10 @@ pub mod scope;
 #[cfg(test)]
 mod diff_tests;
 
+pub use caller::CallCounts;
 pub use engine::Applier;
 pub use options::{ApplyOptions, RateLimit};
-pub use report::{ApplyReport, Failure};
+pub use report::{ApplyReport, Failure, ServiceEndpoint};
 pub use scope::Scope;
 
 use lattice_core::ClusterConfig;

@@ -66,6 +66,8 @@ pub struct ObsService {
     pub auth_type: Option<String>,
     /// Custom domain name.
     pub custom_domain_name: Option<String>,
+    /// The DNS name Lattice gave it (`dnsEntry.domainName`), as listed.
+    pub dns_name: Option<String>,
     /// The auth policy: `None` = not read, `Some(None)` = no policy.
     pub auth_policy: Option<Option<String>>,
     /// Listeners (read only for services that are ours or named in the plan).

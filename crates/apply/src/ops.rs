@@ -3,7 +3,7 @@
 //! Resources that may not exist yet are named by [`Key`]; the executor turns a
 //! key into an id from what it observed or from the create call that made it.
 
-use lattice_core::plan::{Action, MatchPlan, TargetPlan};
+use lattice_core::plan::{Action, MatchPlan, ResourceRef, TargetPlan};
 
 /// A resource by name, resolved to an id when the operation runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -131,6 +131,8 @@ pub struct Op {
     pub deps: Vec<usize>,
     /// The object it concerns, for reports: `service books-bookstore`, ….
     pub object: String,
+    /// The plan item it is for, and the routes that want it.
+    pub resource: ResourceRef,
 }
 
 impl OpKind {

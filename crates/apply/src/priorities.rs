@@ -29,88 +29,102 @@ pub fn batches(current: &[(String, u32)], changes: Vec<RuleChange>) -> Vec<Vec<R
             vec![changes]
         };
     }
-    let mut at: BTreeMap<u32, String> = current.iter().map(|(id, p)| (*p, id.clone())).collect();
-    let mut prio: BTreeMap<String, u32> = current.iter().cloned().collect();
-    let targets: BTreeSet<u32> = changes.iter().filter_map(|c| c.priority).collect();
+    let mut board = Board {
+        at: current.iter().map(|(id, p)| (*p, id.clone())).collect(),
+        prio: current.iter().cloned().collect(),
+        targets: changes.iter().filter_map(|c| c.priority).collect(),
+    };
     let mut pending: Vec<RuleChange> = changes;
     let mut out = Vec::new();
     while !pending.is_empty() {
-        let mut batch: Vec<RuleChange> = Vec::new();
-        let mut in_batch: BTreeSet<String> = BTreeSet::new();
-        loop {
-            if batch.len() == MAX_BATCH {
-                break;
-            }
-            let ready = pending.iter().position(|c| {
-                !in_batch.contains(&c.rule_id)
-                    && match c.priority {
-                        None => true,
-                        Some(t) => at.get(&t).is_none_or(|who| who == &c.rule_id),
-                    }
-            });
-            if let Some(i) = ready {
-                let c = pending.remove(i);
-                if let Some(t) = c.priority {
-                    if let Some(old) = prio.insert(c.rule_id.clone(), t) {
-                        at.remove(&old);
-                    }
-                    at.insert(t, c.rule_id.clone());
-                }
-                in_batch.insert(c.rule_id.clone());
-                batch.push(c);
-                continue;
-            }
-            // A whole cycle fits in one batch: its final state is a permutation.
-            if let Some(cycle) = find_cycle(&pending, &at, &in_batch, MAX_BATCH - batch.len()) {
-                let mut moved: Vec<RuleChange> = Vec::new();
-                for i in cycle.into_iter().rev() {
-                    moved.push(pending.remove(i));
-                }
-                for c in &moved {
-                    if let Some(old) = prio.get(&c.rule_id) {
-                        at.remove(old);
-                    }
-                }
-                for c in moved {
-                    if let Some(t) = c.priority {
-                        prio.insert(c.rule_id.clone(), t);
-                        at.insert(t, c.rule_id.clone());
-                    }
-                    in_batch.insert(c.rule_id.clone());
-                    batch.push(c);
-                }
-                continue;
-            }
-            if !batch.is_empty() {
-                break;
-            }
-            // Every pending move waits on another: park the first on a free priority.
-            let Some(c) = pending.first() else { break };
-            let Some(tmp) = (1..=MAX_PRIORITY)
-                .rev()
-                .find(|p| !at.contains_key(p) && !targets.contains(p))
-            else {
-                // No free priority at all: send the rest as one batch and let
-                // Lattice say what is wrong.
-                batch.append(&mut pending);
-                break;
-            };
-            let id = c.rule_id.clone();
-            if let Some(old) = prio.insert(id.clone(), tmp) {
-                at.remove(&old);
-            }
-            at.insert(tmp, id.clone());
-            in_batch.insert(id.clone());
-            batch.push(RuleChange {
-                rule_id: id,
-                priority: Some(tmp),
-                r#match: None,
-                action: None,
-            });
-        }
-        out.push(batch);
+        out.push(board.next_batch(&mut pending));
     }
     out
+}
+
+/// Where every rule is once the batches so far have run.
+struct Board {
+    /// Rule id by priority.
+    at: BTreeMap<u32, String>,
+    /// Priority by rule id.
+    prio: BTreeMap<String, u32>,
+    /// Every priority some change moves a rule to.
+    targets: BTreeSet<u32>,
+}
+
+impl Board {
+    /// The next batch, taking its changes out of `pending`: ready moves,
+    /// then whole cycles; if nothing is ready, one rule parked on a free
+    /// priority.
+    fn next_batch(&mut self, pending: &mut Vec<RuleChange>) -> Vec<RuleChange> {
+        let mut batch: Vec<RuleChange> = Vec::new();
+        let mut in_batch: BTreeSet<String> = BTreeSet::new();
+        while batch.len() < MAX_BATCH {
+            let moved = if let Some(i) = self.ready(pending, &in_batch) {
+                vec![pending.remove(i)]
+            } else if let Some(cycle) =
+                find_cycle(pending, &self.at, &in_batch, MAX_BATCH - batch.len())
+            {
+                // A whole cycle fits in one batch: its final state is a permutation.
+                cycle.into_iter().rev().map(|i| pending.remove(i)).collect()
+            } else if !batch.is_empty() {
+                break;
+            } else if let Some(parked) = self.park(pending) {
+                vec![parked]
+            } else {
+                // No free priority at all: send the rest as one batch and let
+                // Lattice say what is wrong.
+                batch.append(pending);
+                break;
+            };
+            self.place(&moved);
+            in_batch.extend(moved.iter().map(|c| c.rule_id.clone()));
+            batch.extend(moved);
+        }
+        batch
+    }
+
+    /// A pending change not yet in the batch whose target priority is free
+    /// (or its own), or that does not move.
+    fn ready(&self, pending: &[RuleChange], in_batch: &BTreeSet<String>) -> Option<usize> {
+        pending.iter().position(|c| {
+            !in_batch.contains(&c.rule_id)
+                && match c.priority {
+                    None => true,
+                    Some(t) => self.at.get(&t).is_none_or(|who| who == &c.rule_id),
+                }
+        })
+    }
+
+    /// Every pending move waits on another: a move of the first to a free
+    /// priority no change targets (it moves on in a later batch).
+    fn park(&self, pending: &[RuleChange]) -> Option<RuleChange> {
+        let c = pending.first()?;
+        let tmp = (1..=MAX_PRIORITY)
+            .rev()
+            .find(|p| !self.at.contains_key(p) && !self.targets.contains(p))?;
+        Some(RuleChange {
+            rule_id: c.rule_id.clone(),
+            priority: Some(tmp),
+            r#match: None,
+            action: None,
+        })
+    }
+
+    /// Apply moves made in one batch: all leave before any arrives, so a
+    /// cycle's members do not evict each other.
+    fn place(&mut self, moved: &[RuleChange]) {
+        let moves = || moved.iter().filter_map(|c| Some((&c.rule_id, c.priority?)));
+        for (id, _) in moves() {
+            if let Some(old) = self.prio.get(id) {
+                self.at.remove(old);
+            }
+        }
+        for (id, t) in moves() {
+            self.prio.insert(id.clone(), t);
+            self.at.insert(t, id.clone());
+        }
+    }
 }
 
 /// Indices (ascending) of a cycle of pending moves of at most `room` rules.

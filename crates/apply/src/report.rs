@@ -1,10 +1,15 @@
 //! What an apply did: changes by object, failures naming the object and
-//! Lattice's error, and the calls it made.
+//! Lattice's error, the calls it made, and where the plan's services are.
+//!
+//! Every failure and diagnostic carries a typed [`ResourceRef`] (kind, Lattice
+//! name, routes) next to its display text, so a status writer can attribute
+//! it to routes without parsing the text ([`ApplyReport::problems`]).
 
 use crate::caller::CallError;
 use crate::diff::Diagnostic;
 use crate::executor::Outcome;
 use crate::ops::Op;
+use lattice_core::plan::{ApplyProblem, ResourceKind, ResourceRef};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,12 +18,25 @@ use std::collections::BTreeMap;
 pub struct Failure {
     /// The object, e.g. `rule books-bookstore/http-80/k8s-… (priority 3)`.
     pub object: String,
+    /// The plan item it is about, and the routes that want it.
+    pub resource: ResourceRef,
     /// The Lattice operation.
     pub operation: String,
     /// Lattice's error code, `DependencyFailed` when skipped, or the transport failure.
     pub code: String,
     /// Lattice's message, or which dependency failed.
     pub message: String,
+}
+
+/// Where a service of the plan is in Lattice.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEndpoint {
+    /// The service's ARN.
+    pub arn: String,
+    /// Its `dnsEntry.domainName`, when Lattice reported one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_name: Option<String>,
 }
 
 /// The result of [`crate::apply`].
@@ -38,6 +56,11 @@ pub struct ApplyReport {
     pub diagnostics: Vec<Diagnostic>,
     /// Calls made per Lattice operation, reads and retries included.
     pub calls: BTreeMap<String, u64>,
+    /// Every service of the applied plan (whole or scoped) that exists in
+    /// Lattice after the pass, by Lattice name: from what the pass listed or
+    /// created, so it costs no call of its own.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, ServiceEndpoint>,
 }
 
 impl ApplyReport {
@@ -56,11 +79,31 @@ impl ApplyReport {
         self.calls.values().sum()
     }
 
+    /// Everything that went wrong, each with the resource it is about: one
+    /// per failure (`<operation> <object>: <code> <message>`) and one per
+    /// diagnostic (`<reason>: <message>`).
+    pub fn problems(&self) -> Vec<ApplyProblem> {
+        let failures = self.failures.iter().map(|f| ApplyProblem {
+            resource: f.resource.clone(),
+            message: format!("{} {}: {} {}", f.operation, f.object, f.code, f.message),
+        });
+        let diagnostics = self.diagnostics.iter().map(|d| ApplyProblem {
+            resource: d.resource.clone(),
+            message: format!("{}: {}", d.reason, d.message),
+        });
+        failures.chain(diagnostics).collect()
+    }
+
     /// A failure before any operation ran (observation failed).
     pub fn observe_failed(e: CallError, calls: BTreeMap<String, u64>) -> Self {
         ApplyReport {
             failures: vec![Failure {
                 object: "observed state".into(),
+                resource: ResourceRef {
+                    kind: ResourceKind::ObservedState,
+                    name: String::new(),
+                    routes: vec![],
+                },
                 operation: e.operation,
                 code: e.code,
                 message: e.message,
@@ -88,12 +131,14 @@ impl ApplyReport {
                 }
                 Outcome::Failed(e) => self.failures.push(Failure {
                     object: op.object.clone(),
+                    resource: op.resource.clone(),
                     operation: name.into(),
                     code: e.code.clone(),
                     message: e.message.clone(),
                 }),
                 Outcome::Skipped(why) => self.failures.push(Failure {
                     object: op.object.clone(),
+                    resource: op.resource.clone(),
                     operation: name.into(),
                     code: "DependencyFailed".into(),
                     message: why.clone(),

@@ -7,15 +7,22 @@
 //! changes through `UpdateRule` / `BatchUpdateRule`, then creates), and last the
 //! garbage collection of our own resources that no plan owns, in reverse order.
 //! Nothing that is already right gets an operation.
+//!
+//! Every operation and diagnostic names the plan item it is for
+//! ([`ResourceRef`]): the service, target group or network, and the routes
+//! that want it.
 
 mod garbage;
+mod listeners;
 mod rules;
+mod service_networks;
+mod services;
+mod target_groups;
 
-use crate::model::{ObsListener, ObsService, ObsServiceNetwork, Observed};
+use crate::model::Observed;
 use crate::ops::{Key, Op, OpKind};
-use crate::ownership::{Decision, decide};
 use lattice_core::ClusterConfig;
-use lattice_core::plan::{Action, Plan, ServicePlan, TargetPlan};
+use lattice_core::plan::{Action, Plan, ResourceKind, ResourceRef, ServicePlan, TargetGroupPlan};
 use std::collections::{BTreeSet, HashMap};
 
 /// Targets per `RegisterTargets` / `DeregisterTargets` call.
@@ -38,6 +45,8 @@ pub struct DiffOptions {
 pub struct Diagnostic {
     /// The object, e.g. `service books-bookstore`.
     pub object: String,
+    /// The plan item it is about, and the routes that want it.
+    pub resource: ResourceRef,
     /// `Conflicted`, `NotFound`, `Immutable` or `InUse`.
     pub reason: String,
     /// What is wrong.
@@ -95,21 +104,62 @@ fn tgs_of(a: &Action) -> Vec<&str> {
     }
 }
 
+/// A service's own resource, or one of its parts (listener, rule, auth
+/// policy, association): named by the service, wanted by its route.
+fn of_service(kind: ResourceKind, s: &ServicePlan) -> ResourceRef {
+    ResourceRef {
+        kind,
+        name: s.name.clone(),
+        routes: vec![s.route.clone()],
+    }
+}
+
+/// A target group or its targets: wanted by every route that forwards to it.
+fn of_target_group(kind: ResourceKind, tg: &TargetGroupPlan) -> ResourceRef {
+    ResourceRef {
+        kind,
+        name: tg.name.clone(),
+        routes: tg.routes.clone(),
+    }
+}
+
+/// What no route wants: a service network or its parts, or anything being
+/// deleted because the plan no longer has it.
+fn unrouted(kind: ResourceKind, name: &str) -> ResourceRef {
+    ResourceRef {
+        kind,
+        name: name.to_string(),
+        routes: vec![],
+    }
+}
+
 impl Builder<'_> {
-    fn push(&mut self, kind: OpKind, mut deps: Vec<usize>, object: String) -> usize {
+    fn push(
+        &mut self,
+        kind: OpKind,
+        mut deps: Vec<usize>,
+        object: String,
+        resource: ResourceRef,
+    ) -> usize {
         deps.sort_unstable();
         deps.dedup();
         let i = self.out.ops.len();
         if let Some(k) = kind.produces() {
             self.creators.insert(k, i);
         }
-        self.out.ops.push(Op { kind, deps, object });
+        self.out.ops.push(Op {
+            kind,
+            deps,
+            object,
+            resource,
+        });
         i
     }
 
-    fn diag(&mut self, object: String, reason: &str, message: String) {
+    fn diag(&mut self, object: String, resource: ResourceRef, reason: &str, message: String) {
         self.out.diagnostics.push(Diagnostic {
             object,
+            resource,
             reason: reason.into(),
             message,
         });
@@ -125,117 +175,25 @@ impl Builder<'_> {
         self.creators.get(k).copied().into_iter().collect()
     }
 
-    fn takeover_for_tg(&self, plan: &Plan, tg: &str) -> Option<String> {
-        let routes: Vec<&String> = plan
-            .target_groups
-            .iter()
-            .filter(|t| t.name == tg)
-            .flat_map(|t| t.routes.iter())
-            .collect();
-        plan.services
-            .iter()
-            .filter(|s| routes.contains(&&s.route))
-            .find_map(|s| self.takeover(s).map(str::to_string))
-    }
-
-    fn service_networks(&mut self, plan: &Plan) {
-        let mut vpc_joined: Option<String> = None;
-        for sn in &plan.service_networks {
-            let object = format!("service network {}", sn.name);
-            let key = Key::ServiceNetwork(sn.name.clone());
-            let obs = self
-                .observed
-                .service_networks
-                .iter()
-                .find(|o| o.name == sn.name);
-            match obs {
-                None => {
-                    let c = self.push(
-                        OpKind::CreateServiceNetwork {
-                            name: sn.name.clone(),
-                            auth_type: sn.auth_type.clone(),
-                        },
-                        vec![],
-                        object.clone(),
-                    );
-                    if let Some(p) = &sn.auth_policy {
-                        self.push(
-                            OpKind::PutAuthPolicy {
-                                resource: key.clone(),
-                                policy: p.clone(),
-                            },
-                            vec![c],
-                            object.clone(),
-                        );
-                    }
-                }
-                Some(o) => match decide(&o.owner, self.opts.allow_adoption, None) {
-                    Decision::Conflict(m) => {
-                        if sn_differs(o, &sn.auth_type, &sn.auth_policy) {
-                            self.diag(object.clone(), "Conflicted", format!("{object} {m}"));
-                        }
-                    }
-                    d => {
-                        let mut deps = vec![];
-                        if d == Decision::Claim {
-                            let c = self.push(
-                                OpKind::Claim { arn: o.arn.clone() },
-                                vec![],
-                                object.clone(),
-                            );
-                            self.creators.insert(key.clone(), c);
-                            deps.push(c);
-                        }
-                        if o.auth_type.as_deref() != Some(sn.auth_type.as_str()) {
-                            self.push(
-                                OpKind::UpdateServiceNetwork {
-                                    id: o.id.clone(),
-                                    auth_type: sn.auth_type.clone(),
-                                },
-                                deps.clone(),
-                                object.clone(),
-                            );
-                        }
-                        self.auth_policy(
-                            &key,
-                            o.auth_policy.as_ref(),
-                            &sn.auth_policy,
-                            deps,
-                            &object,
-                        );
-                    }
-                },
+    /// The ops an action must wait for (creates or claims of its target
+    /// groups), or why it cannot be used.
+    fn usable(&self, a: &Action, plan: &Plan) -> Result<Vec<usize>, String> {
+        let mut deps = vec![];
+        for t in tgs_of(a) {
+            if self.blocked_tgs.contains(t) {
+                return Err(format!("target group {t} is not ours to use"));
             }
-            // A VPC joins at most one service network: keep the one it has,
-            // else join the plan's first.
-            let vpc = &self.cfg.vpc_id;
-            let joined = self
-                .observed
-                .vpc_associations
-                .iter()
-                .find(|v| &v.vpc == vpc)
-                .map(|v| v.service_network.clone())
-                .or_else(|| vpc_joined.clone());
-            match joined {
-                Some(j) if j == sn.name => {}
-                Some(j) => self.diag(
-                    object.clone(),
-                    "InUse",
-                    format!("the cluster VPC {vpc} is already associated with service network {j}; a VPC joins one service network"),
-                ),
-                None => {
-                    let deps = self.dep(&key);
-                    self.push(
-                        OpKind::CreateVpcAssociation { service_network: key, vpc: vpc.clone() },
-                        deps,
-                        format!("{object} ↔ VPC {vpc}"),
-                    );
-                    vpc_joined = Some(sn.name.clone());
-                }
+            let known = plan.target_groups.iter().any(|p| p.name == t)
+                || self.observed.target_groups.iter().any(|o| o.name == t);
+            if !known {
+                return Err(format!("target group {t} does not exist"));
             }
+            deps.extend(self.dep(&Key::TargetGroup(t.to_string())));
         }
+        Ok(deps)
     }
 
+    /// Put, delete or leave alone the auth policy of `key`.
     fn auth_policy(
         &mut self,
         key: &Key,
@@ -243,6 +201,7 @@ impl Builder<'_> {
         want: &Option<String>,
         deps: Vec<usize>,
         object: &str,
+        resource: ResourceRef,
     ) {
         let same = match (observed, want) {
             (Some(Some(o)), Some(w)) => json_eq(o, w),
@@ -262,255 +221,8 @@ impl Builder<'_> {
                 resource: key.clone(),
             },
         };
-        self.push(kind, deps, object.to_string());
+        self.push(kind, deps, object.to_string(), resource);
     }
-
-    fn target_groups(&mut self, plan: &Plan) {
-        for tg in &plan.target_groups {
-            let object = format!("target group {}", tg.name);
-            let key = Key::TargetGroup(tg.name.clone());
-            let obs = self
-                .observed
-                .target_groups
-                .iter()
-                .find(|o| o.name == tg.name);
-            let (mut deps, have): (Vec<usize>, &[TargetPlan]) = match obs {
-                None => {
-                    let c = self.push(
-                        OpKind::CreateTargetGroup {
-                            name: tg.name.clone(),
-                            port: tg.port,
-                            protocol: tg.protocol.clone(),
-                            protocol_version: tg.protocol_version.clone(),
-                            vpc: self.cfg.vpc_id.clone(),
-                        },
-                        vec![],
-                        object.clone(),
-                    );
-                    (vec![c], &[])
-                }
-                Some(o) => {
-                    let takeover = self.takeover_for_tg(plan, &tg.name);
-                    match decide(&o.owner, self.opts.allow_adoption, takeover.as_deref()) {
-                        Decision::Conflict(m) => {
-                            self.blocked_tgs.insert(tg.name.clone());
-                            self.diag(object.clone(), "Conflicted", format!("{object} {m}"));
-                            continue;
-                        }
-                        Decision::Claim => {
-                            let c = self.push(
-                                OpKind::Claim { arn: o.arn.clone() },
-                                vec![],
-                                object.clone(),
-                            );
-                            self.creators.insert(key.clone(), c);
-                            (vec![c], &o.targets)
-                        }
-                        Decision::Manage => (vec![], &o.targets),
-                    }
-                }
-            };
-            if let Some(o) = obs
-                && (o.port.is_some_and(|p| p != tg.port)
-                    || o.vpc.as_ref().is_some_and(|v| *v != self.cfg.vpc_id))
-            {
-                self.diag(object.clone(), "Immutable", format!("{object} has port {:?} in VPC {:?}; the plan wants {} in {}; delete it to recreate", o.port, o.vpc, tg.port, self.cfg.vpc_id));
-            }
-            let want: BTreeSet<&TargetPlan> = tg.targets.iter().collect();
-            let have: BTreeSet<&TargetPlan> = have.iter().collect();
-            let add: Vec<TargetPlan> = want.difference(&have).map(|t| (*t).clone()).collect();
-            let del: Vec<TargetPlan> = have.difference(&want).map(|t| (*t).clone()).collect();
-            deps.sort_unstable();
-            for chunk in add.chunks(TARGET_CHUNK) {
-                self.push(
-                    OpKind::RegisterTargets {
-                        target_group: key.clone(),
-                        targets: chunk.to_vec(),
-                    },
-                    deps.clone(),
-                    object.clone(),
-                );
-            }
-            for chunk in del.chunks(TARGET_CHUNK) {
-                self.push(
-                    OpKind::DeregisterTargets {
-                        target_group: key.clone(),
-                        targets: chunk.to_vec(),
-                    },
-                    deps.clone(),
-                    object.clone(),
-                );
-            }
-        }
-    }
-
-    fn usable(&self, a: &Action, plan: &Plan) -> Result<Vec<usize>, String> {
-        let mut deps = vec![];
-        for t in tgs_of(a) {
-            if self.blocked_tgs.contains(t) {
-                return Err(format!("target group {t} is not ours to use"));
-            }
-            let known = plan.target_groups.iter().any(|p| p.name == t)
-                || self.observed.target_groups.iter().any(|o| o.name == t);
-            if !known {
-                return Err(format!("target group {t} does not exist"));
-            }
-            deps.extend(self.dep(&Key::TargetGroup(t.to_string())));
-        }
-        Ok(deps)
-    }
-
-    fn service(&mut self, s: &ServicePlan, plan: &Plan) {
-        let object = format!("service {}", s.name);
-        let key = Key::Service(s.name.clone());
-        let obs = self.observed.services.iter().find(|o| o.name == s.name);
-        let mut deps = vec![];
-        match obs {
-            None => {
-                deps.push(self.push(
-                    OpKind::CreateService {
-                        name: s.name.clone(),
-                        auth_type: s.auth_type.clone(),
-                        custom_domain_name: s.custom_domain_name.clone(),
-                    },
-                    vec![],
-                    object.clone(),
-                ));
-                if let Some(p) = &s.auth_policy {
-                    self.push(
-                        OpKind::PutAuthPolicy {
-                            resource: key.clone(),
-                            policy: p.clone(),
-                        },
-                        deps.clone(),
-                        object.clone(),
-                    );
-                }
-            }
-            Some(o) => {
-                match decide(&o.owner, self.opts.allow_adoption, self.takeover(s)) {
-                    Decision::Conflict(m) => {
-                        self.diag(object.clone(), "Conflicted", format!("{object} {m}"));
-                        return;
-                    }
-                    Decision::Claim => {
-                        let c =
-                            self.push(OpKind::Claim { arn: o.arn.clone() }, vec![], object.clone());
-                        self.creators.insert(key.clone(), c);
-                        deps.push(c);
-                    }
-                    Decision::Manage => {}
-                }
-                if o.custom_domain_name != s.custom_domain_name {
-                    self.diag(object.clone(), "Immutable", format!("{object} has custom domain name {:?}; the plan wants {:?}; delete the service to recreate it", o.custom_domain_name, s.custom_domain_name));
-                }
-                if o.auth_type.as_deref() != Some(s.auth_type.as_str()) {
-                    self.push(
-                        OpKind::UpdateService {
-                            id: o.id.clone(),
-                            auth_type: s.auth_type.clone(),
-                        },
-                        deps.clone(),
-                        object.clone(),
-                    );
-                }
-                self.auth_policy(
-                    &key,
-                    o.auth_policy.as_ref(),
-                    &s.auth_policy,
-                    deps.clone(),
-                    &object,
-                );
-            }
-        }
-        self.associations(s, obs, &key, &deps);
-        for l in &s.listeners {
-            self.listener(s, l, obs, &deps, plan);
-        }
-        if let Some(o) = obs
-            && self.opts.prune
-        {
-            for ol in o
-                .listeners
-                .iter()
-                .filter(|ol| !s.listeners.iter().any(|l| l.port == ol.port))
-            {
-                let i = self.push(
-                    OpKind::DeleteListener {
-                        service_id: o.id.clone(),
-                        listener_id: ol.id.clone(),
-                    },
-                    deps.clone(),
-                    format!("listener {}/{}", s.name, ol.name),
-                );
-                self.note_listener_users(ol, i);
-            }
-        }
-    }
-
-    fn note_listener_users(&mut self, ol: &ObsListener, op: usize) {
-        let names: Vec<String> = tgs_of(&ol.default_action)
-            .into_iter()
-            .chain(ol.rules.iter().flat_map(|r| tgs_of(&r.action)))
-            .map(str::to_string)
-            .collect();
-        for n in names {
-            self.tg_users.entry(n).or_default().push(op);
-        }
-    }
-
-    fn associations(
-        &mut self,
-        s: &ServicePlan,
-        obs: Option<&ObsService>,
-        key: &Key,
-        deps: &[usize],
-    ) {
-        let have: Vec<&str> = obs
-            .map(|o| {
-                o.associations
-                    .iter()
-                    .map(|a| a.service_network.as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
-        for sn in &s.service_networks {
-            if have.contains(&sn.as_str()) {
-                continue;
-            }
-            let object = format!("service {} ↔ service network {sn}", s.name);
-            let snk = Key::ServiceNetwork(sn.clone());
-            let in_plan = self.creators.contains_key(&snk)
-                || self.observed.service_networks.iter().any(|o| &o.name == sn);
-            if !in_plan {
-                self.diag(
-                    object,
-                    "NotFound",
-                    format!("service network {sn} does not exist"),
-                );
-                continue;
-            }
-            let mut d = deps.to_vec();
-            d.extend(self.dep(&snk));
-            self.push(
-                OpKind::CreateServiceAssociation {
-                    service: key.clone(),
-                    service_network: snk,
-                },
-                d,
-                object,
-            );
-        }
-    }
-}
-
-fn sn_differs(o: &ObsServiceNetwork, auth_type: &str, policy: &Option<String>) -> bool {
-    o.auth_type.as_deref().is_some_and(|a| a != auth_type)
-        || match (&o.auth_policy, policy) {
-            (Some(Some(a)), Some(b)) => !json_eq(a, b),
-            (Some(None), Some(_)) | (Some(Some(_)), None) => true,
-            _ => false,
-        }
 }
 
 /// Two policy documents are equal when they parse to the same JSON value.

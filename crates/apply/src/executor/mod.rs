@@ -10,17 +10,26 @@
 //! carries the same token and gets the first answer instead of a duplicate.
 //! The nonce keeps a later pass that recreates a deleted resource from
 //! replaying an old answer.
+//!
+//! `schedule` runs the dependency graph; the calls of each resource kind live
+//! in a module of their own (`service_networks`, `target_groups`, `services`,
+//! `auth`, `listeners`, `rules`).
 
-mod calls;
+mod auth;
+mod listeners;
+mod rules;
+mod schedule;
+mod service_networks;
+mod services;
+mod target_groups;
 
 use crate::cache::Cache;
 use crate::caller::{CallError, Caller};
-use crate::ops::{Key, Op, OpKind};
-use futures::stream::{FuturesUnordered, StreamExt};
+use crate::ops::{Key, OpKind};
+use crate::report::ServiceEndpoint;
 use lattice_core::plan::{Action, WeightedTargetGroup};
 use sha2::{Digest, Sha256};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 /// How one operation ended.
@@ -46,6 +55,9 @@ pub struct Executor<'a> {
     pub tag: (String, String),
     /// Per-pass nonce for client tokens.
     pub nonce: String,
+    /// Services created by this run, by name: ARN and DNS name from the
+    /// `CreateService` response.
+    pub endpoints: Mutex<BTreeMap<String, ServiceEndpoint>>,
 }
 
 fn missing(k: &Key) -> CallError {
@@ -116,84 +128,106 @@ impl Executor<'_> {
         Ok((self.id(&Key::Service(s.clone()))?, self.id(k)?))
     }
 
-    /// Run `ops` with at most `concurrency` in flight; outcomes by index.
-    pub async fn run(&self, ops: &[Op], concurrency: usize) -> Vec<Outcome> {
-        let n = ops.len();
-        let mut outcome: Vec<Option<Outcome>> = vec![None; n];
-        let mut waiting: Vec<usize> = ops.iter().map(|o| o.deps.len()).collect();
-        let mut dependents: Vec<Vec<usize>> = vec![vec![]; n];
-        for (i, o) in ops.iter().enumerate() {
-            for &d in &o.deps {
-                if d < n {
-                    dependents[d].push(i);
-                }
+    /// One operation → one Lattice call (or a few, for retries), and what it
+    /// teaches the cache. Each resource kind's calls live in its own module.
+    async fn one(&self, op: &OpKind) -> Result<(), CallError> {
+        use OpKind as K;
+        match op {
+            K::CreateServiceNetwork { name, auth_type } => {
+                self.create_service_network(op, name, auth_type).await
             }
-        }
-        // Highest level first: an operation with a long chain of dependents
-        // behind it (service → listener → rules) starts before a leaf
-        // (targets), which keeps the tail of the run full.
-        let mut height = vec![0u32; n];
-        for i in (0..n).rev() {
-            height[i] = dependents[i]
-                .iter()
-                .map(|&d| height[d] + 1)
-                .max()
-                .unwrap_or(0);
-        }
-        let mut ready: BinaryHeap<(u32, Reverse<usize>)> = (0..n)
-            .filter(|&i| waiting[i] == 0)
-            .map(|i| (height[i], Reverse(i)))
-            .collect();
-        let mut running = FuturesUnordered::new();
-        let mut finished = 0;
-        while finished < n {
-            while running.len() < concurrency.max(1) {
-                let Some((_, Reverse(i))) = ready.pop() else {
-                    break;
-                };
-                running.push(async move { (i, self.one(&ops[i].kind).await) });
+            K::UpdateServiceNetwork { id, auth_type } => {
+                self.update_service_network(id, auth_type).await
             }
-            let Some((i, r)) = running.next().await else {
-                break;
-            };
-            let mut stack = vec![(
-                i,
-                match r {
-                    Ok(()) => Outcome::Done,
-                    Err(e) => Outcome::Failed(e),
-                },
-            )];
-            while let Some((i, o)) = stack.pop() {
-                finished += 1;
-                let ok = o == Outcome::Done;
-                if !ok {
-                    tracing::warn!(object = %ops[i].object, outcome = ?o, "operation did not complete");
-                }
-                outcome[i] = Some(o);
-                for &d in &dependents[i] {
-                    if outcome[d].is_some() {
-                        continue;
-                    }
-                    if ok {
-                        waiting[d] -= 1;
-                        if waiting[d] == 0 {
-                            ready.push((height[d], Reverse(d)));
-                        }
-                    } else {
-                        stack.push((
-                            d,
-                            Outcome::Skipped(format!("{} did not complete", ops[i].object)),
-                        ));
-                        outcome[d] = Some(Outcome::Skipped(String::new()));
-                    }
-                }
+            K::CreateVpcAssociation {
+                service_network,
+                vpc,
+            } => self.create_vpc_association(op, service_network, vpc).await,
+            K::CreateTargetGroup {
+                name,
+                port,
+                protocol,
+                protocol_version,
+                vpc,
+            } => {
+                let version = protocol_version.as_deref();
+                self.create_target_group(op, name, *port, protocol, version, vpc)
+                    .await
             }
+            K::RegisterTargets {
+                target_group,
+                targets,
+            } => self.register_targets(target_group, targets).await,
+            K::DeregisterTargets {
+                target_group,
+                targets,
+            } => self.deregister_targets(target_group, targets).await,
+            K::CreateService {
+                name,
+                auth_type,
+                custom_domain_name,
+            } => {
+                self.create_service(op, name, auth_type, custom_domain_name)
+                    .await
+            }
+            K::UpdateService { id, auth_type } => self.update_service(id, auth_type).await,
+            K::PutAuthPolicy { resource, policy } => self.put_auth_policy(resource, policy).await,
+            K::DeleteAuthPolicy { resource } => self.delete_auth_policy(resource).await,
+            K::Claim { arn } => self.claim(arn).await,
+            K::CreateServiceAssociation {
+                service,
+                service_network,
+            } => {
+                self.create_service_association(op, service, service_network)
+                    .await
+            }
+            K::CreateListener {
+                service,
+                name,
+                port,
+                protocol,
+                default_action,
+            } => {
+                self.create_listener(op, service, name, *port, protocol, default_action)
+                    .await
+            }
+            K::UpdateListener {
+                listener,
+                default_action,
+            } => self.update_listener(listener, default_action).await,
+            K::CreateRule {
+                listener,
+                name,
+                priority,
+                r#match,
+                action,
+            } => {
+                self.create_rule(op, listener, name, *priority, r#match, action)
+                    .await
+            }
+            K::UpdateRule { listener, change } => self.update_rule(listener, change).await,
+            K::BatchUpdateRule { listener, changes } => {
+                self.batch_update_rule(listener, changes).await
+            }
+            K::DeleteRule { listener, rule_id } => self.delete_rule(listener, rule_id).await,
+            K::DeleteListener {
+                service_id,
+                listener_id,
+            } => self.delete_listener(service_id, listener_id).await,
+            K::DeleteServiceAssociation { id } => self.delete_service_association(id).await,
+            K::DeleteService { id } => self.delete_service(id).await,
+            K::DeleteTargetGroup { id } => self.delete_target_group(id).await,
+            K::DeleteVpcAssociation { id } => self.delete_vpc_association(id).await,
+            K::DeleteServiceNetwork { id } => self.delete_service_network(id).await,
         }
-        // Entries marked while unwinding are replaced by their real reason above;
-        // anything left unset (a dependency cycle) is reported as skipped.
-        outcome
-            .into_iter()
-            .map(|o| o.unwrap_or(Outcome::Skipped("dependency cycle".into())))
-            .collect()
+    }
+}
+
+/// A delete of something already gone succeeded.
+fn gone<T>(r: Result<T, CallError>) -> Result<(), CallError> {
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => Ok(()),
+        Err(e) => Err(e),
     }
 }

@@ -6,4 +6,5 @@ mod api;
 mod apply_kinds;
 mod behaviour;
 mod common;
+mod report;
 mod scope;

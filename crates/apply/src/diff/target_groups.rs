@@ -1,0 +1,135 @@
+//! Target groups: create or claim each planned group, then register and
+//! deregister only the difference in its targets.
+
+use super::{Builder, TARGET_CHUNK, of_target_group};
+use crate::model::ObsTargetGroup;
+use crate::ops::{Key, OpKind};
+use crate::ownership::{Decision, decide};
+use lattice_core::plan::{Plan, ResourceKind, TargetGroupPlan, TargetPlan};
+use std::collections::BTreeSet;
+
+impl Builder<'_> {
+    pub(super) fn target_groups(&mut self, plan: &Plan) {
+        for tg in &plan.target_groups {
+            let obs = self
+                .observed
+                .target_groups
+                .iter()
+                .find(|o| o.name == tg.name);
+            let Some((deps, have)) = (match obs {
+                None => Some((vec![self.create_target_group(tg)], &[][..])),
+                Some(o) => self.existing_target_group(tg, o, plan),
+            }) else {
+                continue;
+            };
+            self.targets(tg, deps, have);
+        }
+    }
+
+    fn create_target_group(&mut self, tg: &TargetGroupPlan) -> usize {
+        self.push(
+            OpKind::CreateTargetGroup {
+                name: tg.name.clone(),
+                port: tg.port,
+                protocol: tg.protocol.clone(),
+                protocol_version: tg.protocol_version.clone(),
+                vpc: self.cfg.vpc_id.clone(),
+            },
+            vec![],
+            format!("target group {}", tg.name),
+            of_target_group(ResourceKind::TargetGroup, tg),
+        )
+    }
+
+    /// The ops its targets wait for and the targets it has, or `None` when
+    /// it is not ours to change.
+    fn existing_target_group<'o>(
+        &mut self,
+        tg: &TargetGroupPlan,
+        o: &'o ObsTargetGroup,
+        plan: &Plan,
+    ) -> Option<(Vec<usize>, &'o [TargetPlan])> {
+        let object = format!("target group {}", tg.name);
+        let resource = of_target_group(ResourceKind::TargetGroup, tg);
+        let takeover = self.takeover_for_tg(plan, &tg.name);
+        let deps = match decide(&o.owner, self.opts.allow_adoption, takeover.as_deref()) {
+            Decision::Conflict(m) => {
+                self.blocked_tgs.insert(tg.name.clone());
+                self.diag(
+                    object.clone(),
+                    resource,
+                    "Conflicted",
+                    format!("{object} {m}"),
+                );
+                return None;
+            }
+            Decision::Claim => {
+                let c = self.push(
+                    OpKind::Claim { arn: o.arn.clone() },
+                    vec![],
+                    object.clone(),
+                    resource.clone(),
+                );
+                self.creators.insert(Key::TargetGroup(tg.name.clone()), c);
+                vec![c]
+            }
+            Decision::Manage => vec![],
+        };
+        if o.port.is_some_and(|p| p != tg.port)
+            || o.vpc.as_ref().is_some_and(|v| *v != self.cfg.vpc_id)
+        {
+            let message = format!(
+                "{object} has port {:?} in VPC {:?}; the plan wants {} in {}; delete it to recreate",
+                o.port, o.vpc, tg.port, self.cfg.vpc_id
+            );
+            self.diag(object, resource, "Immutable", message);
+        }
+        Some((deps, &o.targets))
+    }
+
+    /// The owner any route of this group lets it take over from.
+    fn takeover_for_tg(&self, plan: &Plan, tg: &str) -> Option<String> {
+        let routes: Vec<&String> = plan
+            .target_groups
+            .iter()
+            .filter(|t| t.name == tg)
+            .flat_map(|t| t.routes.iter())
+            .collect();
+        plan.services
+            .iter()
+            .filter(|s| routes.contains(&&s.route))
+            .find_map(|s| self.takeover(s).map(str::to_string))
+    }
+
+    fn targets(&mut self, tg: &TargetGroupPlan, mut deps: Vec<usize>, have: &[TargetPlan]) {
+        let object = format!("target group {}", tg.name);
+        let key = Key::TargetGroup(tg.name.clone());
+        let want: BTreeSet<&TargetPlan> = tg.targets.iter().collect();
+        let have: BTreeSet<&TargetPlan> = have.iter().collect();
+        let add: Vec<TargetPlan> = want.difference(&have).map(|t| (*t).clone()).collect();
+        let del: Vec<TargetPlan> = have.difference(&want).map(|t| (*t).clone()).collect();
+        deps.sort_unstable();
+        for chunk in add.chunks(TARGET_CHUNK) {
+            self.push(
+                OpKind::RegisterTargets {
+                    target_group: key.clone(),
+                    targets: chunk.to_vec(),
+                },
+                deps.clone(),
+                object.clone(),
+                of_target_group(ResourceKind::Targets, tg),
+            );
+        }
+        for chunk in del.chunks(TARGET_CHUNK) {
+            self.push(
+                OpKind::DeregisterTargets {
+                    target_group: key.clone(),
+                    targets: chunk.to_vec(),
+                },
+                deps.clone(),
+                object.clone(),
+                of_target_group(ResourceKind::Targets, tg),
+            );
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Service networks and their VPC associations.
+
+use super::{Executor, gone};
+use crate::cache::wrote;
+use crate::caller::CallError;
+use crate::model::Owner;
+use crate::ops::{Key, OpKind};
+use aws_sdk_vpclattice::types as t;
+
+impl Executor<'_> {
+    pub(super) async fn create_service_network(
+        &self,
+        op: &OpKind,
+        name: &str,
+        auth_type: &str,
+    ) -> Result<(), CallError> {
+        let (c, tok) = (&self.caller.client, self.token(op));
+        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let o = self
+            .caller
+            .call("CreateServiceNetwork", || {
+                c.create_service_network()
+                    .name(name)
+                    .auth_type(t::AuthType::from(auth_type))
+                    .client_token(&tok)
+                    .tags(tk, tv)
+                    .send()
+            })
+            .await?;
+        self.set_id(Key::ServiceNetwork(name.to_string()), o.id());
+        let mut cache = self.cache();
+        if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
+            cache.owners.insert(arn.into(), Owner::Ours);
+            wrote(&mut cache.networks, arn, auth_type.to_string());
+            cache.policies.insert(id.into(), None);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn update_service_network(
+        &self,
+        id: &str,
+        auth_type: &str,
+    ) -> Result<(), CallError> {
+        let c = &self.caller.client;
+        let o = self
+            .caller
+            .call("UpdateServiceNetwork", || {
+                c.update_service_network()
+                    .service_network_identifier(id)
+                    .auth_type(t::AuthType::from(auth_type))
+                    .send()
+            })
+            .await?;
+        if let Some(arn) = o.arn() {
+            wrote(&mut self.cache().networks, arn, auth_type.to_string());
+        }
+        Ok(())
+    }
+
+    pub(super) async fn delete_service_network(&self, id: &str) -> Result<(), CallError> {
+        let c = &self.caller.client;
+        gone(
+            self.caller
+                .call("DeleteServiceNetwork", || {
+                    c.delete_service_network()
+                        .service_network_identifier(id)
+                        .send()
+                })
+                .await,
+        )
+    }
+
+    pub(super) async fn create_vpc_association(
+        &self,
+        op: &OpKind,
+        service_network: &Key,
+        vpc: &str,
+    ) -> Result<(), CallError> {
+        let sn = self.id(service_network)?;
+        let (c, tok) = (&self.caller.client, self.token(op));
+        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        self.caller
+            .call("CreateServiceNetworkVpcAssociation", || {
+                c.create_service_network_vpc_association()
+                    .service_network_identifier(&sn)
+                    .vpc_identifier(vpc)
+                    .client_token(&tok)
+                    .tags(tk, tv)
+                    .send()
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn delete_vpc_association(&self, id: &str) -> Result<(), CallError> {
+        let c = &self.caller.client;
+        gone(
+            self.caller
+                .call("DeleteServiceNetworkVpcAssociation", || {
+                    c.delete_service_network_vpc_association()
+                        .service_network_vpc_association_identifier(id)
+                        .send()
+                })
+                .await,
+        )
+    }
+}

@@ -1,0 +1,140 @@
+//! Target groups and their targets.
+
+use super::{Executor, build, gone};
+use crate::caller::CallError;
+use crate::convert::BuildError;
+use crate::model::Owner;
+use crate::ops::{Key, OpKind};
+use aws_sdk_vpclattice::types as t;
+use lattice_core::plan::TargetPlan;
+
+impl Executor<'_> {
+    /// Type `IP`, IPv4.
+    pub(super) async fn create_target_group(
+        &self,
+        op: &OpKind,
+        name: &str,
+        port: i32,
+        protocol: &str,
+        protocol_version: Option<&str>,
+        vpc: &str,
+    ) -> Result<(), CallError> {
+        let (c, tok) = (&self.caller.client, self.token(op));
+        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let mut cfg = t::TargetGroupConfig::builder()
+            .port(port)
+            .protocol(t::TargetGroupProtocol::from(protocol))
+            .vpc_identifier(vpc)
+            .ip_address_type(t::IpAddressType::Ipv4);
+        if let Some(v) = protocol_version {
+            cfg = cfg.protocol_version(t::TargetGroupProtocolVersion::from(v));
+        }
+        let cfg = cfg.build();
+        let o = self
+            .caller
+            .call("CreateTargetGroup", || {
+                c.create_target_group()
+                    .name(name)
+                    .r#type(t::TargetGroupType::Ip)
+                    .config(cfg.clone())
+                    .client_token(&tok)
+                    .tags(tk, tv)
+                    .send()
+            })
+            .await?;
+        self.set_id(Key::TargetGroup(name.to_string()), o.id());
+        if let Some(arn) = o.arn() {
+            self.cache().owners.insert(arn.into(), Owner::Ours);
+        }
+        Ok(())
+    }
+
+    pub(super) async fn delete_target_group(&self, id: &str) -> Result<(), CallError> {
+        let c = &self.caller.client;
+        gone(
+            self.caller
+                .call("DeleteTargetGroup", || {
+                    c.delete_target_group().target_group_identifier(id).send()
+                })
+                .await,
+        )
+    }
+
+    pub(super) async fn register_targets(
+        &self,
+        target_group: &Key,
+        targets: &[TargetPlan],
+    ) -> Result<(), CallError> {
+        let (tg, ts) = (self.id(target_group)?, sdk_targets(targets)?);
+        let c = &self.caller.client;
+        let o = self
+            .caller
+            .call("RegisterTargets", || {
+                c.register_targets()
+                    .target_group_identifier(&tg)
+                    .set_targets(Some(ts.clone()))
+                    .send()
+            })
+            .await?;
+        let unsuccessful = o.unsuccessful().iter().map(|f| {
+            format!(
+                "{}:{}: {}",
+                f.id().unwrap_or_default(),
+                f.port().unwrap_or(0),
+                f.failure_message().unwrap_or_default()
+            )
+        });
+        invalid_targets("RegisterTargets", unsuccessful.collect())
+    }
+
+    /// Deregistering from a group that is gone succeeds.
+    pub(super) async fn deregister_targets(
+        &self,
+        target_group: &Key,
+        targets: &[TargetPlan],
+    ) -> Result<(), CallError> {
+        let (tg, ts) = (self.id(target_group)?, sdk_targets(targets)?);
+        let c = &self.caller.client;
+        let o = self
+            .caller
+            .call("DeregisterTargets", || {
+                c.deregister_targets()
+                    .target_group_identifier(&tg)
+                    .set_targets(Some(ts.clone()))
+                    .send()
+            })
+            .await;
+        let o = match o {
+            Err(e) if e.is_not_found() => return Ok(()),
+            o => o?,
+        };
+        let unsuccessful = o.unsuccessful().iter().map(|f| {
+            format!(
+                "{}: {}",
+                f.id().unwrap_or_default(),
+                f.failure_message().unwrap_or_default()
+            )
+        });
+        invalid_targets("DeregisterTargets", unsuccessful.collect())
+    }
+}
+
+fn sdk_targets(targets: &[TargetPlan]) -> Result<Vec<t::Target>, CallError> {
+    targets
+        .iter()
+        .map(|x| t::Target::builder().id(&x.ip).port(x.port).build())
+        .collect::<Result<_, _>>()
+        .map_err(|e| build(BuildError(e.to_string())))
+}
+
+/// Lattice answers 200 with the targets it refused: a failure all the same.
+fn invalid_targets(operation: &str, unsuccessful: Vec<String>) -> Result<(), CallError> {
+    if unsuccessful.is_empty() {
+        return Ok(());
+    }
+    Err(CallError {
+        operation: operation.into(),
+        code: "InvalidTarget".into(),
+        message: unsuccessful.join("; "),
+    })
+}
