@@ -101,111 +101,119 @@ fn columns(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
 
 fn table(plan: &Plan) -> String {
     let mut out = String::new();
-    if !plan.service_networks.is_empty() {
-        let rows: Vec<Vec<String>> = plan
-            .service_networks
-            .iter()
-            .map(|s| {
-                vec![
-                    s.name.clone(),
-                    format!("Gateway {}", s.gateway),
-                    s.auth_type.clone(),
-                ]
-            })
-            .collect();
-        columns(&mut out, &["SERVICE NETWORK", "FROM", "AUTH"], &rows);
-        out.push('\n');
-    }
-    let mut rows = Vec::new();
-    for s in &plan.services {
-        let auth = s.auth_type.clone();
-        for l in &s.listeners {
-            let listener = format!("{}:{}", l.protocol, l.port);
-            for r in &l.rules {
-                rows.push(vec![
-                    s.name.clone(),
-                    format!("{} {}", s.route_kind, s.route),
-                    auth.clone(),
-                    listener.clone(),
-                    r.priority.to_string(),
-                    describe_match(&r.r#match),
-                    describe_action(&r.action),
-                ]);
-            }
-            rows.push(vec![
-                s.name.clone(),
-                format!("{} {}", s.route_kind, s.route),
-                auth.clone(),
-                listener.clone(),
-                "default".into(),
-                String::new(),
-                describe_action(&l.default_action),
-            ]);
+    let mut section = |header: &[&str], rows: Vec<Vec<String>>| {
+        if !rows.is_empty() {
+            columns(&mut out, header, &rows);
+            out.push('\n');
         }
-    }
-    if !rows.is_empty() {
-        columns(
-            &mut out,
-            &[
-                "SERVICE", "ROUTE", "AUTH", "LISTENER", "PRIORITY", "MATCH", "ACTION",
-            ],
-            &rows,
-        );
-        out.push('\n');
-    }
-    if !plan.target_groups.is_empty() {
-        let rows: Vec<Vec<String>> = plan
-            .target_groups
-            .iter()
-            .map(|t| {
-                let targets: Vec<String> = t
-                    .targets
-                    .iter()
-                    .map(|x| format!("{}:{}", x.ip, x.port))
-                    .collect();
-                vec![
-                    t.name.clone(),
-                    t.backend.clone(),
-                    format!(
-                        "{}/{}",
-                        t.protocol,
-                        t.protocol_version.as_deref().unwrap_or("-")
-                    ),
-                    if targets.is_empty() {
-                        "(no ready endpoints)".into()
-                    } else {
-                        targets.join(", ")
-                    },
-                ]
-            })
-            .collect();
-        columns(
-            &mut out,
-            &["TARGET GROUP", "BACKEND", "PROTOCOL", "TARGETS"],
-            &rows,
-        );
-        out.push('\n');
-    }
+    };
+    section(&["SERVICE NETWORK", "FROM", "AUTH"], network_rows(plan));
+    section(
+        &[
+            "SERVICE", "ROUTE", "AUTH", "LISTENER", "PRIORITY", "MATCH", "ACTION",
+        ],
+        service_rows(plan),
+    );
+    section(
+        &["TARGET GROUP", "BACKEND", "PROTOCOL", "TARGETS"],
+        target_group_rows(plan),
+    );
     if plan.diagnostics.is_empty() {
         out.push_str("No diagnostics.\n");
     } else {
-        let rows: Vec<Vec<String>> = plan
-            .diagnostics
-            .iter()
-            .map(|d| {
-                vec![
-                    d.object.clone(),
-                    format!("{}/{}", d.condition, d.reason),
-                    d.field.clone(),
-                    d.message.clone(),
-                ]
-            })
-            .collect();
         columns(
             &mut out,
             &["OBJECT", "CONDITION/REASON", "FIELD", "MESSAGE"],
-            &rows,
+            &diagnostic_rows(plan),
         );
     }
     out
+}
+
+fn network_rows(plan: &Plan) -> Vec<Vec<String>> {
+    plan.service_networks
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                format!("Gateway {}", s.gateway),
+                s.auth_type.clone(),
+            ]
+        })
+        .collect()
+}
+
+/// One row per rule, and one for each listener's default action.
+fn service_rows(plan: &Plan) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for s in &plan.services {
+        let route = format!("{} {}", s.route_kind, s.route);
+        for l in &s.listeners {
+            let listener = format!("{}:{}", l.protocol, l.port);
+            let row = |priority: String, matches: String, action: String| {
+                let (name, auth) = (s.name.clone(), s.auth_type.clone());
+                vec![
+                    name,
+                    route.clone(),
+                    auth,
+                    listener.clone(),
+                    priority,
+                    matches,
+                    action,
+                ]
+            };
+            for r in &l.rules {
+                rows.push(row(
+                    r.priority.to_string(),
+                    describe_match(&r.r#match),
+                    describe_action(&r.action),
+                ));
+            }
+            rows.push(row(
+                "default".into(),
+                String::new(),
+                describe_action(&l.default_action),
+            ));
+        }
+    }
+    rows
+}
+
+fn target_group_rows(plan: &Plan) -> Vec<Vec<String>> {
+    plan.target_groups
+        .iter()
+        .map(|t| {
+            let targets: Vec<String> = t
+                .targets
+                .iter()
+                .map(|x| format!("{}:{}", x.ip, x.port))
+                .collect();
+            let protocol = format!(
+                "{}/{}",
+                t.protocol,
+                t.protocol_version.as_deref().unwrap_or("-")
+            );
+            let targets = if targets.is_empty() {
+                "(no ready endpoints)".into()
+            } else {
+                targets.join(", ")
+            };
+            vec![t.name.clone(), t.backend.clone(), protocol, targets]
+        })
+        .collect()
+}
+
+fn diagnostic_rows(plan: &Plan) -> Vec<Vec<String>> {
+    plan.diagnostics
+        .iter()
+        .map(|d| {
+            let condition = format!("{}/{}", d.condition, d.reason);
+            vec![
+                d.object.clone(),
+                condition,
+                d.field.clone(),
+                d.message.clone(),
+            ]
+        })
+        .collect()
 }

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use lattice_core::index::{Dirty, RouteKey};
 use lattice_core::plan::{Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};
 use lattice_core::snapshot::Key;
-use lattice_core::status::ApplyOutcome;
 
 /// One route's part of the plan.
 #[derive(Clone, Debug)]
@@ -115,46 +114,5 @@ impl Desired {
     /// The Lattice service name planned for a route, if any.
     pub fn service_name(&self, key: &RouteKey) -> Option<&str> {
         self.routes.get(key).map(|s| s.service.name.as_str())
-    }
-
-    /// What an apply report means for one route: failures, and what the
-    /// engine refused to touch (e.g. `Conflicted`: another owner's service),
-    /// name objects by their Lattice service name or target group name.
-    pub fn outcome(&self, key: &RouteKey, report: &lattice_apply::ApplyReport) -> ApplyOutcome {
-        let Some(slice) = self.routes.get(key) else {
-            return ApplyOutcome::Pending;
-        };
-        let service = slice.service.name.as_str();
-        let ours = |object: &str| {
-            let mut words = object.split_whitespace();
-            match words.next() {
-                Some("service" | "listener" | "rule") => {
-                    words.next().and_then(|w| w.split('/').next()) == Some(service)
-                }
-                Some("target") => {
-                    let tg = words.nth(1).unwrap_or("");
-                    slice.target_groups.iter().any(|t| t.name == tg)
-                }
-                _ => object.contains(service),
-            }
-        };
-        let failures: Vec<String> = report
-            .failures
-            .iter()
-            .filter(|f| ours(&f.object))
-            .map(|f| format!("{} {}: {} {}", f.operation, f.object, f.code, f.message))
-            .chain(
-                report
-                    .diagnostics
-                    .iter()
-                    .filter(|d| ours(&d.object))
-                    .map(|d| format!("{}: {}", d.reason, d.message)),
-            )
-            .collect();
-        if failures.is_empty() {
-            ApplyOutcome::Programmed
-        } else {
-            ApplyOutcome::Failed(failures.join("; "))
-        }
     }
 }

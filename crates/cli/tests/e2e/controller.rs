@@ -126,8 +126,23 @@ fn start_with_lattice(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
+    let (stop, task, _) = start_counting(client, url, opts);
+    (stop, task)
+}
+
+/// As [`start_with_lattice`], with the applier's running count of Lattice calls.
+fn start_counting(
+    client: &kube::Client,
+    url: &str,
+    opts: lattice_apply::ApplyOptions,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+    lattice_apply::CallCounts,
+) {
     let cfg = lattice_core::ClusterConfig::default();
     let applier = lattice_apply::Applier::new(lattice_sim::client(url), cfg.clone(), opts);
+    let counts = applier.call_counts();
     let options = Options {
         cluster: cfg,
         ..Options::default()
@@ -140,7 +155,42 @@ fn start_with_lattice(
                 let _ = stopped.await;
             }),
     );
-    (stop, task)
+    (stop, task, counts)
+}
+
+/// Regression for issue 9: the controller once listed services itself to
+/// annotate routes, past the applier's rate limiter and count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_lattice_call_goes_through_the_applier() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice().await;
+    let (stop, task, counts) = start_counting(
+        &client,
+        &lattice.url(),
+        lattice_apply::ApplyOptions::unlimited(16),
+    );
+    let api = routes_api(&client);
+    programmed(&api, "books", "True").await;
+    eventually(&api, "books", |r| {
+        r.pointer(
+            "/metadata/annotations/application-networking.k8s.aws~1lattice-assigned-domain-name",
+        )
+        .is_some()
+    })
+    .await;
+    let _ = stop.send(());
+    task.await.unwrap();
+    let served: std::collections::BTreeMap<String, u64> = lattice
+        .call_counts()
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert!(!served.is_empty());
+    assert_eq!(
+        served,
+        counts.snapshot(),
+        "lattice-sim served calls the applier did not make"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,17 +1,9 @@
 //! The project's CRDs: generated from Rust types, checked in, and accepting
 //! every manifest the AWS Gateway API Controller's CRDs accept.
 
-use std::path::{Path, PathBuf};
-
 use serde_yaml::Value;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .unwrap()
-        .to_path_buf()
-}
+use crate::cli::root;
 
 fn docs(text: &str) -> Vec<Value> {
     serde_yaml::Deserializer::from_str(text)

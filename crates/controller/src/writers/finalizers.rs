@@ -5,13 +5,15 @@
 //! only after an apply without failures, when the desired state no longer
 //! holds anything of it.
 
+use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use lattice_core::Snapshot;
-use lattice_core::index::{Dirty, RouteKey};
+use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::plan::PlanInput;
 use serde_json::json;
 
-use super::{kinds, route_meta};
+use crate::pass::Applied;
+use crate::{Controller, kinds};
 
 /// This controller's finalizer.
 pub const FINALIZER: &str = "application-networking.k8s.aws/resources";
@@ -55,17 +57,69 @@ fn change(
     })
 }
 
+impl Controller {
+    /// Adds and removes finalizers on the dirty objects. Finalizers change
+    /// only when changes reach Lattice: without an applier nothing would ever
+    /// clean up, and deletions would hang. Returns what to look at again.
+    pub(crate) async fn write_finalizers(
+        &self,
+        index: &Index,
+        dirty: &Dirty,
+        input: &PlanInput,
+        applied: &Applied,
+    ) -> Dirty {
+        let settled = applied.report.is_success();
+        let client = &self.client;
+        // A write that still loses its race after retrying in place marks
+        // its object dirty again, for the next pass.
+        let failed: Vec<Dirty> =
+            futures::stream::iter(changes(index.snapshot(), dirty, input, settled))
+                .map(|c| async move {
+                    let retry = c.retry.clone();
+                    write(client, c).await.err().map(|e| {
+                    tracing::debug!(error = %e, "finalizer update failed; the next pass retries");
+                    retry
+                })
+                })
+                .buffer_unordered(self.options.max_concurrent_writes)
+                .filter_map(std::future::ready)
+                .collect()
+                .await;
+        let mut again = Dirty::default();
+        for d in failed {
+            again.merge(d);
+        }
+        if !settled {
+            // Deletions wait on a clean apply: try them again next pass.
+            again.merge(deleting(index.snapshot(), dirty));
+        }
+        again
+    }
+}
+
+/// The dirty routes being deleted, and the dirty Gateways.
+fn deleting(snapshot: &Snapshot, dirty: &Dirty) -> Dirty {
+    Dirty {
+        routes: dirty
+            .routes
+            .iter()
+            .filter(|k| {
+                snapshot
+                    .route_meta(k)
+                    .is_some_and(|m| m.deletion_timestamp.is_some())
+            })
+            .cloned()
+            .collect(),
+        gateways: dirty.gateways.clone(),
+    }
+}
+
 /// What the dirty objects' finalizers should become. `settled` says the
 /// last apply had no failures, so what is no longer wanted is gone.
-pub fn changes(
-    snapshot: &Snapshot,
-    dirty: &Dirty,
-    input: &PlanInput,
-    settled: bool,
-) -> Vec<Change> {
+fn changes(snapshot: &Snapshot, dirty: &Dirty, input: &PlanInput, settled: bool) -> Vec<Change> {
     let mut out = Vec::new();
     for key in &dirty.routes {
-        let Some(meta) = route_meta(snapshot, key) else {
+        let Some(meta) = snapshot.route_meta(key) else {
             continue;
         };
         let wanted = input.routes.iter().any(|r| same(r, key));
@@ -81,7 +135,8 @@ pub fn changes(
             },
         ));
     }
-    let networks = lattice_core::model::service_networks(snapshot);
+    // The input holds the service networks of exactly the dirty Gateways.
+    let networks = &input.service_networks;
     for key in &dirty.gateways {
         let Some(gw) = snapshot.gateways.get(key) else {
             continue;
@@ -115,7 +170,7 @@ fn same(r: &lattice_core::model::RouteIntent, key: &RouteKey) -> bool {
 /// from. On a 409 (our own status write, or another writer, got there first)
 /// it re-reads the object and applies the same change to the fresh list, as
 /// client-go's `RetryOnConflict` does; after a few tries the next pass retries.
-pub async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
+async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &c.namespace, &c.ar);
     let adding = c.finalizers.iter().any(|f| f == FINALIZER);
     let (mut finalizers, mut version) = (c.finalizers, c.resource_version);

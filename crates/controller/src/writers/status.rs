@@ -1,97 +1,70 @@
-//! The status writer: the one place that writes route status.
+//! The status writer: the one place that writes route, Gateway and
+//! GatewayClass status.
 //!
-//! Conditions are computed by `lattice_core::status` (pure); this module
-//! reads the current status from the index's copy, keeps other controllers'
-//! parent entries, and patches only when our entries changed.
+//! What each status should say, and whether it changed, is computed by
+//! `lattice_core::status` (pure); this module only sends the patches.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use futures::StreamExt;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use lattice_core::config::CONTROLLER_NAME;
-use lattice_core::index::RouteKey;
-use lattice_core::model::{RouteIntent, RouteView};
-use lattice_core::plan::PlanDiagnostic;
-use lattice_core::status::{ApplyOutcome, route_parent_conditions, same_conditions};
+use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::status::{self, ApplyOutcome, StatusPatch, StatusTarget};
 use serde_json::{Value, json};
 
-use super::kinds;
+use super::FIELD_MANAGER;
+use crate::pass::{Applied, Planned};
+use crate::{Controller, kinds};
 
-/// The field manager for status patches.
-pub const FIELD_MANAGER: &str = "lattice-host";
-
-/// A route's `status.parents` entry for one parentRef.
-fn parent_ref_json(view: &RouteView, i: usize) -> Value {
-    let p = &view.parent_refs[i];
-    let mut v = json!({"group": p.group, "kind": p.kind, "namespace": p.namespace, "name": p.name});
-    if let Some(s) = &p.section_name {
-        v["sectionName"] = s.clone().into();
-    }
-    if let Some(port) = p.port {
-        v["port"] = port.into();
-    }
-    v
-}
-
-/// Two parentRefs name the same parent, with defaults applied.
-fn same_parent(a: &Value, b: &Value) -> bool {
-    let norm =
-        |v: &Value, k: &str, d: &str| v.get(k).and_then(Value::as_str).unwrap_or(d).to_string();
-    ["group", "kind", "name", "sectionName"].iter().all(|k| {
-        let d = match *k {
-            "group" => "gateway.networking.k8s.io",
-            "kind" => "Gateway",
-            _ => "",
-        };
-        norm(a, k, d) == norm(b, k, d)
-    }) && a.get("port") == b.get("port")
-        && (a.get("namespace").is_none()
-            || b.get("namespace").is_none()
-            || a.get("namespace") == b.get("namespace"))
-}
-
-/// The new `status.parents` list, or `None` when nothing of ours changed.
-pub fn desired_parents(
-    current: &Value,
-    view: &RouteView,
-    intent: Option<&RouteIntent>,
-    diagnostics: &[&PlanDiagnostic],
-    apply: &ApplyOutcome,
-    now: &Time,
-) -> Option<Vec<Value>> {
-    let existing: Vec<Value> = current
-        .pointer("/status/parents")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let (ours, mut others): (Vec<Value>, Vec<Value>) = existing
-        .into_iter()
-        .partition(|p| p.get("controllerName").and_then(Value::as_str) == Some(CONTROLLER_NAME));
-    let mut changed = false;
-    let mut fresh = Vec::new();
-    for &i in intent.map(|r| r.parents.as_slice()).unwrap_or_default() {
-        let parent_ref = parent_ref_json(view, i);
-        let old = ours.iter().find(|p| {
-            p.get("parentRef")
-                .is_some_and(|r| same_parent(r, &parent_ref))
+impl Controller {
+    /// Writes the statuses the pass changed: dirty routes, dirty Gateways
+    /// and our GatewayClasses, given what the apply did (`None`: no applier).
+    pub(crate) async fn write_statuses(
+        &self,
+        index: &Index,
+        dirty: &Dirty,
+        planned: &Planned,
+        applied: Option<&Applied>,
+        now: &Time,
+    ) {
+        let outcome = |key: &RouteKey| self.route_outcome(key, applied);
+        let gateways = applied.map_or(ApplyOutcome::Pending, |a| {
+            status::gateway_outcome(a.report.failures.len())
         });
-        let old_conditions: Vec<Condition> = old
-            .and_then(|p| p.get("conditions"))
-            .and_then(|c| serde_json::from_value(c.clone()).ok())
-            .unwrap_or_default();
-        let conditions =
-            route_parent_conditions(diagnostics, i, view.generation, apply, &old_conditions, now);
-        changed |= old.is_none() || !same_conditions(&old_conditions, &conditions);
-        fresh.push(json!({"parentRef": parent_ref, "controllerName": CONTROLLER_NAME, "conditions": conditions}));
+        let (routes, objects) = tokio::task::block_in_place(|| {
+            let snapshot = index.snapshot();
+            let (input, plan) = (&planned.input, &planned.plan);
+            (
+                status::route_statuses(snapshot, &dirty.routes, input, plan, &outcome, now),
+                status::gateway_statuses(
+                    index,
+                    &dirty.gateways,
+                    &input.service_networks,
+                    &gateways,
+                    now,
+                ),
+            )
+        });
+        let client = &self.client;
+        let limit = self.options.max_concurrent_writes;
+        futures::stream::iter(objects)
+            .for_each_concurrent(limit, |p| async move {
+                if let Err(e) = write_object_status(client, &p).await {
+                    tracing::warn!(object = ?p.target, error = %e, "status write failed; the next pass retries");
+                }
+            })
+            .await;
+        futures::stream::iter(routes)
+            .for_each_concurrent(limit, |(key, parents)| async move {
+                if let Err(e) = write(client, &key, parents).await {
+                    tracing::warn!(route = %key, error = %e, "status write failed; the next pass retries");
+                }
+            })
+            .await;
     }
-    changed |= fresh.len() != ours.len();
-    if !changed {
-        return None;
-    }
-    others.extend(fresh);
-    Some(others)
 }
 
 /// Patches a route's status.
-pub async fn write(client: &kube::Client, key: &RouteKey, parents: Vec<Value>) -> kube::Result<()> {
+async fn write(client: &kube::Client, key: &RouteKey, parents: Vec<Value>) -> kube::Result<()> {
     let ar = kinds::route(key.kind);
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &key.namespace, &ar);
     let patch = json!({"status": {"parents": parents}});
@@ -104,23 +77,26 @@ pub async fn write(client: &kube::Client, key: &RouteKey, parents: Vec<Value>) -
         .map(|_| ())
 }
 
-/// Patches the status of any object.
-pub async fn write_object_status(
-    client: &kube::Client,
-    ar: &kube::api::ApiResource,
-    namespace: Option<&str>,
-    name: &str,
-    status: Value,
-) -> kube::Result<()> {
-    let api: Api<DynamicObject> = match namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, ar),
-        None => Api::all_with(client.clone(), ar),
+/// Patches a Gateway's or GatewayClass's status.
+async fn write_object_status(client: &kube::Client, patch: &StatusPatch) -> kube::Result<()> {
+    let (api, name): (Api<DynamicObject>, &str) = match &patch.target {
+        StatusTarget::GatewayClass(name) => {
+            (Api::all_with(client.clone(), &kinds::gateway_class()), name)
+        }
+        StatusTarget::Gateway((ns, name)) => (
+            Api::namespaced_with(client.clone(), ns, &kinds::gateway()),
+            name,
+        ),
     };
     let params = PatchParams {
         field_manager: Some(FIELD_MANAGER.into()),
         ..Default::default()
     };
-    api.patch_status(name, &params, &Patch::Merge(&json!({ "status": status })))
-        .await
-        .map(|_| ())
+    api.patch_status(
+        name,
+        &params,
+        &Patch::Merge(&json!({ "status": &patch.status })),
+    )
+    .await
+    .map(|_| ())
 }

@@ -190,7 +190,7 @@ pub fn route_statuses(
 ) -> Vec<(RouteKey, Vec<Value>)> {
     let mut out = Vec::new();
     for key in routes {
-        let (Some(view), Some(current)) = (route_view(snapshot, key), route_json(snapshot, key))
+        let (Some(view), Some(current)) = (route_view(snapshot, key), snapshot.route_json(key))
         else {
             continue;
         };
@@ -209,16 +209,4 @@ pub fn route_statuses(
         }
     }
     out
-}
-
-/// A route as JSON, whatever its kind: its current status is read from it.
-fn route_json(snapshot: &Snapshot, key: &RouteKey) -> Option<Value> {
-    use lattice_plugin_sdk::types::RouteKind;
-    let k = (key.namespace.clone(), key.name.clone());
-    let v = match key.kind {
-        RouteKind::Http => snapshot.http_routes.get(&k).map(serde_json::to_value),
-        RouteKind::Grpc => snapshot.grpc_routes.get(&k).map(serde_json::to_value),
-        RouteKind::Tls => snapshot.tls_routes.get(&k).map(serde_json::to_value),
-    };
-    v?.ok()
 }

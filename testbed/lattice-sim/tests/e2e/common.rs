@@ -22,28 +22,7 @@ pub async fn start_with(cfg: SimConfig) -> RunningSim {
     LatticeSim::new(cfg).start().await.expect("bind 127.0.0.1")
 }
 
-/// An SDK client pointed at `url` with static test credentials and no retries.
-pub fn client(url: &str) -> Client {
-    let conf = Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-west-2"))
-        .credentials_provider(Credentials::new(
-            "AKIDLATTICESIM",
-            "secret",
-            None,
-            None,
-            "test",
-        ))
-        .endpoint_url(url)
-        .retry_config(RetryConfig::disabled())
-        .timeout_config(
-            aws_sdk_vpclattice::config::timeout::TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(10))
-                .build(),
-        )
-        .build();
-    Client::from_conf(conf)
-}
+pub use lattice_sim::client;
 
 /// The error code of a failed SDK call, or `"OK"` if it succeeded.
 pub fn code<T, E: ProvideErrorMetadata>(r: &Result<T, E>) -> String {

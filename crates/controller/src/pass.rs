@@ -1,0 +1,156 @@
+//! One reconcile pass, as a short sequence of named steps:
+//!
+//! ```text
+//! plan (pure, through the plugins) ─► update the desired state ─► apply
+//!   ─► record outcomes (pure, per route) ─► write: events, annotations,
+//!      finalizers, statuses
+//! ```
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use lattice_apply::ApplyReport;
+use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents};
+use lattice_core::status::{self, ApplyOutcome};
+
+use crate::Controller;
+
+/// What planning produced for the dirty routes and Gateways.
+pub(crate) struct Planned {
+    pub input: PlanInput,
+    pub plan: Plan,
+}
+
+/// What the apply step did, when an applier is configured.
+pub(crate) struct Applied {
+    pub report: ApplyReport,
+    /// The apply covered the whole desired state (else only the dirty scope).
+    pub whole: bool,
+    /// Everything the apply could not do, typed by resource and route.
+    pub problems: Vec<ApplyProblem>,
+}
+
+impl Controller {
+    /// One reconcile pass over `dirty`. Returns what the next pass must
+    /// look at again (routes whose outcome changed, writes that lost a race).
+    pub(crate) async fn pass(&self, index: &Index, dirty: Dirty, full: &mut bool) -> Dirty {
+        let now = Time(k8s_openapi::jiff::Timestamp::now());
+        let planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
+        let applied = self.apply(&dirty, &planned.plan, full).await;
+        let mut again = self.record_outcomes(index, &dirty, applied.as_ref());
+        if let Some(applied) = &applied {
+            self.write_events(index, &again.failed).await;
+            self.write_annotations(index, &dirty, applied).await;
+            again.dirty.merge(
+                self.write_finalizers(index, &dirty, &planned.input, applied)
+                    .await,
+            );
+        }
+        self.write_statuses(index, &dirty, &planned, applied.as_ref(), &now)
+            .await;
+        again.dirty
+    }
+
+    /// Plans the dirty routes and Gateways through the plugins.
+    fn plan(&self, index: &Index, dirty: &Dirty) -> Planned {
+        let input = PlanInput::for_changes(index.snapshot(), &self.options.cluster, dirty);
+        let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
+        Planned { input, plan }
+    }
+
+    /// Folds the plan into the desired state and applies it: all of it when
+    /// `full` (or a service network changed), else what the dirty routes touch.
+    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: &mut bool) -> Option<Applied> {
+        let (desired, scope) = {
+            let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            let (scope, networks_changed) = d.update(dirty, plan);
+            // Service networks are applied by whole passes only.
+            *full |= networks_changed;
+            (d.plan(), scope)
+        };
+        let mut applier = self.applier.as_ref()?.lock().await;
+        let whole = std::mem::take(full);
+        let started = std::time::Instant::now();
+        let report = if whole {
+            applier.apply(&desired).await
+        } else {
+            applier.apply_scoped(&desired, &scope).await
+        };
+        tracing::debug!(
+            routes = dirty.routes.len(),
+            gateways = dirty.gateways.len(),
+            whole,
+            apply_ms = started.elapsed().as_millis() as u64,
+            calls = report.total_calls(),
+            "applied"
+        );
+        if !report.is_success() {
+            *full = true;
+            tracing::warn!(
+                failures = report.failures.len(),
+                "VPC Lattice rejected part of the plan; the next pass retries"
+            );
+        }
+        let problems = report.problems();
+        Some(Applied {
+            report,
+            whole,
+            problems,
+        })
+    }
+
+    /// What the last apply means for one route.
+    pub(crate) fn route_outcome(&self, key: &RouteKey, applied: Option<&Applied>) -> ApplyOutcome {
+        let Some(applied) = applied else {
+            return ApplyOutcome::Pending;
+        };
+        let planned = self
+            .desired
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .service_name(key)
+            .is_some();
+        let route = format!("{}/{}", key.namespace, key.name);
+        status::route_outcome(&route, planned, &applied.problems)
+    }
+
+    /// Remembers each route's outcome. Routes outside the dirty set whose
+    /// outcome changed are dirty again, so their status is refreshed; routes
+    /// that just failed get an Event. A scoped pass says nothing about routes
+    /// outside its scope.
+    fn record_outcomes(&self, index: &Index, dirty: &Dirty, applied: Option<&Applied>) -> Again {
+        let mut again = Again::default();
+        let Some(applied) = applied else {
+            return again;
+        };
+        let keys = if applied.whole {
+            index.all_routes().routes
+        } else {
+            dirty.routes.clone()
+        };
+        let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        for key in keys {
+            let now = self.route_outcome(&key, Some(applied));
+            if seen.get(&key) != Some(&now) {
+                if let ApplyOutcome::Failed(m) = &now {
+                    again.failed.insert(key.clone(), m.clone());
+                }
+                if !dirty.routes.contains(&key) {
+                    again.dirty.routes.insert(key.clone());
+                }
+            }
+            seen.insert(key, now);
+        }
+        again
+    }
+}
+
+/// What a pass hands on.
+#[derive(Default)]
+pub(crate) struct Again {
+    /// For the next pass.
+    pub dirty: Dirty,
+    /// Routes whose apply just failed, with the message, for Events.
+    pub failed: BTreeMap<RouteKey, String>,
+}

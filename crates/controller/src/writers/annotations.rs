@@ -1,0 +1,63 @@
+//! The Go controller's annotations on programmed routes: the Lattice
+//! service's ARN and the domain name Lattice assigned to it. Both come from
+//! the apply report, so writing them costs no Lattice call.
+
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use lattice_apply::ServiceEndpoint;
+use lattice_core::index::{Dirty, Index, OUTPUT_ANNOTATIONS, RouteKey};
+use serde_json::{Map, Value};
+
+use crate::pass::Applied;
+use crate::{Controller, kinds};
+
+impl Controller {
+    /// Annotates each dirty route whose service Lattice now holds, where an
+    /// annotation is missing or says something else.
+    pub(crate) async fn write_annotations(&self, index: &Index, dirty: &Dirty, applied: &Applied) {
+        let wanted: Vec<(RouteKey, Map<String, Value>)> = {
+            let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            dirty
+                .routes
+                .iter()
+                .filter_map(|key| {
+                    let service = desired.service_name(key)?;
+                    let endpoint = applied.report.services.get(service)?;
+                    let patch = missing(index, key, endpoint);
+                    (!patch.is_empty()).then(|| (key.clone(), patch))
+                })
+                .collect()
+        };
+        for (key, patch) in wanted {
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), &key.namespace, &kinds::route(key.kind));
+            let body = serde_json::json!({"metadata": {"annotations": patch}});
+            if let Err(e) = api
+                .patch(&key.name, &PatchParams::default(), &Patch::Merge(&body))
+                .await
+            {
+                tracing::debug!(route = %key, error = %e, "could not annotate; a later whole pass retries");
+            }
+        }
+    }
+}
+
+/// The annotations `key` lacks, or holds with another value.
+fn missing(index: &Index, key: &RouteKey, endpoint: &ServiceEndpoint) -> Map<String, Value> {
+    let [arn_key, dns_key] = OUTPUT_ANNOTATIONS;
+    let current = index
+        .snapshot()
+        .route_meta(key)
+        .and_then(|m| m.annotations.as_ref());
+    let mut patch = Map::new();
+    for (k, v) in [
+        (arn_key, Some(endpoint.arn.as_str())),
+        (dns_key, endpoint.dns_name.as_deref()),
+    ] {
+        if let Some(v) = v
+            && current.and_then(|a| a.get(k)).map(String::as_str) != Some(v)
+        {
+            patch.insert(k.to_string(), v.into());
+        }
+    }
+    patch
+}
