@@ -460,3 +460,96 @@ fn a_failed_auth_plugin_fails_closed() {
         String::new()
     )));
 }
+
+fn snapshot_of(objects: Vec<Value>) -> Snapshot {
+    let mut s = Snapshot::default();
+    for o in objects {
+        s.add_manifest(o).expect("valid manifest");
+    }
+    s
+}
+
+fn deleting(mut o: Value) -> Value {
+    o["metadata"]["deletionTimestamp"] = json!("2024-01-01T00:00:00Z");
+    o["metadata"]["finalizers"] = json!(["application-networking.k8s.aws/resources"]);
+    o
+}
+
+fn network_names(s: &Snapshot) -> Vec<String> {
+    lattice_core::model::service_networks(s)
+        .into_iter()
+        .map(|sn| sn.name)
+        .collect()
+}
+
+#[test]
+fn a_gateway_being_deleted_keeps_its_service_network_while_a_live_route_attaches() {
+    let route = mk_route(
+        "HTTPRoute",
+        "r",
+        json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}),
+    );
+    let gateway = deleting(mk_gateway(http_listener()));
+
+    let attached = snapshot_of(vec![gateway.clone(), route.clone()]);
+    assert_eq!(network_names(&attached), vec!["mesh".to_string()]);
+    let planned = build_plan(&attached, &ClusterConfig::default(), &Native);
+    assert_eq!(planned.service_networks.len(), 1);
+
+    let route_going_too = snapshot_of(vec![gateway.clone(), deleting(route)]);
+    assert!(network_names(&route_going_too).is_empty());
+    assert!(network_names(&snapshot_of(vec![gateway])).is_empty());
+}
+
+#[test]
+fn changed_gateways_get_the_service_networks_a_whole_pass_would_give_them() {
+    use lattice_core::index::Dirty;
+    use lattice_core::plan::PlanInput;
+    let other = |name: &str| {
+        let mut g = mk_gateway(http_listener());
+        g["metadata"]["name"] = json!(name);
+        g
+    };
+    let s = snapshot_of(vec![
+        mk_gateway(http_listener()),
+        deleting(other("going")),
+        other("Not_A_Lattice_Name"),
+        other("quiet"),
+        mk_route(
+            "HTTPRoute",
+            "r",
+            json!({"parentRefs":[{"name":"going"}],"rules":[]}),
+        ),
+    ]);
+    let dirty = Dirty {
+        gateways: [
+            ("app".to_string(), "going".to_string()),
+            ("app".to_string(), "Not_A_Lattice_Name".to_string()),
+            ("app".to_string(), "no-such-gateway".to_string()),
+        ]
+        .into(),
+        ..Default::default()
+    };
+    let changed = PlanInput::for_changes(&s, &ClusterConfig::default(), &dirty);
+    let whole: Vec<String> = lattice_core::model::service_networks(&s)
+        .into_iter()
+        .filter(|sn| {
+            dirty
+                .gateways
+                .contains(&(sn.gateway.namespace.clone(), sn.gateway.name.clone()))
+        })
+        .map(|sn| format!("{sn:?}"))
+        .collect();
+    let got: Vec<String> = changed
+        .service_networks
+        .iter()
+        .map(|sn| format!("{sn:?}"))
+        .collect();
+    assert_eq!(got, whole);
+    let names: Vec<&str> = changed
+        .service_networks
+        .iter()
+        .map(|sn| sn.name.as_str())
+        .collect();
+    assert_eq!(names, vec!["Not_A_Lattice_Name", "going"]);
+}

@@ -137,6 +137,62 @@ fn is_component(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [1, 0]
 }
 
+/// Compiles the component, or takes it from the cache by its digest.
+fn compile(
+    shared: &Shared,
+    name: &str,
+    sha256: &str,
+    bytes: &[u8],
+) -> Result<Component, LoadError> {
+    shared
+        .cache
+        .load(&shared.engine, sha256, bytes)
+        .map_err(|e| LoadError::Compile {
+            name: name.to_string(),
+            detail: format!("{e:#}"),
+        })
+}
+
+/// Plugins are granted no capabilities, so a component may import nothing.
+fn refuse_imports(engine: &Engine, component: &Component, name: &str) -> Result<(), LoadError> {
+    let imports: Vec<String> = component
+        .component_type()
+        .imports(engine)
+        .map(|(n, _)| n.to_string())
+        // The contract's own `types` interface holds only type definitions.
+        .filter(|n| !n.starts_with("lattice:plugin/types@"))
+        .collect();
+    if imports.is_empty() {
+        return Ok(());
+    }
+    Err(LoadError::Imports {
+        name: name.to_string(),
+        imports: imports.join(", "),
+    })
+}
+
+/// Links the component for `stage`: its instance template, checked against
+/// the stage's world, and the index of its batched export.
+fn link(
+    engine: &Engine,
+    component: &Component,
+    stage: Stage,
+) -> wasmtime::Result<(Pre, ComponentExportIndex)> {
+    let linker: Linker<StoreState> = Linker::new(engine);
+    let ipre = linker.instantiate_pre(component)?;
+    let (iface, func) = call_export(stage);
+    let call = component
+        .get_export_index(None, iface)
+        .and_then(|i| component.get_export_index(Some(&i), func))
+        .ok_or_else(|| wasmtime::format_err!("no export {iface}#{func}"))?;
+    let pre = match stage {
+        Stage::Mapping => Pre::Mapping(bindings::mapping::MappingPluginPre::new(ipre)?),
+        Stage::Weighting => Pre::Weighting(bindings::weighting::WeightingPluginPre::new(ipre)?),
+        Stage::Auth => Pre::Auth(bindings::auth::AuthPluginPre::new(ipre)?),
+    };
+    Ok((pre, call))
+}
+
 impl LoadedPlugin {
     /// Loads `bytes` as the plugin of `stage`, named `name` in errors.
     pub fn load(
@@ -151,48 +207,14 @@ impl LoadedPlugin {
             return Err(LoadError::NotAComponent { name });
         }
         let sha256 = hex::encode(Sha256::digest(bytes));
-        let component: Component =
-            shared
-                .cache
-                .load(&shared.engine, &sha256, bytes)
-                .map_err(|e| LoadError::Compile {
-                    name: name.clone(),
-                    detail: format!("{e:#}"),
-                })?;
-        let imports: Vec<String> = component
-            .component_type()
-            .imports(&shared.engine)
-            .map(|(n, _)| n.to_string())
-            // The contract's own `types` interface holds only type definitions.
-            .filter(|n| !n.starts_with("lattice:plugin/types@"))
-            .collect();
-        if !imports.is_empty() {
-            return Err(LoadError::Imports {
-                name,
-                imports: imports.join(", "),
-            });
-        }
-        let linker: Linker<StoreState> = Linker::new(&shared.engine);
+        let component = compile(&shared, &name, &sha256, bytes)?;
+        refuse_imports(&shared.engine, &component, &name)?;
         let wrong = |e: wasmtime::Error| LoadError::WrongWorld {
             name: name.clone(),
             stage: stage.as_str(),
             detail: format!("{e:#}"),
         };
-        let ipre = linker.instantiate_pre(&component).map_err(wrong)?;
-        let (iface, func) = call_export(stage);
-        let call = component
-            .get_export_index(None, iface)
-            .and_then(|i| component.get_export_index(Some(&i), func))
-            .ok_or_else(|| wrong(wasmtime::format_err!("no export {iface}#{func}")))?;
-        let pre = match stage {
-            Stage::Mapping => {
-                Pre::Mapping(bindings::mapping::MappingPluginPre::new(ipre).map_err(wrong)?)
-            }
-            Stage::Weighting => {
-                Pre::Weighting(bindings::weighting::WeightingPluginPre::new(ipre).map_err(wrong)?)
-            }
-            Stage::Auth => Pre::Auth(bindings::auth::AuthPluginPre::new(ipre).map_err(wrong)?),
-        };
+        let (pre, call) = link(&shared.engine, &component, stage).map_err(wrong)?;
         let mut plugin = LoadedPlugin {
             info: PluginInfo {
                 name: name.clone(),
@@ -206,11 +228,17 @@ impl LoadedPlugin {
             call,
         };
         plugin.check_call_type().map_err(wrong)?;
-        let trapped = |e: StageError| LoadError::Trapped {
+        plugin.info = plugin.accept(stage, name)?;
+        Ok(plugin)
+    }
+
+    /// What `info` says, once it names `stage` and `validate-settings`
+    /// accepts the settings.
+    fn accept(&self, stage: Stage, name: String) -> Result<PluginInfo, LoadError> {
+        let (info, verdict) = self.introduce().map_err(|e| LoadError::Trapped {
             name: name.clone(),
             detail: e.message,
-        };
-        let (info, verdict) = plugin.introduce().map_err(trapped)?;
+        })?;
         if info.stage != stage {
             return Err(LoadError::StageMismatch {
                 name,
@@ -218,9 +246,8 @@ impl LoadedPlugin {
                 want: stage,
             });
         }
-        plugin.info = info;
         verdict.map_err(|detail| LoadError::Settings { name, detail })?;
-        Ok(plugin)
+        Ok(info)
     }
 
     /// `name@sha256:<digest>`, recorded on every plan item it produced.
@@ -532,5 +559,38 @@ mod size {
             .map(|p| p.policy.len() + p.id.name.len() + 32)
             .sum::<usize>()
             + t.id.name.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn component(engine: &Engine, wat: &str) -> Component {
+        Component::new(engine, wat).unwrap_or_else(|e| panic!("{wat}: {e:#}"))
+    }
+
+    #[test]
+    fn a_component_that_imports_a_capability_is_refused() {
+        let engine = Engine::default();
+        let importing = component(
+            &engine,
+            r#"(component (import "wasi:cli/stdout@0.2.0" (instance)))"#,
+        );
+        let err = refuse_imports(&engine, &importing, "x.wasm").expect_err("refused");
+        assert!(
+            matches!(&err, LoadError::Imports { imports, .. } if imports == "wasi:cli/stdout@0.2.0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_contracts_own_types_interface_is_not_a_capability() {
+        let engine = Engine::default();
+        let types_only = component(
+            &engine,
+            r#"(component (import "lattice:plugin/types@0.1.0" (instance)))"#,
+        );
+        assert!(refuse_imports(&engine, &types_only, "x.wasm").is_ok());
     }
 }

@@ -1,10 +1,10 @@
 //! backendRefs to target groups: kind checks, ReferenceGrants, Service
 //! ports, and ready endpoints as targets.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::Service;
-use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind};
+use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind, RuleBackends};
 use serde::Serialize;
 
 use super::naming::target_group_name;
@@ -45,6 +45,34 @@ fn protocol(kind: RouteKind) -> (&'static str, Option<&'static str>) {
         RouteKind::Grpc => ("HTTP", Some("GRPC")),
         RouteKind::Tls => ("TCP", None),
     }
+}
+
+/// Resolves every backendRef of every rule: the weighting stage's input, one
+/// entry per `spec.rules[i]`, and the target groups of the resolved ones.
+pub(crate) fn resolve_rules(
+    snapshot: &Snapshot,
+    view: &RouteView,
+    lattice_service: &str,
+) -> (Vec<RuleBackends>, BTreeMap<String, TargetGroupIntent>) {
+    let mut target_groups = BTreeMap::new();
+    let mut rules = Vec::with_capacity(view.rules.len());
+    for (ri, rule) in view.rules.iter().enumerate() {
+        let mut backends = Vec::with_capacity(rule.backend_refs.len());
+        for (bi, b) in rule.backend_refs.iter().enumerate() {
+            let field = format!("spec.rules[{ri}].backendRefs[{bi}]");
+            let (backend, tg) = resolve(snapshot, view, lattice_service, b, field);
+            if let Some(tg) = tg {
+                target_groups.insert(tg.name.clone(), tg);
+            }
+            backends.push(backend);
+        }
+        rules.push(RuleBackends {
+            route: view.id.clone(),
+            rule_index: ri as u32,
+            backends,
+        });
+    }
+    (rules, target_groups)
 }
 
 /// Resolves one backendRef; returns the plugin input and, when resolved,

@@ -6,8 +6,9 @@ pub mod naming;
 pub mod parents;
 pub mod routes;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use gateway_api::gateways::Gateway;
 use kube::{Resource, ResourceExt};
 use lattice_plugin_sdk::diagnostic;
 use lattice_plugin_sdk::types::*;
@@ -17,7 +18,7 @@ pub use parents::ListenerIntent;
 pub use routes::RouteView;
 
 use crate::config::ClusterConfig;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Key, Snapshot};
 
 /// A route, resolved.
 #[derive(Clone, Debug)]
@@ -69,39 +70,61 @@ pub struct ServiceNetworkIntent {
 /// A Gateway being deleted keeps its service network while live routes
 /// still attach to it, as the Go controller does; then it goes.
 pub fn service_networks(snapshot: &Snapshot) -> Vec<ServiceNetworkIntent> {
-    // Only a Gateway being deleted needs to know what attaches to it.
-    let deleting = snapshot
-        .gateways
-        .values()
-        .any(|g| g.metadata.deletion_timestamp.is_some());
-    let attached: std::collections::BTreeSet<(String, String)> = if deleting {
-        route_views(snapshot)
+    service_networks_of(snapshot, None, |_| true)
+}
+
+/// The service networks of the Gateways `selected` keeps, as
+/// [`service_networks`] resolves them; the others cost nothing. `views`
+/// are every route of the snapshot, when the caller has them already.
+pub(crate) fn service_networks_of(
+    snapshot: &Snapshot,
+    views: Option<&[RouteView]>,
+    selected: impl Fn(&Key) -> bool,
+) -> Vec<ServiceNetworkIntent> {
+    let ours = || {
+        snapshot
+            .gateways
             .iter()
-            .filter(|v| !v.deleting)
-            .flat_map(|v| parents::attachments(snapshot, v))
-            .map(|a| a.gateway)
-            .collect()
-    } else {
-        Default::default()
+            .filter(|(key, gw)| selected(key) && parents::is_ours(snapshot, gw))
     };
-    snapshot
-        .gateways
-        .iter()
-        .filter(|(_, gw)| parents::is_ours(snapshot, gw))
-        .filter(|(key, gw)| gw.metadata.deletion_timestamp.is_none() || attached.contains(*key))
-        .map(|((ns, name), _)| {
-            let id = ObjectRef {
-                namespace: ns.clone(),
-                name: name.clone(),
-            };
-            ServiceNetworkIntent {
-                invalid_name: naming::check_name(naming::NameKind::ServiceNetwork, name).err(),
-                name: name.clone(),
-                auth: auth_target(snapshot, AuthTargetKind::ServiceNetwork, &id, "Gateway"),
-                gateway: id,
-            }
-        })
+    let deleting = |gw: &Gateway| gw.metadata.deletion_timestamp.is_some();
+    // Only a Gateway being deleted needs to know what attaches to it, and
+    // that means resolving the parents of every route.
+    let attached = if !ours().any(|(_, gw)| deleting(gw)) {
+        BTreeSet::new()
+    } else if let Some(views) = views {
+        attached_gateways(snapshot, views)
+    } else {
+        attached_gateways(snapshot, &route_views(snapshot))
+    };
+    ours()
+        .filter(|(key, gw)| !deleting(gw) || attached.contains(*key))
+        .map(|(key, _)| service_network(snapshot, key))
         .collect()
+}
+
+/// The Gateways that routes not being deleted attach to.
+fn attached_gateways(snapshot: &Snapshot, views: &[RouteView]) -> BTreeSet<Key> {
+    views
+        .iter()
+        .filter(|v| !v.deleting)
+        .flat_map(|v| parents::attachments(snapshot, v))
+        .map(|a| a.gateway)
+        .collect()
+}
+
+/// The service network of the Gateway `(namespace, name)`.
+fn service_network(snapshot: &Snapshot, (namespace, name): &Key) -> ServiceNetworkIntent {
+    let id = ObjectRef {
+        namespace: namespace.clone(),
+        name: name.clone(),
+    };
+    ServiceNetworkIntent {
+        invalid_name: naming::check_name(naming::NameKind::ServiceNetwork, name).err(),
+        name: name.clone(),
+        auth: auth_target(snapshot, AuthTargetKind::ServiceNetwork, &id, "Gateway"),
+        gateway: id,
+    }
 }
 
 /// Every route of every kind, in a stable order.
@@ -128,95 +151,16 @@ pub fn resolve_route(
     if attachments.is_empty() {
         return None;
     }
-    let mut diagnostics = Vec::new();
-    let mut listeners = Vec::new();
-    let mut service_networks = Vec::new();
-    for a in &attachments {
-        match &a.refused {
-            Some((reason, message)) => diagnostics.push(diagnostic(
-                "Accepted",
-                reason,
-                format!("spec.parentRefs[{}]", a.parent_index),
-                message.clone(),
-            )),
-            None => {
-                listeners.extend(a.listeners.iter().cloned());
-                service_networks.push(a.gateway.1.clone());
-            }
-        }
-    }
-    listeners.sort();
-    listeners.dedup();
-    if let Some(sn) = &cfg.default_service_network {
-        service_networks.push(sn.clone());
-    }
-    service_networks.sort();
-    service_networks.dedup();
-
+    let Parents {
+        mut listeners,
+        service_networks,
+        mut diagnostics,
+    } = accepted_parents(&attachments, cfg);
     let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
-    let mut target_groups = BTreeMap::new();
-    let mut rules = Vec::with_capacity(view.rules.len());
-    for (ri, rule) in view.rules.iter().enumerate() {
-        let mut backends = Vec::with_capacity(rule.backend_refs.len());
-        for (bi, b) in rule.backend_refs.iter().enumerate() {
-            let (backend, tg) = backends::resolve(
-                snapshot,
-                view,
-                &service_name,
-                b,
-                format!("spec.rules[{ri}].backendRefs[{bi}]"),
-            );
-            if let Some(tg) = tg {
-                target_groups.insert(tg.name.clone(), tg);
-            }
-            backends.push(backend);
-        }
-        rules.push(RuleBackends {
-            route: view.id.clone(),
-            rule_index: ri as u32,
-            backends,
-        });
-    }
-
-    let route = Route {
-        kind: view.kind,
-        id: view.id.clone(),
-        hostnames: view.hostnames.clone(),
-        annotations: view
-            .annotations
-            .iter()
-            .map(|(k, v)| KeyValue {
-                key: k.clone(),
-                value: v.clone(),
-            })
-            .collect(),
-        rules: view
-            .rules
-            .iter()
-            .map(|r| RouteRule {
-                name: r.name.clone(),
-                matches: r.matches.clone(),
-                filters: r.filters.clone(),
-                backend_count: r.backend_refs.len() as u32,
-            })
-            .collect(),
-    };
-    if let Err(why) = naming::check_name(naming::NameKind::Service, &service_name) {
-        let overridden = view
-            .annotations
-            .iter()
-            .any(|(k, _)| k == naming::SERVICE_NAME_OVERRIDE);
-        let field = if overridden {
-            format!("metadata.annotations[{:?}]", naming::SERVICE_NAME_OVERRIDE)
-        } else {
-            "metadata.name".to_string()
-        };
-        diagnostics.push(diagnostic(
-            "Accepted",
-            "UnsupportedValue",
-            field,
-            format!("VPC Lattice service name {why}"),
-        ));
+    let (rules, target_groups) = backends::resolve_rules(snapshot, view, &service_name);
+    if let Some(d) = service_name_diagnostic(view, &service_name) {
+        diagnostics.push(d);
+        // No listener, no service: Lattice would refuse the name.
         listeners.clear();
     }
     let auth = (view.kind != RouteKind::Tls).then(|| {
@@ -235,13 +179,74 @@ pub fn resolve_route(
         custom_domain_name: view.hostnames.first().cloned(),
         listeners,
         service_networks,
-        route,
+        route: routes::plugin_route(view),
         rules,
         target_groups,
         auth,
         parents: attachments.iter().map(|a| a.parent_index).collect(),
         diagnostics,
     })
+}
+
+/// What a route's parents give its service.
+struct Parents {
+    /// Listeners of the parents that accepted the route, sorted, once each.
+    listeners: Vec<ListenerIntent>,
+    /// Those parents, and the configured default, sorted, once each.
+    service_networks: Vec<String>,
+    /// Why the other parents refused it.
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) -> Parents {
+    let mut out = Parents {
+        listeners: Vec::new(),
+        service_networks: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    for a in attachments {
+        match &a.refused {
+            Some((reason, message)) => out.diagnostics.push(diagnostic(
+                "Accepted",
+                reason,
+                format!("spec.parentRefs[{}]", a.parent_index),
+                message.clone(),
+            )),
+            None => {
+                out.listeners.extend(a.listeners.iter().cloned());
+                out.service_networks.push(a.gateway.1.clone());
+            }
+        }
+    }
+    out.listeners.sort();
+    out.listeners.dedup();
+    if let Some(sn) = &cfg.default_service_network {
+        out.service_networks.push(sn.clone());
+    }
+    out.service_networks.sort();
+    out.service_networks.dedup();
+    out
+}
+
+/// Why Lattice would refuse the route's service name, attributed to the
+/// annotation that overrides it or else to the route's name.
+fn service_name_diagnostic(view: &RouteView, service_name: &str) -> Option<Diagnostic> {
+    let why = naming::check_name(naming::NameKind::Service, service_name).err()?;
+    let overridden = view
+        .annotations
+        .iter()
+        .any(|(k, _)| k == naming::SERVICE_NAME_OVERRIDE);
+    let field = if overridden {
+        format!("metadata.annotations[{:?}]", naming::SERVICE_NAME_OVERRIDE)
+    } else {
+        "metadata.name".to_string()
+    };
+    Some(diagnostic(
+        "Accepted",
+        "UnsupportedValue",
+        field,
+        format!("VPC Lattice service name {why}"),
+    ))
 }
 
 /// The IAMAuthPolicies that target an object.

@@ -1,6 +1,6 @@
 //! Which Gateways a route attaches to, and which of their listeners.
 
-use gateway_api::gateways::Gateway;
+use gateway_api::gateways::{Gateway, GatewayListeners};
 use kube::ResourceExt;
 use lattice_plugin_sdk::types::RouteKind;
 use serde::Serialize;
@@ -87,7 +87,6 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
     let mut listeners = Vec::new();
     let mut listener_names = Vec::new();
     let mut selected = 0;
-    let mut not_allowed = 0;
     for l in &gw.spec.listeners {
         if p.section_name.as_ref().is_some_and(|s| s != &l.name)
             || p.port.is_some_and(|port| port != l.port)
@@ -95,15 +94,7 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
             continue;
         }
         selected += 1;
-        let from = l
-            .allowed_routes
-            .as_ref()
-            .and_then(|a| a.namespaces.as_ref())
-            .and_then(|n| n.from.as_ref())
-            .map(|f| format!("{f:?}"))
-            .unwrap_or_else(|| "Same".into());
-        if from == "Same" && route.id.namespace != gw_ns {
-            not_allowed += 1;
+        if !admits_namespace(l, &gw_ns, &route.id.namespace) {
             continue;
         }
         let mode = l
@@ -111,41 +102,19 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
             .as_ref()
             .and_then(|t| t.mode.as_ref())
             .map(|m| format!("{m:?}"));
-        match listener_protocol(route.kind, &l.protocol, mode.as_deref()) {
-            Some(proto) => {
-                listener_names.push(l.name.clone());
-                listeners.push(ListenerIntent {
-                    port: l.port,
-                    protocol: proto.to_string(),
-                })
-            }
-            None => not_allowed += 1,
+        if let Some(proto) = listener_protocol(route.kind, &l.protocol, mode.as_deref()) {
+            listener_names.push(l.name.clone());
+            listeners.push(ListenerIntent {
+                port: l.port,
+                protocol: proto.to_string(),
+            });
         }
     }
     listeners.sort();
     listeners.dedup();
-    let refused = if !listeners.is_empty() {
-        None
-    } else if selected == 0 {
-        Some((
-            "NoMatchingParent",
-            format!(
-                "Gateway {gw_ns}/{} has no listener matching sectionName/port",
-                p.name
-            ),
-        ))
-    } else {
-        let _ = not_allowed;
-        Some((
-            "NotAllowedByListeners",
-            format!(
-                "no listener of Gateway {gw_ns}/{} accepts a {} from namespace {} (VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough)",
-                p.name,
-                route.kind.kind_name(),
-                route.id.namespace
-            ),
-        ))
-    };
+    let refused = listeners
+        .is_empty()
+        .then(|| refusal(&gw_ns, p, route, selected));
     Attachment {
         gateway: (gw_ns, p.name.clone()),
         parent_index,
@@ -153,4 +122,44 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
         listener_names,
         refused,
     }
+}
+
+/// Whether the listener's `allowedRoutes` admits routes from `namespace`.
+fn admits_namespace(l: &GatewayListeners, gw_ns: &str, namespace: &str) -> bool {
+    let from = l
+        .allowed_routes
+        .as_ref()
+        .and_then(|a| a.namespaces.as_ref())
+        .and_then(|n| n.from.as_ref())
+        .map(|f| format!("{f:?}"))
+        .unwrap_or_else(|| "Same".into());
+    from != "Same" || namespace == gw_ns
+}
+
+/// Why a parentRef got no listener: it selected none, or none it selected
+/// admits the route.
+fn refusal(
+    gw_ns: &str,
+    p: &ParentRef,
+    route: &RouteView,
+    selected: usize,
+) -> (&'static str, String) {
+    if selected == 0 {
+        return (
+            "NoMatchingParent",
+            format!(
+                "Gateway {gw_ns}/{} has no listener matching sectionName/port",
+                p.name
+            ),
+        );
+    }
+    (
+        "NotAllowedByListeners",
+        format!(
+            "no listener of Gateway {gw_ns}/{} accepts a {} from namespace {} (VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough)",
+            p.name,
+            route.kind.kind_name(),
+            route.id.namespace
+        ),
+    )
 }

@@ -12,8 +12,8 @@ use gateway_api::httproutes::{
 use gateway_api::tlsroutes::TlsRoute;
 use kube::ResourceExt;
 use lattice_plugin_sdk::types::{
-    GrpcMatch, HeaderMatch, HttpMatch, MatchType, ObjectRef, PathMatch, RouteFilter, RouteKind,
-    RouteMatch,
+    GrpcMatch, HeaderMatch, HttpMatch, KeyValue, MatchType, ObjectRef, PathMatch, Route,
+    RouteFilter, RouteKind, RouteMatch, RouteRule,
 };
 use serde::Serialize;
 
@@ -335,4 +335,31 @@ pub fn from_tls(r: &TlsRoute) -> RouteView {
         });
     }
     v
+}
+
+/// The mapping stage's input: the route as the plugin contract shapes it.
+pub(crate) fn plugin_route(view: &RouteView) -> Route {
+    Route {
+        kind: view.kind,
+        id: view.id.clone(),
+        hostnames: view.hostnames.clone(),
+        annotations: view
+            .annotations
+            .iter()
+            .map(|(k, v)| KeyValue {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect(),
+        rules: view
+            .rules
+            .iter()
+            .map(|r| RouteRule {
+                name: r.name.clone(),
+                matches: r.matches.clone(),
+                filters: r.filters.clone(),
+                backend_count: r.backend_refs.len() as u32,
+            })
+            .collect(),
+    }
 }

@@ -1,11 +1,16 @@
 //! The plan: plugin answers, validated and combined into desired Lattice state.
 
 mod assemble;
+mod decide;
+mod input;
 mod resource;
+#[cfg(test)]
+mod tests;
 mod types;
 pub mod validate;
 
-pub use assemble::{PlanInput, build_plan, plan_intents};
+pub use assemble::{build_plan, plan_intents};
+pub use input::PlanInput;
 pub use resource::{ApplyProblem, ResourceKind, ResourceRef};
 pub use types::*;
 
