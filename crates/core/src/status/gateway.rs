@@ -1,13 +1,14 @@
 //! Gateway and GatewayClass status.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use serde_json::{Value, json};
 
 use super::{ApplyOutcome, cond, conditions_at, keep_times, programmed, without_times};
 use crate::config::CONTROLLER_NAME;
 use crate::index::{Index, route_view};
+use crate::kinds::GATEWAY_GROUP;
 use crate::model::{RouteView, ServiceNetworkIntent};
 use crate::snapshot::Key;
 
@@ -131,79 +132,44 @@ pub fn gateway_status(
     let gw = snapshot.gateways.get(gateway)?;
     let current = serde_json::to_value(gw).ok()?;
     let generation = gw.metadata.generation;
-    let mut attached: std::collections::BTreeMap<&str, i32> = Default::default();
-    let attachments: Vec<_> = routes
+    let attached = attached_routes(snapshot, gateway, routes);
+    let listeners: Vec<Value> = gw
+        .spec
+        .listeners
         .iter()
-        .flat_map(|r| crate::model::parents::attachments(snapshot, r))
-        .filter(|a| &a.gateway == gateway)
+        .enumerate()
+        .map(|(i, l)| {
+            let old = current
+                .pointer("/status/listeners")
+                .and_then(|ls| ls.as_array())
+                .and_then(|ls| ls.iter().find(|x| x["name"] == l.name.as_str()))
+                .map(|x| conditions_at(x, "/conditions"))
+                .unwrap_or_else(|| conditions_at(&current, &format!("/status/listeners/{i}/conditions")));
+            let mut cs = listener_conditions(&l.protocol, apply);
+            keep_times(&mut cs, &old, generation, now);
+            let kinds = route_kinds(&l.protocol);
+            json!({
+                "name": l.name,
+                "supportedKinds": kinds.iter().map(|k| json!({"group": GATEWAY_GROUP, "kind": k})).collect::<Vec<_>>(),
+                "attachedRoutes": attached.get(l.name.as_str()).copied().unwrap_or(0),
+                "conditions": cs,
+            })
+        })
         .collect();
-    for a in &attachments {
-        for name in &a.listener_names {
-            *attached.entry(name.as_str()).or_default() += 1;
-        }
-    }
-    let mut listeners = Vec::new();
-    for l in &gw.spec.listeners {
-        let kinds: &[&str] = match l.protocol.as_str() {
-            "HTTP" => &["HTTPRoute"],
-            "HTTPS" => &["HTTPRoute", "GRPCRoute"],
-            "TLS" => &["TLSRoute"],
-            _ => &[],
-        };
-        let mut cs = if kinds.is_empty() {
-            vec![cond(
-                "Accepted",
-                false,
-                "UnsupportedProtocol",
-                format!(
-                    "VPC Lattice listeners are HTTP, HTTPS or TLS passthrough, not {}",
-                    l.protocol
-                ),
-            )]
-        } else {
-            vec![cond(
-                "Accepted",
-                true,
-                "Accepted",
-                "listener accepted".into(),
-            )]
-        };
-        cs.push(cond(
-            "ResolvedRefs",
-            true,
-            "ResolvedRefs",
-            "no references to resolve".into(),
-        ));
-        cs.push(programmed(apply, "listener"));
-        let pointer = format!("/status/listeners/{}/conditions", listeners.len());
-        let old = current
-            .pointer("/status/listeners")
-            .and_then(|ls| ls.as_array())
-            .and_then(|ls| ls.iter().find(|x| x["name"] == l.name.as_str()))
-            .map(|x| conditions_at(x, "/conditions"))
-            .unwrap_or_else(|| conditions_at(&current, &pointer));
-        keep_times(&mut cs, &old, generation, now);
-        listeners.push(json!({
-            "name": l.name,
-            "supportedKinds": kinds.iter().map(|k| json!({"group": "gateway.networking.k8s.io", "kind": k})).collect::<Vec<_>>(),
-            "attachedRoutes": attached.get(l.name.as_str()).copied().unwrap_or(0),
-            "conditions": cs,
-        }));
-    }
-    let mut cs = match invalid_name {
-        None => vec![cond(
+    let mut cs = vec![match invalid_name {
+        None => cond(
             "Accepted",
             true,
             "Accepted",
             "the Gateway is a VPC Lattice service network".into(),
-        )],
-        Some(why) => vec![cond(
+        ),
+        Some(why) => cond(
             "Accepted",
             false,
             "Invalid",
             format!("VPC Lattice service network name {why}"),
-        )],
-    };
+        ),
+    }];
     cs.push(programmed(apply, "service network"));
     keep_times(
         &mut cs,
@@ -212,4 +178,58 @@ pub fn gateway_status(
         now,
     );
     Some(json!({ "conditions": cs, "listeners": listeners }))
+}
+
+/// Routes attached to each listener of `gateway`, by listener name.
+fn attached_routes(
+    snapshot: &crate::Snapshot,
+    gateway: &Key,
+    routes: &[RouteView],
+) -> BTreeMap<String, i32> {
+    let mut attached = BTreeMap::new();
+    for a in routes
+        .iter()
+        .flat_map(|r| crate::model::parents::attachments(snapshot, r))
+        .filter(|a| &a.gateway == gateway)
+    {
+        for name in a.listener_names {
+            *attached.entry(name).or_default() += 1;
+        }
+    }
+    attached
+}
+
+/// The route kinds a Lattice listener of `protocol` serves; none when
+/// Lattice has no such listener.
+fn route_kinds(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "HTTP" => &["HTTPRoute"],
+        "HTTPS" => &["HTTPRoute", "GRPCRoute"],
+        "TLS" => &["TLSRoute"],
+        _ => &[],
+    }
+}
+
+/// A listener's conditions, before timestamps.
+fn listener_conditions(protocol: &str, apply: &ApplyOutcome) -> Vec<Condition> {
+    let accepted = if route_kinds(protocol).is_empty() {
+        cond(
+            "Accepted",
+            false,
+            "UnsupportedProtocol",
+            format!("VPC Lattice listeners are HTTP, HTTPS or TLS passthrough, not {protocol}"),
+        )
+    } else {
+        cond("Accepted", true, "Accepted", "listener accepted".into())
+    };
+    vec![
+        accepted,
+        cond(
+            "ResolvedRefs",
+            true,
+            "ResolvedRefs",
+            "no references to resolve".into(),
+        ),
+        programmed(apply, "listener"),
+    ]
 }

@@ -2,14 +2,10 @@
 //! it, talk raw HTTP to `/_sim/…`, and find Python.
 #![allow(dead_code)]
 
-use aws_sdk_vpclattice::config::retry::RetryConfig;
-use aws_sdk_vpclattice::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_vpclattice::error::ProvideErrorMetadata;
 use aws_sdk_vpclattice::types::*;
-use aws_sdk_vpclattice::{Client, Config};
 use lattice_sim::{LatticeSim, RunningSim, SimConfig};
 use std::process::Command;
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Start an emulator with the default configuration on an ephemeral port.
