@@ -84,7 +84,7 @@ fn print_report(report: &lattice_apply::ApplyReport) {
         }
     }
     for d in &report.diagnostics {
-        println!("skipped  {d:?}");
+        println!("skipped  {} ({}): {}", d.object, d.reason, d.message);
     }
     println!("{} writes, {} calls", report.writes(), report.total_calls());
 }
