@@ -69,6 +69,8 @@ impl Scope {
                 .collect(),
             service_networks: vec![],
             diagnostics: vec![],
+            // Held routes are protected whatever the scope.
+            kept: plan.kept.clone(),
         }
     }
 }

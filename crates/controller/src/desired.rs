@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use lattice_core::index::{Dirty, RouteKey};
-use lattice_core::plan::{Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};
+use lattice_core::plan::{KeptRoute, Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};
 use lattice_core::snapshot::Key;
 
 /// One route's part of the plan.
@@ -22,6 +22,8 @@ struct RouteSlice {
 pub struct Desired {
     routes: BTreeMap<RouteKey, RouteSlice>,
     networks: BTreeMap<Key, ServiceNetworkPlan>,
+    /// Routes a plugin failed on, held as Lattice has them.
+    kept: BTreeMap<RouteKey, KeptRoute>,
 }
 
 impl Desired {
@@ -36,6 +38,14 @@ impl Desired {
         for key in &dirty.routes {
             let route = format!("{}/{}", key.namespace, key.name);
             let kind = key.kind.kind_name();
+            match plan
+                .kept
+                .iter()
+                .find(|k| k.route == route && k.route_kind == kind)
+            {
+                Some(k) => self.kept.insert(key.clone(), k.clone()),
+                None => self.kept.remove(key),
+            };
             match plan
                 .services
                 .iter()
@@ -96,6 +106,7 @@ impl Desired {
             target_groups: tgs.into_values().collect(),
             service_networks: self.networks.values().cloned().collect(),
             diagnostics: vec![],
+            kept: self.kept.values().cloned().collect(),
         }
     }
 
@@ -109,6 +120,11 @@ impl Desired {
                 .extend(slice.target_groups.iter().map(|t| t.name.clone()));
         }
         scope
+    }
+
+    /// What a plugin's failure holds of a route, if it failed.
+    pub fn kept(&self, key: &RouteKey) -> Option<&KeptRoute> {
+        self.kept.get(key)
     }
 
     /// The Lattice service name planned for a route, if any.

@@ -37,6 +37,7 @@ pub fn plan_intents(
         target_groups,
         service_networks,
         diagnostics: pass.diagnostics,
+        kept: Vec::new(),
     })
 }
 

@@ -42,6 +42,14 @@ pub trait Stages {
     fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError>;
     /// Auth: one answer per target, in order.
     fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError>;
+    /// What a failure of `stage` does to the routes it was deciding.
+    fn failure_policy(&self, _stage: Stage) -> FailurePolicy {
+        FailurePolicy::KeepLastGood
+    }
+    /// The built-in plugins, for a stage whose policy is `UseDefault`.
+    fn fallback(&self) -> Option<&dyn Stages> {
+        None
+    }
 }
 
 /// Calls a stage in batches. A failed batch is retried item by item, so a

@@ -16,6 +16,68 @@ pub struct Plan {
     pub service_networks: Vec<ServiceNetworkPlan>,
     /// Everything the model, the plugins and validation found wrong.
     pub diagnostics: Vec<PlanDiagnostic>,
+    /// Routes a plugin failed to decide under `KeepLastGood`: whatever
+    /// Lattice holds for them stays exactly as it is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept: Vec<KeptRoute>,
+}
+
+/// What a plugin's failure on a route does to that route.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FailurePolicy {
+    /// The route's Lattice resources stay exactly as they are: no create,
+    /// update or delete of its service, listeners, rules or target groups.
+    #[default]
+    KeepLastGood,
+    /// The affected rules (all of them, for a mapping failure) answer 500;
+    /// a failed auth decision denies all.
+    FailClosed,
+    /// The built-in plugin of the stage decides the route instead.
+    UseDefault,
+}
+
+impl FailurePolicy {
+    /// The name as operators write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailurePolicy::KeepLastGood => "KeepLastGood",
+            FailurePolicy::FailClosed => "FailClosed",
+            FailurePolicy::UseDefault => "UseDefault",
+        }
+    }
+}
+
+impl std::str::FromStr for FailurePolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "KeepLastGood" => Ok(FailurePolicy::KeepLastGood),
+            "FailClosed" => Ok(FailurePolicy::FailClosed),
+            "UseDefault" => Ok(FailurePolicy::UseDefault),
+            other => Err(format!(
+                "unknown failure policy {other:?}: expected KeepLastGood, FailClosed or UseDefault"
+            )),
+        }
+    }
+}
+
+/// A route whose plan could not be made, held as Lattice has it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeptRoute {
+    /// `namespace/name` of the route.
+    pub route: String,
+    /// `HTTPRoute`, `GRPCRoute` or `TLSRoute`.
+    pub route_kind: String,
+    /// The Lattice service it has (or would have): never created, updated or deleted.
+    pub service: String,
+    /// The target groups its backends resolve to: never deleted, and updated
+    /// only as far as another planned route wants them.
+    pub target_groups: Vec<String>,
+    /// `name@sha256:…` of the plugin that failed.
+    pub plugin: String,
+    /// What failed.
+    pub message: String,
 }
 
 /// A Lattice service.
