@@ -55,6 +55,12 @@ pub struct PluginArgs {
     /// Settings JSON for a stage's plugin: STAGE=JSON.
     #[arg(long = "plugin-settings", value_name = "STAGE=JSON")]
     pub settings: Vec<String>,
+    /// What a stage's failure on a route does: STAGE=KeepLastGood (the
+    /// default: Lattice keeps what it holds for the route), STAGE=FailClosed
+    /// (the affected rules answer 500) or STAGE=UseDefault (the built-in
+    /// plugin decides the route).
+    #[arg(long = "plugin-failure-policy", value_name = "STAGE=POLICY")]
+    pub failure_policies: Vec<String>,
     /// Wall-clock budget of one plugin call, in milliseconds.
     #[arg(long, default_value_t = 100)]
     pub plugin_timeout_ms: u64,
@@ -115,6 +121,11 @@ impl PluginArgs {
         }
         for (stage, settings) in stage_pairs(&self.settings, "plugin-settings")? {
             config.stage_mut(stage).settings = settings;
+        }
+        for (stage, policy) in stage_pairs(&self.failure_policies, "plugin-failure-policy")? {
+            config.stage_mut(stage).failure_policy = policy
+                .parse()
+                .map_err(|e: String| anyhow::anyhow!("--plugin-failure-policy {policy:?}: {e}"))?;
         }
         Ok(config)
     }

@@ -105,12 +105,15 @@ impl Controller {
         let Some(applied) = applied else {
             return ApplyOutcome::Pending;
         };
-        let planned = self
-            .desired
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .service_name(key)
-            .is_some();
+        let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = desired.kept(key) {
+            return ApplyOutcome::Kept(format!(
+                "{}: {}; VPC Lattice keeps the route's last programmed state",
+                k.plugin, k.message
+            ));
+        }
+        let planned = desired.service_name(key).is_some();
+        drop(desired);
         let route = format!("{}/{}", key.namespace, key.name);
         status::route_outcome(&route, planned, &applied.problems)
     }

@@ -1,6 +1,7 @@
 //! The model and the plan, driven through the default plugins linked
 //! natively (the same logic the WASM components run).
 
+use lattice_core::plan::FailurePolicy;
 use lattice_core::plan::{Action, Plan};
 use lattice_core::{ClusterConfig, Snapshot, StageError, Stages, build_plan};
 use lattice_plugin_sdk::types::*;
@@ -429,6 +430,9 @@ impl Stages for BrokenAuth {
     }
     fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
         Native.weigh(rules)
+    }
+    fn failure_policy(&self, _: Stage) -> FailurePolicy {
+        FailurePolicy::FailClosed
     }
     fn auth(&self, _: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
         Err(StageError {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use lattice_core::plan::FailurePolicy;
 use lattice_core::{StageError, Stages};
 use lattice_plugin_sdk::types::*;
 use thiserror::Error;
@@ -18,6 +19,8 @@ pub struct StageChoice {
     pub file: Option<PathBuf>,
     /// Settings JSON handed to `validate-settings` and every call.
     pub settings: String,
+    /// What the plugin's failure on a route does to the route.
+    pub failure_policy: FailurePolicy,
 }
 
 /// The plugin runtime's configuration: budgets, cache and one choice per stage.
@@ -96,10 +99,20 @@ pub fn start(config: &PluginConfig) -> Result<(PluginRuntime, WasmStages), Start
         };
         Ok(Arc::new(plugin))
     };
+    let policies = [Stage::Mapping, Stage::Weighting, Stage::Auth]
+        .map(|stage| config.stage(stage).failure_policy);
+    // `UseDefault` needs the built-in plugins beside the chosen ones.
+    let fallback = if policies.contains(&FailurePolicy::UseDefault) {
+        Some(Box::new(WasmStages::defaults(&rt)?))
+    } else {
+        None
+    };
     let stages = WasmStages {
         mapping: load(Stage::Mapping)?,
         weighting: load(Stage::Weighting)?,
         auth: load(Stage::Auth)?,
+        policies,
+        fallback,
     };
     Ok((rt, stages))
 }
@@ -160,6 +173,24 @@ pub struct WasmStages {
     pub weighting: Arc<LoadedPlugin>,
     /// Auth plugin.
     pub auth: Arc<LoadedPlugin>,
+    /// Failure policies of mapping, weighting and auth, in that order.
+    pub policies: [FailurePolicy; 3],
+    /// The built-in plugins, when a stage's policy is `UseDefault`.
+    pub fallback: Option<Box<WasmStages>>,
+}
+
+impl WasmStages {
+    /// The three built-in plugins with default settings and policies.
+    pub fn defaults(rt: &PluginRuntime) -> Result<Self, LoadError> {
+        let load = |stage| rt.load_default(stage, "").map(Arc::new);
+        Ok(WasmStages {
+            mapping: load(Stage::Mapping)?,
+            weighting: load(Stage::Weighting)?,
+            auth: load(Stage::Auth)?,
+            policies: [FailurePolicy::default(); 3],
+            fallback: None,
+        })
+    }
 }
 
 impl Stages for WasmStages {
@@ -178,5 +209,15 @@ impl Stages for WasmStages {
     }
     fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
         self.auth.auth(targets)
+    }
+    fn failure_policy(&self, stage: Stage) -> FailurePolicy {
+        match stage {
+            Stage::Mapping => self.policies[0],
+            Stage::Weighting => self.policies[1],
+            Stage::Auth => self.policies[2],
+        }
+    }
+    fn fallback(&self) -> Option<&dyn Stages> {
+        self.fallback.as_deref().map(|f| f as &dyn Stages)
     }
 }

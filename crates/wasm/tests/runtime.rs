@@ -203,8 +203,7 @@ fn snapshot_with_routes(names: &[&str]) -> Snapshot {
 fn stages_with_mapper(rt: &PluginRuntime, mapping: LoadedPlugin) -> WasmStages {
     WasmStages {
         mapping: Arc::new(mapping),
-        weighting: Arc::new(rt.load_default(Stage::Weighting, "").unwrap()),
-        auth: Arc::new(rt.load_default(Stage::Auth, "").unwrap()),
+        ..WasmStages::defaults(rt).expect("the built-in plugins load")
     }
 }
 

@@ -7,7 +7,6 @@ use std::time::Duration;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use lattice_controller::{Controller, Options};
-use lattice_plugin_sdk::types::Stage;
 use lattice_wasm::{Limits, PluginRuntime, WasmStages};
 use serde_json::{Value, json};
 
@@ -100,11 +99,7 @@ async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
 
 fn stages() -> Arc<WasmStages> {
     let rt = PluginRuntime::new(Limits::default(), None).unwrap();
-    Arc::new(WasmStages {
-        mapping: Arc::new(rt.load_default(Stage::Mapping, "").unwrap()),
-        weighting: Arc::new(rt.load_default(Stage::Weighting, "").unwrap()),
-        auth: Arc::new(rt.load_default(Stage::Auth, "").unwrap()),
-    })
+    Arc::new(WasmStages::defaults(&rt).expect("the built-in plugins load"))
 }
 
 /// lattice-sim with one fault rule for `operation` (`*` for all).

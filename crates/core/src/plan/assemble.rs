@@ -32,12 +32,13 @@ pub fn plan_intents(
     let (network_auth, route_auth) = pass.decide_auth(routes, &mapped, sns);
     let service_networks = pass.service_network_plans(sns, network_auth);
     let (services, target_groups) = pass.service_plans(routes, mapped, &actions, route_auth);
+    let kept = pass.kept_routes(routes);
     in_stable_order(Plan {
         services,
         target_groups,
         service_networks,
         diagnostics: pass.diagnostics,
-        kept: Vec::new(),
+        kept,
     })
 }
 
@@ -51,6 +52,7 @@ fn in_stable_order(mut plan: Plan) -> Plan {
         .sort_by(|a, b| (&a.name, &a.route).cmp(&(&b.name, &b.route)));
     plan.diagnostics.sort();
     plan.diagnostics.dedup();
+    plan.kept.sort();
     plan
 }
 
@@ -107,6 +109,13 @@ impl Pass<'_> {
         let mut services = Vec::new();
         let mut target_groups = BTreeMap::new();
         for (i, ((r, m), auth)) in routes.iter().zip(mapped).zip(auth).enumerate() {
+            if self.kept.contains_key(&i) {
+                continue;
+            }
+            if self.closed.contains(&i) {
+                services.extend(closed_service(r));
+                continue;
+            }
             let Some(m) = m else { continue };
             let action_of = |ri: u32| actions.of(i, ri);
             let rules = rule_plans(&m, action_of, &self.plugins);
@@ -118,6 +127,24 @@ impl Pass<'_> {
             services.push(service_plan(r, listeners, auth, &self.plugins.auth));
         }
         (services, target_groups.into_values().collect())
+    }
+
+    /// What a failing plugin holds as Lattice has it, route by route.
+    fn kept_routes(&self, routes: &[RouteIntent]) -> Vec<KeptRoute> {
+        self.kept
+            .iter()
+            .map(|(&i, (plugin, message))| {
+                let r = &routes[i];
+                KeptRoute {
+                    route: r.id.to_string(),
+                    route_kind: r.kind.kind_name().into(),
+                    service: r.service_name.clone(),
+                    target_groups: r.target_groups.values().map(|t| t.name.clone()).collect(),
+                    plugin: plugin.clone(),
+                    message: message.clone(),
+                }
+            })
+            .collect()
     }
 
     /// The route's listeners. An HTTP(S) listener carries the rules and
@@ -233,6 +260,24 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
             .collect(),
         routes: vec![],
     }
+}
+
+/// A route whose mapping failed under `FailClosed`: its HTTP(S) listeners
+/// answer 500 to everything (a TLS passthrough listener can only forward, so
+/// it has none). No listener left, no service.
+fn closed_service(r: &RouteIntent) -> Option<ServicePlan> {
+    let listeners: Vec<ListenerPlan> = r
+        .listeners
+        .iter()
+        .filter(|l| l.protocol != "TLS_PASSTHROUGH")
+        .map(|l| ListenerPlan {
+            port: l.port,
+            protocol: l.protocol.clone(),
+            default_action: Action::FixedResponse(500),
+            rules: vec![],
+        })
+        .collect();
+    (!listeners.is_empty()).then(|| service_plan(r, listeners, AuthDecision::NotAsked, ""))
 }
 
 fn service_plan(

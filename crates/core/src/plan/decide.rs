@@ -23,6 +23,12 @@ pub(super) struct Pass<'a> {
     stages: &'a dyn Stages,
     pub plugins: Plugins,
     pub diagnostics: Vec<PlanDiagnostic>,
+    /// Routes (by index) a plugin failed on under `KeepLastGood`: the
+    /// failing plugin and what failed.
+    pub kept: BTreeMap<usize, (String, String)>,
+    /// Routes (by index) whose mapping failed under `FailClosed`: every
+    /// listener answers 500.
+    pub closed: BTreeSet<usize>,
 }
 
 impl<'a> Pass<'a> {
@@ -35,7 +41,46 @@ impl<'a> Pass<'a> {
                 auth: stages.provenance(Stage::Auth),
             },
             diagnostics: Vec::new(),
+            kept: BTreeMap::new(),
+            closed: BTreeSet::new(),
         }
+    }
+
+    /// The stage's policy; `UseDefault` without built-in plugins to fall
+    /// back on keeps the last good state.
+    fn policy(&self, stage: Stage) -> FailurePolicy {
+        match self.stages.failure_policy(stage) {
+            FailurePolicy::UseDefault if self.stages.fallback().is_none() => {
+                FailurePolicy::KeepLastGood
+            }
+            p => p,
+        }
+    }
+
+    /// Records that route `i` is held as Lattice has it, and says so on the
+    /// route: the plugin, what failed, and that nothing of it changes.
+    fn keep(&mut self, i: usize, r: &RouteIntent, plugin: &str, reason: &str, why: String) {
+        let message = format!(
+            "{why}; failurePolicy KeepLastGood: VPC Lattice keeps this route's last programmed state"
+        );
+        self.diagnostics
+            .push(failure(&route_object(r), reason, plugin, message));
+        self.kept
+            .entry(i)
+            .or_insert_with(|| (plugin.to_string(), why));
+    }
+
+    /// Says on the route that the built-in plugin decided in place of the
+    /// failing one.
+    fn used_default(&mut self, r: &RouteIntent, plugin: &str, reason: &str, why: &str) {
+        let mut d = failure(
+            &route_object(r),
+            reason,
+            plugin,
+            format!("{why}; failurePolicy UseDefault: the built-in plugin decided instead"),
+        );
+        d.condition = "PartiallyInvalid".into();
+        self.diagnostics.push(d);
     }
 }
 
@@ -77,6 +122,17 @@ fn route_diags(r: &RouteIntent, ds: Vec<Diagnostic>, plugin: &str) -> Vec<PlanDi
         .collect()
 }
 
+/// The one answer of a call made with one input.
+fn one<T>(mut answers: Vec<T>) -> Result<T, StageError> {
+    match answers.len() {
+        1 => Ok(answers.remove(0)),
+        n => Err(StageError {
+            plugin: String::new(),
+            message: format!("answered {n} results for 1 input"),
+        }),
+    }
+}
+
 /// A plugin's answer that passed `check`; otherwise the reason and message
 /// of the diagnostic that says why there is none.
 fn checked<T>(
@@ -99,34 +155,67 @@ impl Pass<'_> {
     }
 
     /// Mapping: one answer per route, `None` where the plugin failed or
-    /// answered what Lattice would reject. Such a route gets no service.
+    /// answered what Lattice would reject; what then happens to the route is
+    /// the stage's failure policy (kept, closed, or the built-in's answer).
     pub fn map_routes(&mut self, routes: &[RouteIntent]) -> Vec<Option<MappingResult>> {
         let inputs: Vec<Route> = routes.iter().map(|r| r.route.clone()).collect();
         batched(&inputs, |c| self.stages.map(c))
             .into_iter()
             .zip(routes)
-            .map(|(res, r)| self.mapping(r, res))
+            .enumerate()
+            .map(|(i, (res, r))| self.mapping(i, r, res))
             .collect()
     }
 
     fn mapping(
         &mut self,
+        i: usize,
         r: &RouteIntent,
         res: Result<MappingResult, StageError>,
     ) -> Option<MappingResult> {
-        let plugin = &self.plugins.mapping;
-        match checked(res, |m| validate::mapping(&r.route, m)) {
+        let plugin = self.plugins.mapping.clone();
+        let (reason, why) = match checked(res, |m| validate::mapping(&r.route, m)) {
             Ok(mut m) => {
                 let ds = std::mem::take(&mut m.diagnostics);
-                self.diagnostics.extend(route_diags(r, ds, plugin));
-                Some(m)
+                self.diagnostics.extend(route_diags(r, ds, &plugin));
+                return Some(m);
             }
-            Err((reason, why)) => {
-                let d = failure(&route_object(r), reason, plugin, why);
-                self.diagnostics.push(d);
+            Err(e) => e,
+        };
+        match self.policy(Stage::Mapping) {
+            FailurePolicy::FailClosed => {
+                let message = format!("{why}; failurePolicy FailClosed: the route answers 500");
+                self.diagnostics
+                    .push(failure(&route_object(r), reason, &plugin, message));
+                self.closed.insert(i);
+                None
+            }
+            FailurePolicy::UseDefault => match self.default_mapping(r) {
+                Some(m) => {
+                    self.used_default(r, &plugin, reason, &why);
+                    Some(m)
+                }
+                None => {
+                    self.keep(i, r, &plugin, reason, why);
+                    None
+                }
+            },
+            FailurePolicy::KeepLastGood => {
+                self.keep(i, r, &plugin, reason, why);
                 None
             }
         }
+    }
+
+    /// The built-in mapping of `r`, when it gives a valid answer.
+    fn default_mapping(&mut self, r: &RouteIntent) -> Option<MappingResult> {
+        let fallback = self.stages.fallback()?;
+        let res = fallback.map(std::slice::from_ref(&r.route)).and_then(one);
+        let mut m = checked(res, |m| validate::mapping(&r.route, m)).ok()?;
+        let ds = std::mem::take(&mut m.diagnostics);
+        let plugin = fallback.provenance(Stage::Mapping);
+        self.diagnostics.extend(route_diags(r, ds, &plugin));
+        Some(m)
     }
 }
 
@@ -178,37 +267,63 @@ impl Pass<'_> {
         let actions = batched(&inputs, |c| self.stages.weigh(c))
             .into_iter()
             .zip(wanted)
-            .map(|(res, (i, ri))| ((i, ri), self.weighting(&routes[i], ri, res)))
+            .map(|(res, (i, ri))| ((i, ri), self.weighting(i, &routes[i], ri, res)))
             .collect();
         RuleActions(actions)
     }
 
-    /// The action of rule `ri` of route `r`, from its weighting answer.
+    /// The action of rule `ri` of route `i`, from its weighting answer, or
+    /// what the stage's failure policy makes of a failure.
     fn weighting(
         &mut self,
+        i: usize,
         r: &RouteIntent,
         ri: u32,
         res: Result<WeightingResult, StageError>,
     ) -> Action {
-        let plugin = &self.plugins.weighting;
+        let plugin = self.plugins.weighting.clone();
         let rule = &r.rules[ri as usize];
-        let res = checked(res, |w| {
+        let (reason, why) = match checked(res, |w| {
             validate::weighting(&resolved_target_groups(rule), w)
-        });
-        match res {
+        }) {
             Ok(w) => {
                 self.diagnostics
-                    .extend(route_diags(r, w.diagnostics, plugin));
-                plan_action(w.action)
+                    .extend(route_diags(r, w.diagnostics, &plugin));
+                return plan_action(w.action);
             }
-            // Fail closed: the rule answers 500 rather than guessing targets.
-            Err((reason, why)) => {
-                let message = format!("spec.rules[{ri}]: {why}");
-                let d = failure(&route_object(r), reason, plugin, message);
+            Err((reason, why)) => (reason, format!("spec.rules[{ri}]: {why}")),
+        };
+        match self.policy(Stage::Weighting) {
+            // The rule answers 500 rather than guessing targets.
+            FailurePolicy::FailClosed => {
+                let d = failure(&route_object(r), reason, &plugin, why);
                 self.diagnostics.push(d);
-                Action::FixedResponse(500)
+                return Action::FixedResponse(500);
             }
+            FailurePolicy::UseDefault => {
+                if let Some(a) = self.default_weighting(r, rule) {
+                    self.used_default(r, &plugin, reason, &why);
+                    return a;
+                }
+            }
+            FailurePolicy::KeepLastGood => {}
         }
+        self.keep(i, r, &plugin, reason, why);
+        Action::FixedResponse(500)
+    }
+
+    /// The built-in weighting of `rule`, when it gives a valid answer.
+    fn default_weighting(&mut self, r: &RouteIntent, rule: &RuleBackends) -> Option<Action> {
+        let fallback = self.stages.fallback()?;
+        let res = fallback.weigh(std::slice::from_ref(rule)).and_then(one);
+        let w = checked(res, |w| {
+            validate::weighting(&resolved_target_groups(rule), w)
+        })
+        .ok()?;
+        let plugin = fallback.provenance(Stage::Weighting);
+        self.diagnostics
+            .extend(route_diags(r, w.diagnostics, &plugin));
+        Some(plan_action(w.action))
     }
 }
 
@@ -279,34 +394,81 @@ impl Pass<'_> {
             .map(|sn| sn.auth.clone())
             .chain(asked.iter().map(|&(_, t)| t.clone()))
             .collect();
-        let mut decisions = batched(&targets, |c| self.stages.auth(c))
-            .into_iter()
-            .zip(&targets)
-            .map(|(res, target)| self.auth(target, res));
-        let networks = decisions.by_ref().take(sns.len()).collect();
+        let answers = batched(&targets, |c| self.stages.auth(c));
+        let mut answers = answers.into_iter().zip(&targets);
+        let networks = answers
+            .by_ref()
+            .take(sns.len())
+            .map(|(res, target)| self.auth(target, res))
+            .collect();
         let mut per_route: Vec<AuthDecision> =
             routes.iter().map(|_| AuthDecision::NotAsked).collect();
-        for ((i, _), d) in asked.into_iter().zip(decisions) {
-            per_route[i] = d;
+        for ((i, _), (res, target)) in asked.into_iter().zip(answers) {
+            per_route[i] = self.route_auth(i, &routes[i], target, res);
         }
         (networks, per_route)
     }
 
+    /// A service network's auth decision; a failure fails closed.
     fn auth(&mut self, target: &AuthTarget, res: Result<AuthResult, StageError>) -> AuthDecision {
-        let plugin = &self.plugins.auth;
+        let plugin = self.plugins.auth.clone();
         match checked(res, validate::auth) {
-            Ok(mut a) => {
-                let ds = std::mem::take(&mut a.diagnostics);
-                let ds = ds.into_iter().map(|d| policy_diag(target, d, plugin));
-                self.diagnostics.extend(ds);
-                AuthDecision::Decided(a)
-            }
+            Ok(a) => self.decided(target, a, &plugin),
             Err((reason, why)) => {
-                let d = failure(&target_object(target), reason, plugin, why);
+                let d = failure(&target_object(target), reason, &plugin, why);
                 self.diagnostics.push(d);
                 AuthDecision::Failed
             }
         }
+    }
+
+    /// A route's auth decision, or what the stage's failure policy makes of
+    /// a failure.
+    fn route_auth(
+        &mut self,
+        i: usize,
+        r: &RouteIntent,
+        target: &AuthTarget,
+        res: Result<AuthResult, StageError>,
+    ) -> AuthDecision {
+        let plugin = self.plugins.auth.clone();
+        let (reason, why) = match checked(res, validate::auth) {
+            Ok(a) => return self.decided(target, a, &plugin),
+            Err(e) => e,
+        };
+        match self.policy(Stage::Auth) {
+            FailurePolicy::FailClosed => {
+                let d = failure(&target_object(target), reason, &plugin, why);
+                self.diagnostics.push(d);
+                return AuthDecision::Failed;
+            }
+            FailurePolicy::UseDefault => {
+                if let Some(d) = self.default_auth(target) {
+                    self.used_default(r, &plugin, reason, &why);
+                    return d;
+                }
+            }
+            FailurePolicy::KeepLastGood => {}
+        }
+        self.keep(i, r, &plugin, reason, why);
+        AuthDecision::Failed
+    }
+
+    /// The built-in auth decision for `target`, when it gives a valid answer.
+    fn default_auth(&mut self, target: &AuthTarget) -> Option<AuthDecision> {
+        let fallback = self.stages.fallback()?;
+        let res = fallback.auth(std::slice::from_ref(target)).and_then(one);
+        let a = checked(res, validate::auth).ok()?;
+        let plugin = fallback.provenance(Stage::Auth);
+        Some(self.decided(target, a, &plugin))
+    }
+
+    /// A checked answer: its diagnostics filed, the decision kept.
+    fn decided(&mut self, target: &AuthTarget, mut a: AuthResult, plugin: &str) -> AuthDecision {
+        let ds = std::mem::take(&mut a.diagnostics);
+        let ds = ds.into_iter().map(|d| policy_diag(target, d, plugin));
+        self.diagnostics.extend(ds);
+        AuthDecision::Decided(a)
     }
 }
 

@@ -17,6 +17,10 @@ struct Scripted {
     map: fn(&Route) -> Result<MappingResult, String>,
     weigh: fn(&RuleBackends) -> Result<WeightingResult, String>,
     auth: fn(&AuthTarget) -> Result<AuthResult, String>,
+    /// Every stage's failure policy.
+    policy: FailurePolicy,
+    /// The built-in plugins, for `UseDefault`.
+    fallback: Option<Box<Scripted>>,
 }
 
 fn each<I, O>(items: &[I], f: fn(&I) -> Result<O, String>) -> Result<Vec<O>, StageError> {
@@ -43,6 +47,12 @@ impl Stages for Scripted {
     }
     fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
         each(targets, self.auth)
+    }
+    fn failure_policy(&self, _stage: Stage) -> FailurePolicy {
+        self.policy
+    }
+    fn fallback(&self) -> Option<&dyn Stages> {
+        self.fallback.as_deref().map(|f| f as &dyn Stages)
     }
 }
 
@@ -82,11 +92,15 @@ fn no_auth(_: &AuthTarget) -> Result<AuthResult, String> {
     })
 }
 
+/// Well-behaved stages that fail closed, as the plan did before failure
+/// policies; tests of the other policies say so.
 fn stages() -> Scripted {
     Scripted {
         map: forward_every_rule,
         weigh: forward_to_every_backend,
         auth: no_auth,
+        policy: FailurePolicy::FailClosed,
+        fallback: None,
     }
 }
 
@@ -223,13 +237,19 @@ fn reasons(diags: &[PlanDiagnostic]) -> Vec<(&str, &str, Option<&str>)> {
         .collect()
 }
 
+/// Maps every route but `bad`, on which it traps.
+fn trap_on_bad(r: &Route) -> Result<MappingResult, String> {
+    match r.id.name.as_str() {
+        "bad" => Err("trapped".into()),
+        _ => forward_every_rule(r),
+    }
+}
+
 #[test]
-fn a_route_whose_mapping_plugin_fails_gets_a_diagnostic_naming_the_plugin_and_no_service() {
+fn a_route_whose_mapping_plugin_fails_is_kept_as_lattice_has_it() {
     let s = Scripted {
-        map: |r| match r.id.name.as_str() {
-            "bad" => Err("trapped".into()),
-            _ => forward_every_rule(r),
-        },
+        map: trap_on_bad,
+        policy: FailurePolicy::KeepLastGood,
         ..stages()
     };
     let plan = plan_intents(&[mk_route("bad", 1), mk_route("good", 1)], &[], &s);
@@ -239,14 +259,94 @@ fn a_route_whose_mapping_plugin_fails_gets_a_diagnostic_naming_the_plugin_and_no
         reasons(&plan.diagnostics),
         vec![("HTTPRoute app/bad", "PluginFailed", Some("mapping@test"))]
     );
-    assert_eq!(plan.diagnostics[0].message, "trapped");
+    assert!(
+        plan.diagnostics[0]
+            .message
+            .starts_with("trapped; failurePolicy KeepLastGood: VPC Lattice keeps"),
+        "{}",
+        plan.diagnostics[0].message
+    );
     let tgs: Vec<&str> = plan.target_groups.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(tgs, vec!["k8s-good-0"]);
+    assert_eq!(
+        plan.kept,
+        vec![KeptRoute {
+            route: "app/bad".into(),
+            route_kind: "HTTPRoute".into(),
+            service: "bad-app".into(),
+            target_groups: vec!["k8s-bad-0".into()],
+            plugin: "mapping@test".into(),
+            message: "trapped".into(),
+        }]
+    );
+}
+
+#[test]
+fn a_route_whose_mapping_fails_closed_answers_500_on_every_listener() {
+    let s = Scripted {
+        map: trap_on_bad,
+        ..stages()
+    };
+    let plan = plan_intents(&[mk_route("bad", 1)], &[], &s);
+    assert!(plan.kept.is_empty());
+    let svc = &plan.services[0];
+    assert_eq!(svc.route, "app/bad");
+    assert!(
+        svc.listeners
+            .iter()
+            .all(|l| l.rules.is_empty() && l.default_action == Action::FixedResponse(500))
+    );
+    assert!(plan.target_groups.is_empty());
+}
+
+#[test]
+fn a_route_whose_mapping_fails_under_use_default_is_mapped_by_the_built_in() {
+    let s = Scripted {
+        map: trap_on_bad,
+        policy: FailurePolicy::UseDefault,
+        fallback: Some(Box::new(stages())),
+        ..stages()
+    };
+    let plan = plan_intents(&[mk_route("bad", 1)], &[], &s);
+    assert!(plan.kept.is_empty());
+    assert_eq!(plan.services[0].listeners[0].rules.len(), 1);
+    assert_eq!(
+        plan.diagnostics
+            .iter()
+            .map(|d| d.condition.as_str())
+            .collect::<Vec<_>>(),
+        vec!["PartiallyInvalid"]
+    );
+    // Without built-in plugins to fall back on, the route is kept.
+    let s = Scripted {
+        map: trap_on_bad,
+        policy: FailurePolicy::UseDefault,
+        ..stages()
+    };
+    assert_eq!(plan_intents(&[mk_route("bad", 1)], &[], &s).kept.len(), 1);
+}
+
+#[test]
+fn a_weighting_failure_under_keep_last_good_holds_the_whole_route() {
+    let s = Scripted {
+        weigh: |r| match r.rule_index {
+            1 => Err("out of fuel".into()),
+            _ => forward_to_every_backend(r),
+        },
+        policy: FailurePolicy::KeepLastGood,
+        ..stages()
+    };
+    let plan = plan_intents(&[mk_route("r", 2), mk_route("other", 1)], &[], &s);
+    let routes: Vec<&str> = plan.services.iter().map(|s| s.route.as_str()).collect();
+    assert_eq!(routes, vec!["app/other"]);
+    assert_eq!(plan.kept.len(), 1);
+    assert_eq!(plan.kept[0].message, "spec.rules[1]: out of fuel");
 }
 
 #[test]
 fn a_mapping_lattice_would_reject_gets_a_diagnostic_and_no_service() {
     let s = Scripted {
+        policy: FailurePolicy::KeepLastGood,
         map: |_| {
             Ok(MappingResult {
                 rules: vec![mk_rule(0, 0, RuleAction::Forward)],
@@ -265,7 +365,12 @@ fn a_mapping_lattice_would_reject_gets_a_diagnostic_and_no_service() {
             Some("mapping@test")
         )]
     );
-    assert_eq!(plan.diagnostics[0].message, "priority 0 outside 1-2000");
+    assert!(
+        plan.diagnostics[0]
+            .message
+            .starts_with("priority 0 outside 1-2000; failurePolicy KeepLastGood")
+    );
+    assert_eq!(plan.kept[0].message, "priority 0 outside 1-2000");
 }
 
 #[test]

@@ -40,6 +40,9 @@ pub enum ApplyOutcome {
     Programmed,
     /// Lattice rejected something; the message names it.
     Failed(String),
+    /// A plugin failed on the route under `KeepLastGood`: Lattice keeps
+    /// what it held; the message names the plugin and the failure.
+    Kept(String),
 }
 
 pub(crate) fn cond(type_: &str, ok: bool, reason: &str, message: String) -> Condition {
@@ -103,6 +106,7 @@ pub(crate) fn programmed(apply: &ApplyOutcome, what: &str) -> Condition {
             format!("the {what} is not yet in VPC Lattice"),
         ),
         ApplyOutcome::Failed(m) => cond("Programmed", false, "Invalid", m.clone()),
+        ApplyOutcome::Kept(m) => cond("Programmed", false, "KeptLastGood", m.clone()),
     }
 }
 

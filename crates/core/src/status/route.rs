@@ -101,6 +101,7 @@ pub fn route_parent_conditions(
             "not yet applied to VPC Lattice".into(),
         ),
         ApplyOutcome::Failed(m) => cond(&programmed, false, "ApplyFailed", m.clone()),
+        ApplyOutcome::Kept(m) => cond(&programmed, false, "KeptLastGood", m.clone()),
     });
     keep_times(&mut out, existing, generation, now);
     out
