@@ -18,7 +18,7 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(root.join(path)).unwrap()
 }
 
-fn routes_api(client: &kube::Client) -> Api<DynamicObject> {
+pub(crate) fn routes_api(client: &kube::Client) -> Api<DynamicObject> {
     let ar = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
         "httproutes",
@@ -26,7 +26,7 @@ fn routes_api(client: &kube::Client) -> Api<DynamicObject> {
     Api::namespaced_with(client.clone(), "bookstore", &ar)
 }
 
-fn condition<'a>(route: &'a Value, ty: &str) -> Option<&'a Value> {
+pub(crate) fn condition<'a>(route: &'a Value, ty: &str) -> Option<&'a Value> {
     route
         .pointer("/status/parents/0/conditions")?
         .as_array()?
@@ -35,7 +35,11 @@ fn condition<'a>(route: &'a Value, ty: &str) -> Option<&'a Value> {
 }
 
 /// Polls until `check` holds for the route, or fails after 20 s.
-async fn eventually(api: &Api<DynamicObject>, name: &str, check: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn eventually(
+    api: &Api<DynamicObject>,
+    name: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
     for _ in 0..200 {
         if let Ok(o) = api.get(name).await {
             let v = serde_json::to_value(&o).unwrap();
@@ -53,7 +57,7 @@ async fn eventually(api: &Api<DynamicObject>, name: &str, check: impl Fn(&Value)
 }
 
 /// Polls until the route's `Programmed` condition has `status` ("True"/"False").
-async fn programmed(api: &Api<DynamicObject>, name: &str, status: &str) -> Value {
+pub(crate) async fn programmed(api: &Api<DynamicObject>, name: &str, status: &str) -> Value {
     eventually(api, name, |r| {
         condition(r, PROGRAMMED).is_some_and(|c| c["status"] == status)
     })
@@ -61,10 +65,10 @@ async fn programmed(api: &Api<DynamicObject>, name: &str, status: &str) -> Value
 }
 
 /// The condition that carries Lattice's answer.
-const PROGRAMMED: &str = "application-networking.k8s.aws/Programmed";
+pub(crate) const PROGRAMMED: &str = "application-networking.k8s.aws/Programmed";
 
 /// A lattice-sim with the default settings.
-async fn lattice() -> lattice_sim::RunningSim {
+pub(crate) async fn lattice() -> lattice_sim::RunningSim {
     lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
         .start()
         .await
@@ -72,7 +76,7 @@ async fn lattice() -> lattice_sim::RunningSim {
 }
 
 /// kube-sim with the CRDs and the bookstore applied, and a client for it.
-async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
+pub(crate) async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
     let sim = kube_sim::KubeSim::start(kube_sim::SimOptions::default())
         .await
         .unwrap();

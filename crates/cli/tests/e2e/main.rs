@@ -7,3 +7,4 @@ mod cli;
 mod controller;
 mod crds;
 mod leader;
+mod plugin_failures;
