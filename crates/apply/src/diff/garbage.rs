@@ -55,8 +55,8 @@ impl Builder<'_> {
         }
     }
 
-    /// Our services that no plan owns: associations first, then the
-    /// service. The service deletes.
+    /// Our services that no plan owns nor holds: associations first, then
+    /// the service. The service deletes.
     fn unwanted_services(
         &mut self,
         plan: &Plan,
@@ -70,6 +70,9 @@ impl Builder<'_> {
             .iter()
             .filter(|o| o.owner == Owner::Ours && !wanted.contains(o.name.as_str()))
         {
+            if self.held(&Key::Service(o.name.clone())) {
+                continue;
+            }
             let mut deps = vec![];
             for a in &o.associations {
                 let i = self.push(
@@ -94,7 +97,8 @@ impl Builder<'_> {
         svc_deletes
     }
 
-    /// Our target groups that no plan owns, once nothing forwards to them.
+    /// Our target groups that no plan owns nor holds, once nothing forwards
+    /// to them.
     fn unwanted_target_groups(&mut self, plan: &Plan, svc_deletes: &[usize]) {
         let wanted: BTreeSet<&str> = plan.target_groups.iter().map(|t| t.name.as_str()).collect();
         for o in self
@@ -103,6 +107,9 @@ impl Builder<'_> {
             .iter()
             .filter(|o| o.owner == Owner::Ours && !wanted.contains(o.name.as_str()))
         {
+            if self.held(&Key::TargetGroup(o.name.clone())) {
+                continue;
+            }
             let mut deps = self.tg_users.get(&o.name).cloned().unwrap_or_default();
             // A deleted service's listeners are not read, so any of them may
             // use any target group.

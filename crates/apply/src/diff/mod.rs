@@ -8,6 +8,10 @@
 //! garbage collection of our own resources that no plan owns, in reverse order.
 //! Nothing that is already right gets an operation.
 //!
+//! The services and target groups of [`Plan::kept`] routes (a plugin failed on
+//! them) are held as Lattice has them: they are not in the plan, so no create
+//! or update reaches them, and the garbage pass skips them (`Builder::held`).
+//!
 //! Every operation and diagnostic names the plan item it is for
 //! ([`ResourceRef`]): the service, target group or network, and the routes
 //! that want it.
@@ -23,7 +27,7 @@ use crate::model::Observed;
 use crate::ops::{Key, Op, OpKind};
 use lattice_core::ClusterConfig;
 use lattice_core::plan::{Action, Plan, ResourceKind, ResourceRef, ServicePlan, TargetGroupPlan};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Targets per `RegisterTargets` / `DeregisterTargets` call.
 pub const TARGET_CHUNK: usize = 100;
@@ -72,6 +76,7 @@ pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOp
         creators: HashMap::new(),
         blocked_tgs: BTreeSet::new(),
         tg_users: HashMap::new(),
+        held: held(plan),
     };
     b.service_networks(plan);
     b.target_groups(plan);
@@ -95,6 +100,31 @@ struct Builder<'a> {
     blocked_tgs: BTreeSet<String>,
     /// Per target group name: ops that stop an observed rule or listener using it.
     tg_users: HashMap<String, Vec<usize>>,
+    /// Services and target groups of kept routes that the plan lacks.
+    held: HashSet<Key>,
+}
+
+/// The services and target groups of the plan's kept routes, but those the
+/// plan itself has: a planned item is managed as any other.
+fn held(plan: &Plan) -> HashSet<Key> {
+    let mut held: HashSet<Key> = plan
+        .kept
+        .iter()
+        .flat_map(|k| {
+            let groups = k.target_groups.iter().cloned().map(Key::TargetGroup);
+            std::iter::once(Key::Service(k.service.clone())).chain(groups)
+        })
+        .collect();
+    // Without kept routes there is nothing to take out (and nothing to clone).
+    if !held.is_empty() {
+        for s in &plan.services {
+            held.remove(&Key::Service(s.name.clone()));
+        }
+        for t in &plan.target_groups {
+            held.remove(&Key::TargetGroup(t.name.clone()));
+        }
+    }
+    held
 }
 
 fn tgs_of(a: &Action) -> Vec<&str> {
@@ -169,6 +199,13 @@ impl Builder<'_> {
     /// annotation, carried in the plan).
     fn takeover<'s>(&self, s: &'s ServicePlan) -> Option<&'s str> {
         s.allow_takeover_from.as_deref()
+    }
+
+    /// Whether the service or target group `key` is held as Lattice has it
+    /// (a kept route's, and not in the plan): no operation may create,
+    /// change or delete it, nor its listeners, rules, associations or targets.
+    fn held(&self, key: &Key) -> bool {
+        self.held.contains(key)
     }
 
     fn dep(&self, k: &Key) -> Vec<usize> {

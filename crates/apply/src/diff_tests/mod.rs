@@ -2,6 +2,7 @@
 
 mod converge;
 mod garbage;
+mod kept;
 mod ownership;
 mod resources;
 mod rules;

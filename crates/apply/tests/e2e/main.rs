@@ -6,5 +6,6 @@ mod api;
 mod apply_kinds;
 mod behaviour;
 mod common;
+mod kept;
 mod report;
 mod scope;
