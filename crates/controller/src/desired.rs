@@ -43,7 +43,7 @@ impl Desired {
                 .iter()
                 .find(|k| k.route == route && k.route_kind == kind)
             {
-                Some(k) => self.kept.insert(key.clone(), k.clone()),
+                Some(k) => self.kept.insert(key.clone(), self.held(key, k)),
                 None => self.kept.remove(key),
             };
             match plan
@@ -120,6 +120,26 @@ impl Desired {
                 .extend(slice.target_groups.iter().map(|t| t.name.clone()));
         }
         scope
+    }
+
+    /// What a newly failing route holds: what the plan says, plus the
+    /// service and target groups of its last good slice, so an edit that
+    /// also changed its backends or name prunes nothing it still serves.
+    fn held(&self, key: &RouteKey, kept: &KeptRoute) -> KeptRoute {
+        let mut held = kept.clone();
+        let previous = self.routes.get(key);
+        if let Some(slice) = previous {
+            held.service = slice.service.name.clone();
+            held.target_groups
+                .extend(slice.target_groups.iter().map(|t| t.name.clone()));
+        } else if let Some(before) = self.kept.get(key) {
+            held.service = before.service.clone();
+            held.target_groups
+                .extend(before.target_groups.iter().cloned());
+        }
+        held.target_groups.sort();
+        held.target_groups.dedup();
+        held
     }
 
     /// What a plugin's failure holds of a route, if it failed.
