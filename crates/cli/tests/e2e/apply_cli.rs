@@ -93,3 +93,48 @@ async fn a_rejected_operation_fails_the_run_and_names_the_object() {
         "{err}"
     );
 }
+
+/// Issue 10's reproduction: a mapping plugin trapping on one route used to
+/// make `apply` delete that route's live service.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_trapping_on_a_route_makes_apply_delete_nothing_of_it() {
+    let sim = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap();
+    let url = sim.url();
+    let first = tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || apply(&url, &[])
+    })
+    .await
+    .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let faulty = format!("mapping={}", test_plugins::FAULTY);
+    let second = tokio::task::spawn_blocking(move || {
+        apply(
+            &url,
+            &[
+                "--plugin",
+                &faulty,
+                "--plugin-settings",
+                r#"mapping={"fault":"trap","onRoute":"books"}"#,
+            ],
+        )
+    })
+    .await
+    .unwrap();
+    let out = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        second.status.success(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    // Other routes may be re-mapped; nothing of the trapping route is touched.
+    assert!(!out.lines().any(|l| l.contains("books-bookstore")), "{out}");
+    assert!(sim.state_dump().to_string().contains("books-bookstore"));
+}
