@@ -23,4 +23,7 @@ pub use engine::{EPOCH_TICK, Limits};
 #[cfg(feature = "bench")]
 pub use plugin::WarmMapper;
 pub use plugin::{LoadError, LoadedPlugin, Shared};
-pub use stages::{PluginConfig, PluginRuntime, StageChoice, StartError, WasmStages, start};
+pub use stages::{
+    PluginConfig, PluginRuntime, StageChoice, StagePlugin, StartError, WasmStages, start,
+    start_lenient,
+};

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use lattice_core::plan::FailurePolicy;
 use lattice_core::{StageError, Stages};
 use lattice_plugin_sdk::types::*;
+use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::cache::ComponentCache;
@@ -81,24 +82,39 @@ pub enum StartError {
 
 /// Loads the three stages `config` chooses: the one place that knows the
 /// plugin-loading policy (a file when given, else the built-in default).
+/// Any plugin that cannot be loaded is an error: for the offline commands.
 pub fn start(config: &PluginConfig) -> Result<(PluginRuntime, WasmStages), StartError> {
+    let (rt, stages, mut refused) = start_lenient(config)?;
+    match refused.is_empty() {
+        true => Ok((rt, stages)),
+        false => Err(refused.remove(0)),
+    }
+}
+
+/// As [`start`], but a plugin that cannot be loaded does not stop the
+/// others: its stage is served by a [`StagePlugin::Refused`] whose every call
+/// fails, so the stage's failure policy decides its routes (by default they
+/// keep what Lattice holds). For the controller, which must never exit
+/// because of a plugin. Returns why each refused plugin was refused.
+pub fn start_lenient(
+    config: &PluginConfig,
+) -> Result<(PluginRuntime, WasmStages, Vec<StartError>), StartError> {
     let rt = PluginRuntime::new(config.limits.clone(), config.cache_dir.clone())
         .map_err(|e| StartError::Engine(format!("{e:#}")))?;
-    let load = |stage: Stage| -> Result<Arc<LoadedPlugin>, StartError> {
-        let choice = config.stage(stage);
-        let plugin = match &choice.file {
-            Some(path) => {
-                let bytes = std::fs::read(path).map_err(|source| StartError::Read {
-                    stage: stage.as_str(),
-                    path: path.clone(),
-                    source,
-                })?;
-                rt.load(stage, &path.display().to_string(), &bytes, &choice.settings)?
-            }
-            None => rt.load_default(stage, &choice.settings)?,
-        };
-        Ok(Arc::new(plugin))
+    let mut refused = Vec::new();
+    let mut load = |stage: Stage| match load_choice(&rt, stage, config.stage(stage)) {
+        Ok(p) => StagePlugin::Loaded(Arc::new(p)),
+        Err((provenance, e)) => {
+            let error = e.to_string();
+            refused.push(e);
+            StagePlugin::Refused { provenance, error }
+        }
     };
+    let (mapping, weighting, auth) = (
+        load(Stage::Mapping),
+        load(Stage::Weighting),
+        load(Stage::Auth),
+    );
     let policies = [Stage::Mapping, Stage::Weighting, Stage::Auth]
         .map(|stage| config.stage(stage).failure_policy);
     // `UseDefault` needs the built-in plugins beside the chosen ones.
@@ -108,13 +124,82 @@ pub fn start(config: &PluginConfig) -> Result<(PluginRuntime, WasmStages), Start
         None
     };
     let stages = WasmStages {
-        mapping: load(Stage::Mapping)?,
-        weighting: load(Stage::Weighting)?,
-        auth: load(Stage::Auth)?,
+        mapping,
+        weighting,
+        auth,
         policies,
         fallback,
     };
-    Ok((rt, stages))
+    Ok((rt, stages, refused))
+}
+
+/// Loads one stage's choice; on failure, the provenance it would have had
+/// (`name@sha256:…` when its bytes could be read) and why.
+fn load_choice(
+    rt: &PluginRuntime,
+    stage: Stage,
+    choice: &StageChoice,
+) -> Result<LoadedPlugin, (String, StartError)> {
+    let Some(path) = &choice.file else {
+        let name = crate::defaults::for_stage(stage).0;
+        return rt
+            .load_default(stage, &choice.settings)
+            .map_err(|e| (name.to_string(), e.into()));
+    };
+    let name = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| {
+        let e = StartError::Read {
+            stage: stage.as_str(),
+            path: path.clone(),
+            source,
+        };
+        (format!("{name}@unreadable"), e)
+    })?;
+    let provenance = format!("{name}@sha256:{}", hex::encode(Sha256::digest(&bytes)));
+    rt.load(stage, &name, &bytes, &choice.settings)
+        .map_err(|e| (provenance, e.into()))
+}
+
+/// A stage's plugin: serving, or refused when it was loaded.
+#[derive(Clone)]
+pub enum StagePlugin {
+    /// Loaded and checked.
+    Loaded(Arc<LoadedPlugin>),
+    /// Refused at load; every call fails with why, and the stage's failure
+    /// policy decides the routes.
+    Refused {
+        /// `name@sha256:…` of what was refused.
+        provenance: String,
+        /// Why.
+        error: String,
+    },
+}
+
+impl StagePlugin {
+    /// `name@sha256:…`.
+    pub fn provenance(&self) -> String {
+        match self {
+            StagePlugin::Loaded(p) => p.provenance(),
+            StagePlugin::Refused { provenance, .. } => provenance.clone(),
+        }
+    }
+
+    /// The loaded plugin, or the error every call of a refused one gives.
+    pub fn loaded(&self) -> Result<&LoadedPlugin, StageError> {
+        match self {
+            StagePlugin::Loaded(p) => Ok(p),
+            StagePlugin::Refused { provenance, error } => Err(StageError {
+                plugin: provenance.clone(),
+                message: format!("not loaded: {error}"),
+            }),
+        }
+    }
+}
+
+impl From<LoadedPlugin> for StagePlugin {
+    fn from(p: LoadedPlugin) -> Self {
+        StagePlugin::Loaded(Arc::new(p))
+    }
 }
 
 /// Owns the engine; its epoch ticker runs as long as the engine lives,
@@ -168,11 +253,11 @@ impl PluginRuntime {
 /// The three stages served by WebAssembly plugins.
 pub struct WasmStages {
     /// Mapping plugin.
-    pub mapping: Arc<LoadedPlugin>,
+    pub mapping: StagePlugin,
     /// Weighting plugin.
-    pub weighting: Arc<LoadedPlugin>,
+    pub weighting: StagePlugin,
     /// Auth plugin.
-    pub auth: Arc<LoadedPlugin>,
+    pub auth: StagePlugin,
     /// Failure policies of mapping, weighting and auth, in that order.
     pub policies: [FailurePolicy; 3],
     /// The built-in plugins, when a stage's policy is `UseDefault`.
@@ -182,7 +267,7 @@ pub struct WasmStages {
 impl WasmStages {
     /// The three built-in plugins with default settings and policies.
     pub fn defaults(rt: &PluginRuntime) -> Result<Self, LoadError> {
-        let load = |stage| rt.load_default(stage, "").map(Arc::new);
+        let load = |stage| rt.load_default(stage, "").map(StagePlugin::from);
         Ok(WasmStages {
             mapping: load(Stage::Mapping)?,
             weighting: load(Stage::Weighting)?,
@@ -202,13 +287,13 @@ impl Stages for WasmStages {
         }
     }
     fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
-        self.mapping.map(routes)
+        self.mapping.loaded()?.map(routes)
     }
     fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
-        self.weighting.weigh(rules)
+        self.weighting.loaded()?.weigh(rules)
     }
     fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
-        self.auth.auth(targets)
+        self.auth.loaded()?.auth(targets)
     }
     fn failure_policy(&self, stage: Stage) -> FailurePolicy {
         match stage {

@@ -2,7 +2,6 @@
 //! test that holds and one that is violated, and no fault crashes the host
 //! or reaches a plan.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lattice_core::plan::Action;
@@ -202,7 +201,7 @@ fn snapshot_with_routes(names: &[&str]) -> Snapshot {
 
 fn stages_with_mapper(rt: &PluginRuntime, mapping: LoadedPlugin) -> WasmStages {
     WasmStages {
-        mapping: Arc::new(mapping),
+        mapping: mapping.into(),
         ..WasmStages::defaults(rt).expect("the built-in plugins load")
     }
 }

@@ -50,6 +50,9 @@ pub struct Assembled {
     pub controller: Controller,
     /// Owns the engine and its epoch ticker.
     pub plugin_runtime: PluginRuntime,
+    /// Plugins that could not be loaded. Their stages' failure policies
+    /// decide the routes they would have decided; the controller runs.
+    pub refused: Vec<StartError>,
 }
 
 /// Chooses ring as rustls' process-wide crypto provider. kube-rs and the AWS
@@ -59,9 +62,14 @@ pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// Builds the plugins, the applier and the controller from `parts`.
+/// Builds the plugins, the applier and the controller from `parts`. A
+/// plugin that cannot be loaded does not stop the controller (see
+/// [`Assembled::refused`]); only an engine that cannot start does.
 pub fn controller(parts: Parts) -> Result<Assembled, StartError> {
-    let (plugin_runtime, stages) = lattice_wasm::start(&parts.plugins)?;
+    let (plugin_runtime, stages, refused) = lattice_wasm::start_lenient(&parts.plugins)?;
+    for e in &refused {
+        tracing::error!(error = %e, "plugin refused; its stage's failure policy decides its routes");
+    }
     let cluster = parts.options.cluster.clone();
     let mut controller = Controller::new(parts.kube, Arc::new(stages), parts.options);
     if let Some(l) = parts.lattice {
@@ -70,5 +78,6 @@ pub fn controller(parts: Parts) -> Result<Assembled, StartError> {
     Ok(Assembled {
         controller,
         plugin_runtime,
+        refused,
     })
 }

@@ -75,9 +75,10 @@ pub fn run(routes: usize, config: &PluginConfig) -> anyhow::Result<PluginFigures
         &ClusterConfig::default(),
     );
     let route = std::slice::from_ref(&one.routes.first().context("synthetic route")?.route);
-    let mut warm = wasm.mapping.warm_mapper()?;
+    let mapping = wasm.mapping.loaded()?;
+    let mut warm = mapping.warm_mapper()?;
     let warm_call_us = per_call_us(|| warm.map(route).map(drop))?;
-    let fresh_call_us = per_call_us(|| wasm.mapping.map(route).map(drop))?;
+    let fresh_call_us = per_call_us(|| mapping.map(route).map(drop))?;
     let native_call_us = per_call_us(|| NativeStages.map(route).map(drop))?;
 
     Ok(PluginFigures {

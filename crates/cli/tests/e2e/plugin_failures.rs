@@ -141,3 +141,56 @@ async fn a_plugin_trapping_on_every_route_deletes_no_service() {
             .contains("reviews-bookstore")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_cannot_load_stops_neither_the_controller_nor_its_routes() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice().await;
+    converge_with_defaults(&client, &lattice.url()).await;
+    lattice.reset_call_counts();
+
+    let not_a_component =
+        std::env::temp_dir().join(format!("not-a-plugin-{}.wasm", std::process::id()));
+    std::fs::write(&not_a_component, b"\0asm\x01\0\0\0").expect("write a core module header");
+    let parts = lattice_wiring::Parts {
+        kube: client.clone(),
+        plugins: PluginConfig {
+            mapping: StageChoice {
+                file: Some(not_a_component.clone()),
+                ..StageChoice::default()
+            },
+            ..PluginConfig::default()
+        },
+        lattice: Some(lattice_wiring::Lattice {
+            client: lattice_sim::client(&lattice.url()),
+            options: lattice_apply::ApplyOptions::unlimited(16),
+        }),
+        options: Options::default(),
+    };
+    let assembled = lattice_wiring::controller(parts).expect("the controller starts");
+    assert_eq!(assembled.refused.len(), 1);
+    assert!(
+        assembled.refused[0]
+            .to_string()
+            .contains("not a WebAssembly component")
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(assembled.controller.run(async {
+        let _ = stopped.await;
+    }));
+    let api = routes_api(&client);
+    let books = eventually(&api, "books", |r| {
+        condition(r, PROGRAMMED).is_some_and(|c| c["reason"] == "KeptLastGood")
+    })
+    .await;
+    let message = condition(&books, PROGRAMMED).expect("Programmed")["message"].to_string();
+    assert!(message.contains("not loaded"), "{message}");
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+    let _ = std::fs::remove_file(&not_a_component);
+    assert_eq!(
+        writes(&lattice),
+        vec![],
+        "routes of a refused plugin were written to"
+    );
+}
