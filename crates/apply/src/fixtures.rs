@@ -140,3 +140,33 @@ pub fn min_writes(plan: &Plan) -> u64 {
         .sum();
     sn + policies as u64 + tgs + svcs
 }
+
+/// The Lattice name of synthetic route `route`'s target group `ab` (`a` or `b`).
+pub fn group(route: usize, ab: char) -> String {
+    format!("k8s-svc-{route}-{ab}-bench-8080-http-http1")
+}
+
+/// `plan` (a [`synthetic_plan`]) with route `i` kept, as a plugin failure
+/// under `KeepLastGood` leaves it: its service moved from `services` to
+/// `kept`, and its two groups, which no other route uses, out of
+/// `target_groups`.
+///
+/// # Panics
+/// If the plan has no route `i`.
+pub fn keep(plan: &mut Plan, i: usize) {
+    let name = format!("route-{i}-bench");
+    let Some(at) = plan.services.iter().position(|s| s.name == name) else {
+        panic!("no service {name} in the plan");
+    };
+    let s = plan.services.remove(at);
+    let groups = vec![group(i, 'a'), group(i, 'b')];
+    plan.target_groups.retain(|t| !groups.contains(&t.name));
+    plan.kept.push(KeptRoute {
+        route: s.route,
+        route_kind: s.route_kind,
+        service: s.name,
+        target_groups: groups,
+        plugin: "mapping@sha256:00".into(),
+        message: "trapped: unreachable".into(),
+    });
+}

@@ -3,32 +3,9 @@
 //! Lattice has them, while the rest of the plan converges.
 
 use super::*;
+use crate::fixtures::{group, keep};
 
 const KEPT_SERVICE: &str = "route-1-bench";
-
-fn group(route: usize, ab: char) -> String {
-    format!("k8s-svc-{route}-{ab}-bench-8080-http-http1")
-}
-
-/// `plan` with route `i` kept: its service moved from `services` to `kept`,
-/// and its two groups, which no other route uses, out of `target_groups`.
-fn keep(plan: &mut Plan, i: usize) {
-    let name = format!("route-{i}-bench");
-    let Some(at) = plan.services.iter().position(|s| s.name == name) else {
-        panic!("no service {name} in the plan");
-    };
-    let s = plan.services.remove(at);
-    let groups = vec![group(i, 'a'), group(i, 'b')];
-    plan.target_groups.retain(|t| !groups.contains(&t.name));
-    plan.kept.push(KeptRoute {
-        route: s.route,
-        route_kind: s.route_kind,
-        service: s.name,
-        target_groups: groups,
-        plugin: "mapping@sha256:00".into(),
-        message: "trapped: unreachable".into(),
-    });
-}
 
 /// The ops that name any of `names` as their resource or in their object.
 fn touching<'a>(ops: &'a [Op], names: &[String]) -> Vec<&'a Op> {

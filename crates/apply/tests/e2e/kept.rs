@@ -2,36 +2,13 @@
 //! a route in `Plan::kept` keeps its service, listeners, rules, associations
 //! and target groups exactly as Lattice has them, in whole and scoped passes.
 
+use crate::common::fixtures::{group, keep};
 use crate::common::*;
 use lattice_apply::{ApplyReport, Scope};
 use lattice_core::plan::*;
 use lattice_sim::RunningSim;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-fn group(route: usize, ab: char) -> String {
-    format!("k8s-svc-{route}-{ab}-bench-8080-http-http1")
-}
-
-/// `plan` with route `i` kept: its service moved from `services` to `kept`,
-/// and its two groups, which no other route uses, out of `target_groups`.
-fn keep(plan: &mut Plan, i: usize) {
-    let name = format!("route-{i}-bench");
-    let Some(at) = plan.services.iter().position(|s| s.name == name) else {
-        panic!("no service {name} in the plan");
-    };
-    let s = plan.services.remove(at);
-    let groups = vec![group(i, 'a'), group(i, 'b')];
-    plan.target_groups.retain(|t| !groups.contains(&t.name));
-    plan.kept.push(KeptRoute {
-        route: s.route,
-        route_kind: s.route_kind,
-        service: s.name,
-        target_groups: groups,
-        plugin: "mapping@sha256:00".into(),
-        message: "trapped: unreachable".into(),
-    });
-}
 
 fn values<'a>(dump: &'a Value, kind: &str) -> impl Iterator<Item = &'a Value> {
     dump[kind].as_object().into_iter().flat_map(|m| m.values())

@@ -28,19 +28,31 @@ fn apply(url: &str, extra: &[&str]) -> Output {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn apply_converges_the_bookstore_and_a_second_run_writes_nothing() {
-    let sim = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
-    let url = sim.url();
-    let first = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || apply(&url, &[])
+/// `apply` on a blocking thread, so the emulator keeps serving meanwhile.
+async fn apply_async(url: &str, extra: &[&str]) -> Output {
+    let (url, extra): (String, Vec<String>) =
+        (url.into(), extra.iter().map(|e| e.to_string()).collect());
+    tokio::task::spawn_blocking(move || {
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        apply(&url, &extra)
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// A lattice-sim with the default settings.
+async fn sim() -> lattice_sim::RunningSim {
+    lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_converges_the_bookstore_and_a_second_run_writes_nothing() {
+    let sim = sim().await;
+    let url = sim.url();
+    let first = apply_async(&url, &[]).await;
     let out = String::from_utf8_lossy(&first.stdout);
     assert!(
         first.status.success(),
@@ -57,9 +69,7 @@ async fn apply_converges_the_bookstore_and_a_second_run_writes_nothing() {
     ] {
         assert!(state.contains(name), "{name} missing from lattice-sim");
     }
-    let second = tokio::task::spawn_blocking(move || apply(&url, &["--json"]))
-        .await
-        .unwrap();
+    let second = apply_async(&url, &["--json"]).await;
     let report: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
     assert!(report["created"].as_array().unwrap().is_empty(), "{report}");
     assert!(report["updated"].as_array().unwrap().is_empty(), "{report}");
@@ -67,10 +77,7 @@ async fn apply_converges_the_bookstore_and_a_second_run_writes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_operation_fails_the_run_and_names_the_object() {
-    let sim = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
+    let sim = sim().await;
     let mut faults = lattice_sim::FaultRules::new();
     faults.insert(
         "CreateService".into(),
@@ -81,9 +88,7 @@ async fn a_rejected_operation_fails_the_run_and_names_the_object() {
     );
     sim.set_faults(faults);
     let url = sim.url();
-    let o = tokio::task::spawn_blocking(move || apply(&url, &["--concurrency", "4"]))
-        .await
-        .unwrap();
+    let o = apply_async(&url, &["--concurrency", "4"]).await;
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -98,36 +103,17 @@ async fn a_rejected_operation_fails_the_run_and_names_the_object() {
 /// make `apply` delete that route's live service.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_trapping_on_a_route_makes_apply_delete_nothing_of_it() {
-    let sim = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())
-        .start()
-        .await
-        .unwrap();
+    let sim = sim().await;
     let url = sim.url();
-    let first = tokio::task::spawn_blocking({
-        let url = url.clone();
-        move || apply(&url, &[])
-    })
-    .await
-    .unwrap();
+    let first = apply_async(&url, &[]).await;
     assert!(
         first.status.success(),
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
     let faulty = format!("mapping={}", test_plugins::FAULTY);
-    let second = tokio::task::spawn_blocking(move || {
-        apply(
-            &url,
-            &[
-                "--plugin",
-                &faulty,
-                "--plugin-settings",
-                r#"mapping={"fault":"trap","onRoute":"books"}"#,
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let trap = r#"mapping={"fault":"trap","onRoute":"books"}"#;
+    let second = apply_async(&url, &["--plugin", &faulty, "--plugin-settings", trap]).await;
     let out = String::from_utf8_lossy(&second.stdout);
     assert!(
         second.status.success(),
