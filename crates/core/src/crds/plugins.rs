@@ -5,6 +5,10 @@
 //! [`PluginSpec`]; which one decides a given route is
 //! [`crate::plugins::choose`]'s business.
 
+// `printcolumn(.., type_ = "string", ..)` repeats per column: kube's syntax,
+// not a duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, LabelSelector};
 use kube::{CustomResource, KubeSchema};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
