@@ -47,6 +47,9 @@ mod tests {
             .collect();
         assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
         assert!(watched.contains(&"v1".to_string()));
-        assert_eq!(watched.len(), 9);
+        // The nine kinds planning always read, plus Namespaces and the two
+        // plugin kinds (issue 10).
+        assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
+        assert_eq!(watched.len(), 12);
     }
 }

@@ -25,6 +25,7 @@ pub mod index;
 pub mod kinds;
 pub mod model;
 pub mod plan;
+pub mod plugins;
 pub mod snapshot;
 pub mod status;
 

@@ -12,13 +12,13 @@ use gateway_api::grpcroutes::GrpcRoute;
 use gateway_api::httproutes::HttpRoute;
 use gateway_api::referencegrants::ReferenceGrant;
 use gateway_api::tlsroutes::TlsRoute;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Namespace, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use thiserror::Error;
 
-use crate::crds::IAMAuthPolicy;
+use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin};
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
 
@@ -49,6 +49,12 @@ pub struct Snapshot {
     pub endpoint_slices: BTreeMap<Key, BTreeMap<String, EndpointSlice>>,
     /// IAMAuthPolicies.
     pub iam_auth_policies: BTreeMap<Key, IAMAuthPolicy>,
+    /// Namespaces by name: their labels decide which cluster plugins apply.
+    pub namespaces: BTreeMap<String, Namespace>,
+    /// ClusterLatticePlugins by name.
+    pub cluster_lattice_plugins: BTreeMap<String, ClusterLatticePlugin>,
+    /// LatticePlugins.
+    pub lattice_plugins: BTreeMap<Key, LatticePlugin>,
 }
 
 /// Why a manifest could not be added.

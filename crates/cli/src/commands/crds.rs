@@ -1,5 +1,5 @@
 //! `lattice-host crds`: the CRDs generated from the Rust types (checked in
-//! under `deploy/crds/`; a test keeps the two in step).
+//! under `deploy/crds/`, one file per API group; a test keeps the two in step).
 
 use clap::Args;
 use lattice_core::crds;
@@ -11,6 +11,10 @@ pub struct CrdsArgs {
     /// without them, such as `sim kube`).
     #[arg(long)]
     gateway_api: bool,
+    /// Only the project's CRDs of this API group, as checked in under
+    /// `deploy/crds/<group>.yaml`.
+    #[arg(long, value_name = "GROUP")]
+    group: Option<String>,
 }
 
 /// Prints the CRDs as multi-document YAML.
@@ -19,7 +23,15 @@ pub fn run(args: CrdsArgs) -> anyhow::Result<()> {
     if args.gateway_api {
         all.extend(crds::gateway_api());
     }
-    all.extend(crds::project());
+    match &args.group {
+        Some(group) => {
+            let Some(of_group) = crds::project_by_group().remove(group) else {
+                anyhow::bail!("no CRDs of group {group:?}");
+            };
+            all.extend(of_group);
+        }
+        None => all.extend(crds::project()),
+    }
     print!("{}", crds::to_yaml(&all)?);
     Ok(())
 }

@@ -13,16 +13,26 @@ fn docs(text: &str) -> Vec<Value> {
 }
 
 #[test]
-fn checked_in_crds_match_the_rust_types() {
-    let generated = lattice_core::crds::to_yaml(&lattice_core::crds::project()).unwrap();
-    let path = root().join("deploy/crds/application-networking.k8s.aws.yaml");
-    let on_disk = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(
-        on_disk,
-        generated,
-        "run `cargo run -p lattice-host -- crds > {}`",
-        path.display()
-    );
+fn checked_in_crds_match_the_rust_types_one_file_per_api_group() {
+    let groups = lattice_core::crds::project_by_group();
+    for (group, crds) in &groups {
+        let generated = lattice_core::crds::to_yaml(crds).unwrap();
+        let path = root().join(format!("deploy/crds/{group}.yaml"));
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            on_disk,
+            generated,
+            "run `cargo run -q -p lattice-host -- crds --group {group} > {}`",
+            path.display()
+        );
+    }
+    let mut files: Vec<String> = std::fs::read_dir(root().join("deploy/crds"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let expected: Vec<String> = groups.keys().map(|g| format!("{g}.yaml")).collect();
+    assert_eq!(files, expected, "deploy/crds holds one file per API group");
 }
 
 /// Every property the anchor's schema has, ours has; ours requires nothing more.
@@ -62,7 +72,10 @@ fn compatible(theirs: &Value, ours: &Value, path: &str) {
 #[test]
 fn our_crds_accept_what_the_anchor_controller_accepts() {
     let anchor = root().join("../shared/crds/aws-application-networking-v2.1.3");
-    for ours in docs(&lattice_core::crds::to_yaml(&lattice_core::crds::project()).unwrap()) {
+    let aws = lattice_core::crds::project_by_group()
+        .remove("application-networking.k8s.aws")
+        .unwrap();
+    for ours in docs(&lattice_core::crds::to_yaml(&aws).unwrap()) {
         let name = ours["metadata"]["name"].as_str().unwrap().to_string();
         let file = anchor.join(format!(
             "application-networking.k8s.aws_{}.yaml",
@@ -157,4 +170,115 @@ fn demo_gateway_api_crds_are_named_served_and_printed_as_upstream() {
         );
         assert_eq!(served(mine), served(theirs), "{name}");
     }
+}
+
+/// kube-sim with the project's CRDs installed, and the `plugins` namespace.
+fn sim_with_project_crds() -> kube_sim::KubeSim {
+    let sim = kube_sim::KubeSim::new(kube_sim::SimOptions::default()).unwrap();
+    let crds = lattice_core::crds::to_yaml(&lattice_core::crds::project()).unwrap();
+    sim.apply_yaml(&crds).expect("the project's CRDs install");
+    sim.apply_yaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: plugins\n")
+        .unwrap();
+    sim
+}
+
+const DIGEST: &str = "0f3c4e5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70";
+
+fn cluster_plugin(name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: lattice-host.io/v1alpha1\nkind: ClusterLatticePlugin\nmetadata:\n  name: {name}\nspec:\n{spec}"
+    )
+}
+
+fn plugin(name: &str, spec: &str) -> String {
+    format!(
+        "apiVersion: lattice-host.io/v1alpha1\nkind: LatticePlugin\nmetadata:\n  name: {name}\n  namespace: plugins\nspec:\n{spec}"
+    )
+}
+
+#[test]
+fn plugin_crds_install_and_accept_valid_plugin_objects() {
+    let sim = sim_with_project_crds();
+    let cluster = cluster_plugin(
+        "equal-split",
+        &format!(
+            "  stage: weighting\n  source:\n    oci: registry.example.com/plugins/equal-split@sha256:{DIGEST}\n  sha256: {DIGEST}\n  pullSecret: regcred\n  settings: {{maxBackends: 2}}\n  failurePolicy: FailClosed\n  limits: {{timeoutMs: 100, memoryMiB: 64}}\n  rollout: {{maxFailedRoutes: 0}}\n  namespaceSelector:\n    matchLabels: {{team: books}}\n  allowNamespaceOverride: true\n"
+        ),
+    );
+    assert_eq!(sim.apply_yaml(&cluster).unwrap(), 1);
+    let from_config_map = cluster_plugin(
+        "mapper",
+        "  stage: mapping\n  source:\n    configMap: {name: mapper, key: plugin.wasm, namespace: plugins}\n",
+    );
+    assert_eq!(sim.apply_yaml(&from_config_map).unwrap(), 1);
+    let namespaced = plugin(
+        "books-auth",
+        "  stage: auth\n  source:\n    configMap: {name: auth, key: plugin.wasm}\n  targetRefs:\n  - {group: gateway.networking.k8s.io, kind: HTTPRoute, name: books}\n",
+    );
+    assert_eq!(sim.apply_yaml(&namespaced).unwrap(), 1);
+    let from_file = plugin(
+        "file",
+        "  stage: weighting\n  source:\n    file: /plugins/equal-split.wasm\n",
+    );
+    assert_eq!(sim.apply_yaml(&from_file).unwrap(), 1);
+}
+
+fn refused(sim: &kube_sim::KubeSim, yaml: &str, expected: &str) {
+    let err = sim
+        .apply_yaml(yaml)
+        .expect_err("an invalid plugin object is refused")
+        .to_string();
+    assert!(err.contains(expected), "{expected:?} not in {err:?}");
+}
+
+#[test]
+fn plugin_crds_refuse_two_sources_an_undigested_oci_ref_and_an_unknown_stage() {
+    let sim = sim_with_project_crds();
+    refused(
+        &sim,
+        &plugin(
+            "two",
+            "  stage: weighting\n  source:\n    file: /p.wasm\n    configMap: {name: p, key: p.wasm}\n",
+        ),
+        "exactly one of configMap, oci or file",
+    );
+    refused(
+        &sim,
+        &plugin("none", "  stage: weighting\n  source: {}\n"),
+        "exactly one of configMap, oci or file",
+    );
+    refused(
+        &sim,
+        &plugin(
+            "tagged",
+            "  stage: weighting\n  source:\n    oci: registry.example.com/plugins/equal-split:v1\n",
+        ),
+        "spec.source.oci",
+    );
+    refused(
+        &sim,
+        &plugin("stage", "  stage: routing\n  source:\n    file: /p.wasm\n"),
+        "spec.stage",
+    );
+    refused(
+        &sim,
+        &plugin("relative", "  stage: auth\n  source:\n    file: p.wasm\n"),
+        "spec.source.file",
+    );
+    refused(
+        &sim,
+        &cluster_plugin(
+            "homeless",
+            "  stage: mapping\n  source:\n    configMap: {name: m, key: m.wasm}\n",
+        ),
+        "source.configMap.namespace is required",
+    );
+    refused(
+        &sim,
+        &plugin(
+            "slow",
+            "  stage: auth\n  source:\n    file: /p.wasm\n  limits: {timeoutMs: 0}\n",
+        ),
+        "spec.limits.timeoutMs",
+    );
 }

@@ -2,12 +2,29 @@
 //! (checked in under `deploy/crds/`) and the Gateway API standard kinds the
 //! embedded demo installs, derived from the `gateway-api` crate.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
-/// The project's CRDs.
+/// The project's CRDs: the AWS controller's policies it reads, then its
+/// own plugin objects.
 pub fn project() -> Vec<CustomResourceDefinition> {
-    vec![super::IAMAuthPolicy::crd()]
+    vec![
+        super::IAMAuthPolicy::crd(),
+        super::ClusterLatticePlugin::crd(),
+        super::LatticePlugin::crd(),
+    ]
+}
+
+/// The project's CRDs by API group, as checked in: one file per group,
+/// `deploy/crds/<group>.yaml`.
+pub fn project_by_group() -> BTreeMap<String, Vec<CustomResourceDefinition>> {
+    let mut groups: BTreeMap<String, Vec<CustomResourceDefinition>> = BTreeMap::new();
+    for crd in project() {
+        groups.entry(crd.spec.group.clone()).or_default().push(crd);
+    }
+    groups
 }
 
 /// The Gateway API kinds the controller reads, dressed as the upstream standard

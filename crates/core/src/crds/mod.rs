@@ -1,9 +1,15 @@
-//! The Go controller's custom resources that the plan reads, with the same
-//! group, version and schema, so its manifests apply unchanged.
+//! Custom resources: the Go controller's that the plan reads, with the same
+//! group, version and schema, so its manifests apply unchanged; and the
+//! project's own plugin objects ([`plugins`], group `lattice-host.io`).
 
 mod install;
+pub mod plugins;
 
-pub use install::{gateway_api, project, to_yaml};
+pub use install::{gateway_api, project, project_by_group, to_yaml};
+pub use plugins::{
+    ClusterLatticePlugin, ClusterLatticePluginSpec, LatticePlugin, LatticePluginSpec, PluginSource,
+    PluginSpec, PluginStage, PluginStatus, PluginTargetRef,
+};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::CustomResource;

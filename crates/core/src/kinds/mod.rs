@@ -9,12 +9,15 @@
 //! The route kinds share one implementation, [`RouteType`]: their files only
 //! say where their objects live and how they become a [`RouteView`].
 
+mod cluster_lattice_plugin;
 pub(crate) mod endpoint_slice;
 mod gateway;
 mod gateway_class;
 mod grpc_route;
 mod http_route;
 mod iam_auth_policy;
+mod lattice_plugin;
+mod namespace;
 mod reference_grant;
 mod route;
 mod service;
@@ -30,18 +33,21 @@ use lattice_plugin_sdk::types::RouteKind;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use cluster_lattice_plugin::ClusterLatticePluginKind;
 pub use endpoint_slice::{EndpointSliceKind, SERVICE_NAME_LABEL};
 pub use gateway::GatewayKind;
 pub use gateway_class::GatewayClassKind;
 pub use grpc_route::GrpcRouteKind;
 pub use http_route::HttpRouteKind;
 pub use iam_auth_policy::IamAuthPolicyKind;
+pub use lattice_plugin::LatticePluginKind;
+pub use namespace::NamespaceKind;
 pub use reference_grant::ReferenceGrantKind;
 pub use route::{Deps, RouteType};
 pub use service::ServiceKind;
 pub use tls_route::TlsRouteKind;
 
-use crate::index::{Dirty, Graph};
+use crate::index::{Dirty, Graph, RouteKey};
 use crate::model::RouteView;
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
@@ -53,6 +59,8 @@ pub const CORE_GROUP: &str = "";
 pub const DISCOVERY_GROUP: &str = "discovery.k8s.io";
 /// The group of the AWS Gateway API controller's policies.
 pub const POLICY_GROUP: &str = "application-networking.k8s.aws";
+/// The project's own group: plugin objects.
+pub const PLUGIN_GROUP: &str = crate::crds::plugins::GROUP;
 
 /// Every kind the index reads and the controller watches, in watch order.
 /// A new kind is one more line here.
@@ -66,6 +74,9 @@ pub static ALL: &[&dyn Kind] = &[
     &ServiceKind,
     &EndpointSliceKind,
     &IamAuthPolicyKind,
+    &NamespaceKind,
+    &ClusterLatticePluginKind,
+    &LatticePluginKind,
 ];
 
 /// Where a kind's objects live.
@@ -164,6 +175,8 @@ pub trait Route: Kind {
     fn json(&self, snapshot: &Snapshot, key: &Key) -> Option<Value>;
     /// What the route with this key reads besides itself.
     fn depends_on(&self, snapshot: &Snapshot, key: &Key) -> Option<Deps>;
+    /// Keys of the routes of this kind in `namespace`.
+    fn keys_in(&self, snapshot: &Snapshot, namespace: &str) -> Vec<Key>;
 }
 
 /// The kind with this API group and kind name.
@@ -205,6 +218,28 @@ pub fn route(kind: RouteKind) -> &'static dyn Route {
 /// Every route kind.
 pub fn routes() -> impl Iterator<Item = &'static dyn Route> {
     ALL.iter().filter_map(|k| k.as_route())
+}
+
+/// Every route of every kind in `namespace`.
+pub fn routes_in(snapshot: &Snapshot, namespace: &str) -> Dirty {
+    let mut d = Dirty::default();
+    for route in routes() {
+        let keys = route.keys_in(snapshot, namespace);
+        d.routes
+            .extend(keys.iter().map(|k| RouteKey::new(route.route_kind(), k)));
+    }
+    d
+}
+
+/// Every route of every kind.
+pub fn all_routes(snapshot: &Snapshot) -> Dirty {
+    let mut d = Dirty::default();
+    for route in routes() {
+        let keys = route.keys(snapshot);
+        d.routes
+            .extend(keys.iter().map(|k| RouteKey::new(route.route_kind(), k)));
+    }
+    d
 }
 
 /// Decodes an object of a kind, naming it in the error.

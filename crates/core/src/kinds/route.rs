@@ -115,6 +115,16 @@ impl<R: RouteType> Route for R {
     fn depends_on(&self, snapshot: &Snapshot, key: &Key) -> Option<Deps> {
         self.view(snapshot, key).map(|v| depends_on(&v, &key.0))
     }
+
+    fn keys_in(&self, snapshot: &Snapshot, namespace: &str) -> Vec<Key> {
+        let from = (namespace.to_string(), String::new());
+        R::map(snapshot)
+            .range(from..)
+            .map(|(k, _)| k)
+            .take_while(|k| k.0 == namespace)
+            .cloned()
+            .collect()
+    }
 }
 
 #[cfg(test)]

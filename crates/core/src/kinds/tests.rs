@@ -6,13 +6,13 @@ use gateway_api::grpcroutes::GrpcRoute;
 use gateway_api::httproutes::HttpRoute;
 use gateway_api::referencegrants::ReferenceGrant;
 use gateway_api::tlsroutes::TlsRoute;
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Namespace, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::core::ApiResource;
 use serde_json::json;
 
 use super::*;
-use crate::crds::IAMAuthPolicy;
+use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin};
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
 fn typed() -> Vec<ApiResource> {
@@ -26,6 +26,9 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<Service>(&()),
         ApiResource::erase::<EndpointSlice>(&()),
         ApiResource::erase::<IAMAuthPolicy>(&()),
+        ApiResource::erase::<Namespace>(&()),
+        ApiResource::erase::<ClusterLatticePlugin>(&()),
+        ApiResource::erase::<LatticePlugin>(&()),
     ]
 }
 
@@ -53,13 +56,16 @@ fn every_kind_is_found_by_its_group_and_kind_and_only_once() {
 }
 
 #[test]
-fn only_gateway_classes_are_cluster_scoped() {
+fn only_gateway_classes_namespaces_and_cluster_plugins_are_cluster_scoped() {
     let cluster: Vec<&str> = ALL
         .iter()
         .filter(|k| k.identity().scope == Scope::Cluster)
         .map(|k| k.identity().kind)
         .collect();
-    assert_eq!(cluster, vec!["GatewayClass"]);
+    assert_eq!(
+        cluster,
+        vec!["GatewayClass", "Namespace", "ClusterLatticePlugin"]
+    );
 }
 
 #[test]

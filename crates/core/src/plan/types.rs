@@ -23,7 +23,9 @@ pub struct Plan {
 }
 
 /// What a plugin's failure on a route does to that route.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub enum FailurePolicy {
     /// The route's Lattice resources stay exactly as they are: no create,
     /// update or delete of its service, listeners, rules or target groups.

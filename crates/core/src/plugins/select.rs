@@ -1,0 +1,164 @@
+//! Which plugin decides one stage of one route: the most specific accepted
+//! plugin object, or the built-in default.
+//!
+//! In order:
+//! 1. a LatticePlugin in the route's namespace whose `targetRefs` name it;
+//! 2. a LatticePlugin in the route's namespace without `targetRefs`;
+//! 3. a ClusterLatticePlugin whose `namespaceSelector` matches the route's
+//!    namespace (no selector: every namespace);
+//! 4. the built-in plugin of the stage.
+//!
+//! LatticePlugins count only where the ClusterLatticePlugin of their stage
+//! that applies to the namespace says `allowNamespaceOverride: true`. Where
+//! no cluster plugin of the stage applies, none delegates, so the namespace
+//! keeps the built-in default: taking a stage over is a cluster operator's
+//! grant, never a default. Among plugins of one rank, the oldest
+//! (`metadata.creationTimestamp`, then namespace and name) wins; an object
+//! without a timestamp (an offline manifest) counts as oldest. Invalid
+//! objects (see [`super::validate`]) never count.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+
+use super::{selector, validate};
+use crate::crds::plugins::{ClusterLatticePlugin, LatticePlugin, PluginStage};
+use crate::index::RouteKey;
+use crate::kinds::GATEWAY_GROUP;
+use crate::snapshot::{Key, Snapshot};
+
+/// The label the API server puts on every namespace, naming it; assumed
+/// for namespaces the snapshot does not hold (offline manifests).
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// Which plugin decides one stage of one route.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Choice {
+    /// The built-in plugin of the stage.
+    Default,
+    /// The ClusterLatticePlugin with this name.
+    Cluster(String),
+    /// The LatticePlugin with this `(namespace, name)`.
+    Namespaced(Key),
+}
+
+/// The plugin that decides `stage` for `route`.
+pub fn choose(snapshot: &Snapshot, route: &RouteKey, stage: PluginStage) -> Choice {
+    let ns = route.namespace.as_str();
+    let Some((cluster, plugin)) = cluster_winner(snapshot, ns, stage) else {
+        return Choice::Default;
+    };
+    if !plugin.spec.allow_namespace_override {
+        return Choice::Cluster(cluster.clone());
+    }
+    let local =
+        targeted_winner(snapshot, route, stage).or_else(|| wide_winner(snapshot, ns, stage));
+    match local {
+        Some(key) => Choice::Namespaced(key.clone()),
+        None => Choice::Cluster(cluster.clone()),
+    }
+}
+
+/// Age order: creation time, then namespace and name.
+type Age<'a> = (Option<&'a Time>, Option<&'a str>, Option<&'a str>);
+
+fn age(meta: &ObjectMeta) -> Age<'_> {
+    (
+        meta.creation_timestamp.as_ref(),
+        meta.namespace.as_deref(),
+        meta.name.as_deref(),
+    )
+}
+
+/// A namespace's labels, with the name label the API server adds.
+pub(super) fn labels_of<'a>(snapshot: &'a Snapshot, ns: &str) -> Cow<'a, BTreeMap<String, String>> {
+    let held = snapshot
+        .namespaces
+        .get(ns)
+        .and_then(|n| n.metadata.labels.as_ref());
+    match held {
+        Some(l) if l.contains_key(NAMESPACE_NAME_LABEL) => Cow::Borrowed(l),
+        other => {
+            let mut l = other.cloned().unwrap_or_default();
+            l.insert(NAMESPACE_NAME_LABEL.into(), ns.into());
+            Cow::Owned(l)
+        }
+    }
+}
+
+/// Whether a valid cluster plugin of `stage` applies to a namespace with
+/// these labels.
+pub(super) fn applies(
+    plugin: &ClusterLatticePlugin,
+    stage: PluginStage,
+    labels: &BTreeMap<String, String>,
+) -> bool {
+    plugin.spec.plugin.stage == stage
+        && validate::cluster_plugin(&plugin.spec).is_ok()
+        && plugin
+            .spec
+            .namespace_selector
+            .as_ref()
+            .is_none_or(|s| selector::matches(s, labels))
+}
+
+/// The oldest valid cluster plugin of `stage` applying to namespace `ns`.
+pub(super) fn cluster_winner<'a>(
+    snapshot: &'a Snapshot,
+    ns: &str,
+    stage: PluginStage,
+) -> Option<(&'a String, &'a ClusterLatticePlugin)> {
+    let labels = labels_of(snapshot, ns);
+    snapshot
+        .cluster_lattice_plugins
+        .iter()
+        .filter(|(_, p)| applies(p, stage, &labels))
+        .min_by_key(|(_, p)| age(&p.metadata))
+}
+
+/// The valid LatticePlugins of `stage` in namespace `ns`.
+pub(super) fn local_candidates<'a>(
+    snapshot: &'a Snapshot,
+    ns: &str,
+    stage: PluginStage,
+) -> impl Iterator<Item = (&'a Key, &'a LatticePlugin)> {
+    snapshot
+        .lattice_plugins
+        .range((ns.to_string(), String::new())..)
+        .take_while(move |(k, _)| k.0 == *ns)
+        .filter(move |(_, p)| {
+            p.spec.plugin.stage == stage && validate::lattice_plugin(&p.spec).is_ok()
+        })
+}
+
+/// Whether a plugin's `targetRefs` name the route.
+pub(super) fn targets(plugin: &LatticePlugin, route: &RouteKey) -> bool {
+    plugin.spec.target_refs.iter().any(|r| {
+        r.group == GATEWAY_GROUP && r.kind == route.kind.kind_name() && r.name == route.name
+    })
+}
+
+/// The oldest LatticePlugin of `stage` whose `targetRefs` name the route.
+pub(super) fn targeted_winner<'a>(
+    snapshot: &'a Snapshot,
+    route: &RouteKey,
+    stage: PluginStage,
+) -> Option<&'a Key> {
+    local_candidates(snapshot, &route.namespace, stage)
+        .filter(|(_, p)| targets(p, route))
+        .min_by_key(|(_, p)| age(&p.metadata))
+        .map(|(k, _)| k)
+}
+
+/// The oldest LatticePlugin of `stage` in `ns` without `targetRefs`.
+pub(super) fn wide_winner<'a>(
+    snapshot: &'a Snapshot,
+    ns: &str,
+    stage: PluginStage,
+) -> Option<&'a Key> {
+    local_candidates(snapshot, ns, stage)
+        .filter(|(_, p)| p.spec.target_refs.is_empty())
+        .min_by_key(|(_, p)| age(&p.metadata))
+        .map(|(k, _)| k)
+}
