@@ -118,6 +118,10 @@ fn table(plan: &Plan) -> String {
         &["TARGET GROUP", "BACKEND", "PROTOCOL", "TARGETS"],
         target_group_rows(plan),
     );
+    section(
+        &["KEPT AS LATTICE HAS IT", "ROUTE", "TARGET GROUPS", "PLUGIN"],
+        kept_rows(plan),
+    );
     if plan.diagnostics.is_empty() {
         out.push_str("No diagnostics.\n");
     } else {
@@ -199,6 +203,23 @@ fn target_group_rows(plan: &Plan) -> Vec<Vec<String>> {
                 targets.join(", ")
             };
             vec![t.name.clone(), t.backend.clone(), protocol, targets]
+        })
+        .collect()
+}
+
+/// Routes a plugin failed on under `KeepLastGood`: their services and
+/// groups are left exactly as Lattice has them.
+fn kept_rows(plan: &Plan) -> Vec<Vec<String>> {
+    plan.kept
+        .iter()
+        .map(|k| {
+            let route = format!("{} {}", k.route_kind, k.route);
+            vec![
+                k.service.clone(),
+                route,
+                k.target_groups.join(", "),
+                k.plugin.clone(),
+            ]
         })
         .collect()
 }

@@ -255,6 +255,64 @@ fn plugin_flag_replaces_a_stage_and_rejects_bad_plugins() {
 }
 
 #[test]
+fn plan_lists_a_route_its_plugin_failed_on_as_kept_and_fail_closed_answers_500() {
+    let plan = |policy: &str| {
+        let o = lattice_host(&[
+            "plan",
+            "-f",
+            "examples/bookstore",
+            "-o",
+            "json",
+            "--plugin",
+            &format!("mapping={}", test_plugins::FAULTY),
+            "--plugin-settings",
+            r#"mapping={"fault":"trap","onRoute":"books"}"#,
+            "--plugin-failure-policy",
+            &format!("mapping={policy}"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()
+    };
+    let kept = plan("KeepLastGood");
+    assert_eq!(kept["kept"][0]["service"], "books-bookstore", "{kept}");
+    assert!(
+        kept["kept"][0]["plugin"]
+            .as_str()
+            .unwrap()
+            .starts_with("faulty@sha256:")
+    );
+    let services = kept["services"].as_array().unwrap();
+    assert!(services.iter().all(|s| s["name"] != "books-bookstore"));
+
+    let closed = plan("FailClosed");
+    assert!(closed.get("kept").is_none(), "{closed}");
+    let books = closed["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "books-bookstore")
+        .expect("a closed service");
+    assert_eq!(
+        books["listeners"][0]["defaultAction"],
+        serde_json::json!({"fixedResponse": 500})
+    );
+
+    let o = lattice_host(&[
+        "plan",
+        "-f",
+        "examples/bookstore",
+        "--plugin-failure-policy",
+        "mapping=Sometimes",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("unknown failure policy"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn bench_plugins_prints_its_figures() {
     let o = lattice_host(&["bench", "plugins", "--routes", "20", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
