@@ -181,6 +181,18 @@ mod tests {
         }
     }
 
+    #[test]
+    fn content_that_does_not_hash_to_the_asked_digest_is_refused_naming_both() {
+        let asked = sha256_digest(b"asked");
+        let err = check("r@x", "manifest", &asked, b"served").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains(&asked) && text.contains(&sha256_digest(b"served")),
+            "{text}"
+        );
+        assert!(check("r@x", "layer", &asked, b"asked").is_ok());
+    }
+
     #[tokio::test]
     async fn a_pull_by_tag_is_refused_before_any_request() {
         let err = pull("127.0.0.1:1/p:v1", &Auth::Anonymous, false)
