@@ -22,7 +22,7 @@ pub use cache::ComponentCache;
 pub use engine::{EPOCH_TICK, Limits};
 #[cfg(feature = "bench")]
 pub use plugin::WarmMapper;
-pub use plugin::{LoadError, LoadedPlugin, Shared};
+pub use plugin::{LoadError, LoadedPlugin, Shared, is_component};
 pub use stages::{
     PluginConfig, PluginRuntime, StageChoice, StagePlugin, StartError, WasmStages, start,
     start_lenient,

@@ -132,8 +132,9 @@ fn call_export(stage: Stage) -> (&'static str, &'static str) {
     }
 }
 
-/// Component binaries start with this magic and a layer-1 version.
-fn is_component(bytes: &[u8]) -> bool {
+/// Whether `bytes` are a WebAssembly component rather than a core module:
+/// component binaries start with the wasm magic and a layer-1 version.
+pub fn is_component(bytes: &[u8]) -> bool {
     bytes.len() >= 8 && bytes[..4] == *b"\0asm" && bytes[6..8] == [1, 0]
 }
 

@@ -7,6 +7,7 @@ mod crds;
 #[cfg(feature = "testbed")]
 mod demo;
 mod plan;
+mod plugin;
 mod run;
 #[cfg(feature = "testbed")]
 mod sim;
@@ -29,6 +30,9 @@ pub enum Command {
     #[cfg(feature = "testbed")]
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Push plugins to an OCI registry and pull them back by digest.
+    #[command(subcommand)]
+    Plugin(plugin::PluginCommand),
     /// Print the project's CustomResourceDefinitions, generated from its Rust types.
     Crds(crds::CrdsArgs),
     /// Run a stand-in for an outside system, on loopback by default.
@@ -47,6 +51,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         #[cfg(feature = "testbed")]
         Command::Bench(cmd) => bench::run(cmd),
+        Command::Plugin(cmd) => plugin::run(cmd),
         Command::Crds(args) => crds::run(args),
         #[cfg(feature = "testbed")]
         Command::Sim(cmd) => sim::run(cmd),

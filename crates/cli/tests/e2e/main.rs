@@ -7,4 +7,5 @@ mod cli;
 mod controller;
 mod crds;
 mod leader;
+mod oci;
 mod plugin_failures;
