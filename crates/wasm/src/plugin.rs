@@ -115,6 +115,9 @@ pub struct LoadedPlugin {
     /// Settings JSON, accepted by `validate-settings`.
     pub settings: String,
     shared: Arc<Shared>,
+    /// This plugin's call budget: the engine's, or less.
+    timeout: std::time::Duration,
+    max_memory_bytes: usize,
     pre: Pre,
     /// The stage's batched export (`map-routes`, `weigh-rules`, `decide-auth`).
     call: ComponentExportIndex,
@@ -224,6 +227,8 @@ impl LoadedPlugin {
             },
             sha256,
             settings: settings.to_string(),
+            timeout: shared.limits.timeout,
+            max_memory_bytes: shared.limits.max_memory_bytes,
             shared,
             pre,
             call,
@@ -251,6 +256,27 @@ impl LoadedPlugin {
         Ok(info)
     }
 
+    /// This plugin with its own budget: a call timeout, and a memory cap
+    /// that can only lower the engine's (its pooling slots are sized once).
+    pub fn with_budget(
+        mut self,
+        timeout: Option<std::time::Duration>,
+        max_memory_bytes: Option<usize>,
+    ) -> Self {
+        if let Some(t) = timeout {
+            self.timeout = t;
+        }
+        if let Some(m) = max_memory_bytes {
+            self.max_memory_bytes = m.min(self.shared.limits.max_memory_bytes);
+        }
+        self
+    }
+
+    /// The call timeout and memory cap in force.
+    pub fn budget(&self) -> (std::time::Duration, usize) {
+        (self.timeout, self.max_memory_bytes)
+    }
+
     /// `name@sha256:<digest>`, recorded on every plan item it produced.
     pub fn provenance(&self) -> String {
         format!("{}@sha256:{}", self.info.name, self.sha256)
@@ -260,7 +286,7 @@ impl LoadedPlugin {
     fn store(&self) -> Store<StoreState> {
         let l = &self.shared.limits;
         let limits = StoreLimitsBuilder::new()
-            .memory_size(l.max_memory_bytes)
+            .memory_size(self.max_memory_bytes)
             .table_elements(l.max_table_elements)
             .instances(16)
             .tables(16)
@@ -269,23 +295,20 @@ impl LoadedPlugin {
             .build();
         let mut store = Store::new(&self.shared.engine, StoreState { limits });
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(deadline_ticks(l.timeout));
+        store.set_epoch_deadline(deadline_ticks(self.timeout));
         store
     }
 
     fn fail(&self, e: wasmtime::Error) -> StageError {
         let message = match e.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => format!(
-                "ran past its time budget of {:?}",
-                self.shared.limits.timeout
-            ),
+            Some(Trap::Interrupt) => format!("ran past its time budget of {:?}", self.timeout),
             Some(Trap::UnreachableCodeReached) => {
                 "trapped: the plugin panicked or reached unreachable code".into()
             }
             Some(t) => format!("trapped: {t}"),
             None if format!("{e:#}").contains("grow") => format!(
                 "exhausted its memory budget of {} MiB",
-                self.shared.limits.max_memory_bytes >> 20
+                self.max_memory_bytes >> 20
             ),
             None => format!("failed: {e:#}"),
         };

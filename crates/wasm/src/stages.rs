@@ -202,8 +202,9 @@ impl From<LoadedPlugin> for StagePlugin {
     }
 }
 
-/// Owns the engine; its epoch ticker runs as long as the engine lives,
+/// Owns the engine (clones share it); its epoch ticker runs as long as the engine lives,
 /// whether held here or by loaded plugins.
+#[derive(Clone)]
 pub struct PluginRuntime {
     shared: Arc<Shared>,
 }

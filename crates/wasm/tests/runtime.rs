@@ -95,6 +95,22 @@ fn a_memory_bomb_is_stopped_by_the_memory_limit() {
 }
 
 #[test]
+fn a_plugin_s_own_budget_is_enforced_and_never_exceeds_the_engine_s() {
+    let rt = runtime(Limits {
+        timeout: Duration::from_secs(10),
+        ..Limits::default()
+    });
+    let tight = faulty(&rt, "loop").with_budget(Some(Duration::from_millis(30)), None);
+    let err = tight.map(&one_route()).expect_err("interrupted");
+    assert!(err.message.contains("time budget of 30ms"), "{err}");
+    let greedy = faulty(&rt, "none").with_budget(None, Some(1 << 40));
+    assert_eq!(greedy.budget().1, Limits::default().max_memory_bytes);
+    let small = faulty(&rt, "memory").with_budget(None, Some(4 << 20));
+    let err = small.map(&one_route()).expect_err("out of memory");
+    assert!(err.message.contains("4 MiB"), "{err}");
+}
+
+#[test]
 fn a_trap_becomes_an_error_not_a_crash() {
     let rt = runtime(Limits::default());
     let err = faulty(&rt, "trap").map(&one_route()).expect_err("trap");

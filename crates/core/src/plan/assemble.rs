@@ -42,6 +42,55 @@ pub fn plan_intents(
     })
 }
 
+/// Routes and service networks decided by the same plugins.
+pub struct Group<'a> {
+    /// The plugins that decide them.
+    pub stages: &'a dyn Stages,
+    /// The routes.
+    pub routes: &'a [RouteIntent],
+    /// The service networks.
+    pub service_networks: &'a [ServiceNetworkIntent],
+}
+
+/// Plans each group through its own plugins and merges the plans: what the
+/// controller does when plugin objects give routes different plugins. The
+/// same input always gives the same plan, however it is grouped.
+pub fn plan_groups(groups: &[Group<'_>]) -> Plan {
+    let plans = groups
+        .iter()
+        .map(|g| plan_intents(g.routes, g.service_networks, g.stages));
+    merge(plans)
+}
+
+/// One plan from plans of disjoint routes and service networks. A target
+/// group several plans use is one group, used by all their routes.
+pub fn merge(plans: impl IntoIterator<Item = Plan>) -> Plan {
+    let mut out = Plan::default();
+    let mut target_groups: BTreeMap<String, TargetGroupPlan> = BTreeMap::new();
+    for p in plans {
+        out.services.extend(p.services);
+        out.service_networks.extend(p.service_networks);
+        out.diagnostics.extend(p.diagnostics);
+        out.kept.extend(p.kept);
+        for tg in p.target_groups {
+            match target_groups.get_mut(&tg.name) {
+                Some(held) => held.routes.extend(tg.routes),
+                None => {
+                    target_groups.insert(tg.name.clone(), tg);
+                }
+            }
+        }
+    }
+    out.target_groups = target_groups.into_values().collect();
+    for tg in &mut out.target_groups {
+        tg.routes.sort();
+        tg.routes.dedup();
+    }
+    out.service_networks
+        .sort_by(|a, b| a.gateway.cmp(&b.gateway));
+    in_stable_order(out)
+}
+
 /// Sorts what the steps left in input order, and drops diagnostics that
 /// several steps found: the same input always prints the same plan.
 fn in_stable_order(mut plan: Plan) -> Plan {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use lattice_plugin_sdk::types::*;
 
-use super::assemble::{plan_intents, rule_plans, use_target_groups};
+use super::assemble::{Group, plan_groups, plan_intents, rule_plans, use_target_groups};
 use super::decide::{AuthDecision, Pass, policy_diag, rules_to_weigh};
 use super::types::*;
 use super::{StageError, Stages};
@@ -703,4 +703,70 @@ fn diagnostics_several_steps_find_are_reported_once_in_order() {
     let plan = plan_intents(&[r], &[], &stages());
     let got: Vec<&str> = plan.diagnostics.iter().map(|d| d.reason.as_str()).collect();
     assert_eq!(got, vec!["Abc", "Zed"]);
+}
+
+/// A copy of `mk_route(from, rules)` named `name`: same backends, so the
+/// same target groups.
+fn twin(name: &str, from: &str, rules: usize) -> RouteIntent {
+    let mut r = mk_route(from, rules);
+    r.id = id(name);
+    r.route.id = id(name);
+    r.service_name = format!("{name}-app");
+    r
+}
+
+#[test]
+fn routes_planned_in_groups_give_the_plan_of_one_group_when_the_plugins_agree() {
+    let routes = [mk_route("a", 2), twin("b", "a", 2), mk_route("c", 1)];
+    let networks = [mk_network("mesh")];
+    let s = stages();
+    let whole = plan_intents(&routes, &networks, &s);
+    let grouped = plan_groups(&[
+        Group {
+            stages: &s,
+            routes: &routes[1..],
+            service_networks: &[],
+        },
+        Group {
+            stages: &s,
+            routes: &routes[..1],
+            service_networks: &networks,
+        },
+    ]);
+    assert_eq!(grouped, whole);
+    let shared = &grouped.target_groups[0];
+    assert_eq!(
+        (shared.name.as_str(), shared.routes.clone()),
+        ("k8s-a-0", vec!["app/a".to_string(), "app/b".to_string()])
+    );
+}
+
+#[test]
+fn each_group_is_decided_by_its_own_plugins_and_failure_policy() {
+    let routes = [mk_route("a", 1), twin("bad", "a", 1)];
+    let good = stages();
+    let trapping = Scripted {
+        map: |_| Err("trapped".into()),
+        policy: FailurePolicy::KeepLastGood,
+        ..stages()
+    };
+    let plan = plan_groups(&[
+        Group {
+            stages: &good,
+            routes: &routes[..1],
+            service_networks: &[],
+        },
+        Group {
+            stages: &trapping,
+            routes: &routes[1..],
+            service_networks: &[],
+        },
+    ]);
+    let services: Vec<&str> = plan.services.iter().map(|s| s.route.as_str()).collect();
+    assert_eq!(services, vec!["app/a"]);
+    let kept: Vec<&str> = plan.kept.iter().map(|k| k.route.as_str()).collect();
+    assert_eq!(kept, vec!["app/bad"]);
+    // The kept route's target group is the good route's too: planned once.
+    assert_eq!(plan.target_groups.len(), 1);
+    assert_eq!(plan.target_groups[0].routes, vec!["app/a".to_string()]);
 }

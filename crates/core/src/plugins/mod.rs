@@ -12,7 +12,9 @@ pub mod selector;
 pub mod validate;
 mod verdict;
 
-pub use select::{Choice, NAMESPACE_NAME_LABEL, choose};
+pub use select::{
+    Choice, NAMESPACE_NAME_LABEL, candidates, choose, choose_for_network, choose_live,
+};
 pub use validate::Invalid;
 pub use verdict::{Reason, Verdict, Verdicts, verdicts};
 

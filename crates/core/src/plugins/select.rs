@@ -43,20 +43,64 @@ pub enum Choice {
     Namespaced(Key),
 }
 
-/// The plugin that decides `stage` for `route`.
+/// The plugin that decides `stage` for `route`, were every plugin object
+/// serving: the first of [`candidates`].
 pub fn choose(snapshot: &Snapshot, route: &RouteKey, stage: PluginStage) -> Choice {
+    choose_live(snapshot, route, stage, |_| true)
+}
+
+/// The plugin that decides `stage` for `route` now: the first candidate
+/// that `live` says is serving. A plugin object whose component is not
+/// loaded yet (or was never accepted) leaves its routes to the next most
+/// specific plugin, so nothing changes hands before it can serve.
+pub fn choose_live(
+    snapshot: &Snapshot,
+    route: &RouteKey,
+    stage: PluginStage,
+    live: impl Fn(&Choice) -> bool,
+) -> Choice {
+    candidates(snapshot, route, stage)
+        .into_iter()
+        .find(|c| *c == Choice::Default || live(c))
+        .unwrap_or(Choice::Default)
+}
+
+/// Every plugin that may decide `stage` for `route`, most specific first,
+/// ending with the built-in default.
+pub fn candidates(snapshot: &Snapshot, route: &RouteKey, stage: PluginStage) -> Vec<Choice> {
     let ns = route.namespace.as_str();
     let Some((cluster, plugin)) = cluster_winner(snapshot, ns, stage) else {
-        return Choice::Default;
+        return vec![Choice::Default];
     };
-    if !plugin.spec.allow_namespace_override {
-        return Choice::Cluster(cluster.clone());
+    let mut out = Vec::with_capacity(4);
+    if plugin.spec.allow_namespace_override {
+        let targeted = targeted_winner(snapshot, route, stage);
+        let wide = wide_winner(snapshot, ns, stage);
+        out.extend(
+            [targeted, wide]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .map(Choice::Namespaced),
+        );
     }
-    let local =
-        targeted_winner(snapshot, route, stage).or_else(|| wide_winner(snapshot, ns, stage));
-    match local {
-        Some(key) => Choice::Namespaced(key.clone()),
-        None => Choice::Cluster(cluster.clone()),
+    out.extend([Choice::Cluster(cluster.clone()), Choice::Default]);
+    out
+}
+
+/// The plugin that decides `stage` (auth, in practice) for the service
+/// network of a Gateway in `namespace`: the cluster plugin that applies
+/// there, when `live`, else the built-in default. LatticePlugins never
+/// decide a service network: it is shared by every namespace's routes.
+pub fn choose_for_network(
+    snapshot: &Snapshot,
+    namespace: &str,
+    stage: PluginStage,
+    live: impl Fn(&Choice) -> bool,
+) -> Choice {
+    match cluster_winner(snapshot, namespace, stage) {
+        Some((name, _)) if live(&Choice::Cluster(name.clone())) => Choice::Cluster(name.clone()),
+        _ => Choice::Default,
     }
 }
 

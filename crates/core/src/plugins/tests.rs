@@ -290,3 +290,48 @@ fn a_plugin_object_without_a_timestamp_counts_as_oldest() {
     let s = snapshot(vec![mk_clp("a-dated", "auth", 0, json!({})), undated]);
     assert_eq!(choose(&s, &route("app", "r"), Auth), cluster("z-undated"));
 }
+
+#[test]
+fn a_plugin_object_not_serving_yet_leaves_its_routes_to_the_next_most_specific() {
+    let s = snapshot(vec![
+        delegating(),
+        mk_lp("app", "wide", "weighting", 1, &[]),
+        mk_lp("app", "narrow", "weighting", 2, &["r"]),
+    ]);
+    let r = route("app", "r");
+    assert_eq!(
+        candidates(&s, &r, Weighting),
+        vec![
+            local("app", "narrow"),
+            local("app", "wide"),
+            cluster("open"),
+            Choice::Default
+        ]
+    );
+    let only_cluster = |c: &Choice| *c == cluster("open");
+    assert_eq!(
+        choose_live(&s, &r, Weighting, only_cluster),
+        cluster("open")
+    );
+    assert_eq!(choose_live(&s, &r, Weighting, |_| false), Choice::Default);
+}
+
+#[test]
+fn a_service_network_is_decided_by_the_cluster_plugin_never_a_namespaced_one() {
+    let s = snapshot(vec![
+        mk_clp("gate", "auth", 0, json!({"allowNamespaceOverride":true})),
+        mk_lp("app", "mine", "auth", 1, &[]),
+    ]);
+    assert_eq!(
+        choose_for_network(&s, "app", Auth, |_| true),
+        cluster("gate")
+    );
+    assert_eq!(
+        choose_for_network(&s, "app", Auth, |_| false),
+        Choice::Default
+    );
+    assert_eq!(
+        choose_for_network(&s, "app", Weighting, |_| true),
+        Choice::Default
+    );
+}
