@@ -16,6 +16,9 @@ mod desired;
 mod kinds;
 pub mod leader;
 mod pass;
+// Used by the plugin manager (next commit).
+#[allow(dead_code)]
+mod plugins;
 mod watch;
 mod writers;
 
