@@ -16,8 +16,6 @@ mod desired;
 mod kinds;
 pub mod leader;
 mod pass;
-// Used by the plugin manager (next commit).
-#[allow(dead_code)]
 mod plugins;
 mod watch;
 mod writers;
@@ -31,6 +29,8 @@ use lattice_core::{ClusterConfig, Stages};
 use tokio::sync::mpsc;
 
 pub use watch::Change;
+
+use plugins::host::{HostOptions, PluginEvent, PluginHost};
 pub use writers::FIELD_MANAGER;
 
 /// How the controller runs.
@@ -48,6 +48,9 @@ pub struct Options {
     pub leader: Option<tokio::sync::watch::Receiver<bool>>,
     /// This replica's name, reported on the Events it records.
     pub instance: Option<String>,
+    /// The controller's own namespace: a ClusterLatticePlugin's
+    /// `pullSecret` is read from it.
+    pub namespace: String,
 }
 
 impl Default for Options {
@@ -59,6 +62,7 @@ impl Default for Options {
             max_concurrent_writes: 20,
             leader: None,
             instance: None,
+            namespace: "default".into(),
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct Controller {
     applier: Option<tokio::sync::Mutex<lattice_apply::Applier>>,
     desired: std::sync::Mutex<desired::Desired>,
     outcomes: std::sync::Mutex<std::collections::BTreeMap<RouteKey, ApplyOutcome>>,
+    /// Plugin objects, when the controller serves them.
+    plugins: Option<PluginHost>,
 }
 
 impl Controller {
@@ -87,7 +93,24 @@ impl Controller {
             applier: None,
             desired: Default::default(),
             outcomes: Default::default(),
+            plugins: None,
         }
+    }
+
+    /// Serves ClusterLatticePlugins and LatticePlugins: loads their
+    /// components with `runtime` and swaps them in while running. Without
+    /// this, every route is decided by the controller's own stages.
+    pub fn with_plugin_objects(
+        mut self,
+        runtime: lattice_wasm::PluginRuntime,
+        cache_dir: Option<std::path::PathBuf>,
+    ) -> Self {
+        let options = HostOptions {
+            cache_dir,
+            namespace: self.options.namespace.clone(),
+        };
+        self.plugins = Some(PluginHost::new(runtime, options));
+        self
     }
 
     /// Applies every pass's desired state to VPC Lattice through `applier`.
@@ -106,6 +129,16 @@ impl Controller {
             .map(|kind| tokio::spawn(watch::run(self.client.clone(), *kind, tx.clone())))
             .collect();
         drop(tx);
+        // Plugin loads and ConfigMap versions come back on their own channel.
+        let (ptx, mut prx) = mpsc::channel::<PluginEvent>(256);
+        if self.plugins.is_some() {
+            let client = self.client.clone();
+            let ptx = ptx.clone();
+            tokio::spawn(plugins::config_maps::watch(client, ptx));
+        }
+        // The first pass waits for the plugins a restart finds, so a route
+        // is never planned with a plugin it does not use.
+        let mut passed_once = false;
         let mut index = Index::default();
         let mut dirty = Dirty::default();
         // No pass runs before every kind has listed once: an apply would prune
@@ -149,17 +182,27 @@ impl Controller {
                         if let Change::Relisted { kind, .. } = &c {
                             listed.insert(kind.clone());
                         }
+                        let plugin_kind = plugins::is_plugin_change(&c);
                         dirty.merge(watch::apply(&mut index, c));
+                        if plugin_kind {
+                            dirty.merge(self.reconcile_plugins(&index, &ptx, leading(&leader)).await);
+                        }
                     }
                     None => break,
                 },
+                Some(event) = prx.recv() => {
+                    dirty.merge(self.plugin_event(&index, event, &ptx, leading(&leader)).await);
+                }
                 _ = resync.tick() => {
                     full = true;
                     dirty.merge(index.all_routes());
                 }
-                _ = quiet, if !dirty.is_empty() && listed.len() == kinds.len() => {
+                _ = quiet, if !dirty.is_empty()
+                    && listed.len() == kinds.len()
+                    && (passed_once || self.plugins_settled()) => {
                     let work = std::mem::take(&mut dirty);
-                    // Followers keep their index warm but write nothing.
+                    passed_once = true;
+                    // Followers keep their index and plugins warm but write nothing.
                     if leading(&leader) {
                         dirty.merge(self.pass(&index, work, &mut full).await);
                     }

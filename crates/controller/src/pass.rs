@@ -49,13 +49,20 @@ impl Controller {
         }
         self.write_statuses(index, &dirty, &planned, applied.as_ref(), &now)
             .await;
+        self.write_plugin_statuses(index, &now).await;
         again.dirty
     }
 
-    /// Plans the dirty routes and Gateways through the plugins.
+    /// Plans the dirty routes and Gateways, each through the plugins that
+    /// decide it now.
     fn plan(&self, index: &Index, dirty: &Dirty) -> Planned {
-        let input = PlanInput::for_changes(index.snapshot(), &self.options.cluster, dirty);
-        let plan = plan_intents(&input.routes, &input.service_networks, self.stages.as_ref());
+        let snapshot = index.snapshot();
+        let input = PlanInput::for_changes(snapshot, &self.options.cluster, dirty);
+        let base = self.stages.as_ref();
+        let plan = match &self.plugins {
+            Some(host) => host.table().plan(base, snapshot, &input),
+            None => plan_intents(&input.routes, &input.service_networks, base),
+        };
         Planned { input, plan }
     }
 

@@ -71,7 +71,8 @@ pub fn controller(parts: Parts) -> Result<Assembled, StartError> {
         tracing::error!(error = %e, "plugin refused; its stage's failure policy decides its routes");
     }
     let cluster = parts.options.cluster.clone();
-    let mut controller = Controller::new(parts.kube, Arc::new(stages), parts.options);
+    let mut controller = Controller::new(parts.kube, Arc::new(stages), parts.options)
+        .with_plugin_objects(plugin_runtime.clone(), parts.plugins.cache_dir.clone());
     if let Some(l) = parts.lattice {
         controller = controller.with_applier(Applier::new(l.client, cluster, l.options));
     }

@@ -3,3 +3,7 @@
 /// The fault-test mapping plugin (`testbed/plugins/faulty`): its settings
 /// choose a trap, an endless loop, memory exhaustion or invalid output.
 pub const FAULTY: &str = env!("FAULTY_PLUGIN_WASM");
+
+/// The example weighting plugin (`examples/plugins/equal-split`): every
+/// resolved backend of a rule gets the same weight.
+pub const EQUAL_SPLIT: &str = env!("EQUAL_SPLIT_WASM");

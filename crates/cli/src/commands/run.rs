@@ -94,6 +94,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             max_concurrent_writes: config.max_concurrent_reconciles as usize,
             leader,
             instance: Some(replica),
+            namespace: namespace.clone(),
             ..Options::default()
         };
         tracing::info!(cluster = %config.cluster.cluster_name, managed_by = %config.cluster.managed_by(), "controller starting");

@@ -9,3 +9,4 @@ mod crds;
 mod leader;
 mod oci;
 mod plugin_failures;
+mod plugin_objects;

@@ -5,6 +5,7 @@
 pub(crate) mod annotations;
 pub(crate) mod events;
 pub(crate) mod finalizers;
+pub(crate) mod plugins;
 pub(crate) mod status;
 
 /// The field manager of every write.

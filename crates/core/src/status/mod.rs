@@ -10,16 +10,19 @@
 //!
 //! - [`outcome`]: what an apply report means for one route or Gateway;
 //! - [`route`]: route conditions and the `status.parents` merge;
-//! - [`gateway`]: Gateway and GatewayClass status.
+//! - [`gateway`]: Gateway and GatewayClass status;
+//! - [`plugin`]: ClusterLatticePlugin and LatticePlugin status.
 
 pub mod gateway;
 pub mod outcome;
+pub mod plugin;
 pub mod route;
 
 pub use gateway::{
     StatusPatch, StatusTarget, gateway_class_status, gateway_status, gateway_statuses,
 };
 pub use outcome::{gateway_outcome, route_outcome};
+pub use plugin::{Attempt, PluginFacts, plugin_status};
 pub use route::{desired_parents, route_parent_conditions, route_statuses};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
