@@ -206,10 +206,16 @@ pub async fn run(
         };
         println!("Routes\n{summary}\n");
         println!("VPC Lattice (lattice-sim at {lattice_url})");
-        match tree::render(&aws).await {
-            Ok(t) => println!("{t}"),
-            Err(e) => println!("  (could not list: {e})"),
-        }
+        let shown = match tree::render(&aws).await {
+            Ok(t) => {
+                println!("{t}");
+                t
+            }
+            Err(e) => {
+                println!("  (could not list: {e})");
+                String::new()
+            }
+        };
         println!("Drive it:");
         println!(
             "  kubectl --kubeconfig {} get httproutes -A",
@@ -228,10 +234,39 @@ pub async fn run(
             );
             return Ok(());
         }
-        println!("\nReconciling what you change with kubectl; Ctrl-C to stop.");
-        shutdown.await;
+        println!(
+            "\nReconciling what you change with kubectl; VPC Lattice's changes are printed below. Ctrl-C to stop."
+        );
+        tokio::select! {
+            _ = shutdown => {}
+            _ = follow(&aws, shown) => {}
+        }
         let _ = stop.send(());
         let _ = task.await;
         Ok(())
+    }
+}
+
+/// Prints what changed in the Lattice tree, line by line, once a second:
+/// `+` for a line that appeared, `-` for one that went.
+async fn follow(aws: &aws_sdk_vpclattice::Client, mut shown: String) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let Ok(now) = tree::render(aws).await else {
+            continue;
+        };
+        if now == shown {
+            continue;
+        }
+        let old: BTreeSet<&str> = shown.lines().collect();
+        let new: BTreeSet<&str> = now.lines().collect();
+        println!("VPC Lattice changed:");
+        for line in shown.lines().filter(|l| !new.contains(l)) {
+            println!("- {line}");
+        }
+        for line in now.lines().filter(|l| !old.contains(l)) {
+            println!("+ {line}");
+        }
+        shown = now;
     }
 }

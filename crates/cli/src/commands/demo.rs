@@ -10,8 +10,9 @@ use crate::args::PluginArgs;
 /// `demo` arguments.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Manifests to apply (files or directories).
-    #[arg(long, default_value = "examples")]
+    /// Manifests to apply (files or directories). The default leaves out
+    /// `examples/plugins`, which the README applies by hand to show a swap.
+    #[arg(long, default_values = ["examples/bookstore", "examples/unsupported"])]
     manifests: Vec<PathBuf>,
     /// Address of the Kubernetes API (kube-sim).
     #[arg(long, default_value = "127.0.0.1:0")]

@@ -253,3 +253,81 @@ async fn a_cluster_plugin_from_a_config_map_is_swapped_in_refused_blocked_and_re
     let _ = stop.send(());
     task.await.expect("the controller stops");
 }
+
+/// Lattice write calls lattice-sim served since its counts were reset.
+fn write_calls(lattice: &lattice_sim::RunningSim) -> Vec<(String, u64)> {
+    lattice
+        .call_counts()
+        .into_iter()
+        .filter(|(op, n)| *n > 0 && !lattice_sim::is_read_operation(op))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_serves_what_served_before_and_a_lost_source_destroys_nothing() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice().await;
+    config_map(&client, "equal-split", test_plugins::EQUAL_SPLIT).await;
+    let plugins: Api<ClusterLatticePlugin> = Api::all(client.clone());
+    let spec = json!({"stage":"weighting",
+        "source":{"configMap":{"name":"equal-split","key":"plugin.wasm","namespace":"bookstore"}}});
+    plugins
+        .create(&PostParams::default(), &clp("equal", spec))
+        .await
+        .expect("created");
+    let (stop, task) = start(&client, &lattice.url());
+    until("Lattice forwards with equal weights", async || {
+        let w = weights(&lattice);
+        (!w.is_empty() && !w.contains(&90)).then_some(())
+    })
+    .await;
+    until("the plugin reports its digest", async || {
+        let p = plugins.get("equal").await.ok()?;
+        p.status?.active_digest
+    })
+    .await;
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+
+    // A restart: the first pass waits for the plugin, so nothing flips to
+    // the built-in weighting and back.
+    lattice.reset_call_counts();
+    let (stop, task) = start(&client, &lattice.url());
+    let routes = routes_api(&client);
+    programmed(&routes, "books", "True").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+    assert_eq!(write_calls(&lattice), vec![], "a restart rewrote Lattice");
+
+    // The ConfigMap is gone while the controller is down: the plugin cannot
+    // load, and its routes keep what Lattice holds.
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "bookstore");
+    cms.delete("equal-split", &DeleteParams::default())
+        .await
+        .expect("deleted");
+    lattice.reset_call_counts();
+    let (stop, task) = start(&client, &lattice.url());
+    let kept = crate::controller::eventually(&routes, "books", |r| {
+        crate::controller::condition(r, crate::controller::PROGRAMMED)
+            .is_some_and(|c| c["reason"] == "KeptLastGood")
+    })
+    .await;
+    let message = crate::controller::condition(&kept, crate::controller::PROGRAMMED)
+        .expect("Programmed")["message"]
+        .to_string();
+    assert!(
+        message.contains("ClusterLatticePlugin equal@sha256:"),
+        "{message}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+    assert_eq!(
+        write_calls(&lattice),
+        vec![],
+        "a lost plugin source changed Lattice"
+    );
+    let w = weights(&lattice);
+    assert!(!w.contains(&90), "the equal split was replaced: {w:?}");
+}
