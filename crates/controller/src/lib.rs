@@ -201,9 +201,10 @@ impl Controller {
                     && listed.len() == kinds.len()
                     && (passed_once || self.plugins_settled()) => {
                     let work = std::mem::take(&mut dirty);
-                    passed_once = true;
-                    // Followers keep their index and plugins warm but write nothing.
+                    // Followers keep their index and plugins warm but write
+                    // nothing; a new leader's first pass waits like any first.
                     if leading(&leader) {
+                        passed_once = true;
                         dirty.merge(self.pass(&index, work, &mut full).await);
                     }
                 }

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 const REGISTRY_BIN: &str = "/usr/bin/docker-registry";
 
 /// A registry process, killed when dropped.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
-    addr: String,
+    pub(crate) addr: String,
     _dir: tempfile::TempDir,
 }
 
@@ -92,7 +92,7 @@ fn stderr(o: &Output) -> String {
 
 /// The registry, or `None` (after saying so) when it is not installed and
 /// `LATTICE_HOST_REQUIRE_REGISTRY` does not demand it.
-fn registry_or_skip() -> Option<Registry> {
+pub(crate) fn registry_or_skip() -> Option<Registry> {
     if !Path::new(REGISTRY_BIN).exists() {
         assert!(
             std::env::var_os("LATTICE_HOST_REQUIRE_REGISTRY").is_none(),

@@ -331,3 +331,150 @@ async fn a_restart_serves_what_served_before_and_a_lost_source_destroys_nothing(
     let w = weights(&lattice);
     assert!(!w.contains(&90), "the equal split was replaced: {w:?}");
 }
+
+fn lp(name: &str, spec: Value) -> lattice_core::crds::plugins::LatticePlugin {
+    serde_json::from_value(json!({
+        "apiVersion": "lattice-host.io/v1alpha1",
+        "kind": "LatticePlugin",
+        "metadata": {"name": name, "namespace": "bookstore"},
+        "spec": spec,
+    }))
+    .expect("a LatticePlugin")
+}
+
+/// The weights of the forward action with more than one target group.
+fn canary(lattice: &lattice_sim::RunningSim) -> Vec<u64> {
+    fn walk(v: &Value, out: &mut Option<Vec<u64>>) {
+        match v {
+            Value::Object(m) => {
+                let targets = m.get("targetGroups").and_then(Value::as_array);
+                if let Some(ts) = targets.filter(|ts| ts.len() > 1) {
+                    let ws = ts.iter().filter_map(|t| t["weight"].as_u64()).collect();
+                    *out = Some(ws);
+                }
+                m.values().for_each(|x| walk(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = None;
+    walk(&lattice.state_dump(), &mut out);
+    out.unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namespaced_plugin_decides_its_route_only_where_the_cluster_plugin_delegates() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice().await;
+    config_map(&client, "equal-split", test_plugins::EQUAL_SPLIT).await;
+    let source =
+        json!({"configMap":{"name":"equal-split","key":"plugin.wasm","namespace":"bookstore"}});
+    // The platform's weighting keeps the first backend only, and delegates.
+    let platform = json!({"stage":"weighting","source":source,"settings":{"maxBackends":1},
+        "allowNamespaceOverride":true});
+    let cluster: Api<ClusterLatticePlugin> = Api::all(client.clone());
+    cluster
+        .create(&PostParams::default(), &clp("platform", platform))
+        .await
+        .expect("created");
+    // The team's weighting, for books only, splits evenly.
+    let team = json!({"stage":"weighting","source":{"configMap":{"name":"equal-split","key":"plugin.wasm"}},
+        "targetRefs":[{"group":"gateway.networking.k8s.io","kind":"HTTPRoute","name":"books"}]});
+    let local: Api<lattice_core::crds::plugins::LatticePlugin> =
+        Api::namespaced(client.clone(), "bookstore");
+    local
+        .create(&PostParams::default(), &lp("team", team))
+        .await
+        .expect("created");
+    let (stop, task) = start(&client, &lattice.url());
+    until("books splits evenly by the team's plugin", async || {
+        (canary(&lattice) == vec![1, 1]).then_some(())
+    })
+    .await;
+    let routes_of = async |api: &Api<_>, name: &str| -> Option<u32> {
+        let p: lattice_core::crds::plugins::LatticePlugin = api.get(name).await.ok()?;
+        p.status?.routes
+    };
+    let team_routes = until("the team's plugin reports its routes", async || {
+        routes_of(&local, "team").await
+    })
+    .await;
+    assert_eq!(team_routes, 1);
+    let platform_routes = until("the platform plugin reports its routes", async || {
+        cluster.get("platform").await.ok()?.status?.routes
+    })
+    .await;
+    assert_eq!(platform_routes, 2, "reviews and ratings");
+
+    // Delegation withdrawn: the team's plugin is not accepted, and books
+    // gets the platform's weighting.
+    let closed = json!({"spec":{"allowNamespaceOverride":false}});
+    cluster
+        .patch("platform", &PatchParams::default(), &Patch::Merge(&closed))
+        .await
+        .expect("patched");
+    until("books follows the platform plugin", async || {
+        canary(&lattice).is_empty().then_some(())
+    })
+    .await;
+    let reason = until("the team's plugin is NotDelegated", async || {
+        let p = local.get("team").await.ok()?;
+        let c = p
+            .status?
+            .conditions
+            .into_iter()
+            .find(|c| c.type_ == "Accepted")?;
+        (c.status == "False").then_some(c.reason)
+    })
+    .await;
+    assert_eq!(reason, "NotDelegated");
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_plugin_pulled_from_a_real_registry_by_digest_serves() {
+    let Some(registry) = crate::oci::registry_or_skip() else {
+        return;
+    };
+    let bytes = std::fs::read(test_plugins::EQUAL_SPLIT).expect("built");
+    let reference = format!("{}/plugins/equal-split:v1", registry.addr);
+    let digest = lattice_oci::push(&reference, &bytes, &lattice_oci::Auth::Anonymous, false)
+        .await
+        .expect("pushed");
+    let pinned = format!("{}/plugins/equal-split@{digest}", registry.addr);
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice().await;
+    let (stop, task) = start(&client, &lattice.url());
+    programmed(&routes_api(&client), "books", "True").await;
+    let spec = json!({"stage":"weighting","source":{"oci":pinned},
+        "sha256": sha256_of(test_plugins::EQUAL_SPLIT).trim_start_matches("sha256:")});
+    let plugins: Api<ClusterLatticePlugin> = Api::all(client.clone());
+    plugins
+        .create(&PostParams::default(), &clp("from-oci", spec))
+        .await
+        .expect("created");
+    until("books splits evenly", async || {
+        (canary(&lattice) == vec![1, 1]).then_some(())
+    })
+    .await;
+    // A pin that does not match is refused naming spec.sha256; the pulled
+    // version keeps serving.
+    let wrong = json!({"spec":{"sha256":"0".repeat(64)}});
+    plugins
+        .patch("from-oci", &PatchParams::default(), &Patch::Merge(&wrong))
+        .await
+        .expect("patched");
+    let (reason, message) = until("the wrong pin is refused", async || {
+        let p = plugins.get("from-oci").await.ok()?;
+        let c = plugin_condition(&p, "Accepted")?;
+        (c.0 == "False").then_some((c.1, c.2))
+    })
+    .await;
+    assert_eq!(reason, "DigestMismatch", "{message}");
+    assert!(message.starts_with("spec.sha256"), "{message}");
+    assert_eq!(canary(&lattice), vec![1, 1]);
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+}

@@ -1,7 +1,9 @@
 //! The safety gate: before a new version of a plugin object serves, it
-//! plans the routes it would decide, in a dry run. Too many failed routes
-//! (over `rollout.maxFailedRoutes`) or any VPC Lattice service it would
-//! delete, and it does not go live.
+//! plans the routes it would decide, in a dry run, beside the plan of what
+//! serves now. Too many failed routes (over `rollout.maxFailedRoutes`), or a
+//! VPC Lattice service that the plan of today has and the dry run drops,
+//! and it does not go live. Both plans come from the index alone, so a
+//! follower or a freshly started leader gates exactly as a warm one.
 
 use std::collections::BTreeSet;
 
@@ -13,7 +15,6 @@ use lattice_core::plugins::Choice;
 use super::host::describe;
 use super::serving::{Serving, Table};
 use crate::Controller;
-use crate::desired::Desired;
 
 /// Reasons a failed route shows when a plugin's answer is unusable.
 const FAILURES: [&str; 2] = ["PluginFailed", "PluginOutputInvalid"];
@@ -50,13 +51,14 @@ impl Controller {
             return Ok(dirty);
         }
         let input = PlanInput::for_changes(snapshot, &self.options.cluster, &dirty);
-        let plan =
-            tokio::task::block_in_place(|| trial.plan(self.stages.as_ref(), snapshot, &input));
+        let base = self.stages.as_ref();
+        let (today, plan) = tokio::task::block_in_place(|| {
+            let today = table.plan(base, snapshot, &input);
+            (today, trial.plan(base, snapshot, &input))
+        });
         let provenance = candidate.plugin.provenance();
         let failed = failed_routes(&plan, &provenance);
-        let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
-        let deleted = deleted_services(&desired, &dirty.routes, &plan);
-        drop(desired);
+        let deleted = deleted_services(&today, &plan);
         if failed.len() as u64 <= u64::from(max_failed) && deleted.is_empty() {
             return Ok(dirty);
         }
@@ -87,25 +89,21 @@ fn failed_routes(plan: &Plan, provenance: &str) -> BTreeSet<String> {
     diagnosed.chain(kept).collect()
 }
 
-/// Lattice services of `scope` that the desired state holds and the dry
-/// run would drop.
-fn deleted_services(desired: &Desired, scope: &BTreeSet<RouteKey>, plan: &Plan) -> Vec<String> {
-    scope
+/// Lattice services that today's plan has and the dry run would drop
+/// (a route kept as Lattice holds it drops nothing).
+fn deleted_services(today: &Plan, trial: &Plan) -> Vec<String> {
+    let kept: BTreeSet<&str> = trial.kept.iter().map(|k| k.service.as_str()).collect();
+    let planned: BTreeSet<&str> = trial.services.iter().map(|s| s.name.as_str()).collect();
+    let kept_today = today.kept.iter().map(|k| k.service.as_str());
+    let held: BTreeSet<&str> = today
+        .services
         .iter()
-        .filter_map(|r| {
-            let held = desired.service_name(r)?;
-            let route = format!("{}/{}", r.namespace, r.name);
-            let kind = r.kind.kind_name();
-            let planned = plan
-                .services
-                .iter()
-                .any(|s| s.route == route && s.route_kind == kind);
-            let kept = plan
-                .kept
-                .iter()
-                .any(|k| k.route == route && k.route_kind == kind);
-            (!planned && !kept).then(|| held.to_string())
-        })
+        .map(|s| s.name.as_str())
+        .chain(kept_today)
+        .collect();
+    held.into_iter()
+        .filter(|s| !planned.contains(s) && !kept.contains(s))
+        .map(str::to_string)
         .collect()
 }
 
@@ -136,4 +134,78 @@ fn blocked_message(
         describe(id)
     ));
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use lattice_core::plan::{KeptRoute, PlanDiagnostic, ServicePlan};
+
+    use super::*;
+
+    fn service(name: &str, route: &str) -> ServicePlan {
+        ServicePlan {
+            name: name.into(),
+            route: route.into(),
+            route_kind: "HTTPRoute".into(),
+            custom_domain_name: None,
+            auth_type: "NONE".into(),
+            auth_policy: None,
+            service_networks: vec![],
+            listeners: vec![],
+            auth_origin: None,
+            allow_takeover_from: None,
+        }
+    }
+
+    fn kept(service: &str, route: &str, plugin: &str) -> KeptRoute {
+        KeptRoute {
+            route: route.into(),
+            route_kind: "HTTPRoute".into(),
+            service: service.into(),
+            target_groups: vec![],
+            plugin: plugin.into(),
+            message: "trapped".into(),
+        }
+    }
+
+    #[test]
+    fn a_service_dropped_by_the_dry_run_is_a_deletion_and_a_kept_one_is_not() {
+        let today = Plan {
+            services: vec![service("a-app", "app/a"), service("b-app", "app/b")],
+            ..Plan::default()
+        };
+        let trial = Plan {
+            kept: vec![kept("b-app", "app/b", "new@sha256:1")],
+            ..Plan::default()
+        };
+        assert_eq!(deleted_services(&today, &trial), vec!["a-app".to_string()]);
+        let same = Plan {
+            services: today.services.clone(),
+            ..Plan::default()
+        };
+        assert!(deleted_services(&today, &same).is_empty());
+    }
+
+    #[test]
+    fn only_the_candidate_s_failures_count_against_it() {
+        let diag = |object: &str, reason: &str, plugin: &str| PlanDiagnostic {
+            object: object.into(),
+            condition: "Accepted".into(),
+            reason: reason.into(),
+            message: String::new(),
+            field: String::new(),
+            plugin: Some(plugin.into()),
+        };
+        let plan = Plan {
+            diagnostics: vec![
+                diag("HTTPRoute app/a", "PluginFailed", "new@sha256:1"),
+                diag("HTTPRoute app/b", "PluginFailed", "other@sha256:2"),
+                diag("HTTPRoute app/c", "BackendNotFound", "new@sha256:1"),
+            ],
+            kept: vec![kept("d-app", "app/d", "new@sha256:1")],
+            ..Plan::default()
+        };
+        let failed: Vec<String> = failed_routes(&plan, "new@sha256:1").into_iter().collect();
+        assert_eq!(failed, vec!["HTTPRoute app/a", "HTTPRoute app/d"]);
+    }
 }
