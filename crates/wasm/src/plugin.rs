@@ -282,8 +282,16 @@ impl LoadedPlugin {
         format!("{}@sha256:{}", self.info.name, self.sha256)
     }
 
-    /// A fresh store with the budgets applied.
-    fn store(&self) -> Store<StoreState> {
+    /// Fuel of a call with `items` inputs.
+    fn fuel_for(&self, items: usize) -> u64 {
+        let per_item = self.shared.limits.fuel_per_item;
+        per_item
+            .saturating_mul(items.max(1) as u64)
+            .saturating_add(crate::engine::CALL_FUEL)
+    }
+
+    /// A fresh store with the budgets of a call with `items` inputs applied.
+    fn store(&self, items: usize) -> Store<StoreState> {
         let l = &self.shared.limits;
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.max_memory_bytes)
@@ -296,12 +304,20 @@ impl LoadedPlugin {
         let mut store = Store::new(&self.shared.engine, StoreState { limits });
         store.limiter(|s| &mut s.limits);
         store.set_epoch_deadline(deadline_ticks(self.timeout));
+        if self.shared.limits.fuel_per_item > 0 {
+            // Only fails when the engine does not meter fuel, checked above.
+            let _ = store.set_fuel(self.fuel_for(items));
+        }
         store
     }
 
     fn fail(&self, e: wasmtime::Error) -> StageError {
         let message = match e.downcast_ref::<Trap>() {
             Some(Trap::Interrupt) => format!("ran past its time budget of {:?}", self.timeout),
+            Some(Trap::OutOfFuel) => format!(
+                "ran out of fuel: more than {} instructions per input item (the deterministic budget)",
+                self.shared.limits.fuel_per_item
+            ),
             Some(Trap::UnreachableCodeReached) => {
                 "trapped: the plugin panicked or reached unreachable code".into()
             }
@@ -332,7 +348,7 @@ impl LoadedPlugin {
     /// Typechecks the batched export against the SDK types, once: calls then
     /// skip the check (see [`LoadedPlugin::typed`]).
     fn check_call_type(&self) -> wasmtime::Result<()> {
-        let mut store = self.store();
+        let mut store = self.store(1);
         let instance = self.instance_pre().instantiate(&mut store)?;
         let func = self.call_func(&mut store, &instance)?;
         match self.info.stage {
@@ -362,7 +378,7 @@ impl LoadedPlugin {
         P: ComponentType + Lower,
         R: ComponentType + Lift,
     {
-        let mut store = self.store();
+        let mut store = self.store(input.len());
         let run = |store: &mut Store<StoreState>| -> wasmtime::Result<Vec<R>> {
             let instance = self.instance_pre().instantiate(&mut *store)?;
             self.call_in(store, &instance, input)
@@ -418,7 +434,7 @@ impl LoadedPlugin {
 
     /// Calls `info` and `validate-settings` in one fresh instance.
     fn introduce(&self) -> Result<(PluginInfo, Result<(), String>), StageError> {
-        let mut store = self.store();
+        let mut store = self.store(1);
         let s = &self.settings;
         let res = match &self.pre {
             Pre::Mapping(p) => p.instantiate(&mut store).and_then(|i| {
@@ -488,9 +504,12 @@ impl LoadedPlugin {
     #[cfg(feature = "bench")]
     pub fn warm_mapper(&self) -> Result<WarmMapper<'_>, StageError> {
         self.expect(Stage::Mapping)?;
-        let mut store = self.store();
+        let mut store = self.store(1);
         // Benchmarks run many calls; the deadline guards each batch of them.
         store.set_epoch_deadline(u64::MAX / 2);
+        if self.shared.limits.fuel_per_item > 0 {
+            let _ = store.set_fuel(u64::MAX / 2);
+        }
         let instance = self
             .instance_pre()
             .instantiate(&mut store)

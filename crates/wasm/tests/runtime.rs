@@ -63,8 +63,10 @@ fn a_well_behaved_call_stays_within_the_time_budget() {
 
 #[test]
 fn an_infinite_loop_is_stopped_by_the_epoch_deadline() {
+    // Without fuel, only the wall-clock backstop can stop it.
     let rt = runtime(Limits {
         timeout: Duration::from_millis(50),
+        fuel_per_item: 0,
         ..Limits::default()
     });
     let err = faulty(&rt, "loop")
@@ -75,12 +77,36 @@ fn an_infinite_loop_is_stopped_by_the_epoch_deadline() {
 }
 
 #[test]
+fn an_infinite_loop_runs_out_of_fuel_the_same_way_however_long_the_clock_allows() {
+    let rt = runtime(Limits {
+        timeout: Duration::from_secs(30),
+        ..Limits::default()
+    });
+    let plugin = faulty(&rt, "loop");
+    let started = std::time::Instant::now();
+    let first = plugin.map(&one_route()).expect_err("out of fuel");
+    let second = plugin.map(&one_route()).expect_err("out of fuel");
+    assert!(first.message.contains("ran out of fuel"), "{first}");
+    assert_eq!(first, second);
+    // Fuel, not the 30 s clock, stopped both.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // A well-behaved plugin stays far within the same budget.
+    assert!(faulty(&rt, "none").map(&one_route()).is_ok());
+}
+
+#[test]
 fn a_memory_bomb_is_stopped_by_the_memory_limit() {
     // A generous time budget, so only the memory limit can stop it even on a
     // loaded machine (where growing 16 MiB once took longer than 100 ms).
+    // Without fuel, which would stop the hoarding loop first.
     let rt = runtime(Limits {
         max_memory_bytes: 16 << 20,
         timeout: Duration::from_secs(10),
+        fuel_per_item: 0,
         ..Limits::default()
     });
     let err = faulty(&rt, "memory")
@@ -98,6 +124,7 @@ fn a_memory_bomb_is_stopped_by_the_memory_limit() {
 fn a_plugin_s_own_budget_is_enforced_and_never_exceeds_the_engine_s() {
     let rt = runtime(Limits {
         timeout: Duration::from_secs(10),
+        fuel_per_item: 0,
         ..Limits::default()
     });
     let tight = faulty(&rt, "loop").with_budget(Some(Duration::from_millis(30)), None);

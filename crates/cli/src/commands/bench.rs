@@ -27,6 +27,9 @@ pub struct PluginsArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Turn fuel metering off, to measure what the deterministic budget costs.
+    #[arg(long)]
+    no_fuel: bool,
     /// Plugin runtime.
     #[command(flatten)]
     plugins: PluginArgs,
@@ -71,7 +74,11 @@ pub struct E2eArgs {
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
         BenchCommand::Plugins(a) => {
-            let figures = lattice_bench::plugins::run(a.routes, &a.plugins.config()?)?;
+            let mut config = a.plugins.config()?;
+            if a.no_fuel {
+                config.limits.fuel_per_item = 0;
+            }
+            let figures = lattice_bench::plugins::run(a.routes, &config)?;
             print(&figures, a.json)
         }
         BenchCommand::Converge(a) => {
