@@ -68,6 +68,16 @@ pub enum LoadError {
         /// wasmtime's message.
         detail: String,
     },
+    /// Built against a version of the contract this host does not speak.
+    #[error(
+        "{name}: built against {found}; this host accepts {CONTRACT} only: rebuild the plugin with lattice-plugin-sdk {SDK_LINE}, or run a lattice-host that accepts {found}"
+    )]
+    UnsupportedContract {
+        /// Where it came from.
+        name: String,
+        /// The contract package the component exports, e.g. `lattice:plugin@0.2.0`.
+        found: String,
+    },
     /// `info` names another stage.
     #[error("{name}: info says stage {got:?}, but it was loaded for {want:?}")]
     StageMismatch {
@@ -94,6 +104,38 @@ pub enum LoadError {
         /// What happened.
         detail: String,
     },
+}
+
+/// The contract this host speaks: the WIT package `wit/` declares. See
+/// `wit/README.md` for what its version means.
+pub const CONTRACT: &str = "lattice:plugin@0.1.0";
+
+/// The SDK release line that builds against [`CONTRACT`].
+const SDK_LINE: &str = "0.1";
+
+/// The contract package a component exports (`lattice:plugin@X.Y.Z`), when
+/// it exports any interface of it.
+fn exported_contract(engine: &Engine, component: &Component) -> Option<String> {
+    component
+        .component_type()
+        .exports(engine)
+        .find_map(|(name, _)| {
+            let rest = name.strip_prefix("lattice:plugin/")?;
+            let (_, version) = rest.split_once('@')?;
+            Some(format!("lattice:plugin@{version}"))
+        })
+}
+
+/// Refuses a component built against another version of the contract,
+/// saying which, before the stage's world is looked for.
+fn check_contract(engine: &Engine, component: &Component, name: &str) -> Result<(), LoadError> {
+    match exported_contract(engine, component) {
+        Some(found) if found != CONTRACT => Err(LoadError::UnsupportedContract {
+            name: name.to_string(),
+            found,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Engine, limits and cache shared by every plugin of the process.
@@ -212,6 +254,7 @@ impl LoadedPlugin {
         }
         let sha256 = hex::encode(Sha256::digest(bytes));
         let component = compile(&shared, &name, &sha256, bytes)?;
+        check_contract(&shared.engine, &component, &name)?;
         refuse_imports(&shared.engine, &component, &name)?;
         let wrong = |e: wasmtime::Error| LoadError::WrongWorld {
             name: name.clone(),
@@ -635,5 +678,28 @@ mod tests {
             r#"(component (import "lattice:plugin/types@0.1.0" (instance)))"#,
         );
         assert!(refuse_imports(&engine, &types_only, "x.wasm").is_ok());
+    }
+
+    #[test]
+    fn a_plugin_built_against_another_contract_version_is_told_which_and_what_to_do() {
+        let engine = Engine::default();
+        let newer = component(
+            &engine,
+            r#"(component
+                (instance $m)
+                (export "lattice:plugin/mapping@0.2.0" (instance $m)))"#,
+        );
+        let err = check_contract(&engine, &newer, "next.wasm").expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "next.wasm: built against lattice:plugin@0.2.0; this host accepts lattice:plugin@0.1.0 only: rebuild the plugin with lattice-plugin-sdk 0.1, or run a lattice-host that accepts lattice:plugin@0.2.0"
+        );
+        let current = component(
+            &engine,
+            r#"(component
+                (instance $m)
+                (export "lattice:plugin/mapping@0.1.0" (instance $m)))"#,
+        );
+        assert!(check_contract(&engine, &current, "x.wasm").is_ok());
     }
 }
