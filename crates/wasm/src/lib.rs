@@ -15,14 +15,16 @@ mod bindings;
 mod cache;
 pub mod defaults;
 mod engine;
+mod inspect;
 mod plugin;
 mod stages;
 
 pub use cache::ComponentCache;
 pub use engine::{EPOCH_TICK, Limits};
+pub use inspect::{Inspection, inspect};
 #[cfg(feature = "bench")]
 pub use plugin::WarmMapper;
-pub use plugin::{LoadError, LoadedPlugin, Shared, is_component};
+pub use plugin::{CONTRACT, LoadError, LoadedPlugin, Shared, is_component};
 pub use stages::{
     PluginConfig, PluginRuntime, StageChoice, StagePlugin, StartError, WasmStages, start,
     start_lenient,

@@ -115,7 +115,7 @@ const SDK_LINE: &str = "0.1";
 
 /// The contract package a component exports (`lattice:plugin@X.Y.Z`), when
 /// it exports any interface of it.
-fn exported_contract(engine: &Engine, component: &Component) -> Option<String> {
+pub(crate) fn exported_contract(engine: &Engine, component: &Component) -> Option<String> {
     component
         .component_type()
         .exports(engine)
@@ -184,7 +184,7 @@ pub fn is_component(bytes: &[u8]) -> bool {
 }
 
 /// Compiles the component, or takes it from the cache by its digest.
-fn compile(
+pub(crate) fn compile(
     shared: &Shared,
     name: &str,
     sha256: &str,

@@ -244,6 +244,11 @@ impl PluginRuntime {
         LoadedPlugin::load(self.shared.clone(), stage, name, bytes, settings)
     }
 
+    /// The engine, limits and cache every plugin shares.
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
     /// Loads the built-in default of `stage` with `settings`.
     pub fn load_default(&self, stage: Stage, settings: &str) -> Result<LoadedPlugin, LoadError> {
         let (name, bytes) = crate::defaults::for_stage(stage);

@@ -10,3 +10,4 @@ mod leader;
 mod oci;
 mod plugin_failures;
 mod plugin_objects;
+mod plugin_tools;

@@ -1,6 +1,7 @@
 //! The plan: plugin answers, validated and combined into desired Lattice state.
 
 mod assemble;
+pub mod compare;
 mod decide;
 mod input;
 mod resource;

@@ -1,5 +1,10 @@
-//! `lattice-host plugin push|pull`: plugins as OCI artifacts in a registry
-//! (the CNCF wasm layout, see `lattice-oci`). Pulls are by digest only.
+//! `lattice-host plugin ...`: the plugin author's commands, one file each:
+//! `registry.rs` (push, pull: OCI artifacts in the CNCF wasm layout, pulls
+//! by digest only), `inspect.rs`, `diff.rs`.
+
+mod diff;
+mod inspect;
+mod registry;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -15,37 +20,41 @@ pub enum PluginCommand {
     Push(PushArgs),
     /// Pull a component by digest (`REF@sha256:…`), write it, print its digest.
     Pull(PullArgs),
+    /// Show what a component is: name, version, stage, contract, imports, size, digest.
+    Inspect(inspect::InspectArgs),
+    /// Plan the same routes with two versions of a plugin; print the Lattice change.
+    Diff(Box<diff::DiffArgs>),
 }
 
 /// `plugin push` arguments.
 #[derive(Debug, Args)]
 pub struct PushArgs {
     /// The component file (`.wasm`).
-    file: PathBuf,
+    pub(super) file: PathBuf,
     /// Where to push: `registry/repository:tag`.
-    reference: String,
+    pub(super) reference: String,
     #[command(flatten)]
-    registry: RegistryArgs,
+    pub(super) registry: RegistryArgs,
 }
 
 /// `plugin pull` arguments.
 #[derive(Debug, Args)]
 pub struct PullArgs {
     /// What to pull: `registry/repository@sha256:…` (a tag may precede the digest).
-    reference: String,
+    pub(super) reference: String,
     /// Where to write the component.
     #[arg(short, long, value_name = "FILE")]
-    output: PathBuf,
+    pub(super) output: PathBuf,
     #[command(flatten)]
-    registry: RegistryArgs,
+    pub(super) registry: RegistryArgs,
 }
 
 /// How to reach the registry.
 #[derive(Debug, Args)]
-struct RegistryArgs {
+pub(crate) struct RegistryArgs {
     /// Plain HTTP even to a registry that is not on loopback (loopback always is).
     #[arg(long)]
-    insecure: bool,
+    pub(crate) insecure: bool,
     /// User name for basic credentials; the password is read from stdin.
     #[arg(long, requires = "password_stdin")]
     username: Option<String>,
@@ -55,7 +64,7 @@ struct RegistryArgs {
 }
 
 impl RegistryArgs {
-    fn auth(&self) -> anyhow::Result<Auth> {
+    pub(crate) fn auth(&self) -> anyhow::Result<Auth> {
         let Some(username) = self.username.clone() else {
             return Ok(Auth::Anonymous);
         };
@@ -71,41 +80,9 @@ impl RegistryArgs {
 /// Runs one `plugin` subcommand.
 pub fn run(command: PluginCommand) -> anyhow::Result<()> {
     match command {
-        PluginCommand::Push(args) => push(args),
-        PluginCommand::Pull(args) => pull(args),
+        PluginCommand::Push(args) => registry::push(args),
+        PluginCommand::Pull(args) => registry::pull(args),
+        PluginCommand::Inspect(args) => inspect::run(args),
+        PluginCommand::Diff(args) => diff::run(*args),
     }
-}
-
-fn push(args: PushArgs) -> anyhow::Result<()> {
-    let file = args.file.display();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("{file}: cannot read"))?;
-    if !lattice_wasm::is_component(&bytes) {
-        anyhow::bail!(
-            "{file}: not a WebAssembly component (build it with `cargo build --target wasm32-wasip2`)"
-        );
-    }
-    let auth = args.registry.auth()?;
-    let rt = tokio::runtime::Runtime::new()?;
-    let digest = rt.block_on(lattice_oci::push(
-        &args.reference,
-        &bytes,
-        &auth,
-        args.registry.insecure,
-    ))?;
-    println!("{}@{digest}", args.reference);
-    Ok(())
-}
-
-fn pull(args: PullArgs) -> anyhow::Result<()> {
-    let auth = args.registry.auth()?;
-    let rt = tokio::runtime::Runtime::new()?;
-    let pulled = rt.block_on(lattice_oci::pull(
-        &args.reference,
-        &auth,
-        args.registry.insecure,
-    ))?;
-    let out = args.output.display();
-    std::fs::write(&args.output, &pulled.bytes).with_context(|| format!("{out}: cannot write"))?;
-    println!("{}", pulled.digest);
-    Ok(())
 }
