@@ -28,6 +28,7 @@ use lattice_core::status::ApplyOutcome;
 use lattice_core::{ClusterConfig, Stages};
 use tokio::sync::mpsc;
 
+pub use plugins::fetch_component;
 pub use watch::Change;
 
 use plugins::host::{HostOptions, PluginEvent, PluginHost};

@@ -24,7 +24,7 @@ pub use engine::{EPOCH_TICK, Limits};
 pub use inspect::{Inspection, inspect};
 #[cfg(feature = "bench")]
 pub use plugin::WarmMapper;
-pub use plugin::{CONTRACT, LoadError, LoadedPlugin, Shared, is_component};
+pub use plugin::{CONTRACT, LoadError, LoadedPlugin, Metering, Shared, is_component};
 pub use stages::{
     PluginConfig, PluginRuntime, StageChoice, StagePlugin, StartError, WasmStages, start,
     start_lenient,

@@ -148,6 +148,17 @@ pub struct Shared {
     pub cache: ComponentCache,
 }
 
+/// What one call cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Metering {
+    /// Wall-clock time, instantiation included.
+    pub elapsed: std::time::Duration,
+    /// Fuel (instructions) the call used, when metered.
+    pub fuel_used: Option<u64>,
+    /// Fuel the call was given, when metered.
+    pub fuel_budget: Option<u64>,
+}
+
 /// A checked, compiled plugin bound to its settings.
 pub struct LoadedPlugin {
     /// What `info` said.
@@ -421,12 +432,62 @@ impl LoadedPlugin {
         P: ComponentType + Lower,
         R: ComponentType + Lift,
     {
+        self.call_metered(input).0
+    }
+
+    /// One batched call in a fresh instance, with what it cost.
+    fn call_metered<P, R>(&self, input: &[P]) -> (Result<Vec<R>, StageError>, Metering)
+    where
+        P: ComponentType + Lower,
+        R: ComponentType + Lift,
+    {
+        let fuel = self.fuel_for(input.len());
         let mut store = self.store(input.len());
+        let started = std::time::Instant::now();
         let run = |store: &mut Store<StoreState>| -> wasmtime::Result<Vec<R>> {
             let instance = self.instance_pre().instantiate(&mut *store)?;
             self.call_in(store, &instance, input)
         };
-        run(&mut store).map_err(|e| self.fail(e))
+        let res = run(&mut store).map_err(|e| self.fail(e));
+        let metering = Metering {
+            elapsed: started.elapsed(),
+            fuel_used: store.get_fuel().ok().map(|left| fuel.saturating_sub(left)),
+            fuel_budget: (self.shared.limits.fuel_per_item > 0).then_some(fuel),
+        };
+        (res, metering)
+    }
+
+    /// Mapping, as [`LoadedPlugin::map`], with what the call cost.
+    pub fn map_metered(
+        &self,
+        routes: &[Route],
+    ) -> (Result<Vec<MappingResult>, StageError>, Metering) {
+        match self.expect(Stage::Mapping) {
+            Ok(()) => self.call_metered(routes),
+            Err(e) => (Err(e), Metering::default()),
+        }
+    }
+
+    /// Weighting, as [`LoadedPlugin::weigh`], with what the call cost.
+    pub fn weigh_metered(
+        &self,
+        rules: &[RuleBackends],
+    ) -> (Result<Vec<WeightingResult>, StageError>, Metering) {
+        match self.expect(Stage::Weighting) {
+            Ok(()) => self.call_metered(rules),
+            Err(e) => (Err(e), Metering::default()),
+        }
+    }
+
+    /// Auth, as [`LoadedPlugin::auth`], with what the call cost.
+    pub fn auth_metered(
+        &self,
+        targets: &[AuthTarget],
+    ) -> (Result<Vec<AuthResult>, StageError>, Metering) {
+        match self.expect(Stage::Auth) {
+            Ok(()) => self.call_metered(targets),
+            Err(e) => (Err(e), Metering::default()),
+        }
     }
 
     /// The batched export of `instance`, called on `input` with the settings.

@@ -13,6 +13,7 @@
 //! demo and the benchmarks, which the binary links behind a feature) can
 //! call it without a dependency cycle.
 
+pub mod cluster;
 pub mod manifests;
 
 use std::sync::Arc;

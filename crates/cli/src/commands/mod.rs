@@ -6,6 +6,7 @@ mod bench;
 mod crds;
 #[cfg(feature = "testbed")]
 mod demo;
+mod explain;
 mod plan;
 mod plugin;
 mod run;
@@ -30,9 +31,12 @@ pub enum Command {
     #[cfg(feature = "testbed")]
     #[command(subcommand)]
     Bench(bench::BenchCommand),
-    /// Push plugins to an OCI registry and pull them back by digest.
+    /// The plugin author's tools: inspect, diff, push and pull.
     #[command(subcommand)]
     Plugin(plugin::PluginCommand),
+    /// How a route is decided: per stage, the plugin and why, its input, answer and cost.
+    #[command(subcommand)]
+    Explain(explain::ExplainCommand),
     /// Print the project's CustomResourceDefinitions, generated from its Rust types.
     Crds(crds::CrdsArgs),
     /// Run a stand-in for an outside system, on loopback by default.
@@ -52,6 +56,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         #[cfg(feature = "testbed")]
         Command::Bench(cmd) => bench::run(cmd),
         Command::Plugin(cmd) => plugin::run(cmd),
+        Command::Explain(cmd) => explain::run(cmd),
         Command::Crds(args) => crds::run(args),
         #[cfg(feature = "testbed")]
         Command::Sim(cmd) => sim::run(cmd),

@@ -123,3 +123,100 @@ fn diff_exits_3_naming_what_a_new_version_would_delete() {
         text(&o.stderr)
     );
 }
+
+#[test]
+fn explain_names_each_stage_s_plugin_its_input_answer_and_cost() {
+    let o = lattice_host(&[
+        "explain",
+        "route",
+        "bookstore/books",
+        "-f",
+        "examples/bookstore",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["kind"], "HTTPRoute");
+    let stages = v["stages"].as_array().expect("stages");
+    let names: Vec<&str> = stages.iter().filter_map(|s| s["stage"].as_str()).collect();
+    assert_eq!(names, vec!["mapping", "weighting", "auth"]);
+    let weighting = &stages[1];
+    assert!(
+        weighting["plugin"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("weighted-forward@sha256:")
+    );
+    let first = &weighting["calls"][0];
+    assert_eq!(first["for"], "spec.rules[0]");
+    assert_eq!(first["valid"], true);
+    assert_eq!(first["answer"]["action"]["Forward"][0]["weight"], 90);
+    let fuel = first["fuel"].as_u64().expect("metered");
+    assert!(
+        fuel > 0 && fuel < first["fuelBudget"].as_u64().expect("budget"),
+        "{first}"
+    );
+    assert_eq!(v["plan"]["services"][0]["name"], "books-bookstore");
+
+    let o = lattice_host(&[
+        "explain",
+        "route",
+        "bookstore/nope",
+        "-f",
+        "examples/bookstore",
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("no route bookstore/nope"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_against_a_cluster_uses_the_plugin_object_the_controller_would() {
+    use k8s_openapi::api::core::v1::ConfigMap;
+    use kube::api::{Api, PostParams};
+
+    let (kube, client) = crate::controller::bookstore().await;
+    let bytes = std::fs::read(test_plugins::EQUAL_SPLIT).expect("built");
+    let cm: ConfigMap = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "equal-split", "namespace": "bookstore"},
+        "binaryData": {"plugin.wasm": base64_encode(&bytes)},
+    }))
+    .expect("ConfigMap");
+    Api::<ConfigMap>::namespaced(client.clone(), "bookstore")
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("created");
+    kube.sim()
+        .apply_yaml(
+            "apiVersion: lattice-host.io/v1alpha1\nkind: ClusterLatticePlugin\nmetadata:\n  name: equal\nspec:\n  stage: weighting\n  source:\n    configMap: {name: equal-split, key: plugin.wasm, namespace: bookstore}\n",
+        )
+        .expect("applied");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    kube.write_kubeconfig(&kubeconfig).expect("kubeconfig");
+    let path = kubeconfig.to_str().expect("utf-8").to_string();
+    let o = tokio::task::spawn_blocking(move || {
+        lattice_host(&["explain", "route", "bookstore/books", "--kubeconfig", &path])
+    })
+    .await
+    .expect("ran");
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    assert!(out.contains("\nweighting: equal-split@sha256:"), "{out}");
+    assert!(
+        out.contains("candidate  ClusterLatticePlugin equal (the ClusterLatticePlugin that applies to namespace bookstore): decides"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-http-http1 (1), k8s-books-bookstore-books-v2-bookstore-8080-http-http1 (1)"),
+        "{out}"
+    );
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    let v = serde_json::to_value(k8s_openapi::ByteString(bytes.to_vec())).expect("encodes");
+    v.as_str().unwrap_or_default().to_string()
+}

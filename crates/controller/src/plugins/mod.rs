@@ -17,6 +17,29 @@ use tokio::sync::mpsc;
 use crate::{Change, Controller};
 use host::PluginEvent;
 
+/// Fetches a plugin object's component as the controller does (the
+/// ConfigMap and pull secret from `namespace` unless the spec names
+/// another), verified against its pin: for the offline commands that show
+/// what the controller would run. Returns the bytes and where they came
+/// from, or what is wrong, naming the field.
+pub async fn fetch_component(
+    client: &kube::Client,
+    namespace: &str,
+    spec: &lattice_core::crds::plugins::PluginSpec,
+    cache_dir: Option<&std::path::Path>,
+) -> Result<(Vec<u8>, String), String> {
+    let ctx = sources::SourceContext {
+        client,
+        namespace,
+        cache_dir,
+        max_bytes: sources::MAX_COMPONENT_BYTES,
+    };
+    let f = sources::fetch(&ctx, spec)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((f.bytes, f.origin))
+}
+
 /// Whether a watch change is about a plugin object.
 pub(crate) fn is_plugin_change(change: &Change) -> bool {
     let group = match change {
