@@ -16,9 +16,52 @@ use super::bindings;
 use super::cache::ComponentCache;
 use super::engine::{Limits, deadline_ticks};
 
-/// What a store carries: only its limits. Plugins get no host state.
+/// What a store carries: only its limits, and the most linear memory the
+/// instance asked for. Plugins get no host state.
 pub struct StoreState {
     limits: StoreLimits,
+    memory_peak: usize,
+}
+
+impl wasmtime::ResourceLimiter for StoreState {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.memory_peak = self.memory_peak.max(desired);
+        self.limits.memory_growing(current, desired, maximum)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.limits.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.limits.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.limits.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.limits.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.limits.memories()
+    }
 }
 
 enum Pre {
@@ -157,6 +200,10 @@ pub struct Metering {
     pub fuel_used: Option<u64>,
     /// Fuel the call was given, when metered.
     pub fuel_budget: Option<u64>,
+    /// The most linear memory the instance asked for, in bytes.
+    pub memory_peak: usize,
+    /// The memory the call was allowed, in bytes.
+    pub memory_budget: usize,
 }
 
 /// A checked, compiled plugin bound to its settings.
@@ -355,8 +402,12 @@ impl LoadedPlugin {
             .memories(4)
             .trap_on_grow_failure(true)
             .build();
-        let mut store = Store::new(&self.shared.engine, StoreState { limits });
-        store.limiter(|s| &mut s.limits);
+        let state = StoreState {
+            limits,
+            memory_peak: 0,
+        };
+        let mut store = Store::new(&self.shared.engine, state);
+        store.limiter(|s| s);
         store.set_epoch_deadline(deadline_ticks(self.timeout));
         if self.shared.limits.fuel_per_item > 0 {
             // Only fails when the engine does not meter fuel, checked above.
@@ -453,6 +504,8 @@ impl LoadedPlugin {
             elapsed: started.elapsed(),
             fuel_used: store.get_fuel().ok().map(|left| fuel.saturating_sub(left)),
             fuel_budget: (self.shared.limits.fuel_per_item > 0).then_some(fuel),
+            memory_peak: store.data().memory_peak,
+            memory_budget: self.max_memory_bytes,
         };
         (res, metering)
     }

@@ -220,3 +220,82 @@ fn base64_encode(bytes: &[u8]) -> String {
     let v = serde_json::to_value(k8s_openapi::ByteString(bytes.to_vec())).expect("encodes");
     v.as_str().unwrap_or_default().to_string()
 }
+
+/// Where the workspace builds its plugins, so a new plugin reuses the
+/// compiled SDK and its dependencies.
+fn wasm_target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+        .join("wasm-plugins")
+}
+
+fn in_dir(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", wasm_target_dir())
+        .args(args)
+        .output()
+        .expect("lattice-host runs")
+}
+
+#[test]
+fn a_new_plugin_outside_the_repository_builds_and_passes_its_fixture_then_fails_a_wrong_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let o = in_dir(
+        dir.path(),
+        &["plugin", "new", "half-split", "--stage", "weighting"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let crate_dir = dir.path().join("half-split");
+    let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).expect("Cargo.toml");
+    let sdk = root().join("sdk").canonicalize().expect("sdk");
+    assert!(
+        manifest.contains(&format!("path = \"{}\"", sdk.display())),
+        "{manifest}"
+    );
+
+    let o = in_dir(&crate_dir, &["plugin", "build", "--json"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let built: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(built["name"], "half-split");
+    assert_eq!(built["stage"], "weighting");
+    assert_eq!(built["contract"], "lattice:plugin@0.1.0");
+
+    let junit = dir.path().join("junit.xml");
+    let o = in_dir(
+        &crate_dir,
+        &["plugin", "test", "--junit", junit.to_str().expect("utf-8")],
+    );
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    assert!(out.contains("PASS cart.yaml"), "{out}");
+    assert!(
+        out.contains("(expect, determinism, batch, order, budget)"),
+        "{out}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(
+        xml.contains("<testsuites tests=\"5\" failures=\"0\">"),
+        "{xml}"
+    );
+
+    // A wrong expectation fails, showing where and both values.
+    let fixture = crate_dir.join("fixtures/cart.yaml");
+    let case = std::fs::read_to_string(&fixture).expect("fixture");
+    let wrong = case.replace("http1, weight: 90}", "http1, weight: 50}");
+    assert_ne!(case, wrong, "the fixture names the 90 weight");
+    std::fs::write(&fixture, wrong).expect("write");
+    let o = in_dir(
+        &crate_dir,
+        &["plugin", "test", "--junit", junit.to_str().expect("utf-8")],
+    );
+    let out = text(&o.stdout);
+    assert!(!o.status.success(), "{out}");
+    assert!(
+        out.contains("FAIL cart.yaml (the cart route through half-split) expect: at $.services[0].listeners[0].rules[0].action.forward[0].weight:\n  - expected 50\n  + got      90"),
+        "{out}"
+    );
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+}

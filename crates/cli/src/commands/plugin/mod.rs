@@ -1,10 +1,16 @@
 //! `lattice-host plugin ...`: the plugin author's commands, one file each:
-//! `registry.rs` (push, pull: OCI artifacts in the CNCF wasm layout, pulls
-//! by digest only), `inspect.rs`, `diff.rs`.
+//! `new.rs` (a crate from `templates/`), `build.rs`, `test.rs` (with
+//! `fixtures.rs`), `inspect.rs`,
+//! `diff.rs`, and `registry.rs` (push, pull: OCI artifacts in the CNCF wasm
+//! layout, pulls by digest only).
 
+mod build;
 mod diff;
+mod fixtures;
 mod inspect;
+mod new;
 mod registry;
+mod test;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -16,6 +22,12 @@ use lattice_oci::Auth;
 /// `plugin` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
+    /// Create a plugin crate for a stage that builds as it stands, with one fixture.
+    New(new::NewArgs),
+    /// Build a plugin crate for wasm32-wasip2 and check it as the controller will.
+    Build(build::BuildArgs),
+    /// Run fixture cases and property checks through the real runtime and its budgets.
+    Test(test::TestArgs),
     /// Push a WebAssembly component to an OCI registry; prints `REF@sha256:…`.
     Push(PushArgs),
     /// Pull a component by digest (`REF@sha256:…`), write it, print its digest.
@@ -80,6 +92,9 @@ impl RegistryArgs {
 /// Runs one `plugin` subcommand.
 pub fn run(command: PluginCommand) -> anyhow::Result<()> {
     match command {
+        PluginCommand::New(args) => new::run(args),
+        PluginCommand::Build(args) => build::run(args),
+        PluginCommand::Test(args) => test::run(args),
         PluginCommand::Push(args) => registry::push(args),
         PluginCommand::Pull(args) => registry::pull(args),
         PluginCommand::Inspect(args) => inspect::run(args),
