@@ -72,7 +72,7 @@ struct Decider {
 fn route(args: RouteArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
     let client = match &args.kubeconfig {
-        Some(path) => Some(rt.block_on(client(path))?),
+        Some(path) => Some(rt.block_on(super::kube_client(path))?),
         None => None,
     };
     let snapshot = match &client {
@@ -128,17 +128,6 @@ fn route(args: RouteArgs) -> anyhow::Result<()> {
         print!("{}", as_text(&key, &deciders, &calls, &plan));
     }
     Ok(())
-}
-
-async fn client(path: &PathBuf) -> anyhow::Result<kube::Client> {
-    lattice_wiring::install_crypto_provider();
-    let shown = path.display();
-    let kubeconfig = kube::config::Kubeconfig::read_from(path)
-        .with_context(|| format!("{shown}: cannot read"))?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .with_context(|| format!("{shown}: not a usable kubeconfig"))?;
-    Ok(kube::Client::try_from(config)?)
 }
 
 /// The route named `ns/name`, of `kind` when given.

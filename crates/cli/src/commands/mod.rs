@@ -1,4 +1,5 @@
-//! One module per command. `run` dispatches; commands never import each other.
+//! One module per command. `run` dispatches; commands never import each
+//! other, and share only the helpers at the end of this file.
 
 mod apply;
 #[cfg(feature = "testbed")]
@@ -61,4 +62,17 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         #[cfg(feature = "testbed")]
         Command::Sim(cmd) => sim::run(cmd),
     }
+}
+
+/// A client for the cluster a kubeconfig file names (its current context).
+pub(crate) async fn kube_client(path: &std::path::Path) -> anyhow::Result<kube::Client> {
+    use anyhow::Context;
+    lattice_wiring::install_crypto_provider();
+    let shown = path.display();
+    let kubeconfig = kube::config::Kubeconfig::read_from(path)
+        .with_context(|| format!("{shown}: cannot read"))?;
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .with_context(|| format!("{shown}: not a usable kubeconfig"))?;
+    Ok(kube::Client::try_from(config)?)
 }

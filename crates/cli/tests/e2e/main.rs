@@ -11,3 +11,4 @@ mod oci;
 mod plugin_failures;
 mod plugin_objects;
 mod plugin_tools;
+mod tutorial;

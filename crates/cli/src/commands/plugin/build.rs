@@ -16,6 +16,9 @@ pub struct BuildArgs {
     /// The plugin crate (default: the current directory).
     #[arg(default_value = ".")]
     dir: PathBuf,
+    /// Also copy the component to this file.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -38,6 +41,9 @@ pub fn run(args: BuildArgs) -> anyhow::Result<()> {
     let rt = lattice_wasm::PluginRuntime::new(lattice_wasm::Limits::default(), None)
         .map_err(|e| anyhow::anyhow!("starting wasmtime: {e:#}"))?;
     let i = lattice_wasm::inspect(&rt, &shown, &bytes)?;
+    if let Some(out) = &args.output {
+        std::fs::write(out, &bytes).with_context(|| format!("{}: cannot write", out.display()))?;
+    }
     let info = i
         .load
         .clone()

@@ -1,4 +1,4 @@
-//! `plugin diff OLD NEW -f MANIFESTS`: the Lattice change between two
+//! `plugin diff OLD NEW (-f MANIFESTS | --kubeconfig FILE)`: the Lattice change between two
 //! versions of a plugin over the same routes. Exit 3 when anything would be
 //! deleted, so CI can gate a plugin release.
 
@@ -17,13 +17,17 @@ pub const DELETES: i32 = 3;
 /// `plugin diff` arguments.
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The version serving today (a component file).
-    old: PathBuf,
-    /// The candidate (a component file) for the same stage.
+    /// The version serving today: a component file, or `builtin` for the
+    /// stage's built-in plugin.
+    old: String,
+    /// The candidate: a component file for the same stage.
     new: PathBuf,
     /// Manifest files or directories with the routes to plan.
-    #[arg(short = 'f', long = "filename", required = true, num_args = 1..)]
+    #[arg(short = 'f', long = "filename", num_args = 1.., required_unless_present = "kubeconfig", conflicts_with = "kubeconfig")]
     files: Vec<PathBuf>,
+    /// Plan the routes of this cluster instead.
+    #[arg(long)]
+    kubeconfig: Option<PathBuf>,
     /// Settings of the old version (JSON).
     #[arg(long, default_value = "")]
     old_settings: String,
@@ -41,31 +45,46 @@ pub struct DiffArgs {
     cluster: ClusterArgs,
 }
 
+/// The old version's name for the stage's built-in plugin.
+const BUILTIN: &str = "builtin";
+
 /// Runs `plugin diff`.
 pub fn run(args: DiffArgs) -> anyhow::Result<()> {
-    let loaded = lattice_wiring::manifests::load(&args.files)?;
+    let snapshot = match &args.kubeconfig {
+        Some(path) => {
+            let rt = tokio::runtime::Runtime::new()?;
+            rt.block_on(async {
+                let client = crate::commands::kube_client(path).await?;
+                anyhow::Ok(lattice_wiring::cluster::snapshot(&client).await?)
+            })?
+        }
+        None => lattice_wiring::manifests::load(&args.files)?.snapshot,
+    };
     let base = args.plugins.config()?;
-    let stage = stage_of(&args.old, &base)?;
-    let new_stage = stage_of(&args.new, &base)?;
-    anyhow::ensure!(
-        stage == new_stage,
-        "{} is a {} plugin and {} a {} plugin: diff compares two versions of one stage",
-        args.old.display(),
-        stage.as_str(),
-        args.new.display(),
-        new_stage.as_str()
-    );
+    let stage = stage_of(&args.new, &base)?;
+    let old_file = (args.old != BUILTIN).then(|| PathBuf::from(&args.old));
+    if let Some(old) = &old_file {
+        let old_stage = stage_of(old, &base)?;
+        anyhow::ensure!(
+            stage == old_stage,
+            "{} is a {} plugin and {} a {} plugin: diff compares two versions of one stage",
+            old.display(),
+            old_stage.as_str(),
+            args.new.display(),
+            stage.as_str()
+        );
+    }
     let cfg = args.cluster.config();
-    let plan_with = |file: &PathBuf, settings: &str| -> anyhow::Result<lattice_core::Plan> {
+    let plan_with = |file: Option<PathBuf>, settings: &str| -> anyhow::Result<lattice_core::Plan> {
         let mut config = base.clone();
         let choice = config.stage_mut(stage);
-        choice.file = Some(file.clone());
+        choice.file = file;
         choice.settings = settings.to_string();
         let (_rt, stages) = lattice_wiring::start_plugins(&config)?;
-        Ok(lattice_core::build_plan(&loaded.snapshot, &cfg, &stages))
+        Ok(lattice_core::build_plan(&snapshot, &cfg, &stages))
     };
-    let old = plan_with(&args.old, &args.old_settings)?;
-    let new = plan_with(&args.new, &args.new_settings)?;
+    let old = plan_with(old_file, &args.old_settings)?;
+    let new = plan_with(Some(args.new.clone()), &args.new_settings)?;
     let change = compare(&old, &new);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&change)?);

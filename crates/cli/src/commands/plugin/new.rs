@@ -102,6 +102,10 @@ pub fn run(args: NewArgs) -> anyhow::Result<()> {
         ("fixtures/cart.yaml", fixture),
         ("README.md", fill(include_str!("templates/README.md.tmpl"))),
         (
+            "plugin.yaml",
+            fill(include_str!("templates/plugin.yaml.tmpl")),
+        ),
+        (
             ".gitignore",
             include_str!("templates/gitignore.tmpl").to_string(),
         ),
