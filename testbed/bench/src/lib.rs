@@ -5,12 +5,16 @@
 //! - [`plugins`]: the plan through the WASM plugins against the same logic
 //!   linked natively ([`native`]), and single-call costs;
 //! - [`converge`]: the applier against lattice-sim with injected latency;
-//! - [`e2e`]: kube-sim, the controller and lattice-sim together.
+//! - [`e2e`]: kube-sim, the controller and lattice-sim together;
+//! - [`swap`]: a plugin object swapped in while the controller runs.
 //!
-//! [`synthetic`] makes the routes they run on.
+//! [`synthetic`] makes the routes they run on; `cluster` starts the
+//! emulators and the controller for `e2e` and `swap`.
 
+mod cluster;
 pub mod converge;
 pub mod e2e;
 pub mod native;
 pub mod plugins;
+pub mod swap;
 pub mod synthetic;

@@ -35,6 +35,8 @@ struct Inner {
     core: Mutex<Core>,
     faults: Mutex<Faults>,
     calls: Mutex<BTreeMap<String, u64>>,
+    /// Calls answered with an error or dropped, per operation.
+    failed: Mutex<BTreeMap<String, u64>>,
 }
 
 /// An in-memory VPC Lattice. Cheap to clone; clones share state.
@@ -65,6 +67,7 @@ impl LatticeSim {
                 }),
                 faults: Mutex::new(faults),
                 calls: Mutex::new(BTreeMap::new()),
+                failed: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -114,9 +117,22 @@ impl LatticeSim {
         lock(&self.inner.calls).clone()
     }
 
-    /// Zero the call counters.
+    /// The calls of [`call_counts`](Self::call_counts) that failed: answered
+    /// with an error (the emulator's own or an injected one) or dropped.
+    pub fn failed_call_counts(&self) -> BTreeMap<String, u64> {
+        lock(&self.inner.failed).clone()
+    }
+
+    /// Zero the call counters, failed calls included.
     pub fn reset_call_counts(&self) {
         lock(&self.inner.calls).clear();
+        lock(&self.inner.failed).clear();
+    }
+
+    fn count_failed(&self, operation: &str) {
+        *lock(&self.inner.failed)
+            .entry(operation.to_string())
+            .or_default() += 1;
     }
 
     /// Everything the emulator stores, as JSON (resources by kind, tags, policies).
@@ -160,7 +176,12 @@ impl LatticeSim {
             cfg,
             now: chrono::Utc::now(),
         };
-        ops::run(state, &cx, operation, req)
+        let result = ops::run(state, &cx, operation, req);
+        drop(core);
+        if result.is_err() {
+            self.count_failed(operation);
+        }
+        result
     }
 
     async fn handle(
@@ -182,6 +203,7 @@ impl LatticeSim {
             *lock(&self.inner.calls)
                 .entry("UnknownOperation".into())
                 .or_default() += 1;
+            self.count_failed("UnknownOperation");
             let msg =
                 serde_json::json!({"message": format!("No operation matches {method} {path}")});
             return Ok(json_response(404, &msg, Some("UnknownOperationException")));
@@ -197,12 +219,16 @@ impl LatticeSim {
             let _ = tokio::task::spawn_blocking(move || std::thread::sleep(latency)).await;
         }
         let result = match outcome {
-            Outcome::Drop => return Err(Dropped),
+            Outcome::Drop => {
+                self.count_failed(route.operation);
+                return Err(Dropped);
+            }
             Outcome::Throttle => Err(ApiError::Throttling("Rate exceeded".into())),
             Outcome::ServerError => Err(ApiError::Internal("Injected internal error".into())),
             Outcome::Pass => self.dispatch(route.operation, labels, &query, &body),
             Outcome::DropAfter => {
                 let _ = self.dispatch(route.operation, labels, &query, &body);
+                self.count_failed(route.operation);
                 return Err(Dropped);
             }
         };
@@ -211,6 +237,9 @@ impl LatticeSim {
             ok = result.is_ok(),
             "lattice-sim call"
         );
+        if result.is_err() {
+            self.count_failed(route.operation);
+        }
         Ok(match result {
             Ok(out) => json_response(route.status, &out, None),
             Err(e) => json_response(e.status(), &e.body(), Some(e.code())),

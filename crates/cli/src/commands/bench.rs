@@ -1,4 +1,4 @@
-//! `lattice-host bench plugins|converge|e2e`: the benchmarks of `lattice-bench`,
+//! `lattice-host bench plugins|converge|e2e|swap`: the benchmarks of `lattice-bench`,
 //! printed as text or as one JSON object.
 
 use std::time::Duration;
@@ -16,6 +16,9 @@ pub enum BenchCommand {
     Converge(ConvergeArgs),
     /// N routes through kube-sim, the controller and lattice-sim; then one change.
     E2e(E2eArgs),
+    /// N routes converged, then a ClusterLatticePlugin (equal-split, from a
+    /// ConfigMap) swapped in: the time until Lattice holds it on every rule.
+    Swap(SwapArgs),
 }
 
 /// `bench plugins` arguments.
@@ -70,6 +73,20 @@ pub struct E2eArgs {
     plugins: PluginArgs,
 }
 
+/// `bench swap` arguments.
+#[derive(Debug, Args)]
+pub struct SwapArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    routes: usize,
+    /// Give up converging, and swapping, after this many seconds each.
+    #[arg(long, default_value_t = 300)]
+    timeout_secs: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
 /// Runs one benchmark and prints its figures.
 pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
     match cmd {
@@ -94,6 +111,12 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let timeout = Duration::from_secs(a.timeout_secs);
             let figures = tokio::runtime::Runtime::new()?
                 .block_on(lattice_bench::e2e::run(a.routes, plugins, timeout))?;
+            print(&figures, a.json)
+        }
+        BenchCommand::Swap(a) => {
+            let timeout = Duration::from_secs(a.timeout_secs);
+            let figures = tokio::runtime::Runtime::new()?
+                .block_on(lattice_bench::swap::run(a.routes, timeout))?;
             print(&figures, a.json)
         }
     }

@@ -330,6 +330,26 @@ fn bench_plugins_prints_its_figures() {
 }
 
 #[test]
+fn bench_swap_prints_the_issues_figures_as_one_json_object() {
+    let o = lattice_host(&["bench", "swap", "--routes", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["routes"], 5);
+    assert_eq!(v["failed_reconciles"], 0, "{v}");
+    assert!(v["swap_ms"].as_u64().is_some_and(|ms| ms > 0), "{v}");
+    assert!(v["writes"].as_u64().is_some_and(|w| w >= 5), "{v}");
+    assert_eq!(v["target_ms"], 1000);
+    assert!(v["met"].is_boolean(), "{v}");
+    let text = lattice_host(&["bench", "swap", "--routes", "5"]);
+    assert!(text.status.success(), "{}", stderr(&text));
+    let text = stdout(&text);
+    assert!(
+        text.contains("target 1000 ms") && text.contains("failed reconciles  0"),
+        "{text}"
+    );
+}
+
+#[test]
 fn run_names_a_missing_or_bad_setting_and_where_it_came_from() {
     let o = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
         .arg("run")

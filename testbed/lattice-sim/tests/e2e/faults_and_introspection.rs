@@ -162,6 +162,45 @@ async fn sim_endpoints_expose_calls_state_faults_quotas_and_routes() {
 }
 
 #[tokio::test]
+async fn failed_calls_are_counted_apart_and_reset_with_the_others() {
+    let sim = start().await;
+    sim.set_faults(only(
+        "ListServices",
+        FaultSpec {
+            throttle_rate: 1.0,
+            ..FaultSpec::default()
+        },
+    ));
+    let c = client(&sim.url());
+    c.create_service_network()
+        .name("fine")
+        .send()
+        .await
+        .expect("sn");
+    let missing = c
+        .get_service()
+        .service_identifier("svc-0123456789abcdef0")
+        .send()
+        .await;
+    assert_eq!(code(&missing), "ResourceNotFoundException");
+    let _ = c.list_services().send().await;
+    let failed = sim.failed_call_counts();
+    assert_eq!(failed.get("CreateServiceNetwork"), None, "{failed:?}");
+    assert_eq!(failed.get("GetService"), Some(&1), "{failed:?}");
+    assert!(
+        failed.get("ListServices").is_some_and(|n| *n >= 1),
+        "{failed:?}"
+    );
+    assert_eq!(
+        failed.get("ListServices"),
+        sim.call_counts().get("ListServices"),
+        "every throttled try is a failed call"
+    );
+    sim.reset_call_counts();
+    assert!(sim.failed_call_counts().is_empty());
+}
+
+#[tokio::test]
 async fn unknown_routes_answer_with_an_error_type_header() {
     let sim = start().await;
     let (st, body) = http(sim.addr(), "GET", "/no/such/thing", "").await;
