@@ -17,6 +17,7 @@ mod kinds;
 pub mod leader;
 mod pass;
 mod plugins;
+pub mod topology;
 mod watch;
 mod writers;
 
@@ -78,6 +79,8 @@ pub struct Controller {
     outcomes: std::sync::Mutex<std::collections::BTreeMap<RouteKey, ApplyOutcome>>,
     /// Plugin objects, when the controller serves them.
     plugins: Option<PluginHost>,
+    /// Handed out to whoever shows the topology; answered by the run loop.
+    topology: (topology::TopologySource, Option<topology::Requests>),
 }
 
 impl Controller {
@@ -95,7 +98,17 @@ impl Controller {
             desired: Default::default(),
             outcomes: Default::default(),
             plugins: None,
+            topology: {
+                let (source, requests) = topology::channel();
+                (source, Some(requests))
+            },
         }
+    }
+
+    /// Where to ask for the controller's topology while it runs (the admin
+    /// page does).
+    pub fn topology_source(&self) -> topology::TopologySource {
+        self.topology.0.clone()
     }
 
     /// Serves ClusterLatticePlugins and LatticePlugins: loads their
@@ -122,7 +135,7 @@ impl Controller {
     }
 
     /// Runs until `shutdown` resolves; a pass in progress finishes first.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+    pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
         let (tx, mut rx) = mpsc::channel::<Change>(4096);
         let kinds = kinds::watched();
         let watchers: Vec<_> = kinds
@@ -140,6 +153,9 @@ impl Controller {
         // The first pass waits for the plugins a restart finds, so a route
         // is never planned with a plugin it does not use.
         let mut passed_once = false;
+        let mut topology = self.topology.1.take().unwrap_or_else(|| topology::channel().1);
+        // Moves with every change the topology could show.
+        let mut version: u64 = 0;
         let mut index = Index::default();
         let mut dirty = Dirty::default();
         // No pass runs before every kind has listed once: an apply would prune
@@ -178,8 +194,12 @@ impl Controller {
                         leader = None;
                     }
                 }
+                Some(reply) = topology.recv() => {
+                    let _ = reply.send(self.topology(&index, version));
+                }
                 change = rx.recv() => match change {
                     Some(c) => {
+                        version += 1;
                         if let Change::Relisted { kind, .. } = &c {
                             listed.insert(kind.clone());
                         }
@@ -207,6 +227,7 @@ impl Controller {
                     if leading(&leader) {
                         passed_once = true;
                         dirty.merge(self.pass(&index, work, &mut full).await);
+                        version += 1;
                     }
                 }
             }
