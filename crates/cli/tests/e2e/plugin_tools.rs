@@ -299,3 +299,51 @@ fn a_new_plugin_outside_the_repository_builds_and_passes_its_fixture_then_fails_
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("failures=\"1\""), "{xml}");
 }
+
+#[test]
+fn plugin_test_takes_a_stage_level_input_and_checks_the_answer_and_its_diagnostics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fixtures = dir.path().join("fixtures");
+    std::fs::create_dir(&fixtures).expect("mkdir");
+    let case = r#"description: an unresolved backend is left out and said so
+settings: {maxBackends: 2}
+input:
+  route: {namespace: app, name: r}
+  rule_index: 0
+  backends:
+    - {target_group: tg-a, display: Service app/a:80, weight: 90, resolution: Resolved, field: "spec.rules[0].backendRefs[0]"}
+    - {target_group: tg-b, display: Service app/b:80, weight: 10, resolution: NotFound, field: "spec.rules[0].backendRefs[1]"}
+expect:
+  answer:
+    action: {Forward: [{target_group: tg-a, weight: 1}]}
+  diagnostics:
+    - {reason: BackendNotFound, field: "spec.rules[0].backendRefs[1]"}
+"#;
+    std::fs::write(fixtures.join("unresolved.yaml"), case).expect("write");
+    let o = lattice_host(&[
+        "plugin",
+        "test",
+        test_plugins::EQUAL_SPLIT,
+        "--fixtures",
+        fixtures.to_str().expect("utf-8"),
+    ]);
+    let out = text(&o.stdout);
+    assert!(o.status.success(), "{out}{}", text(&o.stderr));
+    assert!(
+        out.contains("PASS unresolved.yaml (an unresolved backend is left out and said so)"),
+        "{out}"
+    );
+
+    let wrong = case.replace("reason: BackendNotFound", "reason: RefNotPermitted");
+    std::fs::write(fixtures.join("unresolved.yaml"), wrong).expect("write");
+    let o = lattice_host(&[
+        "plugin",
+        "test",
+        test_plugins::EQUAL_SPLIT,
+        "--fixtures",
+        fixtures.to_str().expect("utf-8"),
+    ]);
+    let out = text(&o.stdout);
+    assert!(!o.status.success(), "{out}");
+    assert!(out.contains("expect: diagnostics:\n  - expected {\"field\":\"spec.rules[0].backendRefs[1]\",\"reason\":\"RefNotPermitted\"}"), "{out}");
+}
