@@ -153,7 +153,11 @@ impl Controller {
         // The first pass waits for the plugins a restart finds, so a route
         // is never planned with a plugin it does not use.
         let mut passed_once = false;
-        let mut topology = self.topology.1.take().unwrap_or_else(|| topology::channel().1);
+        let mut topology = self
+            .topology
+            .1
+            .take()
+            .unwrap_or_else(|| topology::channel().1);
         // Moves with every change the topology could show.
         let mut version: u64 = 0;
         let mut index = Index::default();

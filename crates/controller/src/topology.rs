@@ -135,7 +135,9 @@ fn conditions(route: &serde_json::Value) -> Vec<Condition> {
                 "{}/{}",
                 p.pointer("/parentRef/namespace")
                     .and_then(|n| n.as_str())
-                    .or_else(|| route.pointer("/metadata/namespace").and_then(|n| n.as_str()))
+                    .or_else(|| route
+                        .pointer("/metadata/namespace")
+                        .and_then(|n| n.as_str()))
                     .unwrap_or_default(),
                 p.pointer("/parentRef/name")
                     .and_then(|n| n.as_str())
