@@ -79,6 +79,8 @@ pub struct Controller {
     outcomes: std::sync::Mutex<std::collections::BTreeMap<RouteKey, ApplyOutcome>>,
     /// Plugin objects, when the controller serves them.
     plugins: Option<PluginHost>,
+    /// Records Events, deduplicating repeats (see `writers/events.rs`).
+    recorder: std::sync::OnceLock<kube::runtime::events::Recorder>,
     /// Handed out to whoever shows the topology; answered by the run loop.
     topology: (topology::TopologySource, Option<topology::Requests>),
 }
@@ -98,6 +100,7 @@ impl Controller {
             desired: Default::default(),
             outcomes: Default::default(),
             plugins: None,
+            recorder: std::sync::OnceLock::new(),
             topology: {
                 let (source, requests) = topology::channel();
                 (source, Some(requests))

@@ -478,3 +478,46 @@ async fn a_cluster_plugin_pulled_from_a_real_registry_by_digest_serves() {
     let _ = stop.send(());
     task.await.expect("the controller stops");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_refusal_is_one_event_with_a_count_not_a_new_event() {
+    use k8s_openapi::api::events::v1::Event as SeriesEvent;
+
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice().await;
+    let (stop, task) = start(&client, &lattice.url());
+    let plugins: Api<ClusterLatticePlugin> = Api::all(client.clone());
+    let spec = json!({"stage":"weighting",
+        "source":{"configMap":{"name":"absent","key":"plugin.wasm","namespace":"bookstore"}}});
+    plugins
+        .create(&PostParams::default(), &clp("missing", spec))
+        .await
+        .expect("created");
+    let refused = |n: u64| {
+        let client = client.clone();
+        async move {
+            let api: Api<SeriesEvent> = Api::all(client);
+            let list = api.list(&Default::default()).await.ok()?;
+            let mine: Vec<SeriesEvent> = list
+                .items
+                .into_iter()
+                .filter(|e| e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("missing"))
+                .filter(|e| e.reason.as_deref() == Some("Refused"))
+                .collect();
+            let count = mine
+                .first()
+                .map_or(0, |e| e.series.as_ref().map_or(1, |s| s.count as u64));
+            (count >= n).then_some(mine.len())
+        }
+    };
+    until("one Refused event", async || refused(1).await).await;
+    let again = json!({"spec":{"settings":{"try":2}}});
+    plugins
+        .patch("missing", &PatchParams::default(), &Patch::Merge(&again))
+        .await
+        .expect("patched");
+    let events = until("the refusal counted twice", async || refused(2).await).await;
+    assert_eq!(events, 1, "a repeat made a new Event object");
+    let _ = stop.send(());
+    task.await.expect("the controller stops");
+}

@@ -12,6 +12,19 @@ use crate::Controller;
 const MAX_NOTE: usize = 1000;
 
 impl Controller {
+    /// The one recorder of this controller: it keeps the Events it sent, so
+    /// a repeat becomes a count on the same Event (an EventSeries), as
+    /// client-go's recorder does, instead of a new object.
+    pub(crate) fn recorder(&self) -> &Recorder {
+        self.recorder.get_or_init(|| {
+            let reporter = Reporter {
+                controller: "lattice-host".into(),
+                instance: self.options.instance.clone(),
+            };
+            Recorder::new(self.client.clone(), reporter)
+        })
+    }
+
     /// An `ApplyFailed` Warning on each route that just failed.
     pub(crate) async fn write_events(&self, index: &Index, failed: &BTreeMap<RouteKey, String>) {
         for (key, message) in failed {
@@ -36,10 +49,6 @@ impl Controller {
             uid: meta.uid.clone(),
             ..Default::default()
         };
-        let reporter = Reporter {
-            controller: "lattice-host".into(),
-            instance: self.options.instance.clone(),
-        };
         let event = Event {
             type_: EventType::Warning,
             reason: "ApplyFailed".into(),
@@ -47,10 +56,7 @@ impl Controller {
             action: "Apply".into(),
             secondary: None,
         };
-        if let Err(e) = Recorder::new(self.client.clone(), reporter)
-            .publish(&event, &reference)
-            .await
-        {
+        if let Err(e) = self.recorder().publish(&event, &reference).await {
             tracing::debug!(route = %key, error = %e, "could not record an event");
         }
     }

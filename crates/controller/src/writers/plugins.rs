@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, Patch, PatchParams};
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::events::{Event, EventType};
 use lattice_core::crds::plugins::{ClusterLatticePlugin, LatticePlugin, PluginStatus};
 use lattice_core::index::Index;
 use lattice_core::plugins::{Choice, verdicts};
@@ -60,10 +60,6 @@ impl Controller {
             uid: o.meta.uid.clone(),
             ..Default::default()
         };
-        let reporter = Reporter {
-            controller: "lattice-host".into(),
-            instance: self.options.instance.clone(),
-        };
         let event = Event {
             type_: if notice.warning {
                 EventType::Warning
@@ -75,10 +71,7 @@ impl Controller {
             action: "Load".into(),
             secondary: None,
         };
-        if let Err(e) = Recorder::new(self.client.clone(), reporter)
-            .publish(&event, &reference)
-            .await
-        {
+        if let Err(e) = self.recorder().publish(&event, &reference).await {
             tracing::debug!(plugin = ?notice.id, error = %e, "could not record an event");
         }
     }
