@@ -127,7 +127,7 @@ impl Controller {
 
     /// Remembers each route's outcome. Routes outside the dirty set whose
     /// outcome changed are dirty again, so their status is refreshed; routes
-    /// that just failed get an Event. A scoped pass says nothing about routes
+    /// that just failed (apply or plugin) get an Event. A scoped pass says nothing about routes
     /// outside its scope.
     fn record_outcomes(&self, index: &Index, dirty: &Dirty, applied: Option<&Applied>) -> Again {
         let mut again = Again::default();
@@ -143,8 +143,16 @@ impl Controller {
         for key in keys {
             let now = self.route_outcome(&key, Some(applied));
             if seen.get(&key) != Some(&now) {
-                if let ApplyOutcome::Failed(m) = &now {
-                    again.failed.insert(key.clone(), m.clone());
+                match &now {
+                    ApplyOutcome::Failed(m) => {
+                        again.failed.insert(key.clone(), ("ApplyFailed", m.clone()));
+                    }
+                    ApplyOutcome::Kept(m) => {
+                        again
+                            .failed
+                            .insert(key.clone(), ("PluginFailed", m.clone()));
+                    }
+                    _ => {}
                 }
                 if !dirty.routes.contains(&key) {
                     again.dirty.routes.insert(key.clone());
@@ -161,6 +169,7 @@ impl Controller {
 pub(crate) struct Again {
     /// For the next pass.
     pub dirty: Dirty,
-    /// Routes whose apply just failed, with the message, for Events.
-    pub failed: BTreeMap<RouteKey, String>,
+    /// Routes that just failed (`ApplyFailed`: Lattice refused; `PluginFailed`:
+    /// a plugin failed and Lattice keeps the route), with the message, for Events.
+    pub failed: BTreeMap<RouteKey, (&'static str, String)>,
 }

@@ -93,6 +93,22 @@ async fn a_plugin_trapping_on_one_route_changes_nothing_of_it_in_lattice() {
     assert!(message.contains("last programmed state"), "{message}");
     // The other routes are still programmed by the same plugin.
     programmed(&api, "reviews", "True").await;
+    // And `kubectl describe` shows why, as a Warning on the route.
+    let events: kube::Api<k8s_openapi::api::core::v1::Event> = kube::Api::all(client.clone());
+    let mut warned = false;
+    for _ in 0..50 {
+        let list = events.list(&Default::default()).await.expect("events");
+        warned = list.items.iter().any(|e| {
+            e.involved_object.name.as_deref() == Some("books")
+                && e.reason.as_deref() == Some("PluginFailed")
+                && e.type_.as_deref() == Some("Warning")
+        });
+        if warned {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(warned, "no PluginFailed Warning on the route");
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = stop.send(());
     task.await.expect("the controller stops");

@@ -1,5 +1,6 @@
-//! Kubernetes Events: a Warning on a route whose apply just failed, so
-//! `kubectl describe` shows it next to the route's conditions.
+//! Kubernetes Events: a Warning on a route whose apply just failed, or
+//! whose plugin just failed (Lattice keeps it), so `kubectl describe` shows
+//! it next to the route's conditions.
 
 use std::collections::BTreeMap;
 
@@ -25,15 +26,19 @@ impl Controller {
         })
     }
 
-    /// An `ApplyFailed` Warning on each route that just failed.
-    pub(crate) async fn write_events(&self, index: &Index, failed: &BTreeMap<RouteKey, String>) {
-        for (key, message) in failed {
-            self.warn(index, key, message).await;
+    /// An `ApplyFailed` or `PluginFailed` Warning on each route that just failed.
+    pub(crate) async fn write_events(
+        &self,
+        index: &Index,
+        failed: &BTreeMap<RouteKey, (&'static str, String)>,
+    ) {
+        for (key, (reason, message)) in failed {
+            self.warn(index, key, reason, message).await;
         }
     }
 
     /// A Kubernetes Event on a route whose apply just failed.
-    async fn warn(&self, index: &Index, key: &RouteKey, message: &str) {
+    async fn warn(&self, index: &Index, key: &RouteKey, reason: &str, message: &str) {
         let Some(meta) = index.snapshot().route_meta(key) else {
             return;
         };
@@ -51,7 +56,7 @@ impl Controller {
         };
         let event = Event {
             type_: EventType::Warning,
-            reason: "ApplyFailed".into(),
+            reason: reason.into(),
             note: Some(message.chars().take(MAX_NOTE).collect()),
             action: "Apply".into(),
             secondary: None,
