@@ -1,7 +1,9 @@
 //! Every Lattice call goes through [`Caller::call`]: a token bucket per class
 //! (reads, writes), retries with jittered exponential backoff on throttling,
-//! 5xx, timeouts and dropped connections, and a count per operation.
+//! 5xx, timeouts and dropped connections, a count per operation, and (when
+//! given [`CallMetrics`]) each attempt's outcome and latency.
 
+use crate::metrics::{CallMetrics, CallOutcome};
 use crate::options::{ApplyOptions, RateLimit};
 use aws_sdk_vpclattice::config::http::HttpResponse;
 use aws_sdk_vpclattice::error::{ProvideErrorMetadata, SdkError};
@@ -50,6 +52,29 @@ fn classify<E: ProvideErrorMetadata + std::fmt::Debug>(
         SdkError::DispatchFailure(_) => (true, "DispatchFailure".into(), format!("{e:?}")),
         SdkError::ResponseError(_) => (true, "ResponseError".into(), format!("{e:?}")),
         _ => (false, "ConstructionFailure".into(), format!("{e:?}")),
+    }
+}
+
+/// What an attempt's error says about who failed: Lattice's code and
+/// HTTP status tell throttling from the caller's and the server's faults.
+fn outcome<E: ProvideErrorMetadata>(e: &SdkError<E, HttpResponse>) -> CallOutcome {
+    match e {
+        SdkError::ServiceError(se) => {
+            let status = se.raw().status().as_u16();
+            match se.err().code() {
+                Some("ThrottlingException") => CallOutcome::Throttled,
+                _ if status == 429 => CallOutcome::Throttled,
+                _ if status >= 500 => CallOutcome::ServerError,
+                Some("InternalServerException" | "ServiceUnavailableException") => {
+                    CallOutcome::ServerError
+                }
+                _ => CallOutcome::ClientError,
+            }
+        }
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            CallOutcome::ServerError
+        }
+        _ => CallOutcome::ClientError,
     }
 }
 
@@ -128,6 +153,7 @@ pub struct Caller {
     base: Duration,
     cap: Duration,
     calls: CallCounts,
+    metrics: Option<CallMetrics>,
 }
 
 impl Caller {
@@ -141,7 +167,13 @@ impl Caller {
             base: opts.backoff_base,
             cap: opts.backoff_max,
             calls: CallCounts::default(),
+            metrics: None,
         }
+    }
+
+    /// Records every attempt's outcome and latency in `metrics`.
+    pub fn set_metrics(&mut self, metrics: CallMetrics) {
+        self.metrics = Some(metrics);
     }
 
     /// Calls made so far, per operation (retries included).
@@ -170,7 +202,13 @@ impl Caller {
         loop {
             bucket.acquire().await;
             self.calls.add(operation);
-            match f().await {
+            let started = Instant::now();
+            let result = f().await;
+            if let Some(m) = &self.metrics {
+                let o = result.as_ref().map_or_else(outcome, |_| CallOutcome::Ok);
+                m.record(operation, o, started.elapsed());
+            }
+            match result {
                 Ok(v) => return Ok(v),
                 Err(e) => {
                     let (retry, code, message) = classify(&e);
@@ -204,6 +242,37 @@ pub fn lattice_read(operation: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_vpclattice::error::ErrorMetadata;
+    use aws_sdk_vpclattice::operation::list_services::ListServicesError;
+    use aws_smithy_types::body::SdkBody;
+
+    fn answered(status: u16, code: &str) -> SdkError<ListServicesError, HttpResponse> {
+        let err = ListServicesError::generic(ErrorMetadata::builder().code(code).build());
+        let raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        SdkError::service_error(err, raw)
+    }
+
+    #[test]
+    fn lattice_s_answer_tells_throttling_from_client_and_server_errors() {
+        assert_eq!(
+            outcome(&answered(429, "ThrottlingException")),
+            CallOutcome::Throttled
+        );
+        assert_eq!(outcome(&answered(429, "Other")), CallOutcome::Throttled);
+        assert_eq!(
+            outcome(&answered(409, "ConflictException")),
+            CallOutcome::ClientError
+        );
+        assert_eq!(
+            outcome(&answered(404, "ResourceNotFoundException")),
+            CallOutcome::ClientError
+        );
+        assert_eq!(
+            outcome(&answered(500, "InternalServerException")),
+            CallOutcome::ServerError
+        );
+        assert_eq!(outcome(&answered(503, "")), CallOutcome::ServerError);
+    }
 
     #[test]
     fn a_clone_of_the_call_counts_sees_later_calls() {

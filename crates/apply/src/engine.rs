@@ -39,6 +39,12 @@ impl Applier {
         }
     }
 
+    /// Records every Lattice call's outcome and latency in `metrics`.
+    pub fn with_metrics(mut self, metrics: crate::CallMetrics) -> Self {
+        self.caller.set_metrics(metrics);
+        self
+    }
+
     /// Forget cached details (the next pass re-reads them).
     pub fn forget(&self) {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();

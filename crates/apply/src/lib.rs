@@ -27,6 +27,7 @@ mod engine;
 pub mod executor;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+mod metrics;
 pub mod model;
 pub mod names;
 pub mod observed;
@@ -42,6 +43,7 @@ mod diff_tests;
 
 pub use caller::CallCounts;
 pub use engine::Applier;
+pub use metrics::{CallMetrics, CallOutcome};
 pub use options::{ApplyOptions, RateLimit};
 pub use report::{ApplyReport, Failure, ServiceEndpoint};
 pub use scope::Scope;

@@ -6,6 +6,7 @@
 //! that controller changes nothing. A bad value is an error naming the key
 //! and where it came from (file, variable or flag).
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -29,8 +30,46 @@ pub const ENV_KEYS: &[&str] = &[
     "RECONCILE_DEFAULT_RESYNC_SECONDS",
 ];
 
+/// lattice-host's own variables, beside the anchor controller's.
+pub const OWN_ENV_KEYS: &[&str] = &["ADMIN_LISTEN", "LOG_FORMAT"];
+
 /// The log filter when `LOG_LEVEL` is not set, for every command.
 pub const DEFAULT_LOG_LEVEL: &str = "info";
+
+/// Where `run` serves `/metrics`, `/healthz` and `/readyz` when
+/// `ADMIN_LISTEN` is not set.
+pub const DEFAULT_ADMIN_LISTEN: &str = "0.0.0.0:8080";
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line, span fields included.
+    Json,
+}
+
+impl LogFormat {
+    fn parse(value: &str) -> Result<Self, ConfigError> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "" | "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(ConfigError::OutOfRange {
+                key: "LOG_FORMAT",
+                message: format!("{other:?} is neither text nor json"),
+            }),
+        }
+    }
+}
+
+/// The log format: `log_format` from `file` (`run --config`) <
+/// `LOG_FORMAT`, else text. For every command, before logging is up, so a
+/// bad value is returned for the binary to print.
+pub fn log_format(file: Option<&Path>) -> Result<LogFormat, ConfigError> {
+    let settings = Settings::load(file, &Settings::default()).unwrap_or_default();
+    LogFormat::parse(settings.log_format.as_deref().unwrap_or(""))
+}
 
 /// The log filter: `log_level` from `file` (`run --config`) < `LOG_LEVEL`,
 /// else [`DEFAULT_LOG_LEVEL`]. A file that cannot be read is reported by the
@@ -85,6 +124,11 @@ pub struct Settings {
     pub route_max_concurrent_reconciles: Option<u32>,
     /// `RECONCILE_DEFAULT_RESYNC_SECONDS`.
     pub reconcile_default_resync_seconds: Option<u64>,
+    /// `ADMIN_LISTEN`: the address of `/metrics`, `/healthz` and
+    /// `/readyz`; [`DEFAULT_ADMIN_LISTEN`] when unset.
+    pub admin_listen: Option<String>,
+    /// `LOG_FORMAT`: `text` (the default) or `json`.
+    pub log_format: Option<String>,
 }
 
 /// The checked configuration the controller runs with.
@@ -98,6 +142,10 @@ pub struct Config {
     pub max_concurrent_reconciles: u32,
     /// Period of the drift resync.
     pub resync: Duration,
+    /// Where the admin server listens.
+    pub admin_listen: SocketAddr,
+    /// How log lines are written.
+    pub log_format: LogFormat,
 }
 
 /// A configuration that cannot be used.
@@ -131,9 +179,10 @@ impl Settings {
         if let Some(f) = file {
             fig = fig.merge(Yaml::file_exact(f));
         }
+        let keys: Vec<&str> = ENV_KEYS.iter().chain(OWN_ENV_KEYS).copied().collect();
         fig = fig.merge(
             Env::raw()
-                .only(ENV_KEYS)
+                .only(&keys)
                 .map(|k| k.as_str().to_ascii_lowercase().into()),
         );
         let mut merged: Settings = fig.extract().map_err(Box::new)?;
@@ -157,7 +206,9 @@ impl Settings {
             lattice_endpoint,
             log_level,
             route_max_concurrent_reconciles,
-            reconcile_default_resync_seconds
+            reconcile_default_resync_seconds,
+            admin_listen,
+            log_format
         );
     }
 
@@ -177,6 +228,13 @@ impl Settings {
                 message: "0 would resync continuously; use at least 1".into(),
             });
         }
+        let admin = self.admin_listen.as_deref().filter(|a| !a.is_empty());
+        let admin = admin.unwrap_or(DEFAULT_ADMIN_LISTEN);
+        let admin_listen = admin.parse().map_err(|e| ConfigError::OutOfRange {
+            key: "ADMIN_LISTEN",
+            message: format!("{admin:?} is not an address and port (such as 0.0.0.0:8080): {e}"),
+        })?;
+        let log_format = LogFormat::parse(self.log_format.as_deref().unwrap_or(""))?;
         let defaults = ClusterConfig::default();
         let cluster = ClusterConfig {
             account_id: self.aws_account_id.unwrap_or(defaults.account_id),
@@ -193,6 +251,8 @@ impl Settings {
             lattice_endpoint: self.lattice_endpoint.filter(|s| !s.is_empty()),
             max_concurrent_reconciles: concurrency,
             resync: Duration::from_secs(resync),
+            admin_listen,
+            log_format,
         })
     }
 }
@@ -278,5 +338,52 @@ mod tests {
         });
         let err = Settings::default().resolve().expect_err("missing");
         assert!(err.to_string().contains("CLUSTER_NAME is required"));
+    }
+
+    #[test]
+    fn the_admin_address_defaults_and_is_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLUSTER_NAME", "c");
+            let c = Settings::load(None, &Settings::default())
+                .map_err(fail)?
+                .resolve()
+                .map_err(fail)?;
+            assert_eq!(c.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
+            jail.set_env("ADMIN_LISTEN", "127.0.0.1:9100");
+            let flags = Settings {
+                admin_listen: Some("127.0.0.1:9200".into()),
+                ..Default::default()
+            };
+            let from_env = Settings::load(None, &Settings::default()).map_err(fail)?;
+            assert_eq!(
+                from_env.resolve().map_err(fail)?.admin_listen.to_string(),
+                "127.0.0.1:9100"
+            );
+            let from_flag = Settings::load(None, &flags).map_err(fail)?;
+            assert_eq!(
+                from_flag.resolve().map_err(fail)?.admin_listen.to_string(),
+                "127.0.0.1:9200"
+            );
+            jail.set_env("ADMIN_LISTEN", "localhost");
+            let err = Settings::load(None, &Settings::default())
+                .map_err(fail)?
+                .resolve()
+                .expect_err("not an address");
+            assert!(err.to_string().starts_with("ADMIN_LISTEN: "), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        Jail::expect_with(|jail| {
+            assert_eq!(log_format(None).map_err(fail)?, LogFormat::Text);
+            jail.set_env("LOG_FORMAT", "JSON");
+            assert_eq!(log_format(None).map_err(fail)?, LogFormat::Json);
+            jail.set_env("LOG_FORMAT", "yaml");
+            let err = log_format(None).expect_err("bad format").to_string();
+            assert!(err.contains("LOG_FORMAT") && err.contains("yaml"), "{err}");
+            Ok(())
+        });
     }
 }

@@ -28,12 +28,24 @@ fn main() -> std::process::ExitCode {
         Command::Run(args) => args.config.as_deref(),
         _ => None,
     };
-    tracing_subscriber::fmt()
+    let format = match config::log_format(config_file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(config::log_level(
             config_file,
         )))
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        config::LogFormat::Text => logs.init(),
+        // One JSON object per line, with the current span's fields (a
+        // pass's routes, duration and calls) and the list of spans.
+        config::LogFormat::Json => logs.json().with_current_span(true).init(),
+    }
     lattice_wiring::install_crypto_provider();
     match commands::run(cli.command) {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -11,10 +11,17 @@
 //! One reconcile pass runs at a time, so a route is never reconciled twice
 //! at once; within a pass, writes run with bounded concurrency. Only the
 //! leader (leader.rs) runs passes; followers keep their index warm.
+//!
+//! The run loop beats a heartbeat and says when every kind has listed
+//! ([`Health`], for `/healthz` and `/readyz`); passes, routes, plugin
+//! objects, leadership, watch restarts and the dirty set are counted in
+//! [`Metrics`].
 
 mod desired;
+mod health;
 mod kinds;
 pub mod leader;
+mod metrics;
 mod pass;
 mod plugins;
 pub mod topology;
@@ -29,6 +36,8 @@ use lattice_core::status::ApplyOutcome;
 use lattice_core::{ClusterConfig, Stages};
 use tokio::sync::mpsc;
 
+pub use health::{HEARTBEAT, Health, Probe, STALE_AFTER};
+pub use metrics::{Metrics, PLUGIN_STATES, ROUTE_CONDITIONS};
 pub use plugins::fetch_component;
 pub use watch::Change;
 
@@ -83,6 +92,8 @@ pub struct Controller {
     recorder: std::sync::OnceLock<kube::runtime::events::Recorder>,
     /// Handed out to whoever shows the topology; answered by the run loop.
     topology: (topology::TopologySource, Option<topology::Requests>),
+    metrics: Metrics,
+    health: Health,
 }
 
 impl Controller {
@@ -105,6 +116,8 @@ impl Controller {
                 let (source, requests) = topology::channel();
                 (source, Some(requests))
             },
+            metrics: Metrics::unregistered(),
+            health: Health::default(),
         }
     }
 
@@ -112,6 +125,19 @@ impl Controller {
     /// page does).
     pub fn topology_source(&self) -> topology::TopologySource {
         self.topology.0.clone()
+    }
+
+    /// Counts passes, routes, plugin objects, leadership, watch restarts
+    /// and the dirty set in `metrics`.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
+    /// The run loop's health, for liveness and readiness probes; clones
+    /// stay current while the controller runs.
+    pub fn health(&self) -> Health {
+        self.health.clone()
     }
 
     /// Serves ClusterLatticePlugins and LatticePlugins: loads their
@@ -143,7 +169,10 @@ impl Controller {
         let kinds = kinds::watched();
         let watchers: Vec<_> = kinds
             .iter()
-            .map(|kind| tokio::spawn(watch::run(self.client.clone(), *kind, tx.clone())))
+            .map(|kind| {
+                let metrics = self.metrics.clone();
+                tokio::spawn(watch::run(self.client.clone(), *kind, tx.clone(), metrics))
+            })
             .collect();
         drop(tx);
         // Plugin loads and ConfigMap versions come back on their own channel.
@@ -179,9 +208,22 @@ impl Controller {
         let leading = |l: &Option<tokio::sync::watch::Receiver<bool>>| {
             l.as_ref().is_none_or(|rx| *rx.borrow())
         };
+        // An idle loop still turns, so its heartbeat says it is alive.
+        let mut heartbeat = tokio::time::interval(health::HEARTBEAT);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.health.listed(0, kinds.len());
+        // The debounce runs from the last event; a heartbeat is none.
+        let mut last_event = tokio::time::Instant::now();
         tokio::pin!(shutdown);
         loop {
-            let quiet = tokio::time::sleep(self.options.debounce);
+            self.health.beat();
+            let lead = leading(&leader);
+            self.health.leading(lead);
+            self.metrics.leader(lead);
+            self.metrics
+                .queue_depth(dirty.routes.len() + dirty.gateways.len());
+            let quiet = tokio::time::sleep_until(last_event + self.options.debounce);
+            let mut idle_tick = false;
             let lead_changed = async {
                 match leader.as_mut() {
                     Some(rx) => rx.changed().await.is_ok(),
@@ -202,6 +244,8 @@ impl Controller {
                     }
                 }
                 Some(reply) = topology.recv() => {
+                    // Someone looking is not a change: the debounce runs on.
+                    idle_tick = true;
                     let _ = reply.send(self.topology(&index, version));
                 }
                 change = rx.recv() => match change {
@@ -209,6 +253,7 @@ impl Controller {
                         version += 1;
                         if let Change::Relisted { kind, .. } = &c {
                             listed.insert(kind.clone());
+                            self.health.listed(listed.len(), kinds.len());
                         }
                         let plugin_kind = plugins::is_plugin_change(&c);
                         dirty.merge(watch::apply(&mut index, c));
@@ -225,6 +270,7 @@ impl Controller {
                     full = true;
                     dirty.merge(index.all_routes());
                 }
+                _ = heartbeat.tick() => idle_tick = true,
                 _ = quiet, if !dirty.is_empty()
                     && listed.len() == kinds.len()
                     && (passed_once || self.plugins_settled()) => {
@@ -238,7 +284,11 @@ impl Controller {
                     }
                 }
             }
+            if !idle_tick {
+                last_event = tokio::time::Instant::now();
+            }
         }
+        self.health.stopped();
         for w in watchers {
             w.abort();
         }

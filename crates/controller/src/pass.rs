@@ -5,14 +5,21 @@
 //!   ─► record outcomes (pure, per route) ─► write: events, annotations,
 //!      finalizers, statuses
 //! ```
+//!
+//! Each pass runs in a `pass` span carrying its routes, Gateways, kind
+//! (whole or scoped), duration and Lattice call count, and is counted in
+//! the controller's metrics.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use lattice_apply::ApplyReport;
 use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents};
 use lattice_core::status::{self, ApplyOutcome};
+use lattice_plugin_sdk::types::Stage;
+use tracing::Instrument;
 
 use crate::Controller;
 
@@ -32,12 +39,40 @@ pub(crate) struct Applied {
 }
 
 impl Controller {
-    /// One reconcile pass over `dirty`. Returns what the next pass must
-    /// look at again (routes whose outcome changed, writes that lost a race).
+    /// One reconcile pass over `dirty`, in its span and counted. Returns
+    /// what the next pass must look at again (routes whose outcome changed,
+    /// writes that lost a race).
     pub(crate) async fn pass(&self, index: &Index, dirty: Dirty, full: &mut bool) -> Dirty {
+        let span = tracing::info_span!(
+            "pass",
+            routes = dirty.routes.len(),
+            gateways = dirty.gateways.len(),
+            kind = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            calls = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let (again, whole, calls) = self
+            .steps(index, dirty, full)
+            .instrument(span.clone())
+            .await;
+        let elapsed = started.elapsed();
+        self.metrics.pass(whole, elapsed);
+        span.record("kind", if whole { "whole" } else { "scoped" });
+        span.record("duration_ms", elapsed.as_millis() as u64);
+        span.record("calls", calls);
+        span.in_scope(|| tracing::debug!("pass done"));
+        again
+    }
+
+    /// The pass's steps; also whether it applied the whole desired state
+    /// and how many Lattice calls it made.
+    async fn steps(&self, index: &Index, dirty: Dirty, full: &mut bool) -> (Dirty, bool, u64) {
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
-        let applied = self.apply(&dirty, &planned.plan, full).await;
+        self.count_invalid_answers(&planned.plan);
+        let (whole, applied) = self.apply(&dirty, &planned.plan, full).await;
+        let calls = applied.as_ref().map_or(0, |a| a.report.total_calls());
         let mut again = self.record_outcomes(index, &dirty, applied.as_ref());
         if let Some(applied) = &applied {
             self.write_events(index, &again.failed).await;
@@ -50,7 +85,62 @@ impl Controller {
         self.write_statuses(index, &dirty, &planned, applied.as_ref(), &now)
             .await;
         self.write_plugin_statuses(index, &now).await;
-        again.dirty
+        if applied.is_some() {
+            self.count_routes(index);
+        }
+        (again.dirty, whole, calls)
+    }
+
+    /// Routes by the outcome last recorded for each (programmed, kept,
+    /// failed, pending), over the routes the index holds now.
+    fn count_routes(&self, index: &Index) {
+        let seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut counts = [0usize; 4];
+        for key in index.all_routes().routes {
+            let i = match seen.get(&key) {
+                Some(ApplyOutcome::Programmed) => 0,
+                Some(ApplyOutcome::Kept(_)) => 1,
+                Some(ApplyOutcome::Failed(_)) => 2,
+                Some(ApplyOutcome::Pending) | None => 3,
+            };
+            counts[i] += 1;
+        }
+        self.metrics.routes(counts);
+    }
+
+    /// Counts each plugin answer the host's validation refused (the plan's
+    /// `PluginOutputInvalid` diagnostics, one per answer) under its
+    /// plugin's stage. The plan itself stays pure; this is its edge.
+    fn count_invalid_answers(&self, plan: &Plan) {
+        let invalid = plan
+            .diagnostics
+            .iter()
+            .filter(|d| d.reason == "PluginOutputInvalid")
+            .filter_map(|d| d.plugin.as_deref());
+        for provenance in invalid {
+            let stage = self.stage_of(provenance);
+            self.metrics
+                .invalid_answer(stage.map_or("unknown", |s| s.as_str()), provenance);
+        }
+    }
+
+    /// Which stage the plugin of `provenance` (`name@sha256:…`) serves:
+    /// one of the controller's own stages, or a serving plugin object.
+    fn stage_of(&self, provenance: &str) -> Option<Stage> {
+        let stages = [Stage::Mapping, Stage::Weighting, Stage::Auth];
+        if let Some(s) = stages
+            .into_iter()
+            .find(|s| self.stages.provenance(*s) == provenance)
+        {
+            return Some(s);
+        }
+        let host = self.plugins.as_ref()?;
+        let table = host.table();
+        table
+            .serving
+            .values()
+            .find(|s| s.plugin.provenance() == provenance)
+            .map(|s| crate::plugins::host::sdk_stage(s.stage))
     }
 
     /// Plans the dirty routes and Gateways, each through the plugins that
@@ -67,8 +157,10 @@ impl Controller {
     }
 
     /// Folds the plan into the desired state and applies it: all of it when
-    /// `full` (or a service network changed), else what the dirty routes touch.
-    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: &mut bool) -> Option<Applied> {
+    /// `full` (or a service network changed), else what the dirty routes
+    /// touch. Returns which of the two it was (or would have been, without
+    /// an applier) and what the apply did.
+    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: &mut bool) -> (bool, Option<Applied>) {
         let (desired, scope) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             let (scope, networks_changed) = d.update(dirty, plan);
@@ -76,8 +168,13 @@ impl Controller {
             *full |= networks_changed;
             (d.plan(), scope)
         };
-        let mut applier = self.applier.as_ref()?.lock().await;
+        // Taken even without an applier, so that a plan-only controller
+        // tells whole passes from scoped ones as an applying one does.
         let whole = std::mem::take(full);
+        let Some(applier) = &self.applier else {
+            return (whole, None);
+        };
+        let mut applier = applier.lock().await;
         let started = std::time::Instant::now();
         let report = if whole {
             applier.apply(&desired).await
@@ -100,11 +197,12 @@ impl Controller {
             );
         }
         let problems = report.problems();
-        Some(Applied {
+        let applied = Applied {
             report,
             whole,
             problems,
-        })
+        };
+        (whole, Some(applied))
     }
 
     /// What the last apply means for one route.

@@ -60,14 +60,21 @@ fn value(ar: &ApiResource, o: DynamicObject) -> Option<serde_json::Value> {
     Some(v)
 }
 
-/// Watches one kind until the receiver goes away.
-pub async fn run(client: kube::Client, kind: &'static dyn Kind, tx: mpsc::Sender<Change>) {
+/// Watches one kind until the receiver goes away. A watch error (retried
+/// with backoff) and every list after the first count as restarts.
+pub async fn run(
+    client: kube::Client,
+    kind: &'static dyn Kind,
+    tx: mpsc::Sender<Change>,
+    metrics: crate::Metrics,
+) {
     let ar = kind.identity().api_resource();
     let api: Api<DynamicObject> = Api::all_with(client, &ar);
     let mut stream = watcher::watcher(api, watcher::Config::default())
         .default_backoff()
         .boxed();
     let mut listing: BTreeSet<Key> = BTreeSet::new();
+    let mut lists = 0u64;
     while let Some(ev) = stream.next().await {
         let change = match ev {
             Ok(Event::Apply(o)) | Ok(Event::InitApply(o)) => {
@@ -81,6 +88,10 @@ pub async fn run(client: kube::Client, kind: &'static dyn Kind, tx: mpsc::Sender
                 key: key(kind, &o),
             }),
             Ok(Event::Init) => {
+                lists += 1;
+                if lists > 1 {
+                    metrics.watch_restart(&ar.kind, "relist");
+                }
                 listing.clear();
                 None
             }
@@ -92,6 +103,7 @@ pub async fn run(client: kube::Client, kind: &'static dyn Kind, tx: mpsc::Sender
             }),
             // A kind whose CRD is not installed lists as 404 until it is:
             // that counts as synced and empty, so it does not hold up applies.
+            // Its retries are expected, so they are not counted as restarts.
             Err(watcher::Error::InitialListFailed(kube::Error::Api(e)))
             | Err(watcher::Error::WatchStartFailed(kube::Error::Api(e)))
                 if e.code == 404 =>
@@ -105,6 +117,7 @@ pub async fn run(client: kube::Client, kind: &'static dyn Kind, tx: mpsc::Sender
                 })
             }
             Err(e) => {
+                metrics.watch_restart(&ar.kind, "error");
                 tracing::debug!(kind = %ar.kind, error = %e, "watch error; retrying with backoff");
                 None
             }

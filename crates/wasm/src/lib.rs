@@ -16,16 +16,18 @@ mod cache;
 pub mod defaults;
 mod engine;
 mod inspect;
+mod metrics;
 mod plugin;
 mod stages;
 
 pub use cache::ComponentCache;
 pub use engine::{EPOCH_TICK, Limits};
 pub use inspect::{Inspection, inspect};
+pub use metrics::{CallOutcome, PluginMetrics};
 #[cfg(feature = "bench")]
 pub use plugin::WarmMapper;
 pub use plugin::{CONTRACT, LoadError, LoadedPlugin, Metering, Shared, is_component};
 pub use stages::{
     PluginConfig, PluginRuntime, StageChoice, StagePlugin, StartError, WasmStages, start,
-    start_lenient,
+    start_lenient, start_observed,
 };

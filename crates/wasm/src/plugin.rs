@@ -15,6 +15,7 @@ use wasmtime::{Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
 use super::bindings;
 use super::cache::ComponentCache;
 use super::engine::{Limits, deadline_ticks};
+use super::metrics::{CallOutcome, PluginMetrics, PluginSeries};
 
 /// What a store carries: only its limits, and the most linear memory the
 /// instance asked for. Plugins get no host state.
@@ -189,6 +190,8 @@ pub struct Shared {
     pub limits: Limits,
     /// Compiled-component cache.
     pub cache: ComponentCache,
+    /// Where calls are counted, when the process exports metrics.
+    pub metrics: Option<PluginMetrics>,
 }
 
 /// What one call cost.
@@ -221,6 +224,8 @@ pub struct LoadedPlugin {
     pre: Pre,
     /// The stage's batched export (`map-routes`, `weigh-rules`, `decide-auth`).
     call: ComponentExportIndex,
+    /// This plugin's call series, when the runtime records metrics.
+    series: Option<PluginSeries>,
 }
 
 /// A stage's batched export: `(settings, items) -> list<result>`.
@@ -333,9 +338,14 @@ impl LoadedPlugin {
             shared,
             pre,
             call,
+            series: None,
         };
         plugin.check_call_type().map_err(wrong)?;
         plugin.info = plugin.accept(stage, name)?;
+        plugin.series = plugin.shared.metrics.as_ref().map(|m| {
+            let digest = format!("sha256:{}", plugin.sha256);
+            m.series(stage.as_str(), &plugin.info.name, &digest)
+        });
         Ok(plugin)
     }
 
@@ -417,26 +427,42 @@ impl LoadedPlugin {
     }
 
     fn fail(&self, e: wasmtime::Error) -> StageError {
-        let message = match e.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => format!("ran past its time budget of {:?}", self.timeout),
-            Some(Trap::OutOfFuel) => format!(
-                "ran out of fuel: more than {} instructions per input item (the deterministic budget)",
-                self.shared.limits.fuel_per_item
+        self.failure(e).1
+    }
+
+    /// How a call failed, as a metric outcome and as the error routes see.
+    fn failure(&self, e: wasmtime::Error) -> (CallOutcome, StageError) {
+        let (outcome, message) = match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => (
+                CallOutcome::Timeout,
+                format!("ran past its time budget of {:?}", self.timeout),
             ),
-            Some(Trap::UnreachableCodeReached) => {
-                "trapped: the plugin panicked or reached unreachable code".into()
-            }
-            Some(t) => format!("trapped: {t}"),
-            None if format!("{e:#}").contains("grow") => format!(
-                "exhausted its memory budget of {} MiB",
-                self.max_memory_bytes >> 20
+            Some(Trap::OutOfFuel) => (
+                CallOutcome::Fuel,
+                format!(
+                    "ran out of fuel: more than {} instructions per input item (the deterministic budget)",
+                    self.shared.limits.fuel_per_item
+                ),
             ),
-            None => format!("failed: {e:#}"),
+            Some(Trap::UnreachableCodeReached) => (
+                CallOutcome::Trap,
+                "trapped: the plugin panicked or reached unreachable code".into(),
+            ),
+            Some(t) => (CallOutcome::Trap, format!("trapped: {t}")),
+            None if format!("{e:#}").contains("grow") => (
+                CallOutcome::Memory,
+                format!(
+                    "exhausted its memory budget of {} MiB",
+                    self.max_memory_bytes >> 20
+                ),
+            ),
+            None => (CallOutcome::Trap, format!("failed: {e:#}")),
         };
-        StageError {
+        let error = StageError {
             plugin: self.provenance(),
             message,
-        }
+        };
+        (outcome, error)
     }
 
     fn too_big(&self, bytes: usize) -> Result<(), StageError> {
@@ -499,9 +525,19 @@ impl LoadedPlugin {
             let instance = self.instance_pre().instantiate(&mut *store)?;
             self.call_in(store, &instance, input)
         };
-        let res = run(&mut store).map_err(|e| self.fail(e));
+        let (res, outcome) = match run(&mut store) {
+            Ok(answers) => (Ok(answers), CallOutcome::Ok),
+            Err(e) => {
+                let (outcome, error) = self.failure(e);
+                (Err(error), outcome)
+            }
+        };
+        let elapsed = started.elapsed();
+        if let Some(series) = &self.series {
+            series.record(outcome, elapsed);
+        }
         let metering = Metering {
-            elapsed: started.elapsed(),
+            elapsed,
             fuel_used: store.get_fuel().ok().map(|left| fuel.saturating_sub(left)),
             fuel_budget: (self.shared.limits.fuel_per_item > 0).then_some(fuel),
             memory_peak: store.data().memory_peak,

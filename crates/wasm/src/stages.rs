@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use crate::cache::ComponentCache;
 use crate::engine::{self, EPOCH_TICK, Limits};
+use crate::metrics::PluginMetrics;
 use crate::plugin::{LoadError, LoadedPlugin, Shared};
 
 /// One stage's plugin: a component file, or the built-in default, and its settings.
@@ -99,7 +100,16 @@ pub fn start(config: &PluginConfig) -> Result<(PluginRuntime, WasmStages), Start
 pub fn start_lenient(
     config: &PluginConfig,
 ) -> Result<(PluginRuntime, WasmStages, Vec<StartError>), StartError> {
-    let rt = PluginRuntime::new(config.limits.clone(), config.cache_dir.clone())
+    start_observed(config, None)
+}
+
+/// As [`start_lenient`], every plugin call of the runtime (the stages'
+/// and any loaded later) counted in `metrics`.
+pub fn start_observed(
+    config: &PluginConfig,
+    metrics: Option<PluginMetrics>,
+) -> Result<(PluginRuntime, WasmStages, Vec<StartError>), StartError> {
+    let rt = PluginRuntime::observed(config.limits.clone(), config.cache_dir.clone(), metrics)
         .map_err(|e| StartError::Engine(format!("{e:#}")))?;
     let mut refused = Vec::new();
     let mut load = |stage: Stage| match load_choice(&rt, stage, config.stage(stage)) {
@@ -212,6 +222,16 @@ pub struct PluginRuntime {
 impl PluginRuntime {
     /// Starts a runtime with these budgets and cache directory.
     pub fn new(limits: Limits, cache_dir: Option<PathBuf>) -> wasmtime::Result<Self> {
+        Self::observed(limits, cache_dir, None)
+    }
+
+    /// As [`PluginRuntime::new`], with every call of its plugins counted in
+    /// `metrics` (when given).
+    pub fn observed(
+        limits: Limits,
+        cache_dir: Option<PathBuf>,
+        metrics: Option<PluginMetrics>,
+    ) -> wasmtime::Result<Self> {
         let engine = engine::engine(&limits)?;
         let cache = ComponentCache::new(&engine, cache_dir);
         let ticker = engine.weak();
@@ -229,6 +249,7 @@ impl PluginRuntime {
                 engine,
                 limits,
                 cache,
+                metrics,
             }),
         })
     }

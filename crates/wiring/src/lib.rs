@@ -7,7 +7,13 @@
 //! PluginConfig ──► lattice_wasm::start ──► WasmStages ─┐
 //! Lattice client + ApplyOptions ──► Applier ───────────┼─► Controller ─► run(shutdown)
 //! kube::Client + controller Options ───────────────────┘
+//!         one prometheus::Registry ─► plugin calls, Lattice calls, controller
+//!         registry + Controller::health ─► AdminState ─► lattice_admin::router
 //! ```
+//!
+//! The registry is made here, per controller, and handed to each part
+//! that records into it: no process-global registry, so two controllers in
+//! one process (tests, the benchmarks) keep their own figures.
 //!
 //! It sits below the binary rather than inside it so that the testbed (the
 //! demo and the benchmarks, which the binary links behind a feature) can
@@ -18,9 +24,10 @@ pub mod manifests;
 
 use std::sync::Arc;
 
-use lattice_apply::{Applier, ApplyOptions};
-use lattice_controller::{Controller, Options};
-use lattice_wasm::{PluginConfig, PluginRuntime, StartError};
+use lattice_admin::AdminState;
+use lattice_apply::{Applier, ApplyOptions, CallMetrics};
+use lattice_controller::{Controller, Metrics, Options};
+use lattice_wasm::{PluginConfig, PluginMetrics, PluginRuntime, StartError};
 
 pub use lattice_wasm::start as start_plugins;
 
@@ -54,6 +61,9 @@ pub struct Assembled {
     /// Plugins that could not be loaded. Their stages' failure policies
     /// decide the routes they would have decided; the controller runs.
     pub refused: Vec<StartError>,
+    /// The metrics and health the admin server shows
+    /// ([`lattice_admin::router`]).
+    pub admin: AdminState,
 }
 
 /// Chooses ring as rustls' process-wide crypto provider. kube-rs and the AWS
@@ -67,19 +77,35 @@ pub fn install_crypto_provider() {
 /// plugin that cannot be loaded does not stop the controller (see
 /// [`Assembled::refused`]); only an engine that cannot start does.
 pub fn controller(parts: Parts) -> Result<Assembled, StartError> {
-    let (plugin_runtime, stages, refused) = lattice_wasm::start_lenient(&parts.plugins)?;
+    let registry = prometheus::Registry::new();
+    // Registering fails only when two families share a name: a bug that
+    // every test starting a controller would show.
+    let plugin_metrics =
+        PluginMetrics::register(&registry).expect("plugin metric names are unique");
+    let call_metrics = CallMetrics::register(&registry).expect("Lattice metric names are unique");
+    let metrics = Metrics::register(&registry, Some(plugin_metrics.clone()))
+        .expect("controller metric names are unique");
+    let (plugin_runtime, stages, refused) =
+        lattice_wasm::start_observed(&parts.plugins, Some(plugin_metrics))?;
     for e in &refused {
         tracing::error!(error = %e, "plugin refused; its stage's failure policy decides its routes");
     }
     let cluster = parts.options.cluster.clone();
     let mut controller = Controller::new(parts.kube, Arc::new(stages), parts.options)
-        .with_plugin_objects(plugin_runtime.clone(), parts.plugins.cache_dir.clone());
+        .with_plugin_objects(plugin_runtime.clone(), parts.plugins.cache_dir.clone())
+        .with_metrics(metrics);
     if let Some(l) = parts.lattice {
-        controller = controller.with_applier(Applier::new(l.client, cluster, l.options));
+        let applier = Applier::new(l.client, cluster, l.options).with_metrics(call_metrics);
+        controller = controller.with_applier(applier);
     }
+    let admin = AdminState {
+        registry,
+        health: controller.health(),
+    };
     Ok(Assembled {
         controller,
         plugin_runtime,
         refused,
+        admin,
     })
 }

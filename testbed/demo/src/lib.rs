@@ -2,7 +2,8 @@
 //! and no AWS. kube-sim and lattice-sim run in process on loopback; the
 //! Gateway API and project CRDs are installed; the example manifests are
 //! applied; the controller converges them, and the summary shows route
-//! conditions and the Lattice tree. Drive it with your own kubectl and AWS CLI.
+//! conditions and the Lattice tree. Drive it with your own kubectl and AWS CLI;
+//! the controller's admin server (`/metrics`, `/healthz`, `/readyz`) runs too.
 
 mod tree;
 
@@ -25,6 +26,8 @@ pub struct DemoOptions {
     pub kube_listen: std::net::SocketAddr,
     /// Address of the VPC Lattice API (lattice-sim).
     pub lattice_listen: std::net::SocketAddr,
+    /// Address of the controller's admin server.
+    pub admin_listen: std::net::SocketAddr,
     /// Where to write a kubeconfig for kube-sim.
     pub kubeconfig: PathBuf,
     /// Return once converged (`Ok`), or with the reasons when not converged in time.
@@ -152,6 +155,10 @@ pub async fn run(
         let lattice_listener = tokio::net::TcpListener::bind(args.lattice_listen)
             .await
             .with_context(|| format!("--lattice-listen {}", args.lattice_listen))?;
+        let admin_listener = tokio::net::TcpListener::bind(args.admin_listen)
+            .await
+            .with_context(|| format!("--admin-listen {}", args.admin_listen))?;
+        let admin_url = format!("http://{}", admin_listener.local_addr()?);
         let kube_url = format!("http://{}", kube_listener.local_addr()?);
         let lattice_url = format!("http://{}", lattice_listener.local_addr()?);
 
@@ -191,6 +198,12 @@ pub async fn run(
             }),
             options: Options::default(),
         })?;
+        let router = lattice_admin::router(assembled.admin.clone());
+        tokio::spawn(lattice_admin::serve(
+            admin_listener,
+            router,
+            std::future::pending(),
+        ));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(assembled.controller.run(async {
             let _ = stopped.await;
@@ -224,6 +237,7 @@ pub async fn run(
         println!(
             "  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws vpc-lattice list-services --endpoint-url {lattice_url} --region us-west-2"
         );
+        println!("  curl {admin_url}/metrics    # also /healthz and /readyz");
         if args.once {
             let _ = stop.send(());
             let _ = task.await;

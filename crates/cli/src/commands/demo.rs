@@ -20,6 +20,9 @@ pub struct DemoArgs {
     /// Address of the VPC Lattice API (lattice-sim).
     #[arg(long, default_value = "127.0.0.1:0")]
     lattice_listen: std::net::SocketAddr,
+    /// Address of the controller's admin server (/metrics, /healthz, /readyz).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    admin_listen: std::net::SocketAddr,
     /// Where to write a kubeconfig for kube-sim.
     #[arg(long, default_value = "target/demo-kubeconfig.yaml")]
     kubeconfig: PathBuf,
@@ -40,6 +43,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         manifests: args.manifests,
         kube_listen: args.kube_listen,
         lattice_listen: args.lattice_listen,
+        admin_listen: args.admin_listen,
         kubeconfig: args.kubeconfig,
         once: args.once,
         timeout: Duration::from_secs(args.timeout_secs),

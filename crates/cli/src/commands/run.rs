@@ -1,4 +1,5 @@
-//! `lattice-host run`: the controller, against a cluster and VPC Lattice.
+//! `lattice-host run`: the controller, against a cluster and VPC Lattice,
+//! with its admin server (`/metrics`, `/healthz`, `/readyz`).
 
 use std::path::PathBuf;
 
@@ -40,6 +41,10 @@ pub struct RunArgs {
     /// RECONCILE_DEFAULT_RESYNC_SECONDS.
     #[arg(long)]
     pub resync_seconds: Option<u64>,
+    /// ADMIN_LISTEN: where /metrics, /healthz and /readyz are served
+    /// (default 0.0.0.0:8080).
+    #[arg(long, value_name = "ADDR")]
+    pub admin_listen: Option<String>,
     /// Do not compete for the leader Lease: always write (a single replica).
     #[arg(long)]
     pub no_leader_election: bool,
@@ -63,6 +68,7 @@ impl RunArgs {
             lattice_endpoint: self.lattice_endpoint.clone(),
             route_max_concurrent_reconciles: self.max_concurrent_reconciles,
             reconcile_default_resync_seconds: self.resync_seconds,
+            admin_listen: self.admin_listen.clone(),
             ..Default::default()
         }
     }
@@ -97,6 +103,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             namespace: namespace.clone(),
             ..Options::default()
         };
+        let admin = tokio::net::TcpListener::bind(config.admin_listen)
+            .await
+            .with_context(|| format!("ADMIN_LISTEN {}", config.admin_listen))?;
         tracing::info!(cluster = %config.cluster.cluster_name, managed_by = %config.cluster.managed_by(), "controller starting");
         let assembled = lattice_wiring::controller(Parts {
             kube,
@@ -104,6 +113,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             lattice,
             options,
         })?;
+        let router = lattice_admin::router(assembled.admin.clone());
+        tracing::info!(address = %admin.local_addr()?, "admin server: /metrics, /healthz, /readyz");
+        tokio::spawn(async move {
+            if let Err(e) = lattice_admin::serve(admin, router, std::future::pending()).await {
+                tracing::error!(error = %e, "admin server stopped");
+            }
+        });
         assembled.controller.run(crate::signal::shutdown()).await;
         tracing::info!("controller stopped");
         Ok(())

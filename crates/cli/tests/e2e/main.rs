@@ -7,6 +7,7 @@ mod cli;
 mod controller;
 mod crds;
 mod leader;
+mod metrics;
 mod oci;
 mod plugin_failures;
 mod plugin_objects;

@@ -82,7 +82,7 @@ fn plugin_condition(p: &ClusterLatticePlugin, ty: &str) -> Option<(String, Strin
     Some((c.status.clone(), c.reason.clone(), c.message.clone()))
 }
 
-fn clp(name: &str, spec: Value) -> ClusterLatticePlugin {
+pub(crate) fn clp(name: &str, spec: Value) -> ClusterLatticePlugin {
     serde_json::from_value(json!({
         "apiVersion": "lattice-host.io/v1alpha1",
         "kind": "ClusterLatticePlugin",
@@ -92,7 +92,7 @@ fn clp(name: &str, spec: Value) -> ClusterLatticePlugin {
     .expect("a ClusterLatticePlugin")
 }
 
-async fn config_map(client: &kube::Client, name: &str, wasm: &str) {
+pub(crate) async fn config_map(client: &kube::Client, name: &str, wasm: &str) {
     let bytes = std::fs::read(wasm).expect("the plugin was built");
     let cm = ConfigMap {
         metadata: kube::api::ObjectMeta {

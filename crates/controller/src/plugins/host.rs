@@ -407,6 +407,22 @@ impl PluginHost {
         table.serving.insert(id, serving);
     }
 
+    /// How many objects' latest loads are loading, refused, blocked and
+    /// live (the order of [`crate::PLUGIN_STATES`]).
+    pub fn states(&self) -> [usize; 4] {
+        let mut counts = [0; 4];
+        for r in lock(&self.records).values() {
+            let i = match r.attempt {
+                Attempt::Loading => 0,
+                Attempt::Refused { .. } => 1,
+                Attempt::Blocked(_) => 2,
+                Attempt::Live => 3,
+            };
+            counts[i] += 1;
+        }
+        counts
+    }
+
     /// The facts behind each object's status.
     pub fn facts(&self, id: &Choice) -> (Option<i64>, Option<Attempt>, Option<String>) {
         let records = lock(&self.records);

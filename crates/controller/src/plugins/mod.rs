@@ -72,6 +72,7 @@ impl Controller {
             return Dirty::default();
         };
         let dirty = host.reconcile(index, &self.client, tx);
+        self.metrics.plugin_objects(host.states());
         if leading {
             self.write_plugin_statuses(index, &now()).await;
         }
@@ -99,6 +100,7 @@ impl Controller {
             |table: &_, id: &_, candidate: &_, max| self.gate(index, table, id, candidate, max);
         let host::Loaded { id, key, result } = *loaded;
         let (dirty, notice) = host.finish(id, key, result, gate, index);
+        self.metrics.plugin_objects(host.states());
         if let Some(n) = &notice {
             let plugin = host::describe(&n.id);
             match n.warning {
