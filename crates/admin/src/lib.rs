@@ -5,6 +5,8 @@
 //! GET /healthz  ─► Health::alive: the run loop turned lately    200 | 503
 //! GET /readyz   ─► Health::ready: every watched kind listed once 200 | 503,
 //!                  the body says leader or standby
+//! GET /          ─► the topology page (topology.rs), polling
+//! GET /topology.json ─► TopologySource::get: asked of the run loop
 //! ```
 //!
 //! [`router`] builds an axum [`Router`] from a cloneable [`AdminState`];
@@ -17,8 +19,11 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use lattice_controller::topology::TopologySource;
 use lattice_controller::{Health, Probe};
 use prometheus::{Encoder, TextEncoder};
+
+pub mod topology;
 
 /// What the admin pages read: the metrics registry and the run loop's
 /// health. Cheap to clone; clones share both.
@@ -28,15 +33,23 @@ pub struct AdminState {
     pub registry: prometheus::Registry,
     /// The run loop's heartbeat, listing and leadership.
     pub health: Health,
+    /// The controller's topology, for the page at `/`; none: no page.
+    pub topology: Option<TopologySource>,
 }
 
-/// `/metrics`, `/healthz` and `/readyz` over `state`.
+/// `/metrics`, `/healthz` and `/readyz` over `state`, and the topology
+/// page at `/` when the state has a topology source.
 pub fn router(state: AdminState) -> Router {
-    Router::new()
+    let page = state.topology.clone().map(topology::router);
+    let probes = Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state)
+        .with_state(state);
+    match page {
+        Some(page) => probes.merge(page),
+        None => probes,
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves.
@@ -108,6 +121,7 @@ mod tests {
         AdminState {
             registry,
             health: Health::default(),
+            topology: None,
         }
     }
 

@@ -101,6 +101,7 @@ pub fn controller(parts: Parts) -> Result<Assembled, StartError> {
     let admin = AdminState {
         registry,
         health: controller.health(),
+        topology: Some(controller.topology_source()),
     };
     Ok(Assembled {
         controller,

@@ -3,7 +3,8 @@
 //! Gateway API and project CRDs are installed; the example manifests are
 //! applied; the controller converges them, and the summary shows route
 //! conditions and the Lattice tree. Drive it with your own kubectl and AWS CLI;
-//! the controller's admin server (`/metrics`, `/healthz`, `/readyz`) runs too.
+//! the controller's admin server (the topology page at `/`, `/metrics`,
+//! `/healthz`, `/readyz`) runs too.
 
 mod tree;
 
@@ -237,6 +238,7 @@ pub async fn run(
         println!(
             "  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws vpc-lattice list-services --endpoint-url {lattice_url} --region us-west-2"
         );
+        println!("  open {admin_url}/    # the live VPC Lattice topology page");
         println!("  curl {admin_url}/metrics    # also /healthz and /readyz");
         if args.once {
             let _ = stop.send(());

@@ -12,4 +12,5 @@ mod oci;
 mod plugin_failures;
 mod plugin_objects;
 mod plugin_tools;
+mod topology;
 mod tutorial;

@@ -32,17 +32,20 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-/// One plain HTTP/1.0 request; the body, if anything answers.
+/// One plain HTTP request; the body of a 200 answer, if anything answers.
 fn http(method: &str, port: u16, path: &str) -> Option<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").ok()?;
-    let mut out = String::new();
-    s.read_to_string(&mut out).ok()?;
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let out = String::from_utf8_lossy(&raw);
     let (head, body) = out.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200").then(|| body.to_string()).or_else(|| {
-        head.starts_with("HTTP/1.0 200").then(|| body.to_string())
-    })
+    let status = head.split(' ').nth(1)?;
+    (status == "200").then(|| body.to_string())
 }
 
 /// Starts the demo with its admin page on `admin`; returns once converged.
@@ -50,7 +53,12 @@ fn start_demo(dir: &Path, admin: u16) -> Killed {
     let log = std::fs::File::create(dir.join("demo.log")).expect("log");
     let child = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
         .current_dir(root())
-        .args(["demo", "--admin-listen", &format!("127.0.0.1:{admin}"), "--kubeconfig"])
+        .args([
+            "demo",
+            "--admin-listen",
+            &format!("127.0.0.1:{admin}"),
+            "--kubeconfig",
+        ])
         .arg(dir.join("kubeconfig"))
         .stdout(log)
         .stderr(Stdio::null())
@@ -79,7 +87,10 @@ fn start_chromium(dir: &Path, port: u16) -> Killed {
             "--no-first-run",
             &format!("--remote-debugging-port={port}"),
         ])
-        .arg(format!("--user-data-dir={}", dir.join("chromium").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.join("chromium").display()
+        ))
         .arg("about:blank")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -88,13 +99,17 @@ fn start_chromium(dir: &Path, port: u16) -> Killed {
     let browser = Killed(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     while http("GET", port, "/json/version").is_none() {
-        assert!(Instant::now() < deadline, "chromium's DevTools endpoint did not come up");
+        assert!(
+            Instant::now() < deadline,
+            "chromium's DevTools endpoint did not come up"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     browser
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A DevTools session on one page.
 struct Page {
@@ -106,8 +121,12 @@ impl Page {
     async fn open(port: u16, url: &str) -> Page {
         let target = http("PUT", port, &format!("/json/new?{url}")).expect("a new page");
         let target: Value = serde_json::from_str(&target).expect("JSON");
-        let ws = target["webSocketDebuggerUrl"].as_str().expect("a DevTools socket");
-        let (socket, _) = tokio_tungstenite::connect_async(ws).await.expect("DevTools connects");
+        let ws = target["webSocketDebuggerUrl"]
+            .as_str()
+            .expect("a DevTools socket");
+        let (socket, _) = tokio_tungstenite::connect_async(ws)
+            .await
+            .expect("DevTools connects");
         Page { socket, next: 1 }
     }
 
@@ -117,9 +136,14 @@ impl Page {
         self.next += 1;
         let call = json!({"id": id, "method": "Runtime.evaluate",
             "params": {"expression": expression, "returnByValue": true}});
-        self.socket.send(Message::text(call.to_string())).await.expect("send");
+        self.socket
+            .send(Message::text(call.to_string()))
+            .await
+            .expect("send");
         while let Some(msg) = self.socket.next().await {
-            let Ok(Message::Text(text)) = msg else { continue };
+            let Ok(Message::Text(text)) = msg else {
+                continue;
+            };
             let v: Value = serde_json::from_str(&text).unwrap_or_default();
             if v["id"] == id {
                 return v["result"]["result"]["value"].clone();
@@ -137,7 +161,10 @@ impl Page {
             if check(&text) {
                 return text;
             }
-            assert!(Instant::now() < deadline, "the page never showed it:\n{text}");
+            assert!(
+                Instant::now() < deadline,
+                "the page never showed it:\n{text}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -165,7 +192,13 @@ async fn the_topology_page_shows_a_weight_edit_without_a_reload() {
             t.contains("books-bookstore") && t.contains("90 (90%)")
         })
         .await;
-    for shown in ["reviews-bookstore", "ratings-bookstore", "10 (10%)", "route-mapper@sha256:", "Programmed=True"] {
+    for shown in [
+        "reviews-bookstore",
+        "ratings-bookstore",
+        "10 (10%)",
+        "route-mapper@sha256:",
+        "Programmed=True",
+    ] {
         assert!(text.contains(shown), "{shown} is not on the page:\n{text}");
     }
     let loaded = page.eval("performance.timeOrigin").await;
@@ -175,15 +208,33 @@ async fn the_topology_page_shows_a_weight_edit_without_a_reload() {
     let o = Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(&kubeconfig)
-        .args(["patch", "httproute", "books", "-n", "bookstore", "--type=json", "-p", edit])
+        .args([
+            "patch",
+            "httproute",
+            "books",
+            "-n",
+            "bookstore",
+            "--type=json",
+            "-p",
+            edit,
+        ])
         .output()
         .expect("kubectl runs");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let edited = Instant::now();
     let text = page
-        .text_until(Duration::from_secs(10), |t| t.contains("70 (70%)") && t.contains("30 (30%)"))
+        .text_until(Duration::from_secs(10), |t| {
+            t.contains("70 (70%)") && t.contains("30 (30%)")
+        })
         .await;
     assert!(!text.contains("90 (90%)"), "{text}");
-    eprintln!("the page showed the edit {:?} after kubectl", edited.elapsed());
-    assert_eq!(page.eval("performance.timeOrigin").await, loaded, "the page reloaded");
+    eprintln!(
+        "the page showed the edit {:?} after kubectl",
+        edited.elapsed()
+    );
+    assert_eq!(
+        page.eval("performance.timeOrigin").await,
+        loaded,
+        "the page reloaded"
+    );
 }
