@@ -90,6 +90,9 @@ pub struct Controller {
     plugins: Option<PluginHost>,
     /// Records Events, deduplicating repeats (see `writers/events.rs`).
     recorder: std::sync::OnceLock<kube::runtime::events::Recorder>,
+    /// The last announced service network failure of each Gateway.
+    gateway_failures:
+        std::sync::Mutex<std::collections::BTreeMap<lattice_core::snapshot::Key, String>>,
     /// Handed out to whoever shows the topology; answered by the run loop.
     topology: (topology::TopologySource, Option<topology::Requests>),
     metrics: Metrics,
@@ -112,6 +115,7 @@ impl Controller {
             outcomes: Default::default(),
             plugins: None,
             recorder: std::sync::OnceLock::new(),
+            gateway_failures: Default::default(),
             topology: {
                 let (source, requests) = topology::channel();
                 (source, Some(requests))

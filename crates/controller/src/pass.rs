@@ -76,6 +76,7 @@ impl Controller {
         let mut again = self.record_outcomes(index, &dirty, applied.as_ref());
         if let Some(applied) = &applied {
             self.write_events(index, &again.failed).await;
+            self.write_gateway_events(index, applied).await;
             self.write_annotations(index, &dirty, applied).await;
             again.dirty.merge(
                 self.write_finalizers(index, &dirty, &planned.input, applied)

@@ -485,6 +485,44 @@ async fn a_lattice_rejection_shows_in_status_and_as_an_event() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_service_network_is_an_event_on_its_gateway() {
+    let (_kube, client) = bookstore().await;
+    let lattice = lattice_with_fault(
+        "CreateServiceNetwork",
+        lattice_sim::FaultSpec {
+            error_rate: 1.0,
+            ..Default::default()
+        },
+    )
+    .await;
+    let opts = lattice_apply::ApplyOptions {
+        max_retries: 0,
+        ..lattice_apply::ApplyOptions::unlimited(8)
+    };
+    let (stop, task) = start_with_lattice(&client, &lattice.url(), opts);
+    let events: Api<k8s_openapi::api::events::v1::Event> =
+        Api::namespaced(client.clone(), "bookstore");
+    let mut found = None;
+    for _ in 0..100 {
+        let list = events.list(&Default::default()).await.unwrap();
+        found = list.items.into_iter().find(|e| {
+            e.reason.as_deref() == Some("ApplyFailed")
+                && e.regarding.as_ref().and_then(|r| r.kind.as_deref()) == Some("Gateway")
+                && e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("bookstore")
+        });
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let event = found.expect("no ApplyFailed event on the Gateway");
+    let note = event.note.unwrap_or_default();
+    assert!(note.contains("CreateServiceNetwork"), "{note}");
+    let _ = stop.send(());
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_controller_restarted_mid_convergence_converges_with_nothing_duplicated() {
     let (_kube, client) = bookstore().await;
     let lattice = lattice_with_fault(

@@ -1,11 +1,17 @@
 //! Kubernetes Events: a Warning on a route whose apply just failed, or
-//! whose plugin just failed (Lattice keeps it), so `kubectl describe` shows
-//! it next to the route's conditions.
+//! whose plugin just failed (Lattice keeps it), and on a Gateway whose
+//! service network Lattice refused, so `kubectl describe` shows it next to
+//! the conditions. Plugin objects' Events are in `plugins.rs`.
 
 use std::collections::BTreeMap;
 
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
 use lattice_core::index::{Index, RouteKey};
+use lattice_core::kinds::{GatewayKind, Kind};
+use lattice_core::plan::ResourceKind;
+use lattice_core::snapshot::Key;
+
+use crate::pass::Applied;
 
 use crate::Controller;
 
@@ -37,6 +43,58 @@ impl Controller {
         }
     }
 
+    /// An `ApplyFailed` Warning on each Gateway whose service network (or
+    /// its VPC association or auth policy) Lattice just refused; once per
+    /// new message, so a failure that persists is not re-announced each pass.
+    pub(crate) async fn write_gateway_events(&self, index: &Index, applied: &Applied) {
+        let mut now: BTreeMap<Key, String> = BTreeMap::new();
+        for p in &applied.problems {
+            let r = &p.resource;
+            let network = matches!(
+                r.kind,
+                ResourceKind::ServiceNetwork | ResourceKind::ServiceNetworkVpcAssociation
+            ) || (r.kind == ResourceKind::AuthPolicy && r.routes.is_empty());
+            let gateway = index.snapshot().gateways.keys().find(|(_, n)| *n == r.name);
+            if let (true, Some(key)) = (network, gateway) {
+                let m = now.entry(key.clone()).or_default();
+                if !m.is_empty() {
+                    m.push_str("; ");
+                }
+                m.push_str(&p.message);
+            }
+        }
+        let new: Vec<(Key, String)> = {
+            let mut seen = self
+                .gateway_failures
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            let new = now
+                .iter()
+                .filter(|(k, m)| seen.get(*k) != Some(*m))
+                .map(|(k, m)| (k.clone(), m.clone()))
+                .collect();
+            *seen = now;
+            new
+        };
+        for ((ns, name), message) in new {
+            let uid = index
+                .snapshot()
+                .gateways
+                .get(&(ns.clone(), name.clone()))
+                .and_then(|g| g.metadata.uid.clone());
+            let reference = k8s_openapi::api::core::v1::ObjectReference {
+                api_version: Some(GatewayKind.identity().api_version()),
+                kind: Some("Gateway".into()),
+                namespace: Some(ns),
+                name: Some(name),
+                uid,
+                ..Default::default()
+            };
+            self.publish_warning(&reference, "ApplyFailed", &message)
+                .await;
+        }
+    }
+
     /// A Kubernetes Event on a route whose apply just failed.
     async fn warn(&self, index: &Index, key: &RouteKey, reason: &str, message: &str) {
         let Some(meta) = index.snapshot().route_meta(key) else {
@@ -54,6 +112,15 @@ impl Controller {
             uid: meta.uid.clone(),
             ..Default::default()
         };
+        self.publish_warning(&reference, reason, message).await;
+    }
+
+    async fn publish_warning(
+        &self,
+        reference: &k8s_openapi::api::core::v1::ObjectReference,
+        reason: &str,
+        message: &str,
+    ) {
         let event = Event {
             type_: EventType::Warning,
             reason: reason.into(),
@@ -61,8 +128,9 @@ impl Controller {
             action: "Apply".into(),
             secondary: None,
         };
-        if let Err(e) = self.recorder().publish(&event, &reference).await {
-            tracing::debug!(route = %key, error = %e, "could not record an event");
+        if let Err(e) = self.recorder().publish(&event, reference).await {
+            let object = reference.name.as_deref().unwrap_or_default();
+            tracing::debug!(object, error = %e, "could not record an event");
         }
     }
 }
