@@ -130,3 +130,31 @@ impl PluginArgs {
         Ok(config)
     }
 }
+
+/// Where a command reads its routes from: manifests, or a cluster.
+#[derive(Debug, Clone, Args)]
+pub struct RoutesSource {
+    /// Manifest files or directories (multi-document YAML or JSON).
+    #[arg(short = 'f', long = "filename", num_args = 1.., required_unless_present = "kubeconfig", conflicts_with = "kubeconfig")]
+    pub files: Vec<PathBuf>,
+    /// Read a cluster instead (its current context), as the controller sees it.
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+}
+
+impl RoutesSource {
+    /// The objects, and a client when they come from a cluster.
+    pub fn load(
+        &self,
+        rt: &tokio::runtime::Runtime,
+    ) -> anyhow::Result<(lattice_core::Snapshot, Option<kube::Client>)> {
+        let Some(path) = &self.kubeconfig else {
+            return Ok((lattice_wiring::manifests::load(&self.files)?.snapshot, None));
+        };
+        rt.block_on(async {
+            let client = crate::commands::kube_client(path).await?;
+            let snapshot = lattice_wiring::cluster::snapshot(&client).await?;
+            Ok((snapshot, Some(client)))
+        })
+    }
+}

@@ -4,7 +4,6 @@
 //! listeners and rules and every diagnostic.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -19,7 +18,7 @@ use lattice_plugin_sdk::types::{Resolution, Stage};
 use lattice_wasm::{LoadedPlugin, Metering, PluginRuntime, StagePlugin, WasmStages};
 use serde_json::{Value, json};
 
-use crate::args::{ClusterArgs, PluginArgs};
+use crate::args::{ClusterArgs, PluginArgs, RoutesSource};
 
 /// `explain` subcommands.
 #[derive(Debug, Subcommand)]
@@ -36,12 +35,10 @@ pub struct RouteArgs {
     /// Its kind, when routes of several kinds share the name.
     #[arg(long, value_parser = ["HTTPRoute", "GRPCRoute", "TLSRoute"])]
     kind: Option<String>,
-    /// Manifest files or directories holding the route and what it uses.
-    #[arg(short = 'f', long = "filename", num_args = 1.., required_unless_present = "kubeconfig", conflicts_with = "kubeconfig")]
-    files: Vec<PathBuf>,
-    /// Read the cluster instead, and load its plugin objects as the controller does.
-    #[arg(long)]
-    kubeconfig: Option<PathBuf>,
+    /// The route and what it uses; from a cluster, its plugin objects are
+    /// loaded as the controller loads them.
+    #[command(flatten)]
+    source: RoutesSource,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -71,14 +68,7 @@ struct Decider {
 
 fn route(args: RouteArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Runtime::new()?;
-    let client = match &args.kubeconfig {
-        Some(path) => Some(rt.block_on(super::kube_client(path))?),
-        None => None,
-    };
-    let snapshot = match &client {
-        Some(c) => rt.block_on(lattice_wiring::cluster::snapshot(c))?,
-        None => lattice_wiring::manifests::load(&args.files)?.snapshot,
-    };
+    let (snapshot, client) = args.source.load(&rt)?;
     let key = find(&snapshot, &args.route, args.kind.as_deref())?;
     let cfg = args.cluster.config();
     let dirty = Dirty {

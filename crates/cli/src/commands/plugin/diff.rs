@@ -9,7 +9,7 @@ use clap::Args;
 use lattice_core::plan::compare::{PlanChange, compare};
 use lattice_wasm::PluginConfig;
 
-use crate::args::{ClusterArgs, PluginArgs};
+use crate::args::{ClusterArgs, PluginArgs, RoutesSource};
 
 /// The exit code of a diff that would delete from Lattice.
 pub const DELETES: i32 = 3;
@@ -22,12 +22,9 @@ pub struct DiffArgs {
     old: String,
     /// The candidate: a component file for the same stage.
     new: PathBuf,
-    /// Manifest files or directories with the routes to plan.
-    #[arg(short = 'f', long = "filename", num_args = 1.., required_unless_present = "kubeconfig", conflicts_with = "kubeconfig")]
-    files: Vec<PathBuf>,
-    /// Plan the routes of this cluster instead.
-    #[arg(long)]
-    kubeconfig: Option<PathBuf>,
+    /// The routes to plan.
+    #[command(flatten)]
+    source: RoutesSource,
     /// Settings of the old version (JSON).
     #[arg(long, default_value = "")]
     old_settings: String,
@@ -50,16 +47,7 @@ const BUILTIN: &str = "builtin";
 
 /// Runs `plugin diff`.
 pub fn run(args: DiffArgs) -> anyhow::Result<()> {
-    let snapshot = match &args.kubeconfig {
-        Some(path) => {
-            let rt = tokio::runtime::Runtime::new()?;
-            rt.block_on(async {
-                let client = crate::commands::kube_client(path).await?;
-                anyhow::Ok(lattice_wiring::cluster::snapshot(&client).await?)
-            })?
-        }
-        None => lattice_wiring::manifests::load(&args.files)?.snapshot,
-    };
+    let (snapshot, _) = args.source.load(&tokio::runtime::Runtime::new()?)?;
     let base = args.plugins.config()?;
     let stage = stage_of(&args.new, &base)?;
     let old_file = (args.old != BUILTIN).then(|| PathBuf::from(&args.old));
