@@ -22,6 +22,7 @@
 pub mod cache;
 pub mod caller;
 pub mod convert;
+pub mod credentials;
 pub mod diff;
 mod engine;
 pub mod executor;
@@ -41,6 +42,8 @@ pub mod scope;
 #[cfg(test)]
 mod diff_tests;
 
+/// The VPC Lattice client [`connect`] makes.
+pub use aws_sdk_vpclattice::Client;
 pub use caller::CallCounts;
 pub use engine::Applier;
 pub use metrics::{CallMetrics, CallOutcome};
@@ -65,15 +68,33 @@ pub async fn apply(
 }
 
 /// A Lattice client from the usual AWS configuration chain (environment,
-/// profile, IMDS, …) for `region`, pointed at `endpoint` when given (the
-/// binary's configuration reads `LATTICE_ENDPOINT`). The SDK's own retries
-/// are off: the executor retries with its own backoff and rate limits.
-pub async fn client(endpoint: Option<&str>, region: &str) -> aws_sdk_vpclattice::Client {
-    let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+/// profile, web identity, container endpoint, IMDS) for `region`, pointed
+/// at `endpoint` when given (the binary's configuration reads
+/// `LATTICE_ENDPOINT`), once credentials have been found: without any, the
+/// error is one line naming each source the chain tried, instead of every
+/// call failing with the SDK's account of it. The SDK's own retries are
+/// off: the executor retries with its own backoff and rate limits.
+pub async fn connect(
+    endpoint: Option<&str>,
+    region: &str,
+) -> Result<aws_sdk_vpclattice::Client, credentials::NoCredentials> {
+    let shared = load(region).await;
+    credentials::check(shared.credentials_provider()).await?;
+    Ok(lattice_client(&shared, endpoint))
+}
+
+async fn load(region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()))
         .load()
-        .await;
-    let mut b = aws_sdk_vpclattice::config::Builder::from(&shared)
+        .await
+}
+
+fn lattice_client(
+    shared: &aws_config::SdkConfig,
+    endpoint: Option<&str>,
+) -> aws_sdk_vpclattice::Client {
+    let mut b = aws_sdk_vpclattice::config::Builder::from(shared)
         .retry_config(aws_sdk_vpclattice::config::retry::RetryConfig::disabled())
         .timeout_config(
             aws_sdk_vpclattice::config::timeout::TimeoutConfig::builder()

@@ -1,4 +1,4 @@
-//! `client()` follows the AWS configuration chain for credentials and takes
+//! `connect()` follows the AWS configuration chain for credentials and takes
 //! the endpoint it is given. Alone in its binary: the test runs itself again
 //! as a child process with the variables set, so nothing mutates the
 //! environment of a running process.
@@ -6,7 +6,7 @@
 #[path = "e2e/common.rs"]
 mod common;
 use common::*;
-use lattice_apply::{apply, client};
+use lattice_apply::{apply, connect};
 use lattice_core::ClusterConfig;
 
 const CHILD: &str = "LATTICE_APPLY_CLIENT_ENV_CHILD";
@@ -40,7 +40,9 @@ fn client_takes_credentials_from_the_environment_and_the_endpoint_it_is_given() 
         .expect("runtime");
     let sim = rt.block_on(sim());
     rt.block_on(async {
-        let c = client(Some(&sim.url()), "us-west-2").await;
+        let c = connect(Some(&sim.url()), "us-west-2")
+            .await
+            .expect("credentials from the environment");
         let plan = routes(3);
         let r = apply(&c, &ClusterConfig::default(), &plan, &fast()).await;
         assert!(r.is_success(), "{r}");

@@ -6,6 +6,8 @@
 //! that controller changes nothing. A bad value is an error naming the key
 //! and where it came from (file, variable or flag).
 
+pub mod variables;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -32,6 +34,19 @@ pub const ENV_KEYS: &[&str] = &[
 
 /// lattice-host's own variables, beside the anchor controller's.
 pub const OWN_ENV_KEYS: &[&str] = &["ADMIN_LISTEN", "LOG_FORMAT"];
+
+/// The variables whose values are text, whatever they look like.
+const TEXT_KEYS: &[&str] = &[
+    "CLUSTER_NAME",
+    "CLUSTER_VPC_ID",
+    "REGION",
+    "AWS_ACCOUNT_ID",
+    "DEFAULT_SERVICE_NETWORK",
+    "LATTICE_ENDPOINT",
+    "LOG_LEVEL",
+    "ADMIN_LISTEN",
+    "LOG_FORMAT",
+];
 
 /// The log filter when `LOG_LEVEL` is not set, for every command.
 pub const DEFAULT_LOG_LEVEL: &str = "info";
@@ -103,22 +118,29 @@ pub fn replica() -> (String, String) {
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     /// `CLUSTER_NAME`.
+    #[serde(default, deserialize_with = "text")]
     pub cluster_name: Option<String>,
     /// `CLUSTER_VPC_ID`.
+    #[serde(default, deserialize_with = "text")]
     pub cluster_vpc_id: Option<String>,
     /// `REGION`.
+    #[serde(default, deserialize_with = "text")]
     pub region: Option<String>,
     /// `AWS_ACCOUNT_ID`.
+    #[serde(default, deserialize_with = "text")]
     pub aws_account_id: Option<String>,
     /// `DEFAULT_SERVICE_NETWORK`.
+    #[serde(default, deserialize_with = "text")]
     pub default_service_network: Option<String>,
     /// `ENABLE_SERVICE_NETWORK_OVERRIDE`: accepted so the Go controller's
     /// deployments start unchanged; not acted on yet.
     pub enable_service_network_override: Option<bool>,
     /// `LATTICE_ENDPOINT`: a VPC Lattice endpoint override.
+    #[serde(default, deserialize_with = "text")]
     pub lattice_endpoint: Option<String>,
     /// `LOG_LEVEL`: a level (`debug`, `info`, …) or a `tracing` filter;
     /// [`DEFAULT_LOG_LEVEL`] when unset.
+    #[serde(default, deserialize_with = "text")]
     pub log_level: Option<String>,
     /// `ROUTE_MAX_CONCURRENT_RECONCILES`.
     pub route_max_concurrent_reconciles: Option<u32>,
@@ -129,6 +151,27 @@ pub struct Settings {
     pub admin_listen: Option<String>,
     /// `LOG_FORMAT`: `text` (the default) or `json`.
     pub log_format: Option<String>,
+}
+
+/// A text setting. YAML reads `aws_account_id: 123456789012` as a number:
+/// take it back as the digits written (quote it to keep a leading zero).
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        S(String),
+        U(u64),
+        I(i64),
+        F(f64),
+        B(bool),
+    }
+    Ok(Option::<Text>::deserialize(d)?.map(|t| match t {
+        Text::S(s) => s,
+        Text::U(n) => n.to_string(),
+        Text::I(n) => n.to_string(),
+        Text::F(n) => n.to_string(),
+        Text::B(b) => b.to_string(),
+    }))
 }
 
 /// The checked configuration the controller runs with.
@@ -179,12 +222,27 @@ impl Settings {
         if let Some(f) = file {
             fig = fig.merge(Yaml::file_exact(f));
         }
-        let keys: Vec<&str> = ENV_KEYS.iter().chain(OWN_ENV_KEYS).copied().collect();
+        // An empty variable is an unset one, as the Go controller reads them:
+        // its Helm chart renders every variable, `""` where unset.
+        let set = |k: &&str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        let (text, typed): (Vec<&str>, Vec<&str>) = ENV_KEYS
+            .iter()
+            .chain(OWN_ENV_KEYS)
+            .copied()
+            .filter(set)
+            .partition(|k| TEXT_KEYS.contains(k));
         fig = fig.merge(
             Env::raw()
-                .only(&keys)
+                .only(&typed)
                 .map(|k| k.as_str().to_ascii_lowercase().into()),
         );
+        // Text as written: figment would read `AWS_ACCOUNT_ID=012345678901`
+        // as the number 12345678901.
+        let text: std::collections::BTreeMap<String, String> = text
+            .iter()
+            .filter_map(|k| Some((k.to_ascii_lowercase(), std::env::var(k).ok()?)))
+            .collect();
+        fig = fig.merge(figment::providers::Serialized::defaults(text));
         let mut merged: Settings = fig.extract().map_err(Box::new)?;
         // Flags go last, key by key: an unset flag keeps what a file or
         // variable gave (figment would let its `None` erase them).
@@ -235,15 +293,20 @@ impl Settings {
             message: format!("{admin:?} is not an address and port (such as 0.0.0.0:8080): {e}"),
         })?;
         let log_format = LogFormat::parse(self.log_format.as_deref().unwrap_or(""))?;
-        let defaults = ClusterConfig::default();
+        // The cluster's identity names and tags what it owns in VPC Lattice
+        // (`ManagedBy` is account/cluster/VPC): a made-up default would
+        // fail to recognise, or take over, the wrong resources. The Go
+        // controller asks EC2 instance metadata instead; this one does not.
+        let required = |v: Option<String>, key, flag| {
+            v.filter(|s| !s.is_empty())
+                .ok_or(ConfigError::Missing { key, flag })
+        };
+        let cluster_name = required(self.cluster_name, "CLUSTER_NAME", "cluster-name")?;
         let cluster = ClusterConfig {
-            account_id: self.aws_account_id.unwrap_or(defaults.account_id),
-            cluster_name: self.cluster_name.ok_or(ConfigError::Missing {
-                key: "CLUSTER_NAME",
-                flag: "cluster-name",
-            })?,
-            vpc_id: self.cluster_vpc_id.unwrap_or(defaults.vpc_id),
-            region: self.region.unwrap_or(defaults.region),
+            vpc_id: required(self.cluster_vpc_id, "CLUSTER_VPC_ID", "cluster-vpc-id")?,
+            region: required(self.region, "REGION", "region")?,
+            account_id: required(self.aws_account_id, "AWS_ACCOUNT_ID", "aws-account-id")?,
+            cluster_name,
             default_service_network: self.default_service_network.filter(|s| !s.is_empty()),
         };
         Ok(Config {
@@ -268,6 +331,13 @@ mod tests {
         figment::Error::from(e.to_string())
     }
 
+    /// The identity `run` requires, but the cluster name.
+    fn identity(jail: &mut Jail) {
+        jail.set_env("CLUSTER_VPC_ID", "vpc-0123456789abcdef0");
+        jail.set_env("REGION", "eu-west-1");
+        jail.set_env("AWS_ACCOUNT_ID", "123456789012");
+    }
+
     #[test]
     fn layers_go_defaults_then_file_then_environment_then_flags() {
         Jail::expect_with(|jail| {
@@ -275,6 +345,7 @@ mod tests {
                 "c.yaml",
                 "cluster_name: from-file\nregion: eu-west-1\nroute_max_concurrent_reconciles: 5\n",
             )?;
+            identity(jail);
             jail.set_env("REGION", "us-east-2");
             jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "7");
             let flags = Settings {
@@ -320,6 +391,7 @@ mod tests {
     #[test]
     fn ranges_and_required_keys_are_checked() {
         Jail::expect_with(|jail| {
+            identity(jail);
             jail.set_env("CLUSTER_NAME", "c");
             jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "0");
             let err = Settings::load(None, &Settings::default())
@@ -344,6 +416,7 @@ mod tests {
     fn the_admin_address_defaults_and_is_checked() {
         Jail::expect_with(|jail| {
             jail.set_env("CLUSTER_NAME", "c");
+            identity(jail);
             let c = Settings::load(None, &Settings::default())
                 .map_err(fail)?
                 .resolve()
@@ -383,6 +456,79 @@ mod tests {
             jail.set_env("LOG_FORMAT", "yaml");
             let err = log_format(None).expect_err("bad format").to_string();
             assert!(err.contains("LOG_FORMAT") && err.contains("yaml"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_clusters_identity_is_required_and_never_made_up() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLUSTER_NAME", "c");
+            identity(jail);
+            for key in ["CLUSTER_VPC_ID", "REGION", "AWS_ACCOUNT_ID"] {
+                let value = std::env::var(key).expect("set above");
+                jail.set_env(key, "");
+                let err = Settings::load(None, &Settings::default())
+                    .map_err(fail)?
+                    .resolve()
+                    .expect_err("missing")
+                    .to_string();
+                assert!(err.contains(&format!("{key} is required")), "{err}");
+                jail.set_env(key, value);
+            }
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_account_id_is_text_as_written_even_with_a_leading_zero() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLUSTER_NAME", "2024");
+            identity(jail);
+            jail.set_env("AWS_ACCOUNT_ID", "012345678901");
+            let c = Settings::load(None, &Settings::default())
+                .map_err(fail)?
+                .resolve()
+                .map_err(fail)?;
+            assert_eq!(c.cluster.account_id, "012345678901");
+            assert_eq!(c.cluster.cluster_name, "2024");
+            jail.create_file("c.yaml", "aws_account_id: 123456789012\n")?;
+            jail.set_env("AWS_ACCOUNT_ID", "");
+            let c = Settings::load(Some(Path::new("c.yaml")), &Settings::default())
+                .map_err(fail)?
+                .resolve()
+                .map_err(fail)?;
+            assert_eq!(c.cluster.account_id, "123456789012");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_empty_variable_is_unset_as_the_go_controllers_chart_renders_it() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLUSTER_NAME", "c");
+            identity(jail);
+            for key in [
+                "DEFAULT_SERVICE_NETWORK",
+                "ENABLE_SERVICE_NETWORK_OVERRIDE",
+                "LATTICE_ENDPOINT",
+                "LOG_LEVEL",
+                "ROUTE_MAX_CONCURRENT_RECONCILES",
+                "RECONCILE_DEFAULT_RESYNC_SECONDS",
+                "ADMIN_LISTEN",
+                "LOG_FORMAT",
+            ] {
+                jail.set_env(key, "");
+            }
+            let c = Settings::load(None, &Settings::default())
+                .map_err(fail)?
+                .resolve()
+                .map_err(fail)?;
+            assert_eq!(c.max_concurrent_reconciles, 20);
+            assert_eq!(c.resync, Duration::from_secs(600));
+            assert_eq!(c.lattice_endpoint, None);
+            assert_eq!(c.cluster.default_service_network, None);
+            assert_eq!(c.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
             Ok(())
         });
     }

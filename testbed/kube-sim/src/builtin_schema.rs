@@ -82,12 +82,12 @@ fn typed<T: JsonSchema + k8s_openapi::Resource>() -> Kind {
     (T::GROUP, T::KIND, inline::<T>)
 }
 
-const KINDS: usize = 24;
+const KINDS: usize = 25;
 
 fn kinds() -> [Kind; KINDS] {
     use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, coordination::v1 as coord};
     use k8s_openapi::api::{core::v1 as core, discovery::v1 as disc};
-    use k8s_openapi::api::{networking::v1 as net, rbac::v1 as rbac};
+    use k8s_openapi::api::{networking::v1 as net, policy::v1 as policy, rbac::v1 as rbac};
     [
         typed::<core::Namespace>(),
         typed::<core::Service>(),
@@ -103,6 +103,7 @@ fn kinds() -> [Kind; KINDS] {
         typed::<batch::Job>(),
         typed::<batch::CronJob>(),
         typed::<net::Ingress>(),
+        typed::<policy::PodDisruptionBudget>(),
         typed::<apps::Deployment>(),
         typed::<apps::ReplicaSet>(),
         typed::<apps::StatefulSet>(),

@@ -53,9 +53,21 @@ pub async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response
     };
     tracing::debug!(method = %parts.method, uri = %parts.uri, "request");
     let path = parts.uri.path().to_string();
+    let route = route(&path);
+    if let Route::Resource(p) = &route
+        && shared.opts.record_requests
+    {
+        let authorization = hdr(header::AUTHORIZATION);
+        shared.audit.record(crate::audit::request(
+            &ctx.method,
+            p,
+            &ctx.query,
+            &authorization,
+        ));
+    }
     crate::warnings::take();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        dispatch(&shared, route(&path), &ctx, &body)
+        dispatch(&shared, route, &ctx, &body)
     }))
     .unwrap_or_else(|_| {
         Err(ApiError::internal(

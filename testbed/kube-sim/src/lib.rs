@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod apply;
+pub mod audit;
 pub mod builtin_schema;
 pub mod cel;
 pub mod convert;
@@ -54,6 +55,7 @@ pub mod validate;
 pub mod warnings;
 pub mod watch;
 
+pub use audit::ApiRequest;
 pub use error::SimError;
 pub use server::{KubeSim, RunningSim, write_kubeconfig, write_kubeconfig_with_ca};
 pub use state::SimOptions;

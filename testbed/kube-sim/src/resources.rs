@@ -220,6 +220,13 @@ pub fn builtins() -> Vec<ResourceType> {
         stored("batch", "Job", "jobs", true, &[]),
         stored("batch", "CronJob", "cronjobs", true, &["cj"]),
         stored("networking.k8s.io", "Ingress", "ingresses", true, &["ing"]),
+        stored(
+            "policy",
+            "PodDisruptionBudget",
+            "poddisruptionbudgets",
+            true,
+            &["pdb"],
+        ),
         workload("Deployment", "deployments", &["deploy"]),
         workload("ReplicaSet", "replicasets", &["rs"]),
         workload("StatefulSet", "statefulsets", &["sts"]),

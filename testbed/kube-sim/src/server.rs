@@ -1,5 +1,6 @@
 //! Starting, serving and stopping a kube-sim, and writing a kubeconfig for it.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -12,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::audit::ApiRequest;
 use crate::error::SimError;
 use crate::ops::{self, Inner, WriteOpts};
 use crate::registry::Registry;
@@ -205,6 +207,19 @@ impl KubeSim {
     /// Closes every open watch stream, as a restarting API server would.
     pub fn drop_watches(&self) {
         self.shared.drop_watches();
+    }
+
+    /// Every kind of request made on a resource so far (user, RBAC verb,
+    /// group, resource, subresource, namespace, name), with how many: what
+    /// RBAC must grant for them. Empty unless started with
+    /// [`SimOptions::record_requests`]. See [`crate::audit`].
+    pub fn requests(&self) -> BTreeMap<ApiRequest, u64> {
+        self.shared.audit.snapshot()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.shared.audit.clear();
     }
 
     fn spawn_saver(&self) -> Option<JoinHandle<()>> {

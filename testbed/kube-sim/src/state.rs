@@ -20,6 +20,9 @@ pub struct SimOptions {
     pub bookmark_interval: Duration,
     /// The longest a watch stays open when the client gives no `timeoutSeconds`.
     pub max_watch_timeout: Duration,
+    /// Record every request on a resource as RBAC sees it, for
+    /// [`KubeSim::requests`](crate::KubeSim::requests).
+    pub record_requests: bool,
 }
 
 impl Default for SimOptions {
@@ -29,6 +32,7 @@ impl Default for SimOptions {
             history_limit: 10_000,
             bookmark_interval: Duration::from_secs(15),
             max_watch_timeout: Duration::from_secs(1800),
+            record_requests: false,
         }
     }
 }
@@ -45,6 +49,8 @@ pub struct Shared {
     pub dirty: Notify,
     /// The options the server was started with.
     pub opts: SimOptions,
+    /// Every request on a resource, as RBAC sees it.
+    pub audit: crate::audit::Audit,
 }
 
 impl Shared {
@@ -57,6 +63,7 @@ impl Shared {
             drop_tx: watch::Sender::new(0),
             dirty: Notify::new(),
             opts,
+            audit: Default::default(),
         }
     }
 

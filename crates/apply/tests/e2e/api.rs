@@ -1,9 +1,9 @@
-//! The public entry points the CLI wires up: `client`, `apply`, and the cache
-//! behaviour a long-running controller relies on.
+//! The public entry points the CLI wires up: `apply` (`connect` is in
+//! `client_env.rs`), and the cache behaviour a long-running controller relies on.
 
 use crate::common;
 use common::*;
-use lattice_apply::{ApplyOptions, apply, client};
+use lattice_apply::{ApplyOptions, apply};
 
 use lattice_core::ClusterConfig;
 
@@ -87,10 +87,7 @@ async fn a_rule_changed_behind_our_back_is_read_again_and_put_right() {
 #[test]
 fn the_apply_future_can_be_spawned() {
     fn is_send<T: Send>(_: &T) {}
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
-    let c = rt.block_on(client(Some("http://127.0.0.1:9"), "us-west-2"));
+    let c = lattice_sim::client("http://127.0.0.1:9");
     let (cfg, plan, opts) = (ClusterConfig::default(), routes(1), ApplyOptions::default());
     let fut = apply(&c, &cfg, &plan, &opts);
     is_send(&fut);

@@ -36,6 +36,13 @@ pub struct ApplyArgs {
 pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
     let loaded = lattice_wiring::manifests::load(&args.files)?;
     let cfg = args.cluster.config();
+    let runtime = tokio::runtime::Runtime::new()?;
+    // Credentials first: without them nothing below could reach Lattice.
+    let client = runtime.block_on(super::lattice_client(
+        args.lattice_endpoint.as_deref(),
+        &cfg.region,
+        &crate::config::log_level(None),
+    ))?;
     let (_rt, stages) = lattice_wiring::start_plugins(&args.plugins.config()?)?;
     let plan = lattice_core::build_plan(&loaded.snapshot, &cfg, &stages);
     let opts = lattice_apply::ApplyOptions {
@@ -43,10 +50,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<()> {
         concurrency: args.concurrency.max(1),
         ..Default::default()
     };
-    let report = tokio::runtime::Runtime::new()?.block_on(async {
-        let client = lattice_apply::client(args.lattice_endpoint.as_deref(), &cfg.region).await;
-        lattice_apply::apply(&client, &cfg, &plan, &opts).await
-    });
+    let report = runtime.block_on(lattice_apply::apply(&client, &cfg, &plan, &opts));
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

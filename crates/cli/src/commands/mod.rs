@@ -27,6 +27,7 @@ pub enum Command {
     /// Plan manifests offline, then make VPC Lattice match the plan once.
     Apply(apply::ApplyArgs),
     /// Run the controller against a cluster (kubeconfig or in-cluster config).
+    #[command(after_help = crate::config::variables::help())]
     Run(run::RunArgs),
     /// Benchmarks.
     #[cfg(feature = "testbed")]
@@ -75,4 +76,29 @@ pub(crate) async fn kube_client(path: &std::path::Path) -> anyhow::Result<kube::
         .await
         .with_context(|| format!("{shown}: not a usable kubeconfig"))?;
     Ok(kube::Client::try_from(config)?)
+}
+
+/// A VPC Lattice client once AWS credentials are found
+/// ([`lattice_apply::connect`]). Its error names every source of the default
+/// chain in one line, so the SDK's own warnings about them are muted
+/// meanwhile, unless the log filter (`log_filter`) names `aws` or asks for
+/// `debug` or `trace`.
+pub(crate) async fn lattice_client(
+    endpoint: Option<&str>,
+    region: &str,
+    log_filter: &str,
+) -> anyhow::Result<lattice_apply::Client> {
+    use tracing::instrument::WithSubscriber;
+    let connect = lattice_apply::connect(endpoint, region);
+    let verbose = ["aws", "debug", "trace"]
+        .iter()
+        .any(|w| log_filter.contains(w));
+    let client = if verbose {
+        connect.await
+    } else {
+        connect
+            .with_subscriber(tracing::subscriber::NoSubscriber::default())
+            .await
+    };
+    Ok(client?)
 }

@@ -17,28 +17,28 @@ pub struct RunArgs {
     /// A YAML file with any of the settings (keys as the variables, lower-case).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// CLUSTER_NAME.
+    /// CLUSTER_NAME: the cluster's name (required).
     #[arg(long)]
     pub cluster_name: Option<String>,
-    /// CLUSTER_VPC_ID.
+    /// CLUSTER_VPC_ID: the cluster's VPC (required).
     #[arg(long)]
     pub cluster_vpc_id: Option<String>,
-    /// REGION.
+    /// REGION: the AWS region (required).
     #[arg(long)]
     pub region: Option<String>,
-    /// AWS_ACCOUNT_ID.
+    /// AWS_ACCOUNT_ID: the AWS account (required).
     #[arg(long)]
     pub aws_account_id: Option<String>,
-    /// DEFAULT_SERVICE_NETWORK.
+    /// DEFAULT_SERVICE_NETWORK: a service network every service also joins.
     #[arg(long)]
     pub default_service_network: Option<String>,
-    /// LATTICE_ENDPOINT.
+    /// LATTICE_ENDPOINT: a VPC Lattice endpoint URL.
     #[arg(long)]
     pub lattice_endpoint: Option<String>,
-    /// ROUTE_MAX_CONCURRENT_RECONCILES.
+    /// ROUTE_MAX_CONCURRENT_RECONCILES: Kubernetes writes in flight at once.
     #[arg(long)]
     pub max_concurrent_reconciles: Option<u32>,
-    /// RECONCILE_DEFAULT_RESYNC_SECONDS.
+    /// RECONCILE_DEFAULT_RESYNC_SECONDS: period of the full resync.
     #[arg(long)]
     pub resync_seconds: Option<u64>,
     /// ADMIN_LISTEN: where /metrics, /healthz and /readyz are served
@@ -79,21 +79,31 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Settings::load(args.config.as_deref(), &args.settings())?.resolve()?;
     let plugins = args.plugins.config()?;
     let (namespace, replica) = config::replica();
+    let log_filter = config::log_level(args.config.as_deref());
     tokio::runtime::Runtime::new()?.block_on(async move {
-        let kube = kube::Client::try_default()
-            .await
-            .context("connecting to Kubernetes (KUBECONFIG, ~/.kube/config or in-cluster)")?;
-        let leader = (!args.no_leader_election)
-            .then(|| Election::new(&namespace, &replica).start(kube.clone()));
+        // Credentials first: without them the controller could only fail
+        // every pass, and say so once per call.
         let lattice = if args.no_apply {
             None
         } else {
             let region = &config.cluster.region;
             Some(Lattice {
-                client: lattice_apply::client(config.lattice_endpoint.as_deref(), region).await,
+                client: super::lattice_client(
+                    config.lattice_endpoint.as_deref(),
+                    region,
+                    &log_filter,
+                )
+                .await?,
                 options: lattice_apply::ApplyOptions::default(),
             })
         };
+        // In a pod: the service account's token and the API server from the
+        // environment kubelet sets; outside one: KUBECONFIG or ~/.kube/config.
+        let kube = kube::Client::try_default()
+            .await
+            .context("connecting to Kubernetes (in-cluster service account, KUBECONFIG or ~/.kube/config)")?;
+        let leader = (!args.no_leader_election)
+            .then(|| Election::new(&namespace, &replica).start(kube.clone()));
         let options = Options {
             cluster: config.cluster.clone(),
             resync: config.resync,

@@ -2,6 +2,7 @@
 //! changes, that a second run changes nothing, and failures naming the object.
 
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 fn apply(url: &str, extra: &[&str]) -> Output {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -123,4 +124,70 @@ async fn a_plugin_trapping_on_a_route_makes_apply_delete_nothing_of_it() {
     // Other routes may be re-mapped; nothing of the trapping route is touched.
     assert!(!out.lines().any(|l| l.contains("books-bookstore")), "{out}");
     assert!(sim.state_dump().to_string().contains("books-bookstore"));
+}
+
+/// `lattice-host ARGS` with no AWS credentials anywhere: no `AWS_*`
+/// variables, an empty home (no profile), instance metadata off; and
+/// `LATTICE_ENDPOINT` at a port nobody listens on.
+fn without_credentials(args: &[&str], extra_env: &[(&str, &str)]) -> (Output, Duration) {
+    let home = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .unwrap();
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .args(args)
+        .current_dir(root)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("LATTICE_ENDPOINT", endpoint)
+        .envs(extra_env.iter().copied())
+        .output()
+        .unwrap();
+    (out, started.elapsed())
+}
+
+/// The one line naming every source of the default chain.
+fn names_every_source(out: &Output, elapsed: Duration) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line, not the SDK's noise:\n{err}");
+    assert!(lines[0].starts_with("error: no AWS credentials"), "{err}");
+    for source in [
+        "environment (AWS_ACCESS_KEY_ID)",
+        "profile (~/.aws/config",
+        "web identity token (IRSA",
+        "container endpoint (EKS Pod Identity",
+        "EC2 instance metadata (IMDS): IMDS disabled",
+    ] {
+        assert!(lines[0].contains(source), "{source} not named: {err}");
+    }
+}
+
+#[test]
+fn apply_without_aws_credentials_fails_at_once_naming_every_source_it_tried() {
+    let (out, elapsed) = without_credentials(&["apply", "-f", "examples/bookstore"], &[]);
+    names_every_source(&out, elapsed);
+}
+
+#[test]
+fn run_without_aws_credentials_fails_at_once_naming_every_source_it_tried() {
+    let identity = [
+        ("CLUSTER_NAME", "c"),
+        ("CLUSTER_VPC_ID", "vpc-0123456789abcdef0"),
+        ("REGION", "us-west-2"),
+        ("AWS_ACCOUNT_ID", "123456789012"),
+        // Credentials are checked before the cluster is reached.
+        ("KUBECONFIG", "/nonexistent/kubeconfig"),
+    ];
+    let (out, elapsed) = without_credentials(&["run"], &identity);
+    names_every_source(&out, elapsed);
 }

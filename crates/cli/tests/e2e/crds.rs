@@ -26,13 +26,29 @@ fn checked_in_crds_match_the_rust_types_one_file_per_api_group() {
             path.display()
         );
     }
+    // Beside them, the kustomization that `kubectl apply -k deploy/` reads.
     let mut files: Vec<String> = std::fs::read_dir(root().join("deploy/crds"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|f| f != "kustomization.yaml")
         .collect();
     files.sort();
     let expected: Vec<String> = groups.keys().map(|g| format!("{g}.yaml")).collect();
     assert_eq!(files, expected, "deploy/crds holds one file per API group");
+    let kustomization: Value = serde_yaml::from_str(
+        &std::fs::read_to_string(root().join("deploy/crds/kustomization.yaml")).unwrap(),
+    )
+    .unwrap();
+    let listed: Vec<String> = kustomization["resources"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        listed, expected,
+        "deploy/crds/kustomization.yaml lists each file"
+    );
 }
 
 /// Every property the anchor's schema has, ours has; ours requires nothing more.

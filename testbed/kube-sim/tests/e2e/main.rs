@@ -1,5 +1,6 @@
 //! End-to-end tests of kube-sim with real clients: kubectl, kube-rs and the Python client.
 
+mod audit;
 mod bad_input;
 mod common;
 mod controller;

@@ -1,0 +1,188 @@
+//! Every environment variable `run` reads, in one table: `run --help`
+//! prints it, and a test holds README's configuration table and
+//! `deploy/controller` (the ConfigMap and the Deployment) to it.
+
+/// One variable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variable {
+    /// Its name.
+    pub name: &'static str,
+    /// Its default, or `required`.
+    pub default: &'static str,
+    /// The `run` flag that overrides it, if any.
+    pub flag: Option<&'static str>,
+    /// Whether the AWS Gateway API Controller reads it under the same name.
+    pub go: bool,
+    /// What it sets.
+    pub meaning: &'static str,
+}
+
+const fn var(
+    name: &'static str,
+    default: &'static str,
+    flag: Option<&'static str>,
+    go: bool,
+    meaning: &'static str,
+) -> Variable {
+    Variable {
+        name,
+        default,
+        flag,
+        go,
+        meaning,
+    }
+}
+
+/// What `run` reads, in the order `run --help` lists it.
+pub const VARIABLES: &[Variable] = &[
+    var(
+        "CLUSTER_NAME",
+        "required",
+        Some("--cluster-name"),
+        true,
+        "the cluster's name: ManagedBy tag and Lattice names",
+    ),
+    var(
+        "CLUSTER_VPC_ID",
+        "required",
+        Some("--cluster-vpc-id"),
+        true,
+        "the cluster's VPC: target groups, the service network association, ManagedBy",
+    ),
+    var(
+        "REGION",
+        "required",
+        Some("--region"),
+        true,
+        "the AWS region of VPC Lattice",
+    ),
+    var(
+        "AWS_ACCOUNT_ID",
+        "required",
+        Some("--aws-account-id"),
+        true,
+        "the AWS account: ManagedBy tag",
+    ),
+    var(
+        "DEFAULT_SERVICE_NETWORK",
+        "(none)",
+        Some("--default-service-network"),
+        true,
+        "a service network every route's service also joins",
+    ),
+    var(
+        "ENABLE_SERVICE_NETWORK_OVERRIDE",
+        "false",
+        None,
+        true,
+        "accepted so the Go controller's deployments start unchanged; not acted on yet",
+    ),
+    var(
+        "LATTICE_ENDPOINT",
+        "(the AWS endpoint)",
+        Some("--lattice-endpoint"),
+        true,
+        "a VPC Lattice endpoint URL",
+    ),
+    var(
+        "LOG_LEVEL",
+        "info",
+        None,
+        true,
+        "a level or a tracing filter (lattice_controller=debug,info)",
+    ),
+    var(
+        "LOG_FORMAT",
+        "text",
+        None,
+        false,
+        "log lines as text or json",
+    ),
+    var(
+        "ROUTE_MAX_CONCURRENT_RECONCILES",
+        "20",
+        Some("--max-concurrent-reconciles"),
+        true,
+        "Kubernetes writes in flight at once (1 to 1000)",
+    ),
+    var(
+        "RECONCILE_DEFAULT_RESYNC_SECONDS",
+        "600",
+        Some("--resync-seconds"),
+        true,
+        "period of the full resync against VPC Lattice (at least 1)",
+    ),
+    var(
+        "ADMIN_LISTEN",
+        "0.0.0.0:8080",
+        None,
+        false,
+        "address of /healthz, /readyz and /metrics",
+    ),
+    var(
+        "LATTICE_HOST_CACHE_DIR",
+        "(the user cache directory)",
+        Some("--cache-dir"),
+        false,
+        "compiled plugins and pulled components; must be writable",
+    ),
+    var(
+        "POD_NAMESPACE",
+        "default",
+        None,
+        false,
+        "namespace of the leader Lease and of cluster plugins' pull secrets",
+    ),
+    var(
+        "HOSTNAME",
+        "lattice-host",
+        None,
+        false,
+        "this replica's name, in the Lease and on Events",
+    ),
+];
+
+/// The section `run --help` ends with.
+pub fn help() -> String {
+    let width = VARIABLES.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    let mut out = String::from(
+        "Environment (the AWS Gateway API Controller's names; an empty value is unset;\n\
+         layers: defaults < --config FILE (the same keys in lower case) < environment < flags):\n",
+    );
+    for v in VARIABLES {
+        let flag = v.flag.map(|f| format!("; flag {f}")).unwrap_or_default();
+        let ours = if v.go { "" } else { "; lattice-host's own" };
+        out.push_str(&format!(
+            "  {:width$}  {}\n  {:width$}    default: {}{flag}{ours}\n",
+            v.name, v.meaning, "", v.default,
+        ));
+    }
+    out.push_str(
+        "AWS credentials come from the AWS SDK's default chain: environment, profile,\n\
+         web identity (IRSA), container endpoint (EKS Pod Identity), instance metadata.",
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variable_the_settings_read_is_in_the_table() {
+        for key in super::super::ENV_KEYS {
+            assert!(
+                VARIABLES.iter().any(|v| v.name == *key),
+                "{key} is read but not in VARIABLES"
+            );
+        }
+    }
+
+    #[test]
+    fn the_help_names_every_variable_and_its_default() {
+        let help = help();
+        for v in VARIABLES {
+            assert!(help.contains(v.name) && help.contains(v.default), "{v:?}");
+        }
+    }
+}
