@@ -338,6 +338,25 @@ pub async fn run() -> Recorded {
     condition(&cluster_plugins, "equal", "Ready", "True").await;
     condition(&cluster_plugins, "pulled", "Accepted", "False").await;
     condition(&team_plugins, "team", "Accepted", "False").await;
+    // A second refusal of the same object: the controller's one Recorder
+    // counts it on the first Event (a patch), as client-go's does.
+    let again = json!({"spec": {"settings": {"retry": 2}}});
+    cluster_plugins
+        .patch("pulled", &PatchParams::default(), &Patch::Merge(&again))
+        .await
+        .unwrap();
+    let events: Api<k8s_openapi::api::events::v1::Event> = Api::all(test.clone());
+    until("the second refusal is counted on one Event", async || {
+        let list = events.list(&Default::default()).await.ok()?;
+        list.items
+            .iter()
+            .find(|e| {
+                e.regarding.as_ref().and_then(|r| r.name.as_deref()) == Some("pulled")
+                    && e.series.as_ref().is_some_and(|s| s.count >= 2)
+            })
+            .map(|_| ())
+    })
+    .await;
 
     // A restart: the same replica renews its Lease, and the new applier
     // reads what Lattice holds afresh (details by Get*, owners by tags).
