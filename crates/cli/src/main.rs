@@ -22,7 +22,28 @@ struct Cli {
     command: Command,
 }
 
+/// A reader that closed the pipe (`lattice-host plan … | head`) ends the
+/// command quietly, as a C tool killed by SIGPIPE would (exit 141), instead
+/// of a panic: Rust ignores SIGPIPE, and resetting it takes `unsafe`, which
+/// the workspace forbids. Every other panic keeps the default report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> std::process::ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let config_file = match &cli.command {
         Command::Run(args) => args.config.as_deref(),

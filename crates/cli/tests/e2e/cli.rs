@@ -463,3 +463,43 @@ fn the_demo_leaves_lattice_holding_exactly_the_plan_as_boto3_reads_it() {
         String::from_utf8_lossy(&check.stderr)
     );
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_ends_the_command_quietly() {
+    use std::io::Read;
+    // More plan than a pipe buffers (64 KiB), so the writer meets the hang-up.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let routes: String = (0..400)
+        .map(|i| {
+            format!(
+                "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {{name: r{i}, namespace: bookstore}}\nspec:\n  parentRefs: [{{name: bookstore}}]\n  rules: [{{backendRefs: [{{name: books-v1, port: 8080}}]}}]\n"
+            )
+        })
+        .collect();
+    std::fs::write(dir.path().join("routes.yaml"), routes).expect("write");
+    let gateway = root().join("examples/bookstore/gateway.yaml");
+    let services = root().join("examples/bookstore/services.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .current_dir(root())
+        .args(["plan", "-o", "yaml", "-f"])
+        .arg(&gateway)
+        .arg(&services)
+        .arg(dir.path().join("routes.yaml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lattice-host runs");
+    // Read one byte, then hang up, as `| head -c1` does.
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).expect("some output");
+    drop(out);
+    let o = child.wait_with_output().expect("it ends");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        matches!(o.status.code(), Some(0) | Some(141)),
+        "{:?} {err}",
+        o.status
+    );
+}
