@@ -18,6 +18,9 @@ pub struct E2eFigures {
     pub change_ms: u64,
     /// VPC Lattice API calls, converge and change together.
     pub api_calls: u64,
+    /// VPC Lattice API calls the change alone cost, until the controller
+    /// was quiet again.
+    pub change_calls: u64,
     /// Resident memory of the process at the end, MB.
     pub rss_mb: f64,
 }
@@ -48,6 +51,7 @@ pub async fn run(n: usize, plugins: PluginConfig, timeout: Duration) -> anyhow::
             {"matches":[{"path":{"type":"PathPrefix","value":"/api"}}],"backendRefs":[{"name":"svc0-0","port":8080,"weight":50},{"name":"svc0-1","port":8080,"weight":50}]},
             {"matches":[{"headers":[{"name":"x-canary","value":"1"}],"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":[{"name":"svc0-0","port":8080,"weight":0},{"name":"svc0-1","port":8080,"weight":1}]},
             {"backendRefs":[{"name":"svc0-0","port":8080,"weight":1},{"name":"svc0-1","port":8080,"weight":1}]}]}});
+    let calls_before = cluster.calls(None);
     let changed = Instant::now();
     one.patch("route0", &PatchParams::default(), &Patch::Merge(&patch))
         .await
@@ -60,12 +64,14 @@ pub async fn run(n: usize, plugins: PluginConfig, timeout: Duration) -> anyhow::
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let change_ms = changed.elapsed().as_millis() as u64;
+    let change_calls = quiet_calls(&cluster, deadline).await - calls_before;
     controller.stop().await;
     Ok(E2eFigures {
         routes: n,
         converge_ms,
         change_ms,
         api_calls: cluster.calls(None),
+        change_calls,
         rss_mb: crate::cluster::rss_mb(),
     })
 }
@@ -76,6 +82,22 @@ impl std::fmt::Display for E2eFigures {
         writeln!(f, "converge    {} ms", self.converge_ms)?;
         writeln!(f, "one change  {} ms to Lattice", self.change_ms)?;
         writeln!(f, "api calls   {}", self.api_calls)?;
+        writeln!(f, "the change  {} calls", self.change_calls)?;
         write!(f, "rss         {:.1} MB", self.rss_mb)
     }
+}
+
+/// The call count once Lattice has seen no call for 200 ms (or at
+/// `deadline`): what a pass cost, whatever it does after its last write.
+async fn quiet_calls(cluster: &crate::cluster::Cluster, deadline: Instant) -> u64 {
+    let mut last = cluster.calls(None);
+    let mut since = Instant::now();
+    while since.elapsed() < Duration::from_millis(200) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = cluster.calls(None);
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    last
 }

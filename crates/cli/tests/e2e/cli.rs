@@ -330,6 +330,18 @@ fn bench_plugins_prints_its_figures() {
 }
 
 #[test]
+fn bench_e2e_reports_what_one_change_cost_in_lattice_calls() {
+    let o = lattice_host(&["bench", "e2e", "--routes", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["routes"], 5);
+    let change = v["change_calls"].as_u64().expect("change_calls");
+    let all = v["api_calls"].as_u64().expect("api_calls");
+    // At least the write, and far fewer than converging five routes took.
+    assert!(change >= 1 && change * 2 < all, "{v}");
+}
+
+#[test]
 fn bench_swap_prints_the_issues_figures_as_one_json_object() {
     let o = lattice_host(&["bench", "swap", "--routes", "5", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
