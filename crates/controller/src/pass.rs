@@ -141,7 +141,7 @@ impl Controller {
             .serving
             .values()
             .find(|s| s.plugin.provenance() == provenance)
-            .map(|s| crate::plugins::host::sdk_stage(s.stage))
+            .map(|s| s.stage.stage())
     }
 
     /// Plans the dirty routes and Gateways, each through the plugins that

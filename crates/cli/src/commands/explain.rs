@@ -12,7 +12,7 @@ use lattice_core::crds::plugins::{PluginSpec, PluginStage};
 use lattice_core::index::{Dirty, RouteKey};
 use lattice_core::model::RouteIntent;
 use lattice_core::plan::{FailurePolicy, Plan, PlanInput, plan_intents, validate};
-use lattice_core::plugins::{Choice, candidates};
+use lattice_core::plugins::{Choice, candidates, spec_of};
 use lattice_core::{Snapshot, kinds};
 use lattice_plugin_sdk::types::{Resolution, Stage};
 use lattice_wasm::{LoadedPlugin, Metering, PluginRuntime, StagePlugin, WasmStages};
@@ -152,12 +152,15 @@ fn decider(
     stage: PluginStage,
     defaults: &WasmStages,
 ) -> Decider {
-    let sdk = sdk_stage(stage);
+    let sdk = stage.stage();
     let mut why = Vec::new();
+    // Cluster plugins read their sources in the controller's namespace.
+    let (own_namespace, _) = crate::config::replica();
     for choice in candidates(snapshot, key, stage) {
-        let Some((spec, namespace, object)) = object(snapshot, &choice) else {
+        let Some((spec, namespace)) = spec_of(snapshot, &choice, &own_namespace) else {
             break;
         };
+        let object = choice.to_string();
         match load(rt, runtime, client, spec, &namespace, &object) {
             Ok(p) => {
                 why.push(format!("{object} {}: decides", rank(&choice, key)));
@@ -209,26 +212,6 @@ fn rank(choice: &Choice, key: &RouteKey) -> String {
     }
 }
 
-/// A plugin object's spec, where its sources are read, and its name.
-fn object<'a>(snapshot: &'a Snapshot, choice: &Choice) -> Option<(&'a PluginSpec, String, String)> {
-    let (_, ns) = crate::config::replica();
-    match choice {
-        Choice::Default => None,
-        Choice::Cluster(n) => {
-            let p = snapshot.cluster_lattice_plugins.get(n)?;
-            Some((&p.spec.plugin, ns, format!("ClusterLatticePlugin {n}")))
-        }
-        Choice::Namespaced(k) => {
-            let p = snapshot.lattice_plugins.get(k)?;
-            Some((
-                &p.spec.plugin,
-                k.0.clone(),
-                format!("LatticePlugin {}/{}", k.0, k.1),
-            ))
-        }
-    }
-}
-
 /// Fetches and loads a plugin object's component.
 fn load(
     rt: &tokio::runtime::Runtime,
@@ -256,16 +239,8 @@ fn load(
         .map(|s| s.to_string())
         .unwrap_or_default();
     runtime
-        .load(sdk_stage(spec.stage), name, &bytes, &settings)
+        .load(spec.stage.stage(), name, &bytes, &settings)
         .map_err(|e| e.to_string())
-}
-
-fn sdk_stage(stage: PluginStage) -> Stage {
-    match stage {
-        PluginStage::Mapping => Stage::Mapping,
-        PluginStage::Weighting => Stage::Weighting,
-        PluginStage::Auth => Stage::Auth,
-    }
 }
 
 /// One plugin call: what it was given, what it answered, what the host
@@ -411,16 +386,12 @@ fn as_text(key: &RouteKey, deciders: &[Decider], calls: &[Call], plan: &Plan) ->
         for l in &s.listeners {
             out.push_str(&format!(
                 "    listener {}:{}  default {}\n",
-                l.protocol,
-                l.port,
-                action(&l.default_action)
+                l.protocol, l.port, l.default_action
             ));
             for r in &l.rules {
                 out.push_str(&format!(
                     "      rule {:>4}  {}  {}\n",
-                    r.priority,
-                    serde_json::to_string(&r.r#match).unwrap_or_default(),
-                    action(&r.action)
+                    r.priority, r.r#match, r.action
                 ));
             }
         }
@@ -446,19 +417,6 @@ fn as_text(key: &RouteKey, deciders: &[Decider], calls: &[Call], plan: &Plan) ->
         ));
     }
     out
-}
-
-fn action(a: &lattice_core::plan::Action) -> String {
-    match a {
-        lattice_core::plan::Action::FixedResponse(c) => format!("fixed {c}"),
-        lattice_core::plan::Action::Forward(ts) => {
-            let ts: Vec<String> = ts
-                .iter()
-                .map(|t| format!("{} ({})", t.target_group, t.weight))
-                .collect();
-            format!("→ {}", ts.join(", "))
-        }
-    }
 }
 
 fn as_json(key: &RouteKey, deciders: &[Decider], calls: &[Call], plan: &Plan) -> Value {

@@ -7,12 +7,10 @@
 
 use std::collections::BTreeSet;
 
-use lattice_core::crds::plugins::PluginStage;
 use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::plan::{Plan, PlanInput};
 use lattice_core::plugins::Choice;
 
-use super::host::describe;
 use super::serving::{Serving, Table};
 use crate::Controller;
 
@@ -33,10 +31,7 @@ impl Controller {
         let mut trial = table.clone();
         trial.serving.insert(id.clone(), candidate.clone());
         let snapshot = index.snapshot();
-        let stage = PluginStage::ALL
-            .iter()
-            .position(|s| *s == candidate.stage)
-            .unwrap_or(0);
+        let stage = candidate.stage.index();
         let scope: BTreeSet<RouteKey> = index
             .all_routes()
             .routes
@@ -129,10 +124,7 @@ fn blocked_message(
             deleted.join(", ")
         ));
     }
-    m.push_str(&format!(
-        "; {} keeps serving what served before",
-        describe(id)
-    ));
+    m.push_str(&format!("; {} keeps serving what served before", id));
     m
 }
 

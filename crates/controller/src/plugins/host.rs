@@ -25,7 +25,6 @@ use lattice_core::plan::FailurePolicy;
 use lattice_core::plugins::{Choice, validate};
 use lattice_core::snapshot::{Key, Snapshot};
 use lattice_core::status::Attempt;
-use lattice_plugin_sdk::types::Stage;
 use lattice_wasm::{LoadedPlugin, PluginRuntime, StagePlugin, WasmStages};
 use tokio::sync::mpsc;
 
@@ -111,23 +110,6 @@ pub(crate) fn objects<'a>(snapshot: &'a Snapshot, own_namespace: &str) -> Vec<Ob
         valid: validate::lattice_plugin(&p.spec).is_ok(),
     });
     cluster.chain(local).collect()
-}
-
-/// `ClusterLatticePlugin name` or `LatticePlugin namespace/name`.
-pub(crate) fn describe(id: &Choice) -> String {
-    match id {
-        Choice::Default => "the built-in plugin".into(),
-        Choice::Cluster(n) => format!("ClusterLatticePlugin {n}"),
-        Choice::Namespaced((ns, n)) => format!("LatticePlugin {ns}/{n}"),
-    }
-}
-
-pub(crate) fn sdk_stage(stage: PluginStage) -> Stage {
-    match stage {
-        PluginStage::Mapping => Stage::Mapping,
-        PluginStage::Weighting => Stage::Weighting,
-        PluginStage::Auth => Stage::Auth,
-    }
 }
 
 /// What happened to a plugin object that people should hear of.
@@ -366,7 +348,7 @@ impl PluginHost {
             .find(|o| o.id == id)
             .and_then(|o| o.status?.active_digest.clone());
         if let Some(digest) = served_before.filter(|_| !self.table().serving.contains_key(&id)) {
-            let provenance = format!("{}@{digest}", describe(&id));
+            let provenance = format!("{id}@{digest}");
             let plugin = StagePlugin::Refused {
                 provenance,
                 error: message.clone(),
@@ -464,14 +446,14 @@ async fn load(
     };
     let fetched = match tokio::time::timeout(FETCH_TIMEOUT, sources::fetch(&ctx, spec)).await {
         Ok(Ok(f)) => f,
-        Ok(Err(e)) => return Err(refused(source_reason(&e), e.to_string())),
+        Ok(Err(e)) => return Err(refused(e.reason(), e.to_string())),
         Err(_) => {
             let why = format!("spec.source: no answer within {FETCH_TIMEOUT:?}");
             return Err(refused("SourceUnavailable", why));
         }
     };
     tracing::debug!(
-        plugin = %describe(id),
+        plugin = %id,
         origin = %fetched.origin,
         sha256 = %fetched.sha256,
         config_map_version = ?fetched.config_map_version,
@@ -482,8 +464,8 @@ async fn load(
         .as_ref()
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let stage = sdk_stage(spec.stage);
-    let name = describe(id);
+    let stage = spec.stage.stage();
+    let name = id.to_string();
     let limits = spec.limits.clone().unwrap_or_default();
     let loaded = tokio::task::spawn_blocking(move || {
         runtime
@@ -508,14 +490,5 @@ fn refused(reason: &str, message: String) -> Attempt {
     Attempt::Refused {
         reason: reason.into(),
         message,
-    }
-}
-
-/// The condition reason of a source error.
-fn source_reason(e: &sources::SourceError) -> &'static str {
-    if e.to_string().starts_with("spec.sha256") {
-        "DigestMismatch"
-    } else {
-        "SourceUnavailable"
     }
 }

@@ -102,7 +102,7 @@ impl Controller {
         let (dirty, notice) = host.finish(id, key, result, gate, index);
         self.metrics.plugin_objects(host.states());
         if let Some(n) = &notice {
-            let plugin = host::describe(&n.id);
+            let plugin = &n.id;
             match n.warning {
                 true => tracing::warn!(%plugin, reason = n.reason, "{}", n.message),
                 false => tracing::info!(%plugin, reason = n.reason, "{}", n.message),

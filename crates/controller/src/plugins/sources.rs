@@ -185,6 +185,16 @@ pub(crate) enum SourceError {
     },
 }
 
+impl SourceError {
+    /// The reason of the `Accepted=False` condition it gives a plugin object.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            SourceError::PinMismatch { .. } => "DigestMismatch",
+            _ => "SourceUnavailable",
+        }
+    }
+}
+
 /// Fetches the component `spec` names, refusing it when larger than
 /// `ctx.max_bytes` or when its digest is not `spec.sha256`.
 pub(crate) async fn fetch(

@@ -45,6 +45,25 @@ impl PluginStage {
             Self::Auth => "auth",
         }
     }
+
+    /// The plugin contract's name for the stage.
+    pub fn stage(self) -> lattice_plugin_sdk::types::Stage {
+        use lattice_plugin_sdk::types::Stage;
+        match self {
+            Self::Mapping => Stage::Mapping,
+            Self::Weighting => Stage::Weighting,
+            Self::Auth => Stage::Auth,
+        }
+    }
+
+    /// Its position in [`PluginStage::ALL`], the order of a route's choices.
+    pub fn index(self) -> usize {
+        match self {
+            Self::Mapping => 0,
+            Self::Weighting => 1,
+            Self::Auth => 2,
+        }
+    }
 }
 
 /// What every plugin object says, cluster-scoped or not.

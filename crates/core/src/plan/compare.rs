@@ -133,7 +133,7 @@ fn rules(s: &ServicePlan) -> BTreeMap<RuleKey, String> {
         let listener = format!("{}:{}", l.protocol, l.port);
         out.insert(
             (listener.clone(), u32::MAX, None),
-            format!("{listener} default {}", action_text(&l.default_action)),
+            format!("{listener} default {}", l.default_action),
         );
         for rule in &l.rules {
             let key = (
@@ -143,40 +143,12 @@ fn rules(s: &ServicePlan) -> BTreeMap<RuleKey, String> {
             );
             let text = format!(
                 "{listener} {} {} {}",
-                rule.priority,
-                match_text(&rule.r#match),
-                action_text(&rule.action)
+                rule.priority, rule.r#match, rule.action
             );
             out.insert(key, text);
         }
     }
     out
-}
-
-fn match_text(m: &MatchPlan) -> String {
-    let mut parts = Vec::new();
-    parts.extend(m.method.clone());
-    if let Some(p) = &m.path {
-        parts.push(format!("{} {}", p.r#type, p.value));
-    }
-    parts.extend(m.headers.iter().map(|h| format!("{}: {}", h.name, h.value)));
-    match parts.is_empty() {
-        true => "any".into(),
-        false => parts.join(" "),
-    }
-}
-
-fn action_text(a: &Action) -> String {
-    match a {
-        Action::FixedResponse(c) => format!("fixed {c}"),
-        Action::Forward(ts) => {
-            let ts: Vec<String> = ts
-                .iter()
-                .map(|t| format!("{} ({})", t.target_group, t.weight))
-                .collect();
-            format!("→ {}", ts.join(", "))
-        }
-    }
 }
 
 #[cfg(test)]

@@ -278,3 +278,41 @@ pub struct PlanDiagnostic {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub plugin: Option<String>,
 }
+
+/// `→ tg-a (90), tg-b (10)`, or `fixed 404`: how `plugin diff` and
+/// `explain` print an action.
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::FixedResponse(c) => write!(f, "fixed {c}"),
+            Action::Forward(ts) => {
+                f.write_str("→ ")?;
+                for (i, t) in ts.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{} ({})", t.target_group, t.weight)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `GET prefix /a x-b: 1`, or `any` for a match of everything.
+impl std::fmt::Display for MatchPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        parts.extend(self.method.clone());
+        if let Some(p) = &self.path {
+            parts.push(format!("{} {}", p.r#type, p.value));
+        }
+        parts.extend(
+            self.headers
+                .iter()
+                .map(|h| format!("{}: {}", h.name, h.value)),
+        );
+        match parts.is_empty() {
+            true => f.write_str("any"),
+            false => f.write_str(&parts.join(" ")),
+        }
+    }
+}

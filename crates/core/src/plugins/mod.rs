@@ -13,7 +13,7 @@ pub mod validate;
 mod verdict;
 
 pub use select::{
-    Choice, NAMESPACE_NAME_LABEL, candidates, choose, choose_for_network, choose_live,
+    Choice, NAMESPACE_NAME_LABEL, candidates, choose, choose_for_network, choose_live, spec_of,
 };
 pub use validate::Invalid;
 pub use verdict::{Reason, Verdict, Verdicts, verdicts};

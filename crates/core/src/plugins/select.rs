@@ -43,6 +43,40 @@ pub enum Choice {
     Namespaced(Key),
 }
 
+impl std::fmt::Display for Choice {
+    /// `ClusterLatticePlugin name`, `LatticePlugin namespace/name`, or the
+    /// built-in plugin: how messages and Events name a plugin object.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Choice::Default => f.write_str("the built-in plugin"),
+            Choice::Cluster(n) => write!(f, "ClusterLatticePlugin {n}"),
+            Choice::Namespaced((ns, n)) => write!(f, "LatticePlugin {ns}/{n}"),
+        }
+    }
+}
+
+/// A plugin object's spec, and the namespace its ConfigMap and pull secret
+/// are read from: its own for a LatticePlugin, `own_namespace` (the
+/// controller's) for a ClusterLatticePlugin. `None` for the default or an
+/// object the snapshot does not hold.
+pub fn spec_of<'a>(
+    snapshot: &'a Snapshot,
+    choice: &Choice,
+    own_namespace: &str,
+) -> Option<(&'a crate::crds::plugins::PluginSpec, String)> {
+    match choice {
+        Choice::Default => None,
+        Choice::Cluster(n) => {
+            let p = snapshot.cluster_lattice_plugins.get(n)?;
+            Some((&p.spec.plugin, own_namespace.to_string()))
+        }
+        Choice::Namespaced(k) => {
+            let p = snapshot.lattice_plugins.get(k)?;
+            Some((&p.spec.plugin, k.0.clone()))
+        }
+    }
+}
+
 /// The plugin that decides `stage` for `route`, were every plugin object
 /// serving: the first of [`candidates`].
 pub fn choose(snapshot: &Snapshot, route: &RouteKey, stage: PluginStage) -> Choice {
