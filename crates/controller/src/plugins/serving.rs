@@ -79,18 +79,38 @@ impl Table {
         if self.serving.is_empty() {
             return lattice_core::plan::plan_intents(&input.routes, &input.service_networks, base);
         }
-        let mut groups: BTreeMap<Choices, (Vec<_>, Vec<_>)> = BTreeMap::new();
-        for r in &input.routes {
-            let key = RouteKey {
-                kind: r.kind,
-                namespace: r.id.namespace.clone(),
-                name: r.id.name.clone(),
-            };
-            let choices = self.route_choices(snapshot, &key);
+        let routes: Vec<Choices> = input
+            .routes
+            .iter()
+            .map(|r| {
+                let key = RouteKey {
+                    kind: r.kind,
+                    namespace: r.id.namespace.clone(),
+                    name: r.id.name.clone(),
+                };
+                self.route_choices(snapshot, &key)
+            })
+            .collect();
+        let networks: Vec<Choices> = input
+            .service_networks
+            .iter()
+            .map(|sn| self.network_choices(snapshot, &sn.gateway.namespace))
+            .collect();
+        // The usual case, one set of plugins for every route (a service
+        // network reads only the auth stage): plan it whole, copying nothing.
+        if let Some(one) = single_set(&routes, &networks) {
+            let stages = self.composed(base, one);
+            return lattice_core::plan::plan_intents(
+                &input.routes,
+                &input.service_networks,
+                &stages,
+            );
+        }
+        let mut groups: BTreeMap<&Choices, (Vec<_>, Vec<_>)> = BTreeMap::new();
+        for (r, choices) in input.routes.iter().zip(&routes) {
             groups.entry(choices).or_default().0.push(r.clone());
         }
-        for sn in &input.service_networks {
-            let choices = self.network_choices(snapshot, &sn.gateway.namespace);
+        for (sn, choices) in input.service_networks.iter().zip(&networks) {
             groups.entry(choices).or_default().1.push(sn.clone());
         }
         let sets: Vec<(Composed<'_>, &(Vec<_>, Vec<_>))> = groups
@@ -107,6 +127,17 @@ impl Table {
             .collect();
         plan_groups(&groups)
     }
+}
+
+/// The one set of plugins every route and service network can be planned
+/// with, if there is one: all routes choose alike, and every service
+/// network's auth choice is theirs.
+fn single_set<'c>(routes: &'c [Choices], networks: &'c [Choices]) -> Option<&'c Choices> {
+    let first = routes.first().or(networks.first())?;
+    let routes_agree = routes.iter().all(|c| c == first);
+    let auth = PluginStage::Auth.index();
+    let networks_agree = networks.iter().all(|c| c[auth] == first[auth]);
+    (routes_agree && networks_agree).then_some(first)
 }
 
 /// One group's plugins: the defaults, overridden stage by stage.
@@ -157,5 +188,27 @@ impl Stages for Composed<'_> {
     }
     fn fallback(&self) -> Option<&dyn Stages> {
         self.builtins.or_else(|| self.base.fallback())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(n: &str) -> Choice {
+        Choice::Cluster(n.into())
+    }
+
+    #[test]
+    fn routes_that_agree_are_one_set_when_the_networks_auth_agrees_too() {
+        let weighed = [Choice::Default, cluster("w"), Choice::Default];
+        let network = [Choice::Default, Choice::Default, Choice::Default];
+        let routes = [weighed.clone(), weighed.clone()];
+        assert_eq!(single_set(&routes, std::slice::from_ref(&network)), Some(&weighed));
+        let other_auth = [Choice::Default, Choice::Default, cluster("a")];
+        assert_eq!(single_set(&routes, &[other_auth]), None);
+        let mixed = [weighed.clone(), network.clone()];
+        assert_eq!(single_set(&mixed, &[]), None);
+        assert_eq!(single_set(&[], &[]), None);
     }
 }
