@@ -67,6 +67,15 @@ pub(crate) async fn programmed(api: &Api<DynamicObject>, name: &str, status: &st
 /// The condition that carries Lattice's answer.
 pub(crate) const PROGRAMMED: &str = "application-networking.k8s.aws/Programmed";
 
+/// Write calls lattice-sim served since its counts were reset, by operation.
+pub(crate) fn lattice_writes(lattice: &lattice_sim::RunningSim) -> Vec<(String, u64)> {
+    lattice
+        .call_counts()
+        .into_iter()
+        .filter(|(op, n)| *n > 0 && !lattice_sim::is_read_operation(op))
+        .collect()
+}
+
 /// A lattice-sim with the default settings.
 pub(crate) async fn lattice() -> lattice_sim::RunningSim {
     lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default())

@@ -9,7 +9,7 @@ use lattice_controller::{Controller, Options};
 use lattice_wasm::{PluginConfig, StageChoice};
 
 use crate::controller::{
-    PROGRAMMED, bookstore, condition, eventually, lattice, programmed, routes_api,
+    PROGRAMMED, bookstore, condition, eventually, lattice, lattice_writes, programmed, routes_api,
 };
 
 /// A controller whose mapping stage is the fault-test plugin with `settings`.
@@ -61,15 +61,6 @@ async fn converge_with_defaults(client: &kube::Client, url: &str) {
     task.await.expect("the controller stops");
 }
 
-/// Write calls lattice-sim served, by operation.
-fn writes(lattice: &lattice_sim::RunningSim) -> Vec<(String, u64)> {
-    lattice
-        .call_counts()
-        .into_iter()
-        .filter(|(op, n)| *n > 0 && !lattice_sim::is_read_operation(op))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_trapping_on_one_route_changes_nothing_of_it_in_lattice() {
     let (_kube, client) = bookstore().await;
@@ -114,7 +105,7 @@ async fn a_plugin_trapping_on_one_route_changes_nothing_of_it_in_lattice() {
     task.await.expect("the controller stops");
 
     assert_eq!(
-        writes(&lattice),
+        lattice_writes(&lattice),
         vec![],
         "a trapping route's resources were written to"
     );
@@ -145,7 +136,7 @@ async fn a_plugin_trapping_on_every_route_deletes_no_service() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = stop.send(());
     task.await.expect("the controller stops");
-    let deletes: Vec<_> = writes(&lattice)
+    let deletes: Vec<_> = lattice_writes(&lattice)
         .into_iter()
         .filter(|(op, _)| op.starts_with("Delete"))
         .collect();
@@ -205,7 +196,7 @@ async fn a_plugin_that_cannot_load_stops_neither_the_controller_nor_its_routes()
     task.await.expect("the controller stops");
     let _ = std::fs::remove_file(&not_a_component);
     assert_eq!(
-        writes(&lattice),
+        lattice_writes(&lattice),
         vec![],
         "routes of a refused plugin were written to"
     );

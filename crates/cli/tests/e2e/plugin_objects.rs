@@ -14,7 +14,7 @@ use lattice_controller::Options;
 use lattice_core::crds::plugins::ClusterLatticePlugin;
 use serde_json::{Value, json};
 
-use crate::controller::{bookstore, lattice, programmed, routes_api};
+use crate::controller::{bookstore, lattice, lattice_writes, programmed, routes_api};
 
 /// Starts the controller as `run` does, plugin objects served.
 fn start(
@@ -254,15 +254,6 @@ async fn a_cluster_plugin_from_a_config_map_is_swapped_in_refused_blocked_and_re
     task.await.expect("the controller stops");
 }
 
-/// Lattice write calls lattice-sim served since its counts were reset.
-fn write_calls(lattice: &lattice_sim::RunningSim) -> Vec<(String, u64)> {
-    lattice
-        .call_counts()
-        .into_iter()
-        .filter(|(op, n)| *n > 0 && !lattice_sim::is_read_operation(op))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_serves_what_served_before_and_a_lost_source_destroys_nothing() {
     let (_kube, client) = bookstore().await;
@@ -298,7 +289,11 @@ async fn a_restart_serves_what_served_before_and_a_lost_source_destroys_nothing(
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = stop.send(());
     task.await.expect("the controller stops");
-    assert_eq!(write_calls(&lattice), vec![], "a restart rewrote Lattice");
+    assert_eq!(
+        lattice_writes(&lattice),
+        vec![],
+        "a restart rewrote Lattice"
+    );
 
     // The ConfigMap is gone while the controller is down: the plugin cannot
     // load, and its routes keep what Lattice holds.
@@ -324,7 +319,7 @@ async fn a_restart_serves_what_served_before_and_a_lost_source_destroys_nothing(
     let _ = stop.send(());
     task.await.expect("the controller stops");
     assert_eq!(
-        write_calls(&lattice),
+        lattice_writes(&lattice),
         vec![],
         "a lost plugin source changed Lattice"
     );

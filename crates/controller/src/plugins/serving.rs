@@ -204,7 +204,10 @@ mod tests {
         let weighed = [Choice::Default, cluster("w"), Choice::Default];
         let network = [Choice::Default, Choice::Default, Choice::Default];
         let routes = [weighed.clone(), weighed.clone()];
-        assert_eq!(single_set(&routes, std::slice::from_ref(&network)), Some(&weighed));
+        assert_eq!(
+            single_set(&routes, std::slice::from_ref(&network)),
+            Some(&weighed)
+        );
         let other_auth = [Choice::Default, Choice::Default, cluster("a")];
         assert_eq!(single_set(&routes, &[other_auth]), None);
         let mixed = [weighed.clone(), network.clone()];
