@@ -14,7 +14,11 @@
 //!   responses carry none);
 //! - ownership (tags) by ARN: an ARN never names a different resource, and
 //!   re-tagging by others is rare; [`Cache::clear`] forgets everything;
-//! - auth policies by resource id, as last read or written.
+//! - auth policies by resource id, as last read or written;
+//! - where each service and target group is (id and ARN by name, see
+//!   [`Directory`]): from every complete list, `Get*` and create, forgotten on
+//!   delete. A scoped pass reads the names in its scope by id instead of
+//!   paging through every service and target group in the account.
 
 use crate::model::Owner;
 use aws_smithy_types::DateTime;
@@ -55,6 +59,67 @@ pub struct Cache {
     pub networks: HashMap<String, Cached<String>>,
     /// Auth policies by resource id (`None`: no policy).
     pub policies: HashMap<String, Option<String>>,
+    /// Services by name.
+    pub service_names: Directory,
+    /// Target groups by name.
+    pub target_group_names: Directory,
+}
+
+/// Where a named resource is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Its id.
+    pub id: String,
+    /// Its ARN.
+    pub arn: String,
+}
+
+/// Names to locations for one kind of resource, and back from id or ARN.
+#[derive(Clone, Debug, Default)]
+pub struct Directory {
+    by_name: HashMap<String, Location>,
+    /// Name by id and by ARN (rules name target groups either way).
+    names: HashMap<String, String>,
+}
+
+impl Directory {
+    /// Where `name` was last seen.
+    pub fn get(&self, name: &str) -> Option<&Location> {
+        self.by_name.get(name)
+    }
+
+    /// The name of the resource with this id or ARN.
+    pub fn name_of(&self, id_or_arn: &str) -> Option<&str> {
+        self.names.get(id_or_arn).map(String::as_str)
+    }
+
+    /// Remember that `name` is at `at`.
+    pub fn insert(&mut self, name: &str, at: Location) {
+        if let Some(old) = self.by_name.remove(name) {
+            self.names.remove(&old.id);
+            self.names.remove(&old.arn);
+        }
+        self.names.insert(at.id.clone(), name.to_string());
+        self.names.insert(at.arn.clone(), name.to_string());
+        self.by_name.insert(name.to_string(), at);
+    }
+
+    /// Forget the resource with this id (deleted, or gone).
+    pub fn remove_id(&mut self, id: &str) {
+        if let Some(name) = self.names.remove(id)
+            && let Some(at) = self.by_name.remove(&name)
+        {
+            self.names.remove(&at.arn);
+        }
+    }
+
+    /// Exactly these, after a complete list.
+    pub fn replace(&mut self, all: impl IntoIterator<Item = (String, Location)>) {
+        *self = Directory::default();
+        for (name, at) in all {
+            self.insert(&name, at);
+        }
+    }
 }
 
 /// The cached value if it is still current for a listed `lastUpdatedAt`.

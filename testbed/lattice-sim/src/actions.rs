@@ -6,7 +6,7 @@ use crate::ids::{self, Kind};
 use crate::state::State;
 use crate::validate::{self, Obj};
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// Exactly one member of a union object, or a `ValidationException`.
 fn union_member<'a>(o: &Obj<'a>, path: &str, allowed: &[&str]) -> Result<&'a str, ApiError> {
@@ -134,41 +134,14 @@ pub fn target_groups(action: &Value) -> impl Iterator<Item = &str> {
 
 /// True if any listener default action or rule forwards to target group `tg`.
 pub fn target_group_in_use(st: &State, tg: &str) -> bool {
-    st.rules
-        .values()
-        .any(|r| r.target_groups.iter().any(|t| t == tg))
+    st.rules_using(tg).next().is_some()
 }
 
 /// The ARNs of services whose listeners or rules forward to target group `tg`.
-pub fn services_using(st: &State, tg: &str) -> Vec<String> {
-    service_index_of(st, |t| t == tg)
-        .remove(tg)
-        .map(|s| s.into_iter().map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
-/// For every target group `wanted` accepts (say, one page of a list) that is in use:
-/// the ARNs of the services forwarding to it. One pass over the rules, so a list page
-/// pays for it once rather than once per target group.
-pub fn service_index_of(
-    st: &State,
-    wanted: impl Fn(&str) -> bool,
-) -> HashMap<&str, BTreeSet<&str>> {
-    let mut out: HashMap<&str, BTreeSet<&str>> = HashMap::new();
-    for r in st
-        .rules
-        .values()
-        .filter(|r| r.target_groups.iter().any(|t| wanted(t)))
-    {
-        let svc = st
-            .listeners
-            .get(&r.listener_id)
-            .and_then(|l| st.services.get(&l.service_id));
-        if let Some(svc) = svc {
-            for tg in r.target_groups.iter().filter(|t| wanted(t)) {
-                out.entry(tg.as_str()).or_default().insert(svc.arn.as_str());
-            }
-        }
-    }
-    out
+pub fn services_using<'s>(st: &'s State, tg: &str) -> BTreeSet<&'s str> {
+    st.rules_using(tg)
+        .filter_map(|r| st.listeners.get(&r.listener_id))
+        .filter_map(|l| st.services.get(&l.service_id))
+        .map(|s| s.arn.as_str())
+        .collect()
 }

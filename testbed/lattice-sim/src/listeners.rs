@@ -49,7 +49,7 @@ fn summary(st: &State, l: &Listener) -> Value {
 pub fn remove(st: &mut State, id: &str) {
     if let Some(l) = st.listeners.remove(id) {
         for rid in &l.rule_ids {
-            if let Some(r) = st.rules.remove(rid) {
+            if let Some(r) = st.remove_rule(rid) {
                 st.forget_arn(&r.arn);
             }
         }
@@ -128,7 +128,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         target_groups: vec![],
     };
     rule.set_action(action);
-    st.rules.insert(rule_id.clone(), rule);
+    st.insert_rule(rule);
     let l = Listener {
         seq: st.next_seq(),
         id: id.clone(),
@@ -172,10 +172,10 @@ pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
         .ok_or_else(|| ApiError::not_found(&id, Kind::Listener.type_name()))?;
     l.last_updated_at = cx.now;
     let rule_id = l.default_rule_id.clone();
-    if let Some(r) = st.rules.get_mut(&rule_id) {
+    st.change_rule(&rule_id, |r| {
         r.set_action(action);
         r.last_updated_at = cx.now;
-    }
+    });
     let l = State::need(&st.listeners, Kind::Listener, &id)?;
     Ok(summary(st, l))
 }

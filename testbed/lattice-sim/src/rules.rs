@@ -177,7 +177,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     if let Some(l) = st.listeners.get_mut(&rule.listener_id) {
         l.rule_ids.insert(id.clone());
     }
-    st.rules.insert(id, rule);
+    st.insert_rule(rule);
     Ok(out)
 }
 
@@ -203,12 +203,8 @@ pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     {
         return Err(priority_conflict(&lid, p, &holder.id));
     }
-    let r = st
-        .rules
-        .get_mut(&id)
-        .ok_or_else(|| ApiError::not_found(&id, Kind::Rule.type_name()))?;
-    apply(r, change, cx)?;
-    Ok(full(r))
+    st.change_rule(&id, |r| apply(r, change, cx).map(|()| full(r)))
+        .ok_or_else(|| ApiError::not_found(&id, Kind::Rule.type_name()))?
 }
 
 /// `DeleteRule`: the default rule cannot be deleted.
@@ -220,7 +216,7 @@ pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiErro
             "The default rule of a listener cannot be deleted",
         ));
     }
-    if let Some(r) = st.rules.remove(&id) {
+    if let Some(r) = st.remove_rule(&id) {
         st.forget_arn(&r.arn);
     }
     if let Some(l) = st.listeners.get_mut(&lid) {
@@ -291,16 +287,16 @@ pub fn batch_update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, Ap
     }
     let mut successful = Vec::new();
     for (id, change) in changes {
-        let r = st
-            .rules
-            .get_mut(&id)
-            .ok_or_else(|| ApiError::not_found(&id, Kind::Rule.type_name()))?;
-        let mut copy = r.clone();
-        match apply(&mut copy, change, cx) {
-            Ok(()) => {
+        let applied = st
+            .change_rule(&id, |r| -> Result<Value, ApiError> {
+                let mut copy = r.clone();
+                apply(&mut copy, change, cx)?;
                 *r = copy;
-                successful.push(full(r));
-            }
+                Ok(full(r))
+            })
+            .ok_or_else(|| ApiError::not_found(&id, Kind::Rule.type_name()))?;
+        match applied {
+            Ok(rule) => successful.push(rule),
             Err(e) => unsuccessful.push(json!({
                 "ruleIdentifier": id, "failureCode": e.code(), "failureMessage": e.body()["message"],
             })),

@@ -211,6 +211,12 @@ pub struct State {
     /// Account-wide unique names: `<kind prefix>/<name>` → id.
     #[serde(skip)]
     names: HashMap<String, String>,
+    /// Rule ids by the target group ids their actions forward to, so that
+    /// "is this group in use" and "which services use it" cost what they
+    /// return instead of a walk over every rule. Kept in step by
+    /// [`State::insert_rule`], [`State::remove_rule`] and [`State::change_rule`].
+    #[serde(skip)]
+    rules_by_target_group: HashMap<String, BTreeSet<String>>,
 }
 
 /// How many `clientToken` answers are remembered. SDKs fill in a token on every create,
@@ -277,6 +283,57 @@ impl State {
             _ => None,
         };
         stored.is_some_and(|s| s == arn)
+    }
+
+    /// Store a rule (its action already set).
+    pub fn insert_rule(&mut self, rule: Rule) {
+        self.reindex_rule(&rule.id, &[], &rule.target_groups);
+        self.rules.insert(rule.id.clone(), rule);
+    }
+
+    /// Remove a rule.
+    pub fn remove_rule(&mut self, id: &str) -> Option<Rule> {
+        let r = self.rules.remove(id)?;
+        self.reindex_rule(id, &r.target_groups, &[]);
+        Some(r)
+    }
+
+    /// Change a rule in place through `f`; `None` if there is no such rule.
+    pub fn change_rule<T>(&mut self, id: &str, f: impl FnOnce(&mut Rule) -> T) -> Option<T> {
+        let r = self.rules.get_mut(id)?;
+        let before = r.target_groups.clone();
+        let out = f(r);
+        let after = r.target_groups.clone();
+        if before != after {
+            self.reindex_rule(id, &before, &after);
+        }
+        Some(out)
+    }
+
+    /// The rules forwarding to target group `tg`.
+    pub fn rules_using(&self, tg: &str) -> impl Iterator<Item = &Rule> {
+        self.rules_by_target_group
+            .get(tg)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.rules.get(id))
+    }
+
+    fn reindex_rule(&mut self, id: &str, before: &[String], after: &[String]) {
+        for tg in before {
+            if let Some(set) = self.rules_by_target_group.get_mut(tg) {
+                set.remove(id);
+                if set.is_empty() {
+                    self.rules_by_target_group.remove(tg);
+                }
+            }
+        }
+        for tg in after {
+            self.rules_by_target_group
+                .entry(tg.clone())
+                .or_default()
+                .insert(id.to_string());
+        }
     }
 
     /// Forget everything attached to a deleted resource's ARN.

@@ -275,15 +275,13 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
         .map(|t| (t.seq, t))
         .collect();
     let (page, next) = pagination::page(req, items)?;
-    let ids: std::collections::HashSet<&str> = page.iter().map(|t| t.id.as_str()).collect();
-    let using = actions::service_index_of(st, |t| ids.contains(t));
     let page: Vec<Value> = page
         .into_iter()
         .map(|t| {
             let mut v = json!({
                 "id": t.id, "arn": t.arn, "name": t.name, "type": t.type_, "status": cx.status(t.ready_at),
                 "createdAt": ts(&t.created_at), "lastUpdatedAt": ts(&t.last_updated_at),
-                "serviceArns": using.get(t.id.as_str()).map(|s| s.iter().collect::<Vec<_>>()).unwrap_or_default(),
+                "serviceArns": actions::services_using(st, &t.id),
             });
             if let Some(c) = &t.config {
                 for k in ["port", "protocol", "ipAddressType", "vpcIdentifier", "lambdaEventStructureVersion"] {

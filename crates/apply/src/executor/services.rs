@@ -1,7 +1,7 @@
 //! Services and their service network associations.
 
 use super::{Executor, gone};
-use crate::cache::wrote;
+use crate::cache::{Location, wrote};
 use crate::caller::CallError;
 use crate::model::Owner;
 use crate::ops::{Key, OpKind};
@@ -45,6 +45,11 @@ impl Executor<'_> {
         }
         let mut cache = self.cache();
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
+            let at = Location {
+                id: id.into(),
+                arn: arn.into(),
+            };
+            cache.service_names.insert(name, at);
             cache.owners.insert(arn.into(), Owner::Ours);
             wrote(&mut cache.services, arn, auth_type.to_string());
             cache.policies.insert(id.into(), None);
@@ -77,7 +82,9 @@ impl Executor<'_> {
                     c.delete_service().service_identifier(id).send()
                 })
                 .await,
-        )
+        )?;
+        self.cache().service_names.remove_id(id);
+        Ok(())
     }
 
     pub(super) async fn create_service_association(

@@ -1,6 +1,7 @@
 //! Target groups and their targets.
 
 use super::{Executor, build, gone};
+use crate::cache::Location;
 use crate::caller::CallError;
 use crate::convert::BuildError;
 use crate::model::Owner;
@@ -43,8 +44,14 @@ impl Executor<'_> {
             })
             .await?;
         self.set_id(Key::TargetGroup(name.to_string()), o.id());
-        if let Some(arn) = o.arn() {
-            self.cache().owners.insert(arn.into(), Owner::Ours);
+        if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
+            let mut cache = self.cache();
+            cache.owners.insert(arn.into(), Owner::Ours);
+            let at = Location {
+                id: id.into(),
+                arn: arn.into(),
+            };
+            cache.target_group_names.insert(name, at);
         }
         Ok(())
     }
@@ -57,7 +64,9 @@ impl Executor<'_> {
                     c.delete_target_group().target_group_identifier(id).send()
                 })
                 .await,
-        )
+        )?;
+        self.cache().target_group_names.remove_id(id);
+        Ok(())
     }
 
     pub(super) async fn register_targets(

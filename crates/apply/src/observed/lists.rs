@@ -1,7 +1,8 @@
 //! The four top-level lists every pass reads, in parallel: service networks,
 //! services, target groups, and the cluster VPC's network associations.
 
-use super::{Observer, Summary};
+use super::{Observer, Summary, lock};
+use crate::cache::Location;
 use crate::caller::CallError;
 use crate::model::ObsVpcAssociation;
 
@@ -52,7 +53,7 @@ impl Observer<'_> {
         })
     }
 
-    async fn list_networks(&self) -> Result<Vec<NetworkSummary>, CallError> {
+    pub(super) async fn list_networks(&self) -> Result<Vec<NetworkSummary>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
         Ok(paginate!(
             cl,
@@ -74,9 +75,10 @@ impl Observer<'_> {
         ))
     }
 
-    async fn list_services(&self) -> Result<Vec<ServiceSummary>, CallError> {
+    /// Every service, remembered by name for later scoped passes.
+    pub(super) async fn list_services(&self) -> Result<Vec<ServiceSummary>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
-        Ok(paginate!(
+        let all = paginate!(
             cl,
             "ListServices",
             |t| c.list_services().set_next_token(t.clone()),
@@ -97,12 +99,17 @@ impl Observer<'_> {
                         .map(str::to_string),
                 })
                 .collect::<Vec<_>>()
-        ))
+        );
+        lock(self.cache)
+            .service_names
+            .replace(located(all.iter().map(|s| &s.s)));
+        Ok(all)
     }
 
-    async fn list_target_groups(&self) -> Result<Vec<TargetGroupSummary>, CallError> {
+    /// Every target group, remembered by name for later scoped passes.
+    pub(super) async fn list_target_groups(&self) -> Result<Vec<TargetGroupSummary>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
-        Ok(paginate!(
+        let all = paginate!(
             cl,
             "ListTargetGroups",
             |t| c.list_target_groups().set_next_token(t.clone()),
@@ -121,7 +128,11 @@ impl Observer<'_> {
                     vpc: g.vpc_identifier().map(str::to_string),
                 })
                 .collect::<Vec<_>>()
-        ))
+        );
+        lock(self.cache)
+            .target_group_names
+            .replace(located(all.iter().map(|g| &g.s)));
+        Ok(all)
     }
 
     async fn list_vpc_associations(&self) -> Result<Vec<ObsVpcAssociation>, CallError> {
@@ -144,4 +155,17 @@ impl Observer<'_> {
                 .collect::<Vec<_>>()
         ))
     }
+}
+
+/// Name and location of each listed item.
+fn located<'a>(
+    all: impl Iterator<Item = &'a Summary> + 'a,
+) -> impl Iterator<Item = (String, Location)> + 'a {
+    all.map(|s| {
+        let at = Location {
+            id: s.id.clone(),
+            arn: s.arn.clone(),
+        };
+        (s.name.clone(), at)
+    })
 }

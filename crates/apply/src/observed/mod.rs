@@ -10,11 +10,13 @@
 //! details the cache does not hold, and `GetAuthPolicy` only where a policy is
 //! wanted or the auth type is `AWS_IAM`.
 //!
-//! A scoped pass ([`Scope`]) reads the same four lists but children only for
-//! the services and target groups in scope, and a service's associations with
+//! A scoped pass ([`Scope`]) reads the services and target groups in scope
+//! by id where it knows them (`by_id`) instead of listing them, their
+//! children only, and a service's associations with
 //! `ListServiceNetworkServiceAssociations` by service instead of by network.
 //!
-//! One module per step: `lists` (the four top-level lists), `owners` (tags),
+//! One module per step: `lists` (the four top-level lists), `by_id` (what a
+//! scoped pass reads instead), `owners` (tags),
 //! `service_networks`, `services`, `listeners` (and their rules),
 //! `target_groups`, and `details` (auth types and policies).
 
@@ -45,6 +47,7 @@ macro_rules! paginate {
     }};
 }
 
+mod by_id;
 mod details;
 mod listeners;
 mod lists;
@@ -114,7 +117,10 @@ impl Observer<'_> {
     /// Read everything the diff needs for `plan`, or, given a scope, for
     /// the services and target groups in it.
     pub async fn observe(&self, plan: &Plan, scope: Option<&Scope>) -> Result<Observed, CallError> {
-        let lists = self.lists().await?;
+        let lists = match scope {
+            Some(scope) => self.scoped_lists(scope).await?,
+            None => self.lists().await?,
+        };
         let want = Wanted::new(plan, scope);
         let owners = self.owners(&lists, &want).await;
         let (service_networks, by_service) = self.service_networks(&lists, &want, &owners).await?;

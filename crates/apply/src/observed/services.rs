@@ -4,7 +4,7 @@
 use super::lists::{Lists, ServiceSummary};
 use super::owners::Owners;
 use super::service_networks::AssociationsByService;
-use super::{Observer, Wanted};
+use super::{Observer, Wanted, lock};
 use crate::caller::CallError;
 use crate::model::{ObsService, ObsServiceAssociation, Owner};
 use futures::{StreamExt, TryStreamExt, stream};
@@ -92,7 +92,14 @@ impl Observer<'_> {
             o.auth_policy = Some(self.policy(&s.s.id).await?);
         }
         o.auth_type = Some(at);
-        let tg_name = |id: &str| tg_names.get(id).map(|n| n.to_string());
+        // A rule may still forward to a group outside a scoped pass's reads.
+        let tg_name = |id: &str| {
+            let listed = tg_names.get(id).map(|n| n.to_string());
+            listed.or_else(|| {
+                let cache = lock(self.cache);
+                cache.target_group_names.name_of(id).map(str::to_string)
+            })
+        };
         o.listeners = self.listeners(&s.s.id, &tg_name).await?;
         Ok(o)
     }

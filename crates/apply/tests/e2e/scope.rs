@@ -4,6 +4,7 @@
 use crate::common::*;
 use lattice_apply::Scope;
 use lattice_core::plan::*;
+use std::collections::BTreeMap;
 
 fn scope(services: &[&str], target_groups: &[&str]) -> Scope {
     Scope {
@@ -36,6 +37,122 @@ async fn a_scoped_pass_reads_and_writes_only_the_services_in_scope() {
     }
     // Its rules forward to two groups: their targets are read, nobody else's.
     assert_eq!(r.calls.get("ListTargets"), Some(&2), "{:?}", r.calls);
+    assert_holds_exactly(&sim, &plan).await;
+}
+
+/// The reads of a pass, by operation.
+fn reads(r: &lattice_apply::ApplyReport) -> BTreeMap<&str, u64> {
+    r.calls
+        .iter()
+        .filter(|(k, _)| k.starts_with("List") || k.starts_with("Get"))
+        .map(|(k, v)| (k.as_str(), *v))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_change_costs_what_it_changes_not_what_the_account_holds() {
+    let sim = sim().await;
+    // 250 routes: 3 pages of services and 5 of target groups to list.
+    let mut plan = routes(250);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+
+    set_weights(&mut plan, 7, 50, 50);
+    let r = a.apply_scoped(&plan, &scope(&["route-7-bench"], &[])).await;
+    assert!(r.is_success(), "{r}");
+    // Known names are read by id; only the service network list is paged.
+    let expected: BTreeMap<&str, u64> = [
+        ("GetService", 1),
+        ("GetTargetGroup", 2),
+        ("ListListeners", 1),
+        ("ListRules", 1),
+        ("ListServiceNetworkServiceAssociations", 1),
+        ("ListServiceNetworks", 1),
+        ("ListTargets", 2),
+    ]
+    .into();
+    assert_eq!(reads(&r), expected, "{r}");
+    assert_eq!(r.total_calls(), 10, "{r}");
+    assert_holds_exactly(&sim, &plan).await;
+}
+
+#[tokio::test]
+async fn a_name_never_seen_is_listed_and_then_known() {
+    let sim = sim().await;
+    let all = routes(4);
+    let mut plan = all.clone();
+    plan.services.truncate(3);
+    plan.target_groups.truncate(6);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+
+    // Route 3 is new: its names were never listed, so the pass lists.
+    let new = scope(
+        &["route-3-bench"],
+        &[
+            "k8s-svc-3-a-bench-8080-http-http1",
+            "k8s-svc-3-b-bench-8080-http-http1",
+        ],
+    );
+    let r = a.apply_scoped(&all, &new).await;
+    assert!(r.is_success(), "{r}");
+    assert_eq!(r.calls.get("ListServices"), Some(&1), "{r}");
+    assert_eq!(r.calls.get("ListTargetGroups"), Some(&1), "{r}");
+    assert_eq!(writes(&r).get("CreateService"), Some(&1), "{r}");
+
+    // What it created is known: the next change to it reads by id.
+    let mut plan = all;
+    set_weights(&mut plan, 3, 50, 50);
+    let r = a.apply_scoped(&plan, &new).await;
+    assert!(r.is_success(), "{r}");
+    assert_eq!(r.calls.get("ListServices"), None, "{r}");
+    assert_eq!(r.calls.get("ListTargetGroups"), None, "{r}");
+    assert_eq!(r.calls.get("GetService"), Some(&1), "{r}");
+    assert_holds_exactly(&sim, &plan).await;
+}
+
+#[tokio::test]
+async fn a_service_deleted_behind_its_back_is_found_missing_and_recreated() {
+    let sim = sim().await;
+    let plan = routes(3);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+
+    // Someone deletes route 1's service (associations and listeners first).
+    let c = lattice_sim::client(&sim.url());
+    let services = c.list_services().send().await.expect("services");
+    let svc = services
+        .items()
+        .iter()
+        .find(|s| s.name() == Some("route-1-bench"))
+        .and_then(|s| s.id())
+        .expect("route-1-bench")
+        .to_string();
+    let assocs = c
+        .list_service_network_service_associations()
+        .service_identifier(&svc)
+        .send()
+        .await
+        .expect("associations");
+    for x in assocs.items() {
+        let id = x.id().expect("id");
+        c.delete_service_network_service_association()
+            .service_network_service_association_identifier(id)
+            .send()
+            .await
+            .expect("delete association");
+    }
+    c.delete_service()
+        .service_identifier(&svc)
+        .send()
+        .await
+        .expect("delete service");
+
+    // Its remembered id is gone: the pass lists, and recreates the service.
+    let r = a.apply_scoped(&plan, &scope(&["route-1-bench"], &[])).await;
+    assert!(r.is_success(), "{r}");
+    assert_eq!(r.calls.get("ListServices"), Some(&1), "{r}");
+    assert_eq!(writes(&r).get("CreateService"), Some(&1), "{r}");
     assert_holds_exactly(&sim, &plan).await;
 }
 
