@@ -49,13 +49,64 @@ pub(crate) fn select(
     ns: Option<&str>,
     ctx: &ReadCtx<'_>,
 ) -> Result<Vec<Value>, ApiError> {
+    Ok(select_at(shared, rt, ns, ctx, None)?.0)
+}
+
+/// The selected objects as they were at resourceVersion `at` (`None`: now),
+/// and that version. kube-apiserver serves every page after the first from
+/// the first page's etcd snapshot, so a client that pages through a list and
+/// then watches from its version misses nothing that changed in between;
+/// here the store's history is undone back to `at`. History compacted past
+/// `at` is `410 Expired`, as a continue token too old for etcd is.
+fn select_at(
+    shared: &Shared,
+    rt: &ResourceType,
+    ns: Option<&str>,
+    ctx: &ReadCtx<'_>,
+    at: Option<u64>,
+) -> Result<(Vec<Value>, u64), ApiError> {
     let (l, f) = selectors(rt, ctx)?;
-    let objs = shared.lock().store.list(&rt.storage_key(), ns);
-    Ok(objs
+    let inner = shared.lock();
+    let key = rt.storage_key();
+    let objs = inner.store.list(&key, ns);
+    let (objs, rv) = match at {
+        None => (objs, inner.store.rv()),
+        Some(at) => {
+            let later = inner
+                .store
+                .changes_since(at)
+                .map_err(|_| ApiError::continue_expired())?;
+            let name = |o: &Value| crate::meta::meta_str(o, "name").to_string();
+            let mut then: std::collections::BTreeMap<(String, String), std::sync::Arc<Value>> =
+                objs.into_iter()
+                    .map(|o| {
+                        (
+                            (crate::meta::meta_str(&o, "namespace").to_string(), name(&o)),
+                            o,
+                        )
+                    })
+                    .collect();
+            let ours = |c: &&std::sync::Arc<crate::store::Change>| {
+                c.key == key && ns.is_none_or(|n| c.namespace == n)
+            };
+            // Newest first: what each change replaced is what was there before it.
+            for c in later.iter().rev().filter(ours) {
+                let k = (c.namespace.clone(), name(&c.object));
+                match &c.old {
+                    Some(old) => then.insert(k, old.clone()),
+                    None => then.remove(&k),
+                };
+            }
+            (then.into_values().collect(), at)
+        }
+    };
+    drop(inner);
+    let items = objs
         .iter()
         .filter(|o| l.matches(o) && f.matches(o))
         .map(|o| (**o).clone())
-        .collect())
+        .collect();
+    Ok((items, rv))
 }
 
 pub(crate) fn list(
@@ -66,9 +117,24 @@ pub(crate) fn list(
 ) -> Result<Value, ApiError> {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let rv = shared.lock().store.rv().to_string();
-    let mut items = select(shared, rt, ns, ctx)?;
-    if let Some(token) = ctx.query.get("continue").filter(|t| !t.is_empty()) {
+    let token = ctx.query.get("continue").filter(|t| !t.is_empty());
+    // A continue token: the snapshot's resourceVersion, then the last key served.
+    let continued = token
+        .map(|t| {
+            b64.decode(t)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|t| {
+                    let (rv, after) = t.split_once(':')?;
+                    Some((rv.parse::<u64>().ok()?, after.to_string()))
+                })
+                .ok_or_else(|| {
+                    ApiError::bad_request("continue key is not valid: illegal base64 data")
+                })
+        })
+        .transpose()?;
+    let (mut items, rv) = select_at(shared, rt, ns, ctx, continued.as_ref().map(|c| c.0))?;
+    if let Some((_, after)) = &continued {
         if ctx
             .query
             .get("resourceVersion")
@@ -78,14 +144,7 @@ pub(crate) fn list(
                 "specifying resource version is not allowed when using continue",
             ));
         }
-        let after = b64
-            .decode(token)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| {
-                ApiError::bad_request("continue key is not valid: illegal base64 data")
-            })?;
-        let (ans, aname) = after.split_once('/').unwrap_or(("", &after));
+        let (ans, aname) = after.split_once('/').unwrap_or(("", after));
         let key = |o: &Value| {
             (
                 crate::meta::meta_str(o, "namespace").to_string(),
@@ -100,12 +159,12 @@ pub(crate) fn list(
             .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
         None => 0,
     };
-    let mut meta = json!({"resourceVersion": rv});
+    let mut meta = json!({"resourceVersion": rv.to_string()});
     if limit > 0 && items.len() > limit {
         let rest = items.split_off(limit);
         if let Some(last) = items.last() {
             let k = format!(
-                "{}/{}",
+                "{rv}:{}/{}",
                 crate::meta::meta_str(last, "namespace"),
                 crate::meta::meta_str(last, "name")
             );

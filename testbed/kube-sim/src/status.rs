@@ -186,6 +186,15 @@ impl ApiError {
         )
     }
 
+    /// 410 Gone / Expired for a continue token whose snapshot is compacted away.
+    pub fn continue_expired() -> Self {
+        Self::new(
+            410,
+            "Expired",
+            "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.".to_string(),
+        )
+    }
+
     /// 410 Gone / Expired for a resourceVersion newer than any the server has issued.
     pub fn expired_future(requested: u64, current: u64) -> Self {
         Self::new(

@@ -203,6 +203,93 @@ async fn lists_page_with_limit_and_continue_and_filter_by_label_and_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn later_pages_show_the_first_pages_snapshot_so_a_watch_from_it_misses_nothing() {
+    let env = start().await;
+    let cms: Api<ConfigMap> = Api::namespaced(env.client(), "default");
+    let cm = |name: &str, v: &str| -> ConfigMap {
+        serde_json::from_value(json!({"metadata": {"name": name}, "data": {"v": v}})).expect("cm")
+    };
+    for i in 0..4 {
+        cms.create(&PostParams::default(), &cm(&format!("cm-{i}"), "old"))
+            .await
+            .expect("cm");
+    }
+    let first = cms
+        .list(&kube::api::ListParams::default().limit(2))
+        .await
+        .expect("page 1");
+    let snapshot = first.metadata.resource_version.clone().expect("rv");
+    let token = first.metadata.continue_.clone().expect("more to come");
+
+    // While the client pages: one object of page 2 changes, one goes, one comes.
+    let changed = Patch::Merge(json!({"data": {"v": "new"}}));
+    cms.patch("cm-2", &PatchParams::default(), &changed)
+        .await
+        .expect("patch");
+    cms.delete("cm-3", &DeleteParams::default())
+        .await
+        .expect("delete");
+    cms.create(&PostParams::default(), &cm("cm-4", "new"))
+        .await
+        .expect("create");
+
+    let second = cms
+        .list(
+            &kube::api::ListParams::default()
+                .limit(2)
+                .continue_token(&token),
+        )
+        .await
+        .expect("page 2");
+    assert_eq!(
+        second.metadata.resource_version.as_deref(),
+        Some(snapshot.as_str())
+    );
+    let page: Vec<(String, String)> = second
+        .items
+        .iter()
+        .map(|c| {
+            let v = c.data.as_ref().and_then(|d| d.get("v")).cloned();
+            (
+                c.metadata.name.clone().unwrap_or_default(),
+                v.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let expected = [("cm-2", "old"), ("cm-3", "old")].map(|(n, v)| (n.to_string(), v.to_string()));
+    assert_eq!(page, expected, "page 2 is as it was when page 1 was served");
+
+    // A watch from the list's version sees all three changes.
+    let mut watch = std::pin::pin!(
+        cms.watch(&kube::api::WatchParams::default().timeout(5), &snapshot)
+            .await
+            .expect("watch")
+    );
+    let mut seen = Vec::new();
+    while seen.len() < 3 {
+        use futures::StreamExt;
+        match watch.next().await {
+            Some(Ok(kube::api::WatchEvent::Modified(c))) => {
+                seen.push(("MODIFIED", c.metadata.name))
+            }
+            Some(Ok(kube::api::WatchEvent::Deleted(c))) => seen.push(("DELETED", c.metadata.name)),
+            Some(Ok(kube::api::WatchEvent::Added(c))) => seen.push(("ADDED", c.metadata.name)),
+            Some(Ok(_)) => {}
+            other => panic!("watch ended early: {other:?}"),
+        }
+    }
+    let name = |n: &str| Some(n.to_string());
+    assert_eq!(
+        seen,
+        [
+            ("MODIFIED", name("cm-2")),
+            ("DELETED", name("cm-3")),
+            ("ADDED", name("cm-4"))
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn manifests_applied_in_process_are_served_and_can_be_reapplied() {
     let env = start().await;
     let crd = std::fs::read_to_string(crate::common::gateway_crd("httproutes")).expect("crd");
