@@ -33,7 +33,13 @@ pub const ENV_KEYS: &[&str] = &[
 ];
 
 /// lattice-host's own variables, beside the anchor controller's.
-pub const OWN_ENV_KEYS: &[&str] = &["ADMIN_LISTEN", "LOG_FORMAT"];
+pub const OWN_ENV_KEYS: &[&str] = &[
+    "ADMIN_LISTEN",
+    "LOG_FORMAT",
+    "LATTICE_READS_PER_SECOND",
+    "LATTICE_WRITES_PER_SECOND",
+    "LATTICE_MAX_CONCURRENT_CALLS",
+];
 
 /// The variables whose values are text, whatever they look like.
 const TEXT_KEYS: &[&str] = &[
@@ -151,6 +157,12 @@ pub struct Settings {
     pub admin_listen: Option<String>,
     /// `LOG_FORMAT`: `text` (the default) or `json`.
     pub log_format: Option<String>,
+    /// `LATTICE_READS_PER_SECOND`: sustained `Get*`/`List*` calls (0: no limit).
+    pub lattice_reads_per_second: Option<u32>,
+    /// `LATTICE_WRITES_PER_SECOND`: sustained other calls (0: no limit).
+    pub lattice_writes_per_second: Option<u32>,
+    /// `LATTICE_MAX_CONCURRENT_CALLS`: VPC Lattice calls in flight at once.
+    pub lattice_max_concurrent_calls: Option<u32>,
 }
 
 /// A text setting. YAML reads `aws_account_id: 123456789012` as a number:
@@ -189,6 +201,38 @@ pub struct Config {
     pub admin_listen: SocketAddr,
     /// How log lines are written.
     pub log_format: LogFormat,
+    /// How fast VPC Lattice is called.
+    pub lattice_calls: LatticeCalls,
+}
+
+/// How fast VPC Lattice is called: an account's quotas are shared with
+/// everything else that calls it, so the defaults stay well under them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LatticeCalls {
+    /// Sustained reads per second, bursting to twice that (0: no limit).
+    pub reads_per_second: u32,
+    /// Sustained writes per second, bursting to twice that (0: no limit).
+    pub writes_per_second: u32,
+    /// Calls in flight at once.
+    pub concurrency: u32,
+}
+
+impl LatticeCalls {
+    /// The applier's options: these limits, the default retries.
+    pub fn apply_options(&self) -> lattice_apply::ApplyOptions {
+        let rate = |per_second: u32| {
+            (per_second > 0).then(|| lattice_apply::RateLimit {
+                per_second: f64::from(per_second),
+                burst: per_second.saturating_mul(2),
+            })
+        };
+        lattice_apply::ApplyOptions {
+            read_rate: rate(self.reads_per_second),
+            write_rate: rate(self.writes_per_second),
+            concurrency: self.concurrency as usize,
+            ..Default::default()
+        }
+    }
 }
 
 /// A configuration that cannot be used.
@@ -266,7 +310,10 @@ impl Settings {
             route_max_concurrent_reconciles,
             reconcile_default_resync_seconds,
             admin_listen,
-            log_format
+            log_format,
+            lattice_reads_per_second,
+            lattice_writes_per_second,
+            lattice_max_concurrent_calls
         );
     }
 
@@ -293,6 +340,17 @@ impl Settings {
             message: format!("{admin:?} is not an address and port (such as 0.0.0.0:8080): {e}"),
         })?;
         let log_format = LogFormat::parse(self.log_format.as_deref().unwrap_or(""))?;
+        let lattice_calls = LatticeCalls {
+            reads_per_second: self.lattice_reads_per_second.unwrap_or(50),
+            writes_per_second: self.lattice_writes_per_second.unwrap_or(10),
+            concurrency: self.lattice_max_concurrent_calls.unwrap_or(16),
+        };
+        if !(1..=1000).contains(&lattice_calls.concurrency) {
+            return Err(ConfigError::OutOfRange {
+                key: "LATTICE_MAX_CONCURRENT_CALLS",
+                message: format!("{} is not between 1 and 1000", lattice_calls.concurrency),
+            });
+        }
         // The cluster's identity names and tags what it owns in VPC Lattice
         // (`ManagedBy` is account/cluster/VPC): a made-up default would
         // fail to recognise, or take over, the wrong resources. The Go
@@ -316,6 +374,7 @@ impl Settings {
             resync: Duration::from_secs(resync),
             admin_listen,
             log_format,
+            lattice_calls,
         })
     }
 }
@@ -443,6 +502,45 @@ mod tests {
                 .resolve()
                 .expect_err("not an address");
             assert!(err.to_string().starts_with("ADMIN_LISTEN: "), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn lattice_call_limits_default_under_the_quotas_and_zero_lifts_them() {
+        Jail::expect_with(|jail| {
+            jail.set_env("CLUSTER_NAME", "c");
+            identity(jail);
+            let load = || Settings::load(None, &Settings::default());
+            let c = load().map_err(fail)?.resolve().map_err(fail)?;
+            let o = c.lattice_calls.apply_options();
+            assert_eq!(
+                o.read_rate.map(|r| (r.per_second, r.burst)),
+                Some((50.0, 100))
+            );
+            assert_eq!(
+                o.write_rate.map(|r| (r.per_second, r.burst)),
+                Some((10.0, 20))
+            );
+            assert_eq!(o.concurrency, 16);
+            jail.set_env("LATTICE_READS_PER_SECOND", "0");
+            jail.set_env("LATTICE_WRITES_PER_SECOND", "");
+            jail.set_env("LATTICE_MAX_CONCURRENT_CALLS", "64");
+            let o = load()
+                .map_err(fail)?
+                .resolve()
+                .map_err(fail)?
+                .lattice_calls
+                .apply_options();
+            assert_eq!((o.read_rate, o.concurrency), (None, 64));
+            assert!(o.write_rate.is_some(), "an empty variable is an unset one");
+            jail.set_env("LATTICE_MAX_CONCURRENT_CALLS", "0");
+            let err = load()
+                .map_err(fail)?
+                .resolve()
+                .expect_err("range")
+                .to_string();
+            assert!(err.starts_with("LATTICE_MAX_CONCURRENT_CALLS: "), "{err}");
             Ok(())
         });
     }

@@ -56,14 +56,7 @@ fn split(calls: &BTreeMap<String, u64>) -> (u64, u64) {
 }
 
 fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    (kb / 1024.0 * 10.0).round() / 10.0
+    (crate::external::own_memory().peak_mb * 10.0).round() / 10.0
 }
 
 /// Converges `routes` synthetic routes against an in-process lattice-sim with

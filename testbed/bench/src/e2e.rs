@@ -21,16 +21,44 @@ pub struct E2eFigures {
     /// VPC Lattice API calls the change alone cost, until the controller
     /// was quiet again.
     pub change_calls: u64,
-    /// Resident memory of the process at the end, MB.
+    /// Resident memory of this process at the end, MB: emulators and
+    /// controller, or (`--external`) the emulators alone.
     pub rss_mb: f64,
+    /// `--external`: the controller process's resident memory at the end, MB.
+    pub controller_rss_mb: Option<f64>,
+    /// `--external`: the controller process's peak resident memory, MB.
+    pub controller_peak_mb: Option<f64>,
+}
+
+/// Where the controller runs.
+enum Controller {
+    /// A task in this process.
+    InProcess(crate::cluster::Running),
+    /// `lattice-host run` in a process of its own.
+    External(crate::external::External),
 }
 
 /// Applies `n` synthetic routes to kube-sim, runs the controller (plugins
 /// from `plugins`) until every route is `Programmed`, then edits one route's
 /// weights and waits for Lattice to see it; gives up after `timeout`.
-pub async fn run(n: usize, plugins: PluginConfig, timeout: Duration) -> anyhow::Result<E2eFigures> {
+/// `external`: the controller is `lattice-host run` in a process of its own
+/// (with the built-in plugins), so its memory can be told from the emulators'.
+pub async fn run(
+    n: usize,
+    plugins: PluginConfig,
+    timeout: Duration,
+    external: bool,
+) -> anyhow::Result<E2eFigures> {
     let cluster = crate::cluster::start(n).await?;
-    let controller = cluster.controller(plugins)?;
+    let mut controller = if external {
+        let lattice = cluster.lattice.url();
+        Controller::External(crate::external::External::start(
+            |path| cluster.write_kubeconfig(path),
+            &lattice,
+        )?)
+    } else {
+        Controller::InProcess(cluster.controller(plugins)?)
+    };
     let started = Instant::now();
     // Converged: every route reports Programmed=True.
     cluster
@@ -65,14 +93,23 @@ pub async fn run(n: usize, plugins: PluginConfig, timeout: Duration) -> anyhow::
     }
     let change_ms = changed.elapsed().as_millis() as u64;
     let change_calls = quiet_calls(&cluster, deadline).await - calls_before;
-    controller.stop().await;
+    let controller_memory = match &mut controller {
+        Controller::External(e) => Some(e.memory()?),
+        Controller::InProcess(_) => None,
+    };
+    match controller {
+        Controller::External(e) => e.stop().await,
+        Controller::InProcess(r) => r.stop().await,
+    }
     Ok(E2eFigures {
         routes: n,
         converge_ms,
         change_ms,
         api_calls: cluster.calls(None),
         change_calls,
-        rss_mb: crate::cluster::rss_mb(),
+        rss_mb: crate::external::own_memory().rss_mb,
+        controller_rss_mb: controller_memory.map(|m| m.rss_mb),
+        controller_peak_mb: controller_memory.map(|m| m.peak_mb),
     })
 }
 
@@ -83,7 +120,12 @@ impl std::fmt::Display for E2eFigures {
         writeln!(f, "one change  {} ms to Lattice", self.change_ms)?;
         writeln!(f, "api calls   {}", self.api_calls)?;
         writeln!(f, "the change  {} calls", self.change_calls)?;
-        write!(f, "rss         {:.1} MB", self.rss_mb)
+        if let (Some(rss), Some(peak)) = (self.controller_rss_mb, self.controller_peak_mb) {
+            writeln!(f, "controller  {rss:.1} MB resident ({peak:.1} MB at peak)")?;
+            write!(f, "emulators   {:.1} MB", self.rss_mb)
+        } else {
+            write!(f, "rss         {:.1} MB", self.rss_mb)
+        }
     }
 }
 

@@ -9,11 +9,13 @@
 //! - [`swap`]: a plugin object swapped in while the controller runs.
 //!
 //! [`synthetic`] makes the routes they run on; `cluster` starts the
-//! emulators and the controller for `e2e` and `swap`.
+//! emulators and the controller for `e2e` and `swap`; `external` runs the
+//! controller as `lattice-host run` in a process of its own.
 
 mod cluster;
 pub mod converge;
 pub mod e2e;
+mod external;
 pub mod native;
 pub mod plugins;
 pub mod swap;

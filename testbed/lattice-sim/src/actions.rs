@@ -24,9 +24,7 @@ fn union_member<'a>(o: &Obj<'a>, path: &str, allowed: &[&str]) -> Result<&'a str
 /// `svc` (Lattice: "a target group can only be used by a single service").
 fn check_single_service(st: &State, tg: &str, svc: &str) -> Result<(), ApiError> {
     let other = st
-        .rules
-        .values()
-        .filter(|r| r.target_groups.iter().any(|t| t == tg))
+        .rules_using(tg)
         .filter_map(|r| st.listeners.get(&r.listener_id))
         .find(|l| l.service_id != svc);
     match other {

@@ -53,9 +53,8 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
     let sn = service_networks::resolve(st, "serviceNetworkIdentifier", sn_ident)?;
     let svc = services::resolve(st, "serviceIdentifier", svc_ident)?;
     if let Some(dup) = st
-        .service_associations
-        .values()
-        .find(|a| a.service_network_id == sn && a.service_id == svc)
+        .associations_of_service(&svc)
+        .find(|a| a.service_network_id == sn)
     {
         return Err(ApiError::conflict(
             format!("Service {svc} is already associated with service network {sn}"),
@@ -96,7 +95,7 @@ pub fn create(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
             out[k] = v.clone();
         }
     }
-    st.service_associations.insert(id, a);
+    st.insert_service_association(a);
     Ok(out)
 }
 
@@ -110,7 +109,7 @@ pub fn get(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
 /// `DeleteServiceNetworkServiceAssociation`.
 pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     let id = resolve(st, req.label("serviceNetworkServiceAssociationIdentifier"))?;
-    let Some(a) = st.service_associations.remove(&id) else {
+    let Some(a) = st.remove_service_association(&id) else {
         return Err(ApiError::not_found(
             &id,
             Kind::ServiceAssociation.type_name(),
@@ -135,9 +134,12 @@ pub fn list(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError> 
         Some(s) => Some(ids::resolve(Kind::Service, "serviceIdentifier", s)?),
         None => None,
     };
-    let items: Vec<(u64, _)> = st
-        .service_associations
-        .values()
+    // By service through the index: a scoped reader asks for one service's.
+    let candidates: Box<dyn Iterator<Item = &ServiceAssociation>> = match &svc {
+        Some(s) => Box::new(st.associations_of_service(s)),
+        None => Box::new(st.service_associations.values()),
+    };
+    let items: Vec<(u64, _)> = candidates
         .filter(|a| sn.as_ref().is_none_or(|s| *s == a.service_network_id))
         .filter(|a| svc.as_ref().is_none_or(|s| *s == a.service_id))
         .map(|a| (a.seq, a))

@@ -150,11 +150,7 @@ pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
 /// listeners, rules and access log subscriptions with it.
 pub fn delete(st: &mut State, _cx: &Ctx, req: &Request) -> Result<Value, ApiError> {
     let id = resolve(st, "serviceIdentifier", req.label("serviceIdentifier"))?;
-    if let Some(a) = st
-        .service_associations
-        .values()
-        .find(|a| a.service_id == id)
-    {
+    if let Some(a) = st.associations_of_service(&id).next() {
         return Err(ApiError::conflict(
             format!(
                 "Service {id} is still associated with service network {}",

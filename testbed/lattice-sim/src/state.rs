@@ -217,6 +217,11 @@ pub struct State {
     /// [`State::insert_rule`], [`State::remove_rule`] and [`State::change_rule`].
     #[serde(skip)]
     rules_by_target_group: HashMap<String, BTreeSet<String>>,
+    /// Service association ids by service id, kept in step by
+    /// [`State::insert_service_association`] and
+    /// [`State::remove_service_association`].
+    #[serde(skip)]
+    associations_by_service: HashMap<String, BTreeSet<String>>,
 }
 
 /// How many `clientToken` answers are remembered. SDKs fill in a token on every create,
@@ -334,6 +339,36 @@ impl State {
                 .or_default()
                 .insert(id.to_string());
         }
+    }
+
+    /// Store a service-network ↔ service association.
+    pub fn insert_service_association(&mut self, a: ServiceAssociation) {
+        self.associations_by_service
+            .entry(a.service_id.clone())
+            .or_default()
+            .insert(a.id.clone());
+        self.service_associations.insert(a.id.clone(), a);
+    }
+
+    /// Remove a service association.
+    pub fn remove_service_association(&mut self, id: &str) -> Option<ServiceAssociation> {
+        let a = self.service_associations.remove(id)?;
+        if let Some(set) = self.associations_by_service.get_mut(&a.service_id) {
+            set.remove(id);
+            if set.is_empty() {
+                self.associations_by_service.remove(&a.service_id);
+            }
+        }
+        Some(a)
+    }
+
+    /// The associations of service `svc`.
+    pub fn associations_of_service(&self, svc: &str) -> impl Iterator<Item = &ServiceAssociation> {
+        self.associations_by_service
+            .get(svc)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.service_associations.get(id))
     }
 
     /// Forget everything attached to a deleted resource's ARN.

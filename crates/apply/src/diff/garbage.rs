@@ -26,7 +26,7 @@ impl Builder<'_> {
     /// Associations of kept services to service networks they no longer join.
     fn stale_associations(&mut self, plan: &Plan, sn_assoc_deletes: &mut AssocDeletes) {
         for s in &plan.services {
-            let Some(o) = self.observed.services.iter().find(|o| o.name == s.name) else {
+            let Some(o) = self.ix.services.get(s.name.as_str()).copied() else {
                 continue;
             };
             if !matches!(

@@ -5,7 +5,7 @@ use super::{Builder, of_service, tgs_of};
 use crate::model::{ObsListener, ObsService};
 use crate::names::{listener_name, rule_name, unique_name};
 use crate::ops::{Key, OpKind};
-use lattice_core::plan::{ListenerPlan, Plan, ResourceKind, RulePlan, ServicePlan};
+use lattice_core::plan::{ListenerPlan, ResourceKind, RulePlan, ServicePlan};
 use std::collections::BTreeSet;
 
 impl Builder<'_> {
@@ -15,7 +15,6 @@ impl Builder<'_> {
         l: &ListenerPlan,
         obs: Option<&ObsService>,
         svc_deps: &[usize],
-        plan: &Plan,
     ) {
         let lname = listener_name(&l.protocol, l.port);
         let object = format!("listener {}/{lname}", s.name);
@@ -30,7 +29,7 @@ impl Builder<'_> {
             }
             _ => None,
         };
-        let default_deps = match self.usable(&l.default_action, plan) {
+        let default_deps = match self.usable(&l.default_action) {
             Ok(d) => d,
             Err(m) => {
                 self.diag(object, resource, "Conflicted", m);
@@ -49,7 +48,7 @@ impl Builder<'_> {
             self.push(create, ldeps, object, resource);
             let mut taken = BTreeSet::new();
             for r in &l.rules {
-                self.create_rule(s, l, r, &[], plan, &mut taken);
+                self.create_rule(s, l, r, &[], &mut taken);
             }
             return;
         };
@@ -65,7 +64,7 @@ impl Builder<'_> {
                 self.tg_users.entry(t.to_string()).or_default().push(i);
             }
         }
-        self.rules(s, l, ol, &ldeps, &object, plan);
+        self.rules(s, l, ol, &ldeps, &object);
     }
 
     /// Delete a listener whose protocol changed, so one can be created in
@@ -97,7 +96,6 @@ impl Builder<'_> {
         l: &ListenerPlan,
         r: &RulePlan,
         before: &[usize],
-        plan: &Plan,
         taken: &mut BTreeSet<String>,
     ) {
         let lkey = Key::Listener(s.name.clone(), l.port);
@@ -110,7 +108,7 @@ impl Builder<'_> {
             r.priority
         );
         let resource = of_service(ResourceKind::Rule, s);
-        let mut deps = match self.usable(&r.action, plan) {
+        let mut deps = match self.usable(&r.action) {
             Ok(d) => d,
             Err(m) => {
                 self.diag(robj, resource, "Conflicted", m);

@@ -23,7 +23,7 @@ mod service_networks;
 mod services;
 mod target_groups;
 
-use crate::model::Observed;
+use crate::model::{ObsService, ObsTargetGroup, Observed};
 use crate::ops::{Key, Op, OpKind};
 use lattice_core::ClusterConfig;
 use lattice_core::plan::{Action, Plan, ResourceKind, ResourceRef, ServicePlan, TargetGroupPlan};
@@ -70,6 +70,7 @@ pub struct Diff {
 pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOptions) -> Diff {
     let mut b = Builder {
         observed,
+        ix: Index::new(observed, plan),
         cfg,
         opts,
         out: Diff::default(),
@@ -81,7 +82,7 @@ pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOp
     b.service_networks(plan);
     b.target_groups(plan);
     for s in &plan.services {
-        b.service(s, plan);
+        b.service(s);
     }
     if opts.prune {
         b.garbage(plan);
@@ -91,6 +92,7 @@ pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOp
 
 struct Builder<'a> {
     observed: &'a Observed,
+    ix: Index<'a>,
     cfg: &'a ClusterConfig,
     opts: &'a DiffOptions,
     out: Diff,
@@ -102,6 +104,51 @@ struct Builder<'a> {
     tg_users: HashMap<String, Vec<usize>>,
     /// Services and target groups of kept routes that the plan lacks.
     held: HashSet<Key>,
+}
+
+/// Lookups by name, built once per diff: at 10,000 routes, a walk of the
+/// plan or of what was observed for every item would cost seconds.
+struct Index<'a> {
+    services: HashMap<&'a str, &'a ObsService>,
+    target_groups: HashMap<&'a str, &'a ObsTargetGroup>,
+    networks: HashSet<&'a str>,
+    planned_target_groups: HashMap<&'a str, &'a TargetGroupPlan>,
+    services_of_route: HashMap<&'a str, Vec<&'a ServicePlan>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(observed: &'a Observed, plan: &'a Plan) -> Self {
+        let mut services_of_route: HashMap<&str, Vec<&ServicePlan>> = HashMap::new();
+        for s in &plan.services {
+            services_of_route
+                .entry(s.route.as_str())
+                .or_default()
+                .push(s);
+        }
+        Index {
+            services: observed
+                .services
+                .iter()
+                .map(|o| (o.name.as_str(), o))
+                .collect(),
+            target_groups: observed
+                .target_groups
+                .iter()
+                .map(|o| (o.name.as_str(), o))
+                .collect(),
+            networks: observed
+                .service_networks
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect(),
+            planned_target_groups: plan
+                .target_groups
+                .iter()
+                .map(|t| (t.name.as_str(), t))
+                .collect(),
+            services_of_route,
+        }
+    }
 }
 
 /// The services and target groups of the plan's kept routes, but those the
@@ -214,14 +261,14 @@ impl Builder<'_> {
 
     /// The ops an action must wait for (creates or claims of its target
     /// groups), or why it cannot be used.
-    fn usable(&self, a: &Action, plan: &Plan) -> Result<Vec<usize>, String> {
+    fn usable(&self, a: &Action) -> Result<Vec<usize>, String> {
         let mut deps = vec![];
         for t in tgs_of(a) {
             if self.blocked_tgs.contains(t) {
                 return Err(format!("target group {t} is not ours to use"));
             }
-            let known = plan.target_groups.iter().any(|p| p.name == t)
-                || self.observed.target_groups.iter().any(|o| o.name == t);
+            let known = self.ix.planned_target_groups.contains_key(t)
+                || self.ix.target_groups.contains_key(t);
             if !known {
                 return Err(format!("target group {t} does not exist"));
             }

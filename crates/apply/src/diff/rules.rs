@@ -6,7 +6,7 @@ use crate::model::ObsListener;
 use crate::names::rule_name;
 use crate::ops::{Key, OpKind, RuleChange};
 use crate::priorities;
-use lattice_core::plan::{ListenerPlan, Plan, ResourceKind, ServicePlan};
+use lattice_core::plan::{ListenerPlan, ResourceKind, ServicePlan};
 use std::collections::BTreeSet;
 
 /// Which observed rule each plan rule keeps.
@@ -52,7 +52,6 @@ impl Builder<'_> {
         ol: &ObsListener,
         ldeps: &[usize],
         object: &str,
-        plan: &Plan,
     ) {
         let p = pair(l, ol);
         // Obsolete rules go first: they may hold priorities the plan needs.
@@ -60,7 +59,7 @@ impl Builder<'_> {
         before.extend(self.obsolete_rules(s, l, ol, &p, ldeps));
         let mut change_deps = ldeps.to_vec();
         change_deps.extend(before.iter().copied());
-        let (changes, old_tgs) = self.rule_changes(s, l, ol, &p, plan, &mut change_deps);
+        let (changes, old_tgs) = self.rule_changes(s, l, ol, &p, &mut change_deps);
         let staying: Vec<(String, u32)> = ol
             .rules
             .iter()
@@ -85,7 +84,7 @@ impl Builder<'_> {
             .collect();
         for (pi, r) in l.rules.iter().enumerate() {
             if p.paired[pi].is_none() {
-                self.create_rule(s, l, r, &before, plan, &mut taken);
+                self.create_rule(s, l, r, &before, &mut taken);
             }
         }
     }
@@ -129,7 +128,6 @@ impl Builder<'_> {
         l: &ListenerPlan,
         ol: &ObsListener,
         p: &Pairing,
-        plan: &Plan,
         change_deps: &mut Vec<usize>,
     ) -> (Vec<RuleChange>, Vec<String>) {
         let mut changes = vec![];
@@ -147,7 +145,7 @@ impl Builder<'_> {
                 continue;
             }
             if c.action.is_some() {
-                match self.usable(&r.action, plan) {
+                match self.usable(&r.action) {
                     Ok(d) => change_deps.extend(d),
                     Err(m) => {
                         let object = format!("rule {}/{}/{}", s.name, ol.name, o.name);

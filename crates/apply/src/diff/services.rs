@@ -5,11 +5,11 @@ use super::{Builder, of_service, tgs_of};
 use crate::model::{ObsListener, ObsService};
 use crate::ops::{Key, OpKind};
 use crate::ownership::{Decision, decide};
-use lattice_core::plan::{Plan, ResourceKind, ServicePlan};
+use lattice_core::plan::{ResourceKind, ServicePlan};
 
 impl Builder<'_> {
-    pub(super) fn service(&mut self, s: &ServicePlan, plan: &Plan) {
-        let obs = self.observed.services.iter().find(|o| o.name == s.name);
+    pub(super) fn service(&mut self, s: &ServicePlan) {
+        let obs = self.ix.services.get(s.name.as_str()).copied();
         let deps = match obs {
             None => self.create_service(s),
             Some(o) => match self.existing_service(s, o) {
@@ -19,7 +19,7 @@ impl Builder<'_> {
         };
         self.associations(s, obs, &deps);
         for l in &s.listeners {
-            self.listener(s, l, obs, &deps, plan);
+            self.listener(s, l, obs, &deps);
         }
         if let Some(o) = obs
             && self.opts.prune
@@ -157,8 +157,8 @@ impl Builder<'_> {
             let object = format!("service {} ↔ service network {sn}", s.name);
             let resource = of_service(ResourceKind::ServiceNetworkServiceAssociation, s);
             let snk = Key::ServiceNetwork(sn.clone());
-            let in_plan = self.creators.contains_key(&snk)
-                || self.observed.service_networks.iter().any(|o| &o.name == sn);
+            let in_plan =
+                self.creators.contains_key(&snk) || self.ix.networks.contains(sn.as_str());
             if !in_plan {
                 let message = format!("service network {sn} does not exist");
                 self.diag(object, resource, "NotFound", message);

@@ -11,14 +11,10 @@ use std::collections::BTreeSet;
 impl Builder<'_> {
     pub(super) fn target_groups(&mut self, plan: &Plan) {
         for tg in &plan.target_groups {
-            let obs = self
-                .observed
-                .target_groups
-                .iter()
-                .find(|o| o.name == tg.name);
+            let obs = self.ix.target_groups.get(tg.name.as_str()).copied();
             let Some((deps, have)) = (match obs {
                 None => Some((vec![self.create_target_group(tg)], &[][..])),
-                Some(o) => self.existing_target_group(tg, o, plan),
+                Some(o) => self.existing_target_group(tg, o),
             }) else {
                 continue;
             };
@@ -47,11 +43,10 @@ impl Builder<'_> {
         &mut self,
         tg: &TargetGroupPlan,
         o: &'o ObsTargetGroup,
-        plan: &Plan,
     ) -> Option<(Vec<usize>, &'o [TargetPlan])> {
         let object = format!("target group {}", tg.name);
         let resource = of_target_group(ResourceKind::TargetGroup, tg);
-        let takeover = self.takeover_for_tg(plan, &tg.name);
+        let takeover = self.takeover_for_tg(&tg.name);
         let deps = match decide(&o.owner, self.opts.allow_adoption, takeover.as_deref()) {
             Decision::Conflict(m) => {
                 self.blocked_tgs.insert(tg.name.clone());
@@ -88,16 +83,13 @@ impl Builder<'_> {
     }
 
     /// The owner any route of this group lets it take over from.
-    fn takeover_for_tg(&self, plan: &Plan, tg: &str) -> Option<String> {
-        let routes: Vec<&String> = plan
-            .target_groups
+    fn takeover_for_tg(&self, tg: &str) -> Option<String> {
+        let planned = self.ix.planned_target_groups.get(tg)?;
+        planned
+            .routes
             .iter()
-            .filter(|t| t.name == tg)
-            .flat_map(|t| t.routes.iter())
-            .collect();
-        plan.services
-            .iter()
-            .filter(|s| routes.contains(&&s.route))
+            .filter_map(|r| self.ix.services_of_route.get(r.as_str()))
+            .flatten()
             .find_map(|s| self.takeover(s).map(str::to_string))
     }
 

@@ -26,8 +26,8 @@ use crate::model::Observed;
 use crate::scope::Scope;
 use aws_smithy_types::DateTime;
 use lattice_core::ClusterConfig;
-use lattice_core::plan::Plan;
-use std::collections::BTreeSet;
+use lattice_core::plan::{Plan, ServicePlan};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// Every page of a List* call, through the caller.
@@ -84,7 +84,7 @@ struct Summary {
 struct Wanted<'p> {
     plan: &'p Plan,
     scope: Option<&'p Scope>,
-    services: BTreeSet<&'p str>,
+    services: HashMap<&'p str, &'p ServicePlan>,
     target_groups: BTreeSet<&'p str>,
     service_networks: BTreeSet<&'p str>,
 }
@@ -94,7 +94,7 @@ impl<'p> Wanted<'p> {
         Wanted {
             plan,
             scope,
-            services: plan.services.iter().map(|s| s.name.as_str()).collect(),
+            services: plan.services.iter().map(|s| (s.name.as_str(), s)).collect(),
             target_groups: plan.target_groups.iter().map(|t| t.name.as_str()).collect(),
             service_networks: plan
                 .service_networks

@@ -43,9 +43,9 @@ impl Observer<'_> {
             .iter()
             .filter(|s| want.service_in_scope(&s.s.name))
             .map(|s| (s, owners.of(&s.s.arn)))
-            .filter(|(s, own)| want.services.contains(s.s.name.as_str()) || *own == Owner::Ours)
+            .filter(|(s, own)| want.services.contains_key(s.s.name.as_str()) || *own == Owner::Ours)
             .map(|(s, own)| {
-                let plan = want.plan.services.iter().find(|p| p.name == s.s.name);
+                let plan = want.services.get(s.s.name.as_str()).copied();
                 let known = by_service.remove(&s.s.id).unwrap_or_default();
                 async move {
                     let associations = if want.scope.is_some() {

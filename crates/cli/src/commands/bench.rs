@@ -68,6 +68,10 @@ pub struct E2eArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Run the controller as `lattice-host run` in a process of its own (with
+    /// the built-in plugins), and report its memory apart from the emulators'.
+    #[arg(long, conflicts_with_all = ["plugins", "settings", "failure_policies"])]
+    external: bool,
     /// Plugin runtime.
     #[command(flatten)]
     plugins: PluginArgs,
@@ -109,8 +113,9 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
         BenchCommand::E2e(a) => {
             let plugins = a.plugins.config()?;
             let timeout = Duration::from_secs(a.timeout_secs);
-            let figures = tokio::runtime::Runtime::new()?
-                .block_on(lattice_bench::e2e::run(a.routes, plugins, timeout))?;
+            let figures = tokio::runtime::Runtime::new()?.block_on(lattice_bench::e2e::run(
+                a.routes, plugins, timeout, a.external,
+            ))?;
             print(&figures, a.json)
         }
         BenchCommand::Swap(a) => {

@@ -45,6 +45,15 @@ pub struct RunArgs {
     /// (default 0.0.0.0:8080).
     #[arg(long, value_name = "ADDR")]
     pub admin_listen: Option<String>,
+    /// LATTICE_READS_PER_SECOND: sustained VPC Lattice reads (0: no limit).
+    #[arg(long, value_name = "N")]
+    pub lattice_reads_per_second: Option<u32>,
+    /// LATTICE_WRITES_PER_SECOND: sustained VPC Lattice writes (0: no limit).
+    #[arg(long, value_name = "N")]
+    pub lattice_writes_per_second: Option<u32>,
+    /// LATTICE_MAX_CONCURRENT_CALLS: VPC Lattice calls in flight at once.
+    #[arg(long, value_name = "N")]
+    pub lattice_max_concurrent_calls: Option<u32>,
     /// Do not compete for the leader Lease: always write (a single replica).
     #[arg(long)]
     pub no_leader_election: bool,
@@ -69,6 +78,9 @@ impl RunArgs {
             route_max_concurrent_reconciles: self.max_concurrent_reconciles,
             reconcile_default_resync_seconds: self.resync_seconds,
             admin_listen: self.admin_listen.clone(),
+            lattice_reads_per_second: self.lattice_reads_per_second,
+            lattice_writes_per_second: self.lattice_writes_per_second,
+            lattice_max_concurrent_calls: self.lattice_max_concurrent_calls,
             ..Default::default()
         }
     }
@@ -94,7 +106,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                     &log_filter,
                 )
                 .await?,
-                options: lattice_apply::ApplyOptions::default(),
+                options: config.lattice_calls.apply_options(),
             })
         };
         // In a pod: the service account's token and the API server from the

@@ -120,6 +120,27 @@ pub const VARIABLES: &[Variable] = &[
         "address of /healthz, /readyz and /metrics",
     ),
     var(
+        "LATTICE_READS_PER_SECOND",
+        "50",
+        Some("--lattice-reads-per-second"),
+        false,
+        "sustained VPC Lattice Get/List calls per second, bursting to twice that (0: no limit)",
+    ),
+    var(
+        "LATTICE_WRITES_PER_SECOND",
+        "10",
+        Some("--lattice-writes-per-second"),
+        false,
+        "sustained VPC Lattice writes per second, bursting to twice that (0: no limit)",
+    ),
+    var(
+        "LATTICE_MAX_CONCURRENT_CALLS",
+        "16",
+        Some("--lattice-max-concurrent-calls"),
+        false,
+        "VPC Lattice calls in flight at once (1 to 1000)",
+    ),
+    var(
         "LATTICE_HOST_CACHE_DIR",
         "(the user cache directory)",
         Some("--cache-dir"),

@@ -1,0 +1,100 @@
+//! The controller in a process of its own: `lattice-host run`, as a
+//! Deployment runs it, against the benchmark's emulators. Its memory is then
+//! its own, apart from kube-sim's and lattice-sim's.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use anyhow::Context;
+use lattice_core::ClusterConfig;
+
+/// A `lattice-host run` child process.
+pub(crate) struct External {
+    child: tokio::process::Child,
+    /// Its kubeconfig and plugin cache.
+    _dir: tempfile::TempDir,
+}
+
+/// Memory of a process, MB: now and at its peak.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Memory {
+    /// Resident now (`VmRSS`).
+    pub rss_mb: f64,
+    /// Resident at most, since it started (`VmHWM`).
+    pub peak_mb: f64,
+}
+
+impl External {
+    /// Starts `lattice-host run` (this very binary) against kube-sim at
+    /// `kubeconfig`'s server and lattice-sim at `lattice_url`, with no
+    /// limit on VPC Lattice calls but 64 in flight, as the in-process
+    /// benchmark runs it.
+    pub fn start(
+        write_kubeconfig: impl FnOnce(&Path) -> anyhow::Result<()>,
+        lattice_url: &str,
+    ) -> anyhow::Result<External> {
+        let dir = tempfile::tempdir()?;
+        let kubeconfig = dir.path().join("kubeconfig");
+        write_kubeconfig(&kubeconfig)?;
+        let cluster = ClusterConfig::default();
+        let exe = std::env::current_exe().context("the lattice-host binary")?;
+        let child = tokio::process::Command::new(exe)
+            .args(["run", "--no-leader-election"])
+            .env("KUBECONFIG", &kubeconfig)
+            .env("LATTICE_HOST_CACHE_DIR", dir.path().join("cache"))
+            .env("LATTICE_ENDPOINT", lattice_url)
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("CLUSTER_NAME", &cluster.cluster_name)
+            .env("CLUSTER_VPC_ID", &cluster.vpc_id)
+            .env("REGION", &cluster.region)
+            .env("AWS_ACCOUNT_ID", &cluster.account_id)
+            .env("ADMIN_LISTEN", "127.0.0.1:0")
+            .env("LATTICE_READS_PER_SECOND", "0")
+            .env("LATTICE_WRITES_PER_SECOND", "0")
+            .env("LATTICE_MAX_CONCURRENT_CALLS", "64")
+            .env("ROUTE_MAX_CONCURRENT_RECONCILES", "64")
+            .env("LOG_LEVEL", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting lattice-host run")?;
+        Ok(External { child, _dir: dir })
+    }
+
+    /// Its memory now, or an error once it has exited.
+    pub fn memory(&mut self) -> anyhow::Result<Memory> {
+        if let Some(status) = self.child.try_wait()? {
+            anyhow::bail!("lattice-host run exited: {status}");
+        }
+        let pid = self.child.id().context("lattice-host run has no pid")?;
+        Ok(memory_of(&format!("/proc/{pid}/status")))
+    }
+
+    /// Stops it (SIGKILL: what it has written is all that counts).
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// This process's own memory.
+pub(crate) fn own_memory() -> Memory {
+    memory_of("/proc/self/status")
+}
+
+fn memory_of(status: &str) -> Memory {
+    let text = std::fs::read_to_string(status).unwrap_or_default();
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    Memory {
+        rss_mb: field("VmRSS:"),
+        peak_mb: field("VmHWM:"),
+    }
+}
