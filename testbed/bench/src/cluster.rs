@@ -141,6 +141,11 @@ impl Cluster {
         Api::all_with(self.client.clone(), &ar)
     }
 
+    /// kube-sim's latest resourceVersion: it moves with every write.
+    pub fn kube_version(&self) -> u64 {
+        self.kube.sim().resource_version()
+    }
+
     /// A kubeconfig for kube-sim at `path`.
     pub fn write_kubeconfig(&self, path: &std::path::Path) -> anyhow::Result<()> {
         Ok(self.kube.write_kubeconfig(path)?)

@@ -66,9 +66,12 @@ pub async fn run(
         .await
         .with_context(|| format!("converging within {} s", timeout.as_secs()))?;
     let converge_ms = started.elapsed().as_millis() as u64;
+    // The change is timed from a quiet controller: the converging pass may
+    // still be writing Events and annotations after the last status.
+    let deadline = started + timeout;
+    quiet(&cluster, deadline).await;
 
     // One change: the canary weights of route0; Lattice sees one UpdateRule.
-    let deadline = started + timeout;
     let before = cluster.calls(Some("UpdateRule"));
     let ar = ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
@@ -92,7 +95,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let change_ms = changed.elapsed().as_millis() as u64;
-    let change_calls = quiet_calls(&cluster, deadline).await - calls_before;
+    let change_calls = quiet(&cluster, deadline).await - calls_before;
     let controller_memory = match &mut controller {
         Controller::External(e) => Some(e.memory()?),
         Controller::InProcess(_) => None,
@@ -129,17 +132,19 @@ impl std::fmt::Display for E2eFigures {
     }
 }
 
-/// The call count once Lattice has seen no call for 200 ms (or at
-/// `deadline`): what a pass cost, whatever it does after its last write.
-async fn quiet_calls(cluster: &crate::cluster::Cluster, deadline: Instant) -> u64 {
-    let mut last = cluster.calls(None);
+/// The Lattice call count once neither Lattice nor Kubernetes has seen a
+/// call or a write for 200 ms (or at `deadline`): what a pass cost,
+/// whatever it does after its last write.
+async fn quiet(cluster: &crate::cluster::Cluster, deadline: Instant) -> u64 {
+    let seen = || (cluster.calls(None), cluster.kube_version());
+    let mut last = seen();
     let mut since = Instant::now();
     while since.elapsed() < Duration::from_millis(200) && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
-        let now = cluster.calls(None);
+        let now = seen();
         if now != last {
             (last, since) = (now, Instant::now());
         }
     }
-    last
+    last.0
 }
