@@ -4,7 +4,7 @@
 //! desired state (it deletes our resources no plan owns), so this keeps the
 //! latest slice of every route and Gateway and assembles the full plan.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use lattice_core::index::{Dirty, RouteKey};
 use lattice_core::plan::{KeptRoute, Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};
@@ -15,6 +15,38 @@ use lattice_core::snapshot::Key;
 struct RouteSlice {
     service: ServicePlan,
     target_groups: Vec<TargetGroupPlan>,
+}
+
+/// A plan's items by the route that wants them (kind and `namespace/name`),
+/// so that taking in a plan of 10,000 routes is not 10,000 walks of it.
+struct PlanByRoute<'p> {
+    services: HashMap<(String, String), &'p ServicePlan>,
+    kept: HashMap<(String, String), &'p KeptRoute>,
+    target_groups: HashMap<&'p str, Vec<&'p TargetGroupPlan>>,
+}
+
+impl<'p> PlanByRoute<'p> {
+    fn new(plan: &'p Plan) -> Self {
+        let mut target_groups: HashMap<&str, Vec<&TargetGroupPlan>> = HashMap::new();
+        for tg in &plan.target_groups {
+            for r in &tg.routes {
+                target_groups.entry(r.as_str()).or_default().push(tg);
+            }
+        }
+        PlanByRoute {
+            services: plan
+                .services
+                .iter()
+                .map(|s| ((s.route_kind.clone(), s.route.clone()), s))
+                .collect(),
+            kept: plan
+                .kept
+                .iter()
+                .map(|k| ((k.route_kind.clone(), k.route.clone()), k))
+                .collect(),
+            target_groups,
+        }
+    }
 }
 
 /// Desired state, by the object it came from.
@@ -35,36 +67,33 @@ impl Desired {
     pub fn update(&mut self, dirty: &Dirty, plan: &Plan) -> (lattice_apply::Scope, bool) {
         let mut networks_changed = false;
         let mut scope = self.scope(dirty);
+        let by_route = PlanByRoute::new(plan);
         for key in &dirty.routes {
-            let route = format!("{}/{}", key.namespace, key.name);
-            let kind = key.kind.kind_name();
-            match plan
-                .kept
-                .iter()
-                .find(|k| k.route == route && k.route_kind == kind)
-            {
+            let route = (
+                key.kind.kind_name().to_string(),
+                format!("{}/{}", key.namespace, key.name),
+            );
+            match by_route.kept.get(&route) {
                 Some(k) => self.kept.insert(key.clone(), self.held(key, k)),
                 None => self.kept.remove(key),
             };
-            match plan
-                .services
-                .iter()
-                .find(|s| s.route == route && s.route_kind == kind)
-            {
+            match by_route.services.get(&route) {
                 Some(service) => {
-                    let target_groups = plan
+                    let target_groups = by_route
                         .target_groups
-                        .iter()
-                        .filter(|tg| tg.routes.contains(&route))
+                        .get(route.1.as_str())
+                        .into_iter()
+                        .flatten()
                         .map(|tg| TargetGroupPlan {
-                            routes: vec![route.clone()],
-                            ..tg.clone()
+                            routes: vec![route.1.clone()],
+                            ..(*tg).clone()
                         })
                         .collect();
+                    let service = (*service).clone();
                     self.routes.insert(
                         key.clone(),
                         RouteSlice {
-                            service: service.clone(),
+                            service,
                             target_groups,
                         },
                     );
@@ -89,9 +118,44 @@ impl Desired {
 
     /// The whole desired state as one plan.
     pub fn plan(&self) -> Plan {
+        Plan {
+            services: self.routes.values().map(|s| s.service.clone()).collect(),
+            target_groups: self.target_groups(|_| true),
+            service_networks: self.networks.values().cloned().collect(),
+            diagnostics: vec![],
+            kept: self.kept.values().cloned().collect(),
+        }
+    }
+
+    /// What a scoped pass over `scope` reads of the desired state: its
+    /// services, the target groups it names or they forward to (each with
+    /// every route that wants it, as in the whole plan), and the kept
+    /// routes. A walk of the routes that clones only what is in scope: at
+    /// 10,000 routes, cloning the whole plan for one change cost more than
+    /// the change.
+    pub fn plan_within(&self, scope: &lattice_apply::Scope) -> Plan {
+        let services = self
+            .routes
+            .values()
+            .filter(|s| scope.services.contains(&s.service.name))
+            .map(|s| s.service.clone())
+            .collect();
+        let mut plan = Plan {
+            services,
+            kept: self.kept.values().cloned().collect(),
+            ..Plan::default()
+        };
+        let wanted = scope.with_references(&plan).target_groups;
+        plan.target_groups = self.target_groups(|name| wanted.contains(name));
+        plan
+    }
+
+    /// The target groups `keep` accepts, each once with every route that
+    /// wants it.
+    fn target_groups(&self, keep: impl Fn(&str) -> bool) -> Vec<TargetGroupPlan> {
         let mut tgs: BTreeMap<String, TargetGroupPlan> = BTreeMap::new();
         for slice in self.routes.values() {
-            for tg in &slice.target_groups {
+            for tg in slice.target_groups.iter().filter(|t| keep(&t.name)) {
                 tgs.entry(tg.name.clone())
                     .and_modify(|e| e.routes.extend(tg.routes.iter().cloned()))
                     .or_insert_with(|| tg.clone());
@@ -101,13 +165,7 @@ impl Desired {
             tg.routes.sort();
             tg.routes.dedup();
         }
-        Plan {
-            services: self.routes.values().map(|s| s.service.clone()).collect(),
-            target_groups: tgs.into_values().collect(),
-            service_networks: self.networks.values().cloned().collect(),
-            diagnostics: vec![],
-            kept: self.kept.values().cloned().collect(),
-        }
+        tgs.into_values().collect()
     }
 
     /// The Lattice services and target groups the dirty routes want now.
@@ -150,5 +208,65 @@ impl Desired {
     /// The Lattice service name planned for a route, if any.
     pub fn service_name(&self, key: &RouteKey) -> Option<&str> {
         self.routes.get(key).map(|s| s.service.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lattice_apply::Scope;
+    use lattice_apply::fixtures::synthetic_plan;
+    use lattice_plugin_sdk::types::RouteKind;
+
+    fn key(i: usize) -> RouteKey {
+        RouteKey::new(RouteKind::Http, &("bench".into(), format!("route-{i}")))
+    }
+
+    /// Five routes; route 1 also forwards to one of route 0's groups.
+    fn desired() -> (Desired, Plan) {
+        let mut plan = synthetic_plan(5);
+        let shared = plan.target_groups[0].name.clone();
+        if let Some(lattice_core::plan::Action::Forward(ws)) = plan.services[1].listeners[0]
+            .rules
+            .first_mut()
+            .map(|r| &mut r.action)
+        {
+            ws[0].target_group = shared.clone();
+        }
+        plan.target_groups[0].routes.push("bench/route-1".into());
+        let mut d = Desired::default();
+        let dirty = Dirty {
+            routes: (0..5).map(key).collect(),
+            ..Dirty::default()
+        };
+        d.update(&dirty, &plan);
+        (d, plan)
+    }
+
+    #[test]
+    fn taking_in_a_plan_keeps_each_routes_part_and_shared_groups_once() {
+        let (d, plan) = desired();
+        let whole = d.plan();
+        assert_eq!(whole.services, plan.services);
+        assert_eq!(whole.target_groups, plan.target_groups);
+        assert_eq!(
+            whole.target_groups[0].routes,
+            ["bench/route-0", "bench/route-1"]
+        );
+    }
+
+    #[test]
+    fn a_scoped_plan_is_the_whole_plan_restricted_to_the_scope_and_its_references() {
+        let (d, _) = desired();
+        let whole = d.plan();
+        for i in 0..5 {
+            let dirty = Dirty {
+                routes: [key(i)].into(),
+                ..Dirty::default()
+            };
+            let scope: Scope = d.scope(&dirty);
+            let expected = scope.with_references(&whole).restrict(&whole);
+            assert_eq!(d.plan_within(&scope), expected, "route {i}");
+        }
     }
 }

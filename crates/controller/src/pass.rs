@@ -162,16 +162,21 @@ impl Controller {
     /// touch. Returns which of the two it was (or would have been, without
     /// an applier) and what the apply did.
     async fn apply(&self, dirty: &Dirty, plan: &Plan, full: &mut bool) -> (bool, Option<Applied>) {
-        let (desired, scope) = {
+        let (desired, scope, whole) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             let (scope, networks_changed) = d.update(dirty, plan);
             // Service networks are applied by whole passes only.
             *full |= networks_changed;
-            (d.plan(), scope)
+            // Taken even without an applier, so that a plan-only controller
+            // tells whole passes from scoped ones as an applying one does.
+            let whole = std::mem::take(full);
+            let desired = if whole {
+                d.plan()
+            } else {
+                d.plan_within(&scope)
+            };
+            (desired, scope, whole)
         };
-        // Taken even without an applier, so that a plan-only controller
-        // tells whole passes from scoped ones as an applying one does.
-        let whole = std::mem::take(full);
         let Some(applier) = &self.applier else {
             return (whole, None);
         };

@@ -2,6 +2,7 @@
 //! forms) and the parameters of a watch.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -49,7 +50,8 @@ pub(crate) fn select(
     ns: Option<&str>,
     ctx: &ReadCtx<'_>,
 ) -> Result<Vec<Value>, ApiError> {
-    Ok(select_at(shared, rt, ns, ctx, None)?.0)
+    let (objs, _) = select_at(shared, rt, ns, ctx, None)?;
+    Ok(objs.iter().map(|o| (**o).clone()).collect())
 }
 
 /// The selected objects as they were at resourceVersion `at` (`None`: now),
@@ -57,15 +59,21 @@ pub(crate) fn select(
 /// the first page's etcd snapshot, so a client that pages through a list and
 /// then watches from its version misses nothing that changed in between;
 /// here the store's history is undone back to `at`. History compacted past
-/// `at` is `410 Expired`, as a continue token too old for etcd is.
+/// `at` is `410 Expired`, as a continue token too old for etcd is. Shared,
+/// not copied: a page copies only what it serves.
 fn select_at(
     shared: &Shared,
     rt: &ResourceType,
     ns: Option<&str>,
     ctx: &ReadCtx<'_>,
     at: Option<u64>,
-) -> Result<(Vec<Value>, u64), ApiError> {
+) -> Result<(Vec<Arc<Value>>, u64), ApiError> {
     let (l, f) = selectors(rt, ctx)?;
+    let filter = |objs: Vec<Arc<Value>>| -> Vec<Arc<Value>> {
+        objs.into_iter()
+            .filter(|o| l.matches(o) && f.matches(o))
+            .collect()
+    };
     let inner = shared.lock();
     let key = rt.storage_key();
     let objs = inner.store.list(&key, ns);
@@ -76,21 +84,26 @@ fn select_at(
                 .store
                 .changes_since(at)
                 .map_err(|_| ApiError::continue_expired())?;
+            let later: Vec<_> = later
+                .into_iter()
+                .filter(|c| c.key == key && ns.is_none_or(|n| c.namespace == n))
+                .collect();
+            if later.is_empty() {
+                // Nothing of this resource changed since: now is as it was then.
+                return Ok((filter(objs), at));
+            }
             let name = |o: &Value| crate::meta::meta_str(o, "name").to_string();
-            let mut then: std::collections::BTreeMap<(String, String), std::sync::Arc<Value>> =
-                objs.into_iter()
-                    .map(|o| {
-                        (
-                            (crate::meta::meta_str(&o, "namespace").to_string(), name(&o)),
-                            o,
-                        )
-                    })
-                    .collect();
-            let ours = |c: &&std::sync::Arc<crate::store::Change>| {
-                c.key == key && ns.is_none_or(|n| c.namespace == n)
-            };
+            let mut then: std::collections::BTreeMap<(String, String), Arc<Value>> = objs
+                .into_iter()
+                .map(|o| {
+                    (
+                        (crate::meta::meta_str(&o, "namespace").to_string(), name(&o)),
+                        o,
+                    )
+                })
+                .collect();
             // Newest first: what each change replaced is what was there before it.
-            for c in later.iter().rev().filter(ours) {
+            for c in later.iter().rev() {
                 let k = (c.namespace.clone(), name(&c.object));
                 match &c.old {
                     Some(old) => then.insert(k, old.clone()),
@@ -101,12 +114,7 @@ fn select_at(
         }
     };
     drop(inner);
-    let items = objs
-        .iter()
-        .filter(|o| l.matches(o) && f.matches(o))
-        .map(|o| (**o).clone())
-        .collect();
-    Ok((items, rv))
+    Ok((filter(objs), rv))
 }
 
 pub(crate) fn list(
@@ -145,13 +153,15 @@ pub(crate) fn list(
             ));
         }
         let (ans, aname) = after.split_once('/').unwrap_or(("", after));
-        let key = |o: &Value| {
-            (
-                crate::meta::meta_str(o, "namespace").to_string(),
-                crate::meta::meta_str(o, "name").to_string(),
-            )
-        };
-        items.retain(|o| key(o) > (ans.to_string(), aname.to_string()));
+        // Items come in (namespace, name) order, as etcd keys do.
+        let served = items.partition_point(|o| {
+            let k = (
+                crate::meta::meta_str(o, "namespace"),
+                crate::meta::meta_str(o, "name"),
+            );
+            k <= (ans, aname)
+        });
+        items.drain(..served);
     }
     let limit = match ctx.query.get("limit").filter(|l| !l.is_empty()) {
         Some(l) => l
@@ -178,6 +188,7 @@ pub(crate) fn list(
             }
         }
     }
+    let items: Vec<Value> = items.iter().map(|o| (**o).clone()).collect();
     if table::wants_table(ctx.accept) {
         let include = ctx
             .query

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 pub struct FaultSpec {
     /// Milliseconds added before the call is handled (also before an injected error).
     pub latency_ms: u64,
+    /// Up to this many more milliseconds, uniformly at random, on top of `latency_ms`.
+    pub jitter_ms: u64,
     /// Probability of answering `ThrottlingException` (429).
     pub throttle_rate: f64,
     /// Answer `ThrottlingException` once this many calls per second were accepted in the
@@ -93,7 +95,11 @@ impl Faults {
         else {
             return (Duration::ZERO, Outcome::Pass);
         };
-        let latency = Duration::from_millis(spec.latency_ms);
+        let jitter = match spec.jitter_ms {
+            0 => 0,
+            j => self.rng.random_range(0..=j),
+        };
+        let latency = Duration::from_millis(spec.latency_ms + jitter);
         if self.roll(spec.drop_rate) {
             return (latency, Outcome::Drop);
         }
@@ -133,6 +139,28 @@ mod tests {
 
     fn rules(op: &str, spec: FaultSpec) -> FaultRules {
         BTreeMap::from([(op.to_string(), spec)])
+    }
+
+    #[test]
+    fn jitter_adds_up_to_its_bound_and_varies() {
+        let mut f = Faults::new(
+            rules(
+                "*",
+                FaultSpec {
+                    latency_ms: 10,
+                    jitter_ms: 50,
+                    ..Default::default()
+                },
+            ),
+            Some(3),
+        );
+        let t0 = Instant::now();
+        let seen: Vec<u128> = (0..200)
+            .map(|_| f.decide("GetRule", t0).0.as_millis())
+            .collect();
+        assert!(seen.iter().all(|ms| (10..=60).contains(ms)), "{seen:?}");
+        let distinct: std::collections::BTreeSet<_> = seen.iter().collect();
+        assert!(distinct.len() > 20, "{distinct:?}");
     }
 
     #[test]
