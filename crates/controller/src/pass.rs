@@ -69,11 +69,22 @@ impl Controller {
     /// and how many Lattice calls it made.
     async fn steps(&self, index: &Index, dirty: Dirty, full: &mut bool) -> (Dirty, bool, u64) {
         let now = Time(k8s_openapi::jiff::Timestamp::now());
+        let started = Instant::now();
         let planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
         self.count_invalid_answers(&planned.plan);
+        let plan_ms = started.elapsed().as_millis() as u64;
         let (whole, applied) = self.apply(&dirty, &planned.plan, full).await;
         let calls = applied.as_ref().map_or(0, |a| a.report.total_calls());
+        let apply_ms = started.elapsed().as_millis() as u64 - plan_ms;
         let mut again = self.record_outcomes(index, &dirty, applied.as_ref());
+        let outcomes_ms = started.elapsed().as_millis() as u64 - plan_ms - apply_ms;
+        // Where a pass's time goes, for whoever asks for debug logs.
+        tracing::debug!(
+            plan_ms,
+            apply_ms,
+            outcomes_ms,
+            "planned, applied and judged"
+        );
         if let Some(applied) = &applied {
             self.write_events(index, &again.failed).await;
             self.write_gateway_events(index, applied).await;

@@ -53,8 +53,12 @@ fn index() -> Index {
     ix
 }
 
+fn gateways(d: &Dirty) -> Vec<&str> {
+    d.gateways.iter().map(|g| g.1.as_str()).collect()
+}
+
 #[test]
-fn a_route_change_dirties_only_that_route_and_its_gateways() {
+fn a_route_change_dirties_only_that_route_and_not_its_gateways() {
     let mut ix = index();
     let d = ix
         .apply(mk_route(
@@ -64,10 +68,26 @@ fn a_route_change_dirties_only_that_route_and_its_gateways() {
         ))
         .unwrap();
     assert_eq!(routes(&d), vec!["a"]);
-    assert_eq!(
-        d.gateways.iter().map(|g| g.1.as_str()).collect::<Vec<_>>(),
-        vec!["mesh"]
-    );
+    // Its attachment is unchanged: the Gateway's status stays as it was.
+    assert!(d.gateways.is_empty(), "{:?}", d.gateways);
+}
+
+#[test]
+fn a_route_that_moves_or_renames_its_hosts_dirties_its_gateways() {
+    let mut ix = index();
+    let moved = ix
+        .apply(mk_route("a", "other", json!([{"name":"web","port":80}])))
+        .unwrap();
+    assert_eq!(routes(&moved), vec!["a"]);
+    assert_eq!(gateways(&moved), vec!["mesh", "other"]);
+
+    let mut hosts = mk_route("a", "other", json!([{"name":"web","port":80}]));
+    hosts["spec"]["hostnames"] = json!(["a.example.com"]);
+    let renamed = ix.apply(hosts).unwrap();
+    assert_eq!(gateways(&renamed), vec!["other"]);
+
+    let gone = ix.delete("gateway.networking.k8s.io/v1", "HTTPRoute", "app", "a");
+    assert_eq!(gateways(&gone), vec!["other"]);
 }
 
 #[test]

@@ -16,6 +16,16 @@ pub(super) fn fingerprint(obj: &Value) -> u64 {
     h.finish()
 }
 
+/// A hash of what decides which Gateway listeners a route attaches to:
+/// its `parentRefs` and `hostnames` (its kind and namespace are in its key).
+/// A route edit that keeps it leaves its Gateways' status as it was.
+pub(super) fn attachment(route: &Value) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    hash_value(&route["spec"]["parentRefs"], &mut h, Level::Inner);
+    hash_value(&route["spec"]["hostnames"], &mut h, Level::Inner);
+    h.finish()
+}
+
 /// Where in the object a value sits, for what [`fingerprint`] leaves out.
 #[derive(Clone, Copy)]
 enum Level {

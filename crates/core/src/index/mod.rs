@@ -20,7 +20,7 @@ pub use graph::Graph;
 use crate::kinds::{self, Kind};
 use crate::model::RouteView;
 use crate::snapshot::{Key, ManifestError, Snapshot};
-use fingerprint::fingerprint;
+use fingerprint::{attachment, fingerprint};
 
 /// A route of any kind.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -94,6 +94,8 @@ pub struct Index {
     graph: Graph,
     /// Per object, a hash of what planning reads (see [`fingerprint`]).
     fingerprints: HashMap<(&'static str, &'static str, Key), u64>,
+    /// Per route, a hash of what attaches it to Gateways (see [`attachment`]).
+    attachments: HashMap<(&'static str, &'static str, Key), u64>,
 }
 
 /// Annotations the controller writes on routes: outputs, not inputs.
@@ -134,9 +136,11 @@ impl Index {
             kind.insert(&mut self.snapshot, obj)?;
             return Ok(Dirty::default());
         }
+        let attached = kind.as_route().map(|_| attachment(&obj));
+        let same_attachment =
+            attached.is_some() && self.attachments.get(&slot) == attached.as_ref();
         let mut dirty = kind.dirties(&self.snapshot, &self.graph, &key);
         kind.insert(&mut self.snapshot, obj)?;
-        self.fingerprints.insert(slot, print);
         if let Some(route) = kind.as_route() {
             let rk = RouteKey::new(route.route_kind(), &key);
             match route.depends_on(&self.snapshot, &key) {
@@ -145,6 +149,15 @@ impl Index {
             }
         }
         dirty.merge(kind.dirties(&self.snapshot, &self.graph, &key));
+        if same_attachment {
+            // A route's Gateways are dirty only for its attachment: at
+            // 10,000 routes a Gateway's status counts them all.
+            dirty.gateways.clear();
+        }
+        if let Some(a) = attached {
+            self.attachments.insert(slot.clone(), a);
+        }
+        self.fingerprints.insert(slot, print);
         Ok(dirty)
     }
 
@@ -161,6 +174,7 @@ impl Index {
     /// Removes the object of `kind` with this key, as [`Index::delete`].
     pub fn remove(&mut self, kind: &dyn Kind, key: &Key) -> Dirty {
         self.fingerprints.remove(&slot(kind, key));
+        self.attachments.remove(&slot(kind, key));
         let dirty = kind.dirties(&self.snapshot, &self.graph, key);
         kind.remove(&mut self.snapshot, key);
         if let Some(route) = kind.as_route() {
