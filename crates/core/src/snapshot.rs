@@ -4,7 +4,7 @@
 //! manifests through [`Snapshot::add_manifest`]. Which kinds there are, and
 //! how each is decoded and keyed, is in [`crate::kinds`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use gateway_api::gatewayclasses::GatewayClass;
 use gateway_api::gateways::Gateway;
@@ -47,6 +47,10 @@ pub struct Snapshot {
     pub services: BTreeMap<Key, Service>,
     /// EndpointSlices, grouped by the Service they belong to.
     pub endpoint_slices: BTreeMap<Key, BTreeMap<String, EndpointSlice>>,
+    /// The Service each EndpointSlice is filed under, by the slice's own key:
+    /// an index over `endpoint_slices`, kept in step by the EndpointSlice
+    /// kind, so that a slice event costs one lookup, not a walk of them all.
+    pub endpoint_slice_services: HashMap<Key, String>,
     /// IAMAuthPolicies.
     pub iam_auth_policies: BTreeMap<Key, IAMAuthPolicy>,
     /// Namespaces by name: their labels decide which cluster plugins apply.

@@ -135,7 +135,7 @@ impl std::fmt::Display for E2eFigures {
 /// The Lattice call count once neither Lattice nor Kubernetes has seen a
 /// call or a write for 200 ms (or at `deadline`): what a pass cost,
 /// whatever it does after its last write.
-async fn quiet(cluster: &crate::cluster::Cluster, deadline: Instant) -> u64 {
+pub(crate) async fn quiet(cluster: &crate::cluster::Cluster, deadline: Instant) -> u64 {
     let seen = || (cluster.calls(None), cluster.kube_version());
     let mut last = seen();
     let mut since = Instant::now();

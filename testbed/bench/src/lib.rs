@@ -6,7 +6,9 @@
 //!   linked natively ([`native`]), and single-call costs;
 //! - [`converge`]: the applier against lattice-sim with injected latency;
 //! - [`e2e`]: kube-sim, the controller and lattice-sim together;
-//! - [`swap`]: a plugin object swapped in while the controller runs.
+//! - [`swap`]: a plugin object swapped in while the controller runs;
+//! - [`faults`]: convergence through a Lattice that throttles, fails and
+//!   loses answers, compared with a clean one.
 //!
 //! [`synthetic`] makes the routes they run on; `cluster` starts the
 //! emulators and the controller for `e2e` and `swap`; `external` runs the
@@ -16,6 +18,7 @@ mod cluster;
 pub mod converge;
 pub mod e2e;
 mod external;
+pub mod faults;
 pub mod native;
 pub mod plugins;
 pub mod swap;

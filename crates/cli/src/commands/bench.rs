@@ -1,4 +1,4 @@
-//! `lattice-host bench plugins|converge|e2e|swap`: the benchmarks of `lattice-bench`,
+//! `lattice-host bench plugins|converge|e2e|swap|faults`: the benchmarks of `lattice-bench`,
 //! printed as text or as one JSON object.
 
 use std::time::Duration;
@@ -19,6 +19,35 @@ pub enum BenchCommand {
     /// N routes converged, then a ClusterLatticePlugin (equal-split, from a
     /// ConfigMap) swapped in: the time until Lattice holds it on every rule.
     Swap(SwapArgs),
+    /// N routes converged through a VPC Lattice that throttles, fails, lags
+    /// and loses answers; what it holds compared with a clean run.
+    Faults(FaultsArgs),
+}
+
+/// `bench faults` arguments.
+#[derive(Debug, Args)]
+pub struct FaultsArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    routes: usize,
+    /// Share of calls answered ThrottlingException.
+    #[arg(long, default_value_t = 0.2)]
+    throttle: f64,
+    /// Share of calls answered InternalServerException.
+    #[arg(long, default_value_t = 0.05)]
+    errors: f64,
+    /// Share of calls carried out whose answer is then lost.
+    #[arg(long, default_value_t = 0.01)]
+    lost: f64,
+    /// Latency added to each call, uniformly from 0 to this many ms.
+    #[arg(long, default_value_t = 50)]
+    jitter_ms: u64,
+    /// Give up converging after this many seconds, each run.
+    #[arg(long, default_value_t = 600)]
+    timeout_secs: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `bench plugins` arguments.
@@ -116,6 +145,18 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let figures = tokio::runtime::Runtime::new()?.block_on(lattice_bench::e2e::run(
                 a.routes, plugins, timeout, a.external,
             ))?;
+            print(&figures, a.json)
+        }
+        BenchCommand::Faults(a) => {
+            let faults = lattice_bench::faults::Faults {
+                throttle_rate: a.throttle,
+                error_rate: a.errors,
+                lost_rate: a.lost,
+                jitter_ms: a.jitter_ms,
+            };
+            let timeout = Duration::from_secs(a.timeout_secs);
+            let figures = tokio::runtime::Runtime::new()?
+                .block_on(lattice_bench::faults::run(a.routes, faults, timeout))?;
             print(&figures, a.json)
         }
         BenchCommand::Swap(a) => {

@@ -30,10 +30,17 @@ pub struct EndpointSliceKind;
 pub(crate) fn file(snapshot: &mut Snapshot, slice: EndpointSlice) {
     let key = ID.key(slice.metadata.namespace.as_deref(), &slice.name_any());
     EndpointSliceKind.remove(snapshot, &key);
-    let service = slice.labels().get(SERVICE_NAME_LABEL).cloned();
+    let service = slice
+        .labels()
+        .get(SERVICE_NAME_LABEL)
+        .cloned()
+        .unwrap_or_default();
+    snapshot
+        .endpoint_slice_services
+        .insert(key.clone(), service.clone());
     snapshot
         .endpoint_slices
-        .entry((key.0, service.unwrap_or_default()))
+        .entry((key.0, service))
         .or_default()
         .insert(key.1, slice);
 }
@@ -49,13 +56,16 @@ impl Kind for EndpointSliceKind {
     }
 
     fn remove(&self, snapshot: &mut Snapshot, key: &Key) {
-        let (ns, name) = key;
-        snapshot.endpoint_slices.retain(|(slice_ns, _), slices| {
-            if slice_ns == ns {
-                slices.remove(name);
+        let Some(service) = snapshot.endpoint_slice_services.remove(key) else {
+            return;
+        };
+        let filed = (key.0.clone(), service);
+        if let Some(slices) = snapshot.endpoint_slices.get_mut(&filed) {
+            slices.remove(&key.1);
+            if slices.is_empty() {
+                snapshot.endpoint_slices.remove(&filed);
             }
-            !slices.is_empty()
-        });
+        }
     }
 
     fn keys(&self, snapshot: &Snapshot) -> Vec<Key> {
@@ -68,11 +78,9 @@ impl Kind for EndpointSliceKind {
     /// The routes of the Service the slice is filed under.
     fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
         let mut d = Dirty::default();
-        for ((ns, svc), slices) in &snapshot.endpoint_slices {
-            if ns == &key.0 && slices.contains_key(&key.1) {
-                d.routes
-                    .extend(graph.routes_of_service(&(ns.clone(), svc.clone())));
-            }
+        if let Some(service) = snapshot.endpoint_slice_services.get(key) {
+            d.routes
+                .extend(graph.routes_of_service(&(key.0.clone(), service.clone())));
         }
         d
     }

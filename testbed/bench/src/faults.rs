@@ -1,0 +1,259 @@
+//! `lattice-host bench faults`: N routes converged through a VPC Lattice that
+//! throttles, fails, lags and loses answers (issue 15).
+//!
+//! ```text
+//! reference: N routes converge against a clean lattice-sim ─► its resources
+//! faulty:    N routes converge against lattice-sim with fault rules on every
+//!            operation ─► every route Programmed ─► quiet ─► its resources
+//! compare:   by name and content (ids differ): orphans (there, not wanted),
+//!            duplicates (the same thing twice), missing (wanted, not there)
+//! ```
+//!
+//! A lost answer (`lostRate`: the call is carried out, the connection then
+//! drops) is what client tokens exist for: the SDK retries the create with
+//! the same token and gets the first answer instead of a second resource.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use lattice_sim::FaultSpec;
+use lattice_wasm::PluginConfig;
+use serde_json::Value;
+
+/// Faults injected on every operation.
+#[derive(Clone, Copy, Debug, serde::Serialize)]
+pub struct Faults {
+    /// Share of calls answered `ThrottlingException`.
+    pub throttle_rate: f64,
+    /// Share of calls answered `InternalServerException`.
+    pub error_rate: f64,
+    /// Share of calls carried out whose answer is lost.
+    pub lost_rate: f64,
+    /// Latency added to each call, uniformly 0 to this many ms.
+    pub jitter_ms: u64,
+}
+
+/// Figures printed by `bench faults --json`.
+#[derive(Debug, serde::Serialize)]
+pub struct FaultFigures {
+    /// Routes.
+    pub routes: usize,
+    /// What was injected.
+    pub faults: Faults,
+    /// Controller start to every route `Programmed`, without faults, ms.
+    pub clean_converge_ms: u64,
+    /// The same with faults, ms.
+    pub converge_ms: u64,
+    /// Lattice calls without faults, until quiet.
+    pub clean_calls: u64,
+    /// Lattice calls with faults (retries included), until quiet.
+    pub calls: u64,
+    /// Calls that failed (throttled, 5xx, answer lost) and were retried.
+    pub failed_calls: u64,
+    /// Routes `Programmed=True` at the end.
+    pub programmed: usize,
+    /// Resources lattice-sim holds that the clean run does not.
+    pub orphans: usize,
+    /// Resources lattice-sim holds more than once.
+    pub duplicates: usize,
+    /// Resources the clean run holds that lattice-sim does not.
+    pub missing: usize,
+}
+
+/// One converge; its time, calls, Programmed routes and resources.
+struct Run {
+    converge_ms: u64,
+    calls: u64,
+    programmed: usize,
+    resources: Vec<String>,
+    failed: BTreeMap<String, u64>,
+}
+
+async fn converge(n: usize, faults: Option<FaultSpec>, timeout: Duration) -> anyhow::Result<Run> {
+    let cluster = crate::cluster::start(n).await?;
+    if let Some(spec) = faults {
+        cluster
+            .lattice
+            .set_faults(BTreeMap::from([("*".to_string(), spec)]));
+    }
+    let controller = cluster.controller(PluginConfig::default())?;
+    let started = Instant::now();
+    cluster.converged(n, started + timeout).await?;
+    let converge_ms = started.elapsed().as_millis() as u64;
+    let calls = crate::e2e::quiet(&cluster, started + timeout).await;
+    let (_, programmed) = cluster.programmed().await?;
+    controller.stop().await;
+    Ok(Run {
+        converge_ms,
+        calls,
+        programmed,
+        resources: resources(&cluster.lattice.state_dump()),
+        failed: cluster.lattice.failed_call_counts(),
+    })
+}
+
+/// Converges `n` routes twice, clean and with `faults`, and compares what
+/// lattice-sim holds.
+pub async fn run(n: usize, faults: Faults, timeout: Duration) -> anyhow::Result<FaultFigures> {
+    let clean = converge(n, None, timeout).await?;
+    let spec = FaultSpec {
+        throttle_rate: faults.throttle_rate,
+        error_rate: faults.error_rate,
+        drop_after_rate: faults.lost_rate,
+        jitter_ms: faults.jitter_ms,
+        ..FaultSpec::default()
+    };
+    let faulty = converge(n, Some(spec), timeout).await?;
+    let (orphans, duplicates, missing) = compare(&clean.resources, &faulty.resources);
+    Ok(FaultFigures {
+        routes: n,
+        faults,
+        clean_converge_ms: clean.converge_ms,
+        converge_ms: faulty.converge_ms,
+        clean_calls: clean.calls,
+        calls: faulty.calls,
+        failed_calls: faulty.failed.values().sum(),
+        programmed: faulty.programmed,
+        orphans,
+        duplicates,
+        missing,
+    })
+}
+
+/// (orphans, duplicates, missing) of `got` against `want`.
+fn compare(want: &[String], got: &[String]) -> (usize, usize, usize) {
+    let (want, got) = (counts(want), counts(got));
+    let orphans = got.keys().filter(|k| !want.contains_key(*k)).count();
+    let duplicates = got.values().map(|n| n.saturating_sub(1)).sum();
+    let missing = want.keys().filter(|k| !got.contains_key(*k)).count();
+    (orphans, duplicates, missing)
+}
+
+fn counts(items: &[String]) -> BTreeMap<&str, usize> {
+    let mut m: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in items {
+        *m.entry(i.as_str()).or_default() += 1;
+    }
+    m
+}
+
+/// Every resource lattice-sim holds, named by what it is rather than its
+/// id: networks, services, target groups and their targets by name;
+/// listeners by service and port; rules by listener, name, priority, match
+/// and action (target groups by name); associations by their two names.
+fn resources(dump: &Value) -> Vec<String> {
+    let items = |kind: &str| -> Vec<&Value> {
+        dump[kind]
+            .as_object()
+            .map(|m| m.values().collect())
+            .unwrap_or_default()
+    };
+    let names = |kind: &str| -> BTreeMap<String, String> {
+        items(kind)
+            .iter()
+            .map(|v| (text(&v["id"]), text(&v["name"])))
+            .collect()
+    };
+    let (networks, services, groups) = (
+        names("serviceNetworks"),
+        names("services"),
+        names("targetGroups"),
+    );
+    let listeners: BTreeMap<String, String> = items("listeners")
+        .iter()
+        .map(|l| {
+            let service = services
+                .get(&text(&l["serviceId"]))
+                .cloned()
+                .unwrap_or_default();
+            (text(&l["id"]), format!("{service}:{}", l["port"]))
+        })
+        .collect();
+    let mut out: Vec<String> = networks.values().map(|n| format!("network {n}")).collect();
+    out.extend(services.values().map(|s| format!("service {s}")));
+    out.extend(listeners.values().map(|l| format!("listener {l}")));
+    for g in items("targetGroups") {
+        out.push(format!("target group {}", text(&g["name"])));
+        if let Some(targets) = g["targets"].as_object() {
+            for t in targets.values().filter(|t| t["deregisteredAt"].is_null()) {
+                out.push(format!(
+                    "target {} {}:{}",
+                    text(&g["name"]),
+                    text(&t["id"]),
+                    t["port"]
+                ));
+            }
+        }
+    }
+    for r in items("rules") {
+        let listener = listeners
+            .get(&text(&r["listenerId"]))
+            .cloned()
+            .unwrap_or_default();
+        let mut action = r["action"].to_string();
+        for (id, name) in &groups {
+            action = action.replace(id.as_str(), name);
+        }
+        out.push(format!(
+            "rule {listener} {} {} {} {action}",
+            text(&r["name"]),
+            r["priority"],
+            r["match"]
+        ));
+    }
+    for a in items("serviceAssociations") {
+        let sn = networks
+            .get(&text(&a["serviceNetworkId"]))
+            .cloned()
+            .unwrap_or_default();
+        let svc = services
+            .get(&text(&a["serviceId"]))
+            .cloned()
+            .unwrap_or_default();
+        out.push(format!("association {svc} ↔ {sn}"));
+    }
+    for a in items("vpcAssociations") {
+        let sn = networks
+            .get(&text(&a["serviceNetworkId"]))
+            .cloned()
+            .unwrap_or_default();
+        out.push(format!("vpc association {sn} ↔ {}", text(&a["vpcId"])));
+    }
+    out
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+impl std::fmt::Display for FaultFigures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let x = &self.faults;
+        writeln!(f, "routes       {}", self.routes)?;
+        writeln!(
+            f,
+            "faults       {:.0}% throttled, {:.0}% 5xx, {:.0}% answers lost, 0–{} ms jitter",
+            x.throttle_rate * 100.0,
+            x.error_rate * 100.0,
+            x.lost_rate * 100.0,
+            x.jitter_ms
+        )?;
+        writeln!(
+            f,
+            "converge     {} ms (clean {} ms)",
+            self.converge_ms, self.clean_converge_ms
+        )?;
+        writeln!(
+            f,
+            "calls        {} (clean {})",
+            self.calls, self.clean_calls
+        )?;
+        writeln!(f, "failed calls {} (retried)", self.failed_calls)?;
+        writeln!(f, "programmed   {} of {}", self.programmed, self.routes)?;
+        write!(
+            f,
+            "lattice      {} orphaned, {} duplicated, {} missing",
+            self.orphans, self.duplicates, self.missing
+        )
+    }
+}
