@@ -43,11 +43,14 @@ enum Controller {
 /// weights and waits for Lattice to see it; gives up after `timeout`.
 /// `external`: the controller is `lattice-host run` in a process of its own
 /// (with the built-in plugins), so its memory can be told from the emulators'.
+/// `settle`: how long the controller must have written nothing before the
+/// change (it may still be reading the echoes of its own writes).
 pub async fn run(
     n: usize,
     plugins: PluginConfig,
     timeout: Duration,
     external: bool,
+    settle: Duration,
 ) -> anyhow::Result<E2eFigures> {
     let cluster = crate::cluster::start(n).await?;
     let mut controller = if external {
@@ -69,7 +72,7 @@ pub async fn run(
     // The change is timed from a quiet controller: the converging pass may
     // still be writing Events and annotations after the last status.
     let deadline = started + timeout;
-    quiet(&cluster, deadline).await;
+    quiet(&cluster, settle, deadline).await;
 
     // One change: the canary weights of route0; Lattice sees one UpdateRule.
     let before = cluster.calls(Some("UpdateRule"));
@@ -95,7 +98,7 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let change_ms = changed.elapsed().as_millis() as u64;
-    let change_calls = quiet(&cluster, deadline).await - calls_before;
+    let change_calls = quiet(&cluster, QUIET, deadline).await - calls_before;
     let controller_memory = match &mut controller {
         Controller::External(e) => Some(e.memory()?),
         Controller::InProcess(_) => None,
@@ -132,14 +135,21 @@ impl std::fmt::Display for E2eFigures {
     }
 }
 
+/// How long nothing must happen for a pass to be over.
+pub(crate) const QUIET: Duration = Duration::from_millis(200);
+
 /// The Lattice call count once neither Lattice nor Kubernetes has seen a
-/// call or a write for 200 ms (or at `deadline`): what a pass cost,
+/// call or a write for `window` (or at `deadline`): what a pass cost,
 /// whatever it does after its last write.
-pub(crate) async fn quiet(cluster: &crate::cluster::Cluster, deadline: Instant) -> u64 {
+pub(crate) async fn quiet(
+    cluster: &crate::cluster::Cluster,
+    window: Duration,
+    deadline: Instant,
+) -> u64 {
     let seen = || (cluster.calls(None), cluster.kube_version());
     let mut last = seen();
     let mut since = Instant::now();
-    while since.elapsed() < Duration::from_millis(200) && Instant::now() < deadline {
+    while since.elapsed() < window && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
         let now = seen();
         if now != last {

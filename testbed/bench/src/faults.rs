@@ -80,7 +80,7 @@ async fn converge(n: usize, faults: Option<FaultSpec>, timeout: Duration) -> any
     let started = Instant::now();
     cluster.converged(n, started + timeout).await?;
     let converge_ms = started.elapsed().as_millis() as u64;
-    let calls = crate::e2e::quiet(&cluster, started + timeout).await;
+    let calls = crate::e2e::quiet(&cluster, crate::e2e::QUIET, started + timeout).await;
     let (_, programmed) = cluster.programmed().await?;
     controller.stop().await;
     Ok(Run {

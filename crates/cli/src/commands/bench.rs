@@ -101,6 +101,10 @@ pub struct E2eArgs {
     /// the built-in plugins), and report its memory apart from the emulators'.
     #[arg(long, conflicts_with_all = ["plugins", "settings", "failure_policies"])]
     external: bool,
+    /// Before the change, wait until the controller has written nothing for
+    /// this long (after converging it still reads its own writes back).
+    #[arg(long, default_value_t = 200)]
+    settle_ms: u64,
     /// Plugin runtime.
     #[command(flatten)]
     plugins: PluginArgs,
@@ -143,7 +147,11 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             let plugins = a.plugins.config()?;
             let timeout = Duration::from_secs(a.timeout_secs);
             let figures = tokio::runtime::Runtime::new()?.block_on(lattice_bench::e2e::run(
-                a.routes, plugins, timeout, a.external,
+                a.routes,
+                plugins,
+                timeout,
+                a.external,
+                Duration::from_millis(a.settle_ms),
             ))?;
             print(&figures, a.json)
         }
