@@ -83,6 +83,16 @@ pub struct Directory {
 }
 
 impl Directory {
+    /// How many names it holds.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
     /// Where `name` was last seen.
     pub fn get(&self, name: &str) -> Option<&Location> {
         self.by_name.get(name)

@@ -17,6 +17,9 @@ use crate::scope::Scope;
 use futures::{StreamExt, TryStreamExt, stream};
 use std::collections::BTreeSet;
 
+/// Items per page of `ListServices` and `ListTargetGroups` (their maximum).
+const LIST_PAGE: usize = 100;
+
 impl Observer<'_> {
     /// The top-level lists, as far as a pass over `scope` needs them.
     pub(super) async fn scoped_lists(&self, scope: &Scope) -> Result<Lists, CallError> {
@@ -69,14 +72,20 @@ impl Observer<'_> {
         }
     }
 
-    /// Where every one of `names` is, or `None` if any was never seen.
+    /// Where every one of `names` is, or `None` if any was never seen, or
+    /// if listing them all would take fewer calls (a plugin swapped in over
+    /// every route puts them all in scope).
     fn locate(
         &self,
         names: &BTreeSet<String>,
         dir: impl Fn(&crate::cache::Cache) -> &Directory,
     ) -> Option<Vec<Location>> {
         let cache = lock(self.cache);
-        names.iter().map(|n| dir(&cache).get(n).cloned()).collect()
+        let dir = dir(&cache);
+        if names.len() > dir.len().div_ceil(LIST_PAGE) {
+            return None;
+        }
+        names.iter().map(|n| dir.get(n).cloned()).collect()
     }
 
     /// One service, as its list item would show it; its auth type is

@@ -81,7 +81,7 @@ impl Observer<'_> {
         let all = paginate!(
             cl,
             "ListServices",
-            |t| c.list_services().set_next_token(t.clone()),
+            |t| c.list_services().max_results(100).set_next_token(t.clone()),
             |o| o
                 .items()
                 .iter()
@@ -112,7 +112,10 @@ impl Observer<'_> {
         let all = paginate!(
             cl,
             "ListTargetGroups",
-            |t| c.list_target_groups().set_next_token(t.clone()),
+            |t| c
+                .list_target_groups()
+                .max_results(100)
+                .set_next_token(t.clone()),
             |o| o
                 .items()
                 .iter()

@@ -79,35 +79,57 @@ async fn a_change_costs_what_it_changes_not_what_the_account_holds() {
 #[tokio::test]
 async fn a_name_never_seen_is_listed_and_then_known() {
     let sim = sim().await;
-    let all = routes(4);
+    // Enough routes that listing costs more calls than reading by id.
+    let all = routes(250);
     let mut plan = all.clone();
-    plan.services.truncate(3);
-    plan.target_groups.truncate(6);
+    plan.services.truncate(249);
+    plan.target_groups.truncate(498);
     let mut a = applier(&sim, fast());
     apply_ok(&mut a, &plan).await;
 
-    // Route 3 is new: its names were never listed, so the pass lists.
+    // Route 249 is new: its names were never listed, so the pass lists.
     let new = scope(
-        &["route-3-bench"],
+        &["route-249-bench"],
         &[
-            "k8s-svc-3-a-bench-8080-http-http1",
-            "k8s-svc-3-b-bench-8080-http-http1",
+            "k8s-svc-249-a-bench-8080-http-http1",
+            "k8s-svc-249-b-bench-8080-http-http1",
         ],
     );
     let r = a.apply_scoped(&all, &new).await;
     assert!(r.is_success(), "{r}");
-    assert_eq!(r.calls.get("ListServices"), Some(&1), "{r}");
-    assert_eq!(r.calls.get("ListTargetGroups"), Some(&1), "{r}");
+    assert_eq!(r.calls.get("ListServices"), Some(&3), "{r}");
+    assert_eq!(r.calls.get("ListTargetGroups"), Some(&5), "{r}");
     assert_eq!(writes(&r).get("CreateService"), Some(&1), "{r}");
 
     // What it created is known: the next change to it reads by id.
     let mut plan = all;
-    set_weights(&mut plan, 3, 50, 50);
+    set_weights(&mut plan, 249, 50, 50);
     let r = a.apply_scoped(&plan, &new).await;
     assert!(r.is_success(), "{r}");
     assert_eq!(r.calls.get("ListServices"), None, "{r}");
     assert_eq!(r.calls.get("ListTargetGroups"), None, "{r}");
     assert_eq!(r.calls.get("GetService"), Some(&1), "{r}");
+    assert_eq!(r.calls.get("GetTargetGroup"), Some(&2), "{r}");
+    assert_holds_exactly(&sim, &plan).await;
+}
+
+#[tokio::test]
+async fn a_scope_wider_than_the_list_is_listed() {
+    let sim = sim().await;
+    let mut plan = routes(150);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+
+    // Three services by id would be three calls; the list is two pages.
+    for i in [1, 2, 3] {
+        set_weights(&mut plan, i, 50, 50);
+    }
+    let names = ["route-1-bench", "route-2-bench", "route-3-bench"];
+    let r = a.apply_scoped(&plan, &scope(&names, &[])).await;
+    assert!(r.is_success(), "{r}");
+    assert_eq!(r.calls.get("ListServices"), Some(&2), "{r}");
+    assert_eq!(r.calls.get("GetService"), None, "{r}");
+    assert_eq!(writes(&r).get("UpdateRule"), Some(&3), "{r}");
     assert_holds_exactly(&sim, &plan).await;
 }
 

@@ -312,17 +312,22 @@ async fn metrics_are_valid_prometheus_text_with_the_key_series_and_a_real_promet
         throttle_rate: 1.0,
         ..Default::default()
     };
-    lattice.set_faults([("ListServices".to_string(), throttle)].into());
+    // Every pass lists the service networks; a scoped one reads what it
+    // knows of services by id.
+    lattice.set_faults([("ListServiceNetworks".to_string(), throttle)].into());
     let patch = json!({"metadata": {"annotations": {"test/metrics": "1"}}, "spec": {"hostnames": ["books.example.com"]}});
     api.patch("books", &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .unwrap();
-    until("a throttled ListServices", 20, async || {
+    until("a throttled ListServiceNetworks", 20, async || {
         let (_, _, body) = get(&running.admin, "/metrics").await;
         let throttled = sum(
             &body,
             "lattice_host_lattice_calls_total",
-            &[r#"operation="ListServices""#, r#"outcome="throttled""#],
+            &[
+                r#"operation="ListServiceNetworks""#,
+                r#"outcome="throttled""#,
+            ],
         );
         (throttled >= 1.0).then_some(())
     })
