@@ -55,9 +55,12 @@ pub async fn run(
     let cluster = crate::cluster::start(n).await?;
     let mut controller = if external {
         let lattice = cluster.lattice.url();
+        let exe = std::env::current_exe()?;
         Controller::External(crate::external::External::start(
+            &exe,
             |path| cluster.write_kubeconfig(path),
             &lattice,
+            None,
         )?)
     } else {
         Controller::InProcess(cluster.controller(plugins)?)

@@ -25,23 +25,26 @@ pub struct Memory {
 }
 
 impl External {
-    /// Starts `lattice-host run` (this very binary) against kube-sim at
-    /// `kubeconfig`'s server and lattice-sim at `lattice_url`, with no
+    /// Starts `lattice-host run` (the binary `exe`) against kube-sim at
+    /// the kubeconfig it writes and lattice-sim at `lattice_url`, with no
     /// limit on VPC Lattice calls but 64 in flight, as the in-process
-    /// benchmark runs it.
+    /// benchmark runs it. `cache`: the plugin cache to keep across restarts
+    /// (a pod's volume), else one of its own.
     pub fn start(
+        exe: &Path,
         write_kubeconfig: impl FnOnce(&Path) -> anyhow::Result<()>,
         lattice_url: &str,
+        cache: Option<&Path>,
     ) -> anyhow::Result<External> {
         let dir = tempfile::tempdir()?;
         let kubeconfig = dir.path().join("kubeconfig");
         write_kubeconfig(&kubeconfig)?;
+        let cache = cache.map_or_else(|| dir.path().join("cache"), Path::to_path_buf);
         let cluster = ClusterConfig::default();
-        let exe = std::env::current_exe().context("the lattice-host binary")?;
         let child = tokio::process::Command::new(exe)
             .args(["run", "--no-leader-election"])
             .env("KUBECONFIG", &kubeconfig)
-            .env("LATTICE_HOST_CACHE_DIR", dir.path().join("cache"))
+            .env("LATTICE_HOST_CACHE_DIR", cache)
             .env("LATTICE_ENDPOINT", lattice_url)
             .env("AWS_ACCESS_KEY_ID", "bench")
             .env("AWS_SECRET_ACCESS_KEY", "bench")

@@ -61,15 +61,20 @@ pub struct FaultFigures {
 }
 
 /// One converge; its time, calls, Programmed routes and resources.
-struct Run {
-    converge_ms: u64,
-    calls: u64,
-    programmed: usize,
-    resources: Vec<String>,
-    failed: BTreeMap<String, u64>,
+pub(crate) struct Run {
+    pub converge_ms: u64,
+    pub calls: u64,
+    pub programmed: usize,
+    pub resources: Vec<String>,
+    pub failed: BTreeMap<String, u64>,
 }
 
-async fn converge(n: usize, faults: Option<FaultSpec>, timeout: Duration) -> anyhow::Result<Run> {
+/// `n` routes converged by an in-process controller, through `faults`.
+pub(crate) async fn converge(
+    n: usize,
+    faults: Option<FaultSpec>,
+    timeout: Duration,
+) -> anyhow::Result<Run> {
     let cluster = crate::cluster::start(n).await?;
     if let Some(spec) = faults {
         cluster
@@ -121,7 +126,7 @@ pub async fn run(n: usize, faults: Faults, timeout: Duration) -> anyhow::Result<
 }
 
 /// (orphans, duplicates, missing) of `got` against `want`.
-fn compare(want: &[String], got: &[String]) -> (usize, usize, usize) {
+pub(crate) fn compare(want: &[String], got: &[String]) -> (usize, usize, usize) {
     let (want, got) = (counts(want), counts(got));
     let orphans = got.keys().filter(|k| !want.contains_key(*k)).count();
     let duplicates = got.values().map(|n| n.saturating_sub(1)).sum();
@@ -141,7 +146,7 @@ fn counts(items: &[String]) -> BTreeMap<&str, usize> {
 /// id: networks, services, target groups and their targets by name;
 /// listeners by service and port; rules by listener, name, priority, match
 /// and action (target groups by name); associations by their two names.
-fn resources(dump: &Value) -> Vec<String> {
+pub(crate) fn resources(dump: &Value) -> Vec<String> {
     let items = |kind: &str| -> Vec<&Value> {
         dump[kind]
             .as_object()

@@ -8,7 +8,9 @@
 //! - [`e2e`]: kube-sim, the controller and lattice-sim together;
 //! - [`swap`]: a plugin object swapped in while the controller runs;
 //! - [`faults`]: convergence through a Lattice that throttles, fails and
-//!   loses answers, compared with a clean one.
+//!   loses answers, compared with a clean one;
+//! - [`crash`]: the controller's process killed while it converges, and
+//!   started again.
 //!
 //! [`synthetic`] makes the routes they run on; `cluster` starts the
 //! emulators and the controller for `e2e` and `swap`; `external` runs the
@@ -16,6 +18,7 @@
 
 mod cluster;
 pub mod converge;
+pub mod crash;
 pub mod e2e;
 mod external;
 pub mod faults;

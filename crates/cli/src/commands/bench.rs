@@ -1,4 +1,4 @@
-//! `lattice-host bench plugins|converge|e2e|swap|faults`: the benchmarks of `lattice-bench`,
+//! `lattice-host bench plugins|converge|e2e|swap|faults|crash`: the benchmarks of `lattice-bench`,
 //! printed as text or as one JSON object.
 
 use std::time::Duration;
@@ -22,6 +22,29 @@ pub enum BenchCommand {
     /// N routes converged through a VPC Lattice that throttles, fails, lags
     /// and loses answers; what it holds compared with a clean run.
     Faults(FaultsArgs),
+    /// The controller as `lattice-host run` killed with SIGKILL at random
+    /// moments while it converges N routes, and started again.
+    Crash(CrashArgs),
+}
+
+/// `bench crash` arguments.
+#[derive(Debug, Args)]
+pub struct CrashArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    routes: usize,
+    /// Rounds: one kill and one restart each, over fresh emulators.
+    #[arg(long, default_value_t = 20)]
+    kills: usize,
+    /// Seed of the kill moments (the same seed kills at the same moments).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Give up converging after this many seconds, each run.
+    #[arg(long, default_value_t = 600)]
+    timeout_secs: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `bench faults` arguments.
@@ -152,6 +175,14 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
                 timeout,
                 a.external,
                 Duration::from_millis(a.settle_ms),
+            ))?;
+            print(&figures, a.json)
+        }
+        BenchCommand::Crash(a) => {
+            let exe = std::env::current_exe()?;
+            let timeout = Duration::from_secs(a.timeout_secs);
+            let figures = tokio::runtime::Runtime::new()?.block_on(lattice_bench::crash::run(
+                &exe, a.routes, a.kills, a.seed, timeout,
             ))?;
             print(&figures, a.json)
         }

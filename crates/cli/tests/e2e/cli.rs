@@ -342,6 +342,45 @@ fn bench_e2e_reports_what_one_change_cost_in_lattice_calls() {
 }
 
 #[test]
+fn bench_e2e_external_reports_the_controller_process_memory_apart() {
+    let o = lattice_host(&["bench", "e2e", "--routes", "5", "--external", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    let controller = v["controller_rss_mb"].as_f64().expect("controller_rss_mb");
+    let peak = v["controller_peak_mb"]
+        .as_f64()
+        .expect("controller_peak_mb");
+    assert!(controller > 1.0 && peak >= controller, "{v}");
+    // The emulators' process is not the controller's.
+    assert!(v["rss_mb"].as_f64().is_some_and(|m| m > 1.0), "{v}");
+    // Read by id or listed, whichever takes fewer calls.
+    assert!(
+        v["change_calls"]
+            .as_u64()
+            .is_some_and(|c| (1..=10).contains(&c)),
+        "{v}"
+    );
+}
+
+#[test]
+fn bench_crash_kills_the_controller_mid_convergence_and_nothing_is_lost_or_doubled() {
+    let o = lattice_host(&["bench", "crash", "--routes", "30", "--kills", "3", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["converged_rounds"], 3, "{v}");
+    assert_eq!(
+        (&v["orphans"], &v["duplicates"], &v["missing"]),
+        (&0.into(), &0.into(), &0.into()),
+        "{v}"
+    );
+    // The killed processes did make calls: the kills were mid-way.
+    assert!(
+        v["calls_before_kills"].as_u64().is_some_and(|c| c > 0),
+        "{v}"
+    );
+}
+
+#[test]
 fn bench_swap_prints_the_issues_figures_as_one_json_object() {
     let o = lattice_host(&["bench", "swap", "--routes", "5", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
