@@ -28,6 +28,9 @@ pub struct E2eFigures {
     pub controller_rss_mb: Option<f64>,
     /// `--external`: the controller process's peak resident memory, MB.
     pub controller_peak_mb: Option<f64>,
+    /// `--external`: of `controller_rss_mb`, its private memory (`RssAnon`),
+    /// MB; the rest is mostly the binary's pages.
+    pub controller_anon_mb: Option<f64>,
 }
 
 /// Where the controller runs.
@@ -119,6 +122,7 @@ pub async fn run(
         rss_mb: crate::external::own_memory().rss_mb,
         controller_rss_mb: controller_memory.map(|m| m.rss_mb),
         controller_peak_mb: controller_memory.map(|m| m.peak_mb),
+        controller_anon_mb: controller_memory.map(|m| m.anon_mb),
     })
 }
 
@@ -129,8 +133,15 @@ impl std::fmt::Display for E2eFigures {
         writeln!(f, "one change  {} ms to Lattice", self.change_ms)?;
         writeln!(f, "api calls   {}", self.api_calls)?;
         writeln!(f, "the change  {} calls", self.change_calls)?;
-        if let (Some(rss), Some(peak)) = (self.controller_rss_mb, self.controller_peak_mb) {
-            writeln!(f, "controller  {rss:.1} MB resident ({peak:.1} MB at peak)")?;
+        if let (Some(rss), Some(peak), Some(anon)) = (
+            self.controller_rss_mb,
+            self.controller_peak_mb,
+            self.controller_anon_mb,
+        ) {
+            writeln!(
+                f,
+                "controller  {rss:.1} MB resident, {anon:.1} MB of it private ({peak:.1} MB at peak)"
+            )?;
             write!(f, "emulators   {:.1} MB", self.rss_mb)
         } else {
             write!(f, "rss         {:.1} MB", self.rss_mb)

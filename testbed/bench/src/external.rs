@@ -22,6 +22,10 @@ pub struct Memory {
     pub rss_mb: f64,
     /// Resident at most, since it started (`VmHWM`).
     pub peak_mb: f64,
+    /// Of `rss_mb`, private memory (`RssAnon`: the heap and stacks); the
+    /// rest is mostly the binary's own pages, shared with every process
+    /// that maps it.
+    pub anon_mb: f64,
 }
 
 impl External {
@@ -99,5 +103,6 @@ fn memory_of(status: &str) -> Memory {
     Memory {
         rss_mb: field("VmRSS:"),
         peak_mb: field("VmHWM:"),
+        anon_mb: field("RssAnon:"),
     }
 }
