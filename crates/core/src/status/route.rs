@@ -190,20 +190,29 @@ pub fn route_statuses(
     now: &Time,
 ) -> Vec<(RouteKey, Vec<Value>)> {
     let mut out = Vec::new();
+    // Looked up, not walked per route: a first pass has 10,000 of each.
+    let intents: std::collections::HashMap<_, _> = input
+        .routes
+        .iter()
+        .map(|r| ((r.kind, r.id.namespace.as_str(), r.id.name.as_str()), r))
+        .collect();
+    let mut diagnostics: std::collections::HashMap<&str, Vec<_>> = Default::default();
+    for d in &plan.diagnostics {
+        diagnostics.entry(d.object.as_str()).or_default().push(d);
+    }
     for key in routes {
         let (Some(view), Some(current)) = (route_view(snapshot, key), snapshot.route_json(key))
         else {
             continue;
         };
-        let intent = input.routes.iter().find(|r| {
-            r.kind == key.kind && r.id.namespace == key.namespace && r.id.name == key.name
-        });
+        let intent = intents
+            .get(&(key.kind, key.namespace.as_str(), key.name.as_str()))
+            .copied();
         let object = key.to_string();
-        let diags: Vec<_> = plan
-            .diagnostics
-            .iter()
-            .filter(|d| d.object == object)
-            .collect();
+        let diags = diagnostics
+            .get(object.as_str())
+            .cloned()
+            .unwrap_or_default();
         if let Some(parents) = desired_parents(&current, &view, intent, &diags, &outcome(key), now)
         {
             out.push((key.clone(), parents));
