@@ -4,6 +4,7 @@ mod audit;
 mod bad_input;
 mod common;
 mod controller;
+mod fuzzed;
 mod kube_rs;
 mod kubectl;
 mod lifecycle;

@@ -6,6 +6,7 @@ mod boto3_client;
 mod botocore_routes;
 mod common;
 mod faults_and_introspection;
+mod fuzzed;
 mod moto_differential;
 mod sdk_associations;
 mod sdk_listeners_rules;
