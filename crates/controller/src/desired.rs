@@ -20,8 +20,8 @@ struct RouteSlice {
 /// A plan's items by the route that wants them (kind and `namespace/name`),
 /// so that taking in a plan of 10,000 routes is not 10,000 walks of it.
 struct PlanByRoute<'p> {
-    services: HashMap<(String, String), &'p ServicePlan>,
-    kept: HashMap<(String, String), &'p KeptRoute>,
+    services: HashMap<(&'p str, &'p str), &'p ServicePlan>,
+    kept: HashMap<(&'p str, &'p str), &'p KeptRoute>,
     target_groups: HashMap<&'p str, Vec<&'p TargetGroupPlan>>,
 }
 
@@ -37,12 +37,12 @@ impl<'p> PlanByRoute<'p> {
             services: plan
                 .services
                 .iter()
-                .map(|s| ((s.route_kind.clone(), s.route.clone()), s))
+                .map(|s| ((s.route_kind.as_str(), s.route.as_str()), s))
                 .collect(),
             kept: plan
                 .kept
                 .iter()
-                .map(|k| ((k.route_kind.clone(), k.route.clone()), k))
+                .map(|k| ((k.route_kind.as_str(), k.route.as_str()), k))
                 .collect(),
             target_groups,
         }
@@ -69,10 +69,8 @@ impl Desired {
         let mut scope = self.scope(dirty);
         let by_route = PlanByRoute::new(plan);
         for key in &dirty.routes {
-            let route = (
-                key.kind.kind_name().to_string(),
-                format!("{}/{}", key.namespace, key.name),
-            );
+            let name = format!("{}/{}", key.namespace, key.name);
+            let route = (key.kind.kind_name(), name.as_str());
             match by_route.kept.get(&route) {
                 Some(k) => self.kept.insert(key.clone(), self.held(key, k)),
                 None => self.kept.remove(key),
@@ -81,11 +79,11 @@ impl Desired {
                 Some(service) => {
                     let target_groups = by_route
                         .target_groups
-                        .get(route.1.as_str())
+                        .get(route.1)
                         .into_iter()
                         .flatten()
                         .map(|tg| TargetGroupPlan {
-                            routes: vec![route.1.clone()],
+                            routes: vec![name.clone()],
                             ..(*tg).clone()
                         })
                         .collect();

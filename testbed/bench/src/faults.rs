@@ -195,9 +195,14 @@ pub(crate) fn resources(dump: &Value) -> Vec<String> {
             .get(&text(&r["listenerId"]))
             .cloned()
             .unwrap_or_default();
-        let mut action = r["action"].to_string();
-        for (id, name) in &groups {
-            action = action.replace(id.as_str(), name);
+        // Target groups by name: ids differ between runs.
+        let mut action = r["action"].clone();
+        if let Some(forward) = action["forward"]["targetGroups"].as_array_mut() {
+            for tg in forward {
+                let id = text(&tg["targetGroupIdentifier"]);
+                let name = groups.get(&id).cloned().unwrap_or(id);
+                tg["targetGroupIdentifier"] = name.into();
+            }
         }
         out.push(format!(
             "rule {listener} {} {} {} {action}",
