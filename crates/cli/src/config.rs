@@ -119,6 +119,20 @@ pub fn replica() -> (String, String) {
     )
 }
 
+/// How long the leader Lease holds without renewal:
+/// `LEADER_LEASE_DURATION_SECONDS` (else 15; the holder renews every third
+/// of it). A follower takes over at most this long after the leader dies.
+pub fn lease_duration() -> anyhow::Result<std::time::Duration> {
+    const VAR: &str = "LEADER_LEASE_DURATION_SECONDS";
+    let Some(text) = std::env::var(VAR).ok().filter(|v| !v.is_empty()) else {
+        return Ok(std::time::Duration::from_secs(15));
+    };
+    match text.trim().parse::<u64>() {
+        Ok(secs @ 3..=3600) => Ok(std::time::Duration::from_secs(secs)),
+        _ => anyhow::bail!("{VAR}={text:?}: expected whole seconds from 3 to 3600"),
+    }
+}
+
 /// What the user configured; every key optional until resolved.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,8 +1,8 @@
 //! Leader election with a coordination.k8s.io Lease, so several replicas are
 //! safe: every replica watches and plans, only the leader writes.
 //!
-//! The holder renews the Lease every `duration / 3`. Another replica takes
-//! over only once a renewal is overdue, with an update that carries the
+//! The holder renews the Lease every retry period (2 s of a 15 s Lease).
+//! Another replica takes over only once a renewal is overdue, with an update that carries the
 //! resourceVersion it read, so two candidates cannot both win.
 
 use std::time::Duration;
@@ -38,12 +38,18 @@ impl Election {
         }
     }
 
+    /// The same, with Leases that hold `duration` without renewal.
+    pub fn with_duration(mut self, duration: Duration) -> Self {
+        self.duration = duration;
+        self
+    }
+
     /// Campaigns until the receiver is dropped; `true` on the channel while leading.
     pub fn start(self, client: kube::Client) -> watch::Receiver<bool> {
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
             let api: Api<Lease> = Api::namespaced(client, &self.namespace);
-            let mut tick = tokio::time::interval(self.duration / 3);
+            let mut tick = tokio::time::interval(self.retry_period());
             loop {
                 tick.tick().await;
                 let leading = match self.try_hold(&api).await {
@@ -63,6 +69,13 @@ impl Election {
             }
         });
         rx
+    }
+
+    /// How often the holder renews and a follower tries: 2 s for a 15 s
+    /// Lease, as client-go's leader election does, so a follower takes
+    /// over at most that long after the Lease expires.
+    pub fn retry_period(&self) -> Duration {
+        (self.duration * 2 / 15).max(Duration::from_millis(200))
     }
 
     /// One round: create, renew or take over the Lease. Returns whether we hold it.

@@ -94,8 +94,10 @@ impl Controller {
                     .await,
             );
         }
-        self.write_statuses(index, &dirty, &planned, applied.as_ref(), &now)
-            .await;
+        again.dirty.merge(
+            self.write_statuses(index, &dirty, &planned, applied.as_ref(), &now)
+                .await,
+        );
         self.write_plugin_statuses(index, &now).await;
         if applied.is_some() {
             self.count_routes(index);

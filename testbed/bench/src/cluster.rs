@@ -11,8 +11,10 @@ use lattice_wiring::{Lattice, Parts};
 
 /// kube-sim with the synthetic routes applied, lattice-sim, and a client.
 pub(crate) struct Cluster {
-    /// Kept alive: dropping it stops the server.
-    kube: kube_sim::RunningSim,
+    /// Kept alive: dropping it stops the server. `None` only inside
+    /// [`Cluster::restart_kube`].
+    kube: Option<kube_sim::RunningSim>,
+    kube_options: kube_sim::SimOptions,
     pub lattice: lattice_sim::RunningSim,
     pub client: kube::Client,
 }
@@ -28,8 +30,16 @@ pub(crate) struct Running {
 /// Starts the emulators: the CRDs, 50 namespaces and `n` synthetic routes
 /// in kube-sim; an empty lattice-sim without quotas.
 pub(crate) async fn start(n: usize) -> anyhow::Result<Cluster> {
+    start_with(n, kube_sim::SimOptions::default()).await
+}
+
+/// [`start`] with kube-sim started with `kube_options` (a state file, say).
+pub(crate) async fn start_with(
+    n: usize,
+    kube_options: kube_sim::SimOptions,
+) -> anyhow::Result<Cluster> {
     lattice_wiring::install_crypto_provider();
-    let kube = kube_sim::KubeSim::start(kube_sim::SimOptions::default()).await?;
+    let kube = kube_sim::KubeSim::start(kube_options.clone()).await?;
     let crds = [
         lattice_core::crds::gateway_api(),
         lattice_core::crds::project(),
@@ -48,7 +58,8 @@ pub(crate) async fn start(n: usize) -> anyhow::Result<Cluster> {
     .await?;
     let client = kube::Client::try_from(kube::Config::new(kube.url().parse()?))?;
     Ok(Cluster {
-        kube,
+        kube: Some(kube),
+        kube_options,
         lattice,
         client,
     })
@@ -92,12 +103,22 @@ impl Cluster {
     /// every few milliseconds would take the emulators' CPU from the
     /// controller it measures.
     pub async fn converged(&self, n: usize, deadline: Instant) -> anyhow::Result<()> {
+        self.programmed_at_least(n, n, deadline).await
+    }
+
+    /// Waits until `k` of the `n` routes report `Programmed=True`.
+    pub async fn programmed_at_least(
+        &self,
+        k: usize,
+        n: usize,
+        deadline: Instant,
+    ) -> anyhow::Result<()> {
         use futures::StreamExt;
         use kube::runtime::watcher::{self, Event};
         let mut events = std::pin::pin!(watcher::watcher(self.routes(), Default::default()));
         let mut programmed = std::collections::HashSet::new();
         let mut listed = false;
-        while !(listed && programmed.len() == n) {
+        while !(listed && programmed.len() >= k) {
             let next = tokio::time::timeout_at(deadline.into(), events.next()).await;
             let event = match next {
                 Err(_) => {
@@ -133,6 +154,37 @@ impl Cluster {
         Ok(())
     }
 
+    /// One change: route0's first rule weighs its two backends `w0`/`w1`
+    /// (90/10 in the synthetic routes), which Lattice sees as one
+    /// `UpdateRule`.
+    pub async fn set_route0_weights(&self, w0: u32, w1: u32) -> anyhow::Result<()> {
+        use anyhow::Context;
+        use kube::api::{Patch, PatchParams};
+        let ar = ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
+            "httproutes",
+        );
+        let one: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), "ns0", &ar);
+        let backends = |w0: u32, w1: u32| serde_json::json!([{"name":"svc0-0","port":8080,"weight":w0},{"name":"svc0-1","port":8080,"weight":w1}]);
+        let patch = serde_json::json!({"spec": {"rules": [
+            {"matches":[{"path":{"type":"PathPrefix","value":"/api"}}],"backendRefs":backends(w0, w1)},
+            {"matches":[{"headers":[{"name":"x-canary","value":"1"}],"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":backends(0, 1)},
+            {"backendRefs":backends(1, 1)}]}});
+        one.patch("route0", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .context("patch route0")?;
+        Ok(())
+    }
+
+    /// Waits until lattice-sim has served more than `before` calls of `op`.
+    pub async fn more_calls(&self, op: &str, before: u64, deadline: Instant) -> anyhow::Result<()> {
+        while self.calls(Some(op)) <= before {
+            anyhow::ensure!(Instant::now() < deadline, "no {op} reached Lattice in time");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        Ok(())
+    }
+
     fn routes(&self) -> Api<DynamicObject> {
         let ar = ApiResource::from_gvk_with_plural(
             &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
@@ -143,12 +195,37 @@ impl Cluster {
 
     /// kube-sim's latest resourceVersion: it moves with every write.
     pub fn kube_version(&self) -> u64 {
-        self.kube.sim().resource_version()
+        self.kube().sim().resource_version()
+    }
+
+    /// kube-sim, for its fault controls.
+    pub fn kube(&self) -> &kube_sim::RunningSim {
+        self.kube
+            .as_ref()
+            .expect("kube-sim runs except inside restart_kube")
+    }
+
+    /// Stops kube-sim and starts it again on the same address from its
+    /// state file, as an API server restarts: open watches end, clients
+    /// reconnect, and resourceVersions before the restart are gone (410).
+    pub async fn restart_kube(&mut self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            self.kube_options.state_file.is_some(),
+            "kube-sim has no state file to restart from"
+        );
+        let Some(old) = self.kube.take() else {
+            anyhow::bail!("kube-sim is not running");
+        };
+        let addr = old.addr();
+        old.shutdown().await?;
+        let new = kube_sim::KubeSim::start_on(self.kube_options.clone(), addr).await?;
+        self.kube = Some(new);
+        Ok(())
     }
 
     /// A kubeconfig for kube-sim at `path`.
     pub fn write_kubeconfig(&self, path: &std::path::Path) -> anyhow::Result<()> {
-        Ok(self.kube.write_kubeconfig(path)?)
+        Ok(self.kube().write_kubeconfig(path)?)
     }
 
     /// Calls lattice-sim served for `op`, or for every operation.

@@ -18,8 +18,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::estate::{compare, resources};
 use crate::external::External;
-use crate::faults::{compare, converge, resources};
+use crate::throttling::{Run, converge};
 
 /// Figures printed by `bench crash --json`.
 #[derive(Debug, serde::Serialize)]
@@ -32,6 +33,9 @@ pub struct CrashFigures {
     pub killed_at_ms: Vec<u64>,
     /// Lattice calls the killed processes made, in all.
     pub calls_before_kills: u64,
+    /// Lattice calls of every round (killed and restarted processes) beyond
+    /// the reference's clean convergence, in all.
+    pub extra_calls: u64,
     /// Restart to every route `Programmed`, ms: the slowest round.
     pub max_reconverge_ms: u64,
     /// Rounds that ended with every route `Programmed`.
@@ -67,6 +71,18 @@ pub async fn run(
     timeout: Duration,
 ) -> anyhow::Result<CrashFigures> {
     let reference = converge(n, None, timeout).await?;
+    rounds(exe, n, kills, seed, &reference, timeout).await
+}
+
+/// [`run`] against `reference`, a clean run already made.
+pub(crate) async fn rounds(
+    exe: &Path,
+    n: usize,
+    kills: usize,
+    seed: u64,
+    reference: &Run,
+    timeout: Duration,
+) -> anyhow::Result<CrashFigures> {
     let cache = tempfile::tempdir()?;
     // Kill moments spread over a start that finds the plugins compiled, as
     // a restarted pod does.
@@ -76,6 +92,7 @@ pub async fn run(
         kills,
         killed_at_ms: moments(seed, kills, span),
         calls_before_kills: 0,
+        extra_calls: 0,
         max_reconverge_ms: 0,
         converged_rounds: 0,
         orphans: 0,
@@ -109,6 +126,7 @@ pub async fn run(
             .max(restarted.elapsed().as_millis() as u64);
         crate::e2e::quiet(&cluster, crate::e2e::QUIET, restarted + timeout).await;
         second.stop().await;
+        f.extra_calls += cluster.calls(None).saturating_sub(reference.calls);
         let (orphans, duplicates, missing) = compare(
             &reference.resources,
             &resources(&cluster.lattice.state_dump()),
@@ -153,8 +171,8 @@ impl std::fmt::Display for CrashFigures {
         writeln!(f, "reconverge   {} ms at most", self.max_reconverge_ms)?;
         writeln!(
             f,
-            "calls        {} before the kills",
-            self.calls_before_kills
+            "calls        {} before the kills, {} more than clean runs in all",
+            self.calls_before_kills, self.extra_calls
         )?;
         write!(
             f,

@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use lattice_wasm::PluginConfig;
 
 /// Figures printed by `bench e2e --json`.
@@ -80,29 +79,12 @@ pub async fn run(
     let deadline = started + timeout;
     quiet(&cluster, settle, deadline).await;
 
-    // One change: the canary weights of route0; Lattice sees one UpdateRule.
+    // One change: the weights of route0's first rule; Lattice sees one UpdateRule.
     let before = cluster.calls(Some("UpdateRule"));
-    let ar = ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "HTTPRoute"),
-        "httproutes",
-    );
-    let one: Api<DynamicObject> = Api::namespaced_with(cluster.client.clone(), "ns0", &ar);
-    let patch = serde_json::json!({"spec": {"rules": [
-            {"matches":[{"path":{"type":"PathPrefix","value":"/api"}}],"backendRefs":[{"name":"svc0-0","port":8080,"weight":50},{"name":"svc0-1","port":8080,"weight":50}]},
-            {"matches":[{"headers":[{"name":"x-canary","value":"1"}],"path":{"type":"PathPrefix","value":"/"}}],"backendRefs":[{"name":"svc0-0","port":8080,"weight":0},{"name":"svc0-1","port":8080,"weight":1}]},
-            {"backendRefs":[{"name":"svc0-0","port":8080,"weight":1},{"name":"svc0-1","port":8080,"weight":1}]}]}});
     let calls_before = cluster.calls(None);
     let changed = Instant::now();
-    one.patch("route0", &PatchParams::default(), &Patch::Merge(&patch))
-        .await
-        .context("patch route0")?;
-    while cluster.calls(Some("UpdateRule")) == before {
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "the change never reached Lattice"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    cluster.set_route0_weights(50, 50).await?;
+    cluster.more_calls("UpdateRule", before, deadline).await?;
     let change_ms = changed.elapsed().as_millis() as u64;
     let change_calls = quiet(&cluster, QUIET, deadline).await - calls_before;
     let controller_memory = match &mut controller {

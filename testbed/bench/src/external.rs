@@ -40,17 +40,57 @@ impl External {
         lattice_url: &str,
         cache: Option<&Path>,
     ) -> anyhow::Result<External> {
+        Self::spawn(exe, write_kubeconfig, lattice_url, cache, None)
+    }
+
+    /// [`start`](Self::start) as one of several replicas: it competes for
+    /// the leader Lease (held `lease` unrenewed) as `replica`, its
+    /// `HOSTNAME`, and signs its Lattice calls with `replica` as its access
+    /// key, so lattice-sim can tell the replicas' calls apart.
+    pub fn start_replica(
+        exe: &Path,
+        write_kubeconfig: impl FnOnce(&Path) -> anyhow::Result<()>,
+        lattice_url: &str,
+        cache: Option<&Path>,
+        (replica, lease): (&str, std::time::Duration),
+    ) -> anyhow::Result<External> {
+        Self::spawn(
+            exe,
+            write_kubeconfig,
+            lattice_url,
+            cache,
+            Some((replica, lease)),
+        )
+    }
+
+    fn spawn(
+        exe: &Path,
+        write_kubeconfig: impl FnOnce(&Path) -> anyhow::Result<()>,
+        lattice_url: &str,
+        cache: Option<&Path>,
+        replica: Option<(&str, std::time::Duration)>,
+    ) -> anyhow::Result<External> {
         let dir = tempfile::tempdir()?;
         let kubeconfig = dir.path().join("kubeconfig");
         write_kubeconfig(&kubeconfig)?;
         let cache = cache.map_or_else(|| dir.path().join("cache"), Path::to_path_buf);
         let cluster = ClusterConfig::default();
-        let child = tokio::process::Command::new(exe)
-            .args(["run", "--no-leader-election"])
+        let mut command = tokio::process::Command::new(exe);
+        command.arg("run");
+        match replica {
+            Some((name, lease)) => command
+                .env("HOSTNAME", name)
+                .env("POD_NAMESPACE", "default")
+                .env("LEADER_LEASE_DURATION_SECONDS", lease.as_secs().to_string())
+                .env("AWS_ACCESS_KEY_ID", name),
+            None => command
+                .arg("--no-leader-election")
+                .env("AWS_ACCESS_KEY_ID", "bench"),
+        };
+        let child = command
             .env("KUBECONFIG", &kubeconfig)
             .env("LATTICE_HOST_CACHE_DIR", cache)
             .env("LATTICE_ENDPOINT", lattice_url)
-            .env("AWS_ACCESS_KEY_ID", "bench")
             .env("AWS_SECRET_ACCESS_KEY", "bench")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("CLUSTER_NAME", &cluster.cluster_name)

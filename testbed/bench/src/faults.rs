@@ -1,269 +1,161 @@
-//! `lattice-host bench faults`: N routes converged through a VPC Lattice that
-//! throttles, fails, lags and loses answers (issue 15).
+//! `lattice-host bench faults`: the reliability suites of issue 15 over N
+//! routes, each compared with one clean convergence.
 //!
-//! ```text
-//! reference: N routes converge against a clean lattice-sim ─► its resources
-//! faulty:    N routes converge against lattice-sim with fault rules on every
-//!            operation ─► every route Programmed ─► quiet ─► its resources
-//! compare:   by name and content (ids differ): orphans (there, not wanted),
-//!            duplicates (the same thing twice), missing (wanted, not there)
-//! ```
+//! - throttling ([`throttling`](crate::throttling)): a VPC Lattice that
+//!   throttles, fails, lags and loses answers;
+//! - crash ([`crash`](crate::crash)): the controller's process killed with
+//!   SIGKILL at seeded moments, and started again;
+//! - Kubernetes ([`kube_faults`](crate::kube_faults)): dropped watches,
+//!   `410 Gone`, `409 Conflict` on status writes, kube-sim restarted from
+//!   its state file.
 //!
-//! A lost answer (`lostRate`: the call is carried out, the connection then
-//! drops) is what client tokens exist for: the SDK retries the create with
-//! the same token and gets the first answer instead of a second resource.
+//! The top-level figures sum the suites: `converged` only if every run
+//! ended with every route `Programmed`; orphans, duplicates and extra calls
+//! over all of them.
 
-use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use lattice_sim::FaultSpec;
-use lattice_wasm::PluginConfig;
-use serde_json::Value;
+use crate::crash::CrashFigures;
+use crate::kube_faults::KubeFaultFigures;
+use crate::throttling::{FaultFigures, converge};
 
-/// Faults injected on every operation.
-#[derive(Clone, Copy, Debug, serde::Serialize)]
-pub struct Faults {
-    /// Share of calls answered `ThrottlingException`.
-    pub throttle_rate: f64,
-    /// Share of calls answered `InternalServerException`.
-    pub error_rate: f64,
-    /// Share of calls carried out whose answer is lost.
-    pub lost_rate: f64,
-    /// Latency added to each call, uniformly 0 to this many ms.
-    pub jitter_ms: u64,
+pub use crate::throttling::Faults;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    /// Routes.
+    pub routes: usize,
+    /// Faults of the throttling suite.
+    pub lattice: Faults,
+    /// Crash rounds; 0 skips the crash suite.
+    pub kills: usize,
+    /// Seed of the kill moments.
+    pub seed: u64,
+    /// The `lattice-host` binary the crash suite runs (`None` skips it).
+    pub exe: Option<PathBuf>,
+    /// Share of status writes answered `409 Conflict`; `None` skips the
+    /// Kubernetes suite.
+    pub status_conflict_rate: Option<f64>,
+    /// How often the Kubernetes suite drops watches or compacts history.
+    pub disrupt_every: Duration,
+    /// Each run gives up converging after this long.
+    pub timeout: Duration,
 }
 
 /// Figures printed by `bench faults --json`.
 #[derive(Debug, serde::Serialize)]
-pub struct FaultFigures {
+pub struct SuiteFigures {
     /// Routes.
     pub routes: usize,
-    /// What was injected.
-    pub faults: Faults,
-    /// Controller start to every route `Programmed`, without faults, ms.
-    pub clean_converge_ms: u64,
-    /// The same with faults, ms.
-    pub converge_ms: u64,
-    /// Lattice calls without faults, until quiet.
-    pub clean_calls: u64,
-    /// Lattice calls with faults (retries included), until quiet.
-    pub calls: u64,
-    /// Calls that failed (throttled, 5xx, answer lost) and were retried.
-    pub failed_calls: u64,
-    /// Routes `Programmed=True` at the end.
-    pub programmed: usize,
-    /// Resources lattice-sim holds that the clean run does not.
+    /// Share of Lattice calls answered `ThrottlingException`.
+    pub throttle_rate: f64,
+    /// Share of Lattice calls answered `InternalServerException`.
+    pub error_rate: f64,
+    /// SIGKILLs of the crash suite.
+    pub kills: usize,
+    /// Every run of every suite ended with every route `Programmed`.
+    pub converged: bool,
+    /// Resources lattice-sim held that the clean run does not, all suites.
     pub orphans: usize,
-    /// Resources lattice-sim holds more than once.
+    /// Resources lattice-sim held more than once, all suites.
     pub duplicates: usize,
-    /// Resources the clean run holds that lattice-sim does not.
+    /// Resources the clean run holds that lattice-sim did not, all suites.
     pub missing: usize,
+    /// Lattice calls beyond the clean run's, all suites.
+    pub extra_calls: u64,
+    /// The whole suite, clean run included, ms.
+    pub wall_ms: u64,
+    /// The throttling suite.
+    pub throttling: FaultFigures,
+    /// The crash suite, when run.
+    pub crash: Option<CrashFigures>,
+    /// The Kubernetes suite, when run.
+    pub kubernetes: Option<KubeFaultFigures>,
 }
 
-/// One converge; its time, calls, Programmed routes and resources.
-pub(crate) struct Run {
-    pub converge_ms: u64,
-    pub calls: u64,
-    pub programmed: usize,
-    pub resources: Vec<String>,
-    pub failed: BTreeMap<String, u64>,
-}
-
-/// `n` routes converged by an in-process controller, through `faults`.
-pub(crate) async fn converge(
-    n: usize,
-    faults: Option<FaultSpec>,
-    timeout: Duration,
-) -> anyhow::Result<Run> {
-    let cluster = crate::cluster::start(n).await?;
-    if let Some(spec) = faults {
-        cluster
-            .lattice
-            .set_faults(BTreeMap::from([("*".to_string(), spec)]));
-    }
-    let controller = cluster.controller(PluginConfig::default())?;
+/// Runs the suites in turn.
+pub async fn run(s: &Suite) -> anyhow::Result<SuiteFigures> {
     let started = Instant::now();
-    cluster.converged(n, started + timeout).await?;
-    let converge_ms = started.elapsed().as_millis() as u64;
-    let calls = crate::e2e::quiet(&cluster, crate::e2e::QUIET, started + timeout).await;
-    let (_, programmed) = cluster.programmed().await?;
-    controller.stop().await;
-    Ok(Run {
-        converge_ms,
-        calls,
-        programmed,
-        resources: resources(&cluster.lattice.state_dump()),
-        failed: cluster.lattice.failed_call_counts(),
-    })
-}
-
-/// Converges `n` routes twice, clean and with `faults`, and compares what
-/// lattice-sim holds.
-pub async fn run(n: usize, faults: Faults, timeout: Duration) -> anyhow::Result<FaultFigures> {
-    let clean = converge(n, None, timeout).await?;
-    let spec = FaultSpec {
-        throttle_rate: faults.throttle_rate,
-        error_rate: faults.error_rate,
-        drop_after_rate: faults.lost_rate,
-        jitter_ms: faults.jitter_ms,
-        ..FaultSpec::default()
+    let n = s.routes;
+    let clean = converge(n, None, s.timeout).await?;
+    let throttling = crate::throttling::run(n, s.lattice, &clean, s.timeout).await?;
+    let crash = match &s.exe {
+        Some(exe) if s.kills > 0 => {
+            Some(crate::crash::rounds(exe, n, s.kills, s.seed, &clean, s.timeout).await?)
+        }
+        _ => None,
     };
-    let faulty = converge(n, Some(spec), timeout).await?;
-    let (orphans, duplicates, missing) = compare(&clean.resources, &faulty.resources);
-    Ok(FaultFigures {
+    let kubernetes = match s.status_conflict_rate {
+        Some(rate) => {
+            Some(crate::kube_faults::run(n, rate, s.disrupt_every, &clean, s.timeout).await?)
+        }
+        None => None,
+    };
+    let mut f = SuiteFigures {
         routes: n,
-        faults,
-        clean_converge_ms: clean.converge_ms,
-        converge_ms: faulty.converge_ms,
-        clean_calls: clean.calls,
-        calls: faulty.calls,
-        failed_calls: faulty.failed.values().sum(),
-        programmed: faulty.programmed,
-        orphans,
-        duplicates,
-        missing,
-    })
-}
-
-/// (orphans, duplicates, missing) of `got` against `want`.
-pub(crate) fn compare(want: &[String], got: &[String]) -> (usize, usize, usize) {
-    let (want, got) = (counts(want), counts(got));
-    let orphans = got.keys().filter(|k| !want.contains_key(*k)).count();
-    let duplicates = got.values().map(|n| n.saturating_sub(1)).sum();
-    let missing = want.keys().filter(|k| !got.contains_key(*k)).count();
-    (orphans, duplicates, missing)
-}
-
-fn counts(items: &[String]) -> BTreeMap<&str, usize> {
-    let mut m: BTreeMap<&str, usize> = BTreeMap::new();
-    for i in items {
-        *m.entry(i.as_str()).or_default() += 1;
-    }
-    m
-}
-
-/// Every resource lattice-sim holds, named by what it is rather than its
-/// id: networks, services, target groups and their targets by name;
-/// listeners by service and port; rules by listener, name, priority, match
-/// and action (target groups by name); associations by their two names.
-pub(crate) fn resources(dump: &Value) -> Vec<String> {
-    let items = |kind: &str| -> Vec<&Value> {
-        dump[kind]
-            .as_object()
-            .map(|m| m.values().collect())
-            .unwrap_or_default()
+        throttle_rate: s.lattice.throttle_rate,
+        error_rate: s.lattice.error_rate,
+        kills: crash.as_ref().map_or(0, |c| c.kills),
+        converged: throttling.programmed == n,
+        orphans: throttling.orphans,
+        duplicates: throttling.duplicates,
+        missing: throttling.missing,
+        extra_calls: throttling.calls.saturating_sub(throttling.clean_calls),
+        wall_ms: 0,
+        throttling,
+        crash: None,
+        kubernetes: None,
     };
-    let names = |kind: &str| -> BTreeMap<String, String> {
-        items(kind)
-            .iter()
-            .map(|v| (text(&v["id"]), text(&v["name"])))
-            .collect()
-    };
-    let (networks, services, groups) = (
-        names("serviceNetworks"),
-        names("services"),
-        names("targetGroups"),
-    );
-    let listeners: BTreeMap<String, String> = items("listeners")
-        .iter()
-        .map(|l| {
-            let service = services
-                .get(&text(&l["serviceId"]))
-                .cloned()
-                .unwrap_or_default();
-            (text(&l["id"]), format!("{service}:{}", l["port"]))
-        })
-        .collect();
-    let mut out: Vec<String> = networks.values().map(|n| format!("network {n}")).collect();
-    out.extend(services.values().map(|s| format!("service {s}")));
-    out.extend(listeners.values().map(|l| format!("listener {l}")));
-    for g in items("targetGroups") {
-        out.push(format!("target group {}", text(&g["name"])));
-        if let Some(targets) = g["targets"].as_object() {
-            for t in targets.values().filter(|t| t["deregisteredAt"].is_null()) {
-                out.push(format!(
-                    "target {} {}:{}",
-                    text(&g["name"]),
-                    text(&t["id"]),
-                    t["port"]
-                ));
-            }
-        }
+    if let Some(c) = crash {
+        f.converged &= c.converged_rounds == c.kills;
+        f.add(c.orphans, c.duplicates, c.missing, c.extra_calls);
+        f.crash = Some(c);
     }
-    for r in items("rules") {
-        let listener = listeners
-            .get(&text(&r["listenerId"]))
-            .cloned()
-            .unwrap_or_default();
-        // Target groups by name: ids differ between runs.
-        let mut action = r["action"].clone();
-        if let Some(forward) = action["forward"]["targetGroups"].as_array_mut() {
-            for tg in forward {
-                let id = text(&tg["targetGroupIdentifier"]);
-                let name = groups.get(&id).cloned().unwrap_or(id);
-                tg["targetGroupIdentifier"] = name.into();
-            }
-        }
-        out.push(format!(
-            "rule {listener} {} {} {} {action}",
-            text(&r["name"]),
-            r["priority"],
-            r["match"]
-        ));
+    if let Some(k) = kubernetes {
+        f.converged &= k.programmed == n;
+        f.add(k.orphans, k.duplicates, k.missing, k.extra_calls);
+        f.kubernetes = Some(k);
     }
-    for a in items("serviceAssociations") {
-        let sn = networks
-            .get(&text(&a["serviceNetworkId"]))
-            .cloned()
-            .unwrap_or_default();
-        let svc = services
-            .get(&text(&a["serviceId"]))
-            .cloned()
-            .unwrap_or_default();
-        out.push(format!("association {svc} ↔ {sn}"));
-    }
-    for a in items("vpcAssociations") {
-        let sn = networks
-            .get(&text(&a["serviceNetworkId"]))
-            .cloned()
-            .unwrap_or_default();
-        out.push(format!("vpc association {sn} ↔ {}", text(&a["vpcId"])));
-    }
-    out
+    f.wall_ms = started.elapsed().as_millis() as u64;
+    Ok(f)
 }
 
-fn text(v: &Value) -> String {
-    v.as_str().unwrap_or_default().to_string()
+impl SuiteFigures {
+    fn add(&mut self, orphans: usize, duplicates: usize, missing: usize, extra_calls: u64) {
+        self.orphans += orphans;
+        self.duplicates += duplicates;
+        self.missing += missing;
+        self.extra_calls += extra_calls;
+    }
 }
 
-impl std::fmt::Display for FaultFigures {
+impl std::fmt::Display for SuiteFigures {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let x = &self.faults;
-        writeln!(f, "routes       {}", self.routes)?;
         writeln!(
             f,
-            "faults       {:.0}% throttled, {:.0}% 5xx, {:.0}% answers lost, 0–{} ms jitter",
-            x.throttle_rate * 100.0,
-            x.error_rate * 100.0,
-            x.lost_rate * 100.0,
-            x.jitter_ms
+            "all suites   {} routes, {} · {} orphaned, {} duplicated, {} missing · \
+             {} extra Lattice calls · {:.1} s",
+            self.routes,
+            if self.converged {
+                "every run converged"
+            } else {
+                "NOT every run converged"
+            },
+            self.orphans,
+            self.duplicates,
+            self.missing,
+            self.extra_calls,
+            self.wall_ms as f64 / 1000.0
         )?;
-        writeln!(
-            f,
-            "converge     {} ms (clean {} ms)",
-            self.converge_ms, self.clean_converge_ms
-        )?;
-        writeln!(
-            f,
-            "calls        {} (clean {})",
-            self.calls, self.clean_calls
-        )?;
-        writeln!(f, "failed calls {} (retried)", self.failed_calls)?;
-        writeln!(f, "programmed   {} of {}", self.programmed, self.routes)?;
-        write!(
-            f,
-            "lattice      {} orphaned, {} duplicated, {} missing",
-            self.orphans, self.duplicates, self.missing
-        )
+        write!(f, "\n[throttling]\n{}", self.throttling)?;
+        if let Some(c) = &self.crash {
+            write!(f, "\n\n[crash]\n{c}")?;
+        }
+        if let Some(k) = &self.kubernetes {
+            write!(f, "\n\n[kubernetes]\n{k}")?;
+        }
+        Ok(())
     }
 }

@@ -212,6 +212,13 @@ fn resource(
         }
         Some(_) => return Err(ApiError::no_route()),
     };
+    if part == Part::Status
+        && matches!(ctx.method, Method::PUT | Method::PATCH)
+        && shared.faults.status_conflict()
+    {
+        let name = p.name.as_deref().unwrap_or_default();
+        return Err(ApiError::conflict(&rt.group, &rt.plural, name));
+    }
     let w = WriteOpts {
         manager: manager(ctx),
         dry_run: ctx.query.get("dryRun").is_some_and(|d| !d.is_empty()),

@@ -28,6 +28,7 @@ pub mod defaults;
 pub mod delete;
 pub mod discovery;
 pub mod error;
+pub mod faults;
 pub mod fields;
 pub mod handlers;
 pub mod hooks;
@@ -57,6 +58,7 @@ pub mod watch;
 
 pub use audit::ApiRequest;
 pub use error::SimError;
+pub use faults::KubeFaults;
 pub use server::{KubeSim, RunningSim, write_kubeconfig, write_kubeconfig_with_ca};
 pub use state::SimOptions;
 pub use status::ApiError;

@@ -147,14 +147,27 @@ impl KubeSim {
         Self::start_with(opts, Some(SelfSigned::generate(&[])?)).await
     }
 
+    /// Starts serving plain HTTP on `addr` in the background: with the same
+    /// state file and address as a server shut down before, a restart that
+    /// its clients reconnect to.
+    pub async fn start_on(opts: SimOptions, addr: SocketAddr) -> Result<RunningSim, SimError> {
+        Self::start_bound(opts, None, addr).await
+    }
+
     async fn start_with(
         opts: SimOptions,
         cert: Option<SelfSigned>,
     ) -> Result<RunningSim, SimError> {
+        Self::start_bound(opts, cert, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    async fn start_bound(
+        opts: SimOptions,
+        cert: Option<SelfSigned>,
+        addr: SocketAddr,
+    ) -> Result<RunningSim, SimError> {
         let sim = Self::new(opts)?;
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(SimError::Serve)?;
+        let listener = TcpListener::bind(addr).await.map_err(SimError::Serve)?;
         let addr = listener.local_addr().map_err(SimError::Serve)?;
         let (tx, rx) = oneshot::channel::<()>();
         let s = sim.clone();
@@ -202,6 +215,16 @@ impl KubeSim {
     /// older resourceVersion get `410 Gone`.
     pub fn compact(&self) {
         self.shared.lock().store.compact();
+    }
+
+    /// Turns on (or off) the faults of [`KubeFaults`].
+    pub fn set_faults(&self, faults: crate::KubeFaults) {
+        self.shared.faults.set(faults);
+    }
+
+    /// How many faults of [`KubeFaults`] were injected so far.
+    pub fn injected_faults(&self) -> u64 {
+        self.shared.faults.injected()
     }
 
     /// Closes every open watch stream, as a restarting API server would.

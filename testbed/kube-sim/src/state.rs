@@ -51,6 +51,8 @@ pub struct Shared {
     pub opts: SimOptions,
     /// Every request on a resource, as RBAC sees it.
     pub audit: crate::audit::Audit,
+    /// Faults a test turned on.
+    pub faults: crate::faults::FaultState,
 }
 
 impl Shared {
@@ -64,6 +66,7 @@ impl Shared {
             dirty: Notify::new(),
             opts,
             audit: Default::default(),
+            faults: Default::default(),
         }
     }
 

@@ -23,6 +23,7 @@
 
 mod access_logs;
 mod actions;
+mod callers;
 mod client;
 pub mod config;
 pub mod errors;
@@ -46,6 +47,7 @@ mod targets;
 pub mod validate;
 mod vpc_associations;
 
+pub use callers::Caller;
 pub use client::client;
 pub use config::{Quotas, SimConfig};
 pub use errors::{ApiError, FieldError};

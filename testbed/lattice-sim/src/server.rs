@@ -37,6 +37,7 @@ struct Inner {
     calls: Mutex<BTreeMap<String, u64>>,
     /// Calls answered with an error or dropped, per operation.
     failed: Mutex<BTreeMap<String, u64>>,
+    callers: Mutex<crate::callers::Callers>,
 }
 
 /// An in-memory VPC Lattice. Cheap to clone; clones share state.
@@ -68,6 +69,7 @@ impl LatticeSim {
                 faults: Mutex::new(faults),
                 calls: Mutex::new(BTreeMap::new()),
                 failed: Mutex::new(BTreeMap::new()),
+                callers: Default::default(),
             }),
         }
     }
@@ -121,6 +123,11 @@ impl LatticeSim {
     /// with an error (the emulator's own or an injected one) or dropped.
     pub fn failed_call_counts(&self) -> BTreeMap<String, u64> {
         lock(&self.inner.failed).clone()
+    }
+
+    /// Every caller's reads and writes, by access key id, since start.
+    pub fn callers(&self) -> BTreeMap<String, crate::Caller> {
+        lock(&self.inner.callers).snapshot()
     }
 
     /// Zero the call counters, failed calls included.
@@ -191,6 +198,11 @@ impl LatticeSim {
         let method = req.method().as_str().to_string();
         let path = req.uri().path().to_string();
         let query = req.uri().query().unwrap_or_default().to_string();
+        let authorization = req
+            .headers()
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = match req.into_body().collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => return Err(Dropped),
@@ -211,6 +223,7 @@ impl LatticeSim {
         *lock(&self.inner.calls)
             .entry(route.operation.to_string())
             .or_default() += 1;
+        lock(&self.inner.callers).record(authorization.as_deref(), route.operation, Instant::now());
         let (latency, outcome) = lock(&self.inner.faults).decide(route.operation, Instant::now());
         if !latency.is_zero() {
             // tokio's timer rounds up to the next millisecond tick, so a

@@ -1,4 +1,4 @@
-//! `lattice-host bench plugins|converge|e2e|swap|faults|crash`: the benchmarks of `lattice-bench`,
+//! `lattice-host bench plugins|converge|e2e|swap|faults|crash|failover`: the benchmarks of `lattice-bench`,
 //! printed as text or as one JSON object.
 
 use std::time::Duration;
@@ -19,12 +19,34 @@ pub enum BenchCommand {
     /// N routes converged, then a ClusterLatticePlugin (equal-split, from a
     /// ConfigMap) swapped in: the time until Lattice holds it on every rule.
     Swap(SwapArgs),
-    /// N routes converged through a VPC Lattice that throttles, fails, lags
-    /// and loses answers; what it holds compared with a clean run.
+    /// The reliability suites over N routes, each compared with a clean
+    /// convergence: a VPC Lattice that throttles, fails, lags and loses
+    /// answers; the controller killed with SIGKILL and restarted; an API
+    /// server that drops watches, answers 410 and 409, and restarts.
     Faults(FaultsArgs),
     /// The controller as `lattice-host run` killed with SIGKILL at random
     /// moments while it converges N routes, and started again.
     Crash(CrashArgs),
+    /// Two replicas of `lattice-host run`; the leader killed while it
+    /// converges N routes; the follower takes the Lease over.
+    Failover(FailoverArgs),
+}
+
+/// `bench failover` arguments.
+#[derive(Debug, Args)]
+pub struct FailoverArgs {
+    /// Synthetic routes (3 rules, 2 backends, 2 endpoints each).
+    #[arg(long, default_value_t = 1000)]
+    routes: usize,
+    /// How long the leader Lease holds unrenewed, seconds.
+    #[arg(long, default_value_t = 15)]
+    lease_secs: u64,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout_secs: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `bench crash` arguments.
@@ -65,6 +87,19 @@ pub struct FaultsArgs {
     /// Latency added to each call, uniformly from 0 to this many ms.
     #[arg(long, default_value_t = 50)]
     jitter_ms: u64,
+    /// Crash rounds: SIGKILL and restart of `lattice-host run` (0 skips).
+    #[arg(long, default_value_t = 20)]
+    kills: usize,
+    /// Seed of the kill moments (the same seed kills at the same moments).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Share of status writes kube-sim answers 409 Conflict (a negative
+    /// value skips the Kubernetes suite).
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+    status_conflicts: f64,
+    /// How often kube-sim drops every watch or forgets its history, in turn.
+    #[arg(long, default_value_t = 500)]
+    disrupt_ms: u64,
     /// Give up converging after this many seconds, each run.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
@@ -186,16 +221,35 @@ pub fn run(cmd: BenchCommand) -> anyhow::Result<()> {
             ))?;
             print(&figures, a.json)
         }
+        BenchCommand::Failover(a) => {
+            let exe = std::env::current_exe()?;
+            let figures =
+                tokio::runtime::Runtime::new()?.block_on(lattice_bench::failover::run(
+                    &exe,
+                    a.routes,
+                    Duration::from_secs(a.lease_secs),
+                    Duration::from_secs(a.timeout_secs),
+                ))?;
+            print(&figures, a.json)
+        }
         BenchCommand::Faults(a) => {
-            let faults = lattice_bench::faults::Faults {
-                throttle_rate: a.throttle,
-                error_rate: a.errors,
-                lost_rate: a.lost,
-                jitter_ms: a.jitter_ms,
+            let suite = lattice_bench::faults::Suite {
+                routes: a.routes,
+                lattice: lattice_bench::faults::Faults {
+                    throttle_rate: a.throttle,
+                    error_rate: a.errors,
+                    lost_rate: a.lost,
+                    jitter_ms: a.jitter_ms,
+                },
+                kills: a.kills,
+                seed: a.seed,
+                exe: Some(std::env::current_exe()?),
+                status_conflict_rate: (a.status_conflicts >= 0.0).then_some(a.status_conflicts),
+                disrupt_every: Duration::from_millis(a.disrupt_ms.max(1)),
+                timeout: Duration::from_secs(a.timeout_secs),
             };
-            let timeout = Duration::from_secs(a.timeout_secs);
-            let figures = tokio::runtime::Runtime::new()?
-                .block_on(lattice_bench::faults::run(a.routes, faults, timeout))?;
+            let figures =
+                tokio::runtime::Runtime::new()?.block_on(lattice_bench::faults::run(&suite))?;
             print(&figures, a.json)
         }
         BenchCommand::Swap(a) => {

@@ -91,6 +91,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let config = Settings::load(args.config.as_deref(), &args.settings())?.resolve()?;
     let plugins = args.plugins.config()?;
     let (namespace, replica) = config::replica();
+    let lease_duration = config::lease_duration()?;
     let log_filter = config::log_level(args.config.as_deref());
     tokio::runtime::Runtime::new()?.block_on(async move {
         // Credentials first: without them the controller could only fail
@@ -115,7 +116,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             .await
             .context("connecting to Kubernetes (in-cluster service account, KUBECONFIG or ~/.kube/config)")?;
         let leader = (!args.no_leader_election)
-            .then(|| Election::new(&namespace, &replica).start(kube.clone()));
+            .then(|| Election::new(&namespace, &replica).with_duration(lease_duration))
+            .map(|e| e.start(kube.clone()));
         let options = Options {
             cluster: config.cluster.clone(),
             resync: config.resync,

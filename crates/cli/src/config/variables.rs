@@ -161,6 +161,13 @@ pub const VARIABLES: &[Variable] = &[
         false,
         "this replica's name, in the Lease and on Events",
     ),
+    var(
+        "LEADER_LEASE_DURATION_SECONDS",
+        "15",
+        None,
+        false,
+        "how long the leader Lease holds unrenewed (3 to 3600): the longest a follower waits to take over",
+    ),
 ];
 
 /// The section `run --help` ends with.

@@ -363,11 +363,39 @@ fn bench_e2e_external_reports_the_controller_process_memory_apart() {
 }
 
 #[test]
-fn bench_crash_kills_the_controller_mid_convergence_and_nothing_is_lost_or_doubled() {
-    let o = lattice_host(&["bench", "crash", "--routes", "30", "--kills", "3", "--json"]);
+fn bench_faults_runs_every_suite_and_nothing_is_lost_or_doubled() {
+    let o = lattice_host(&[
+        "bench",
+        "faults",
+        "--routes",
+        "30",
+        "--kills",
+        "3",
+        "--disrupt-ms",
+        "150",
+        "--json",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
-    assert_eq!(v["converged_rounds"], 3, "{v}");
+    // The figures, at the top.
+    for key in [
+        "routes",
+        "throttle_rate",
+        "error_rate",
+        "kills",
+        "converged",
+        "orphans",
+        "duplicates",
+        "extra_calls",
+        "wall_ms",
+    ] {
+        assert!(v.get(key).is_some(), "no {key} in {v}");
+    }
+    assert_eq!(
+        (&v["kills"], &v["converged"]),
+        (&3.into(), &true.into()),
+        "{v}"
+    );
     assert_eq!(
         (&v["orphans"], &v["duplicates"], &v["missing"]),
         (&0.into(), &0.into(), &0.into()),
@@ -375,7 +403,50 @@ fn bench_crash_kills_the_controller_mid_convergence_and_nothing_is_lost_or_doubl
     );
     // The killed processes did make calls: the kills were mid-way.
     assert!(
-        v["calls_before_kills"].as_u64().is_some_and(|c| c > 0),
+        v["crash"]["calls_before_kills"]
+            .as_u64()
+            .is_some_and(|c| c > 0),
+        "{v}"
+    );
+    // The API server restarted and conflicted, and it still converged.
+    assert_eq!(v["kubernetes"]["restarts"], 1, "{v}");
+    assert_eq!(v["kubernetes"]["programmed"], 30, "{v}");
+}
+
+#[test]
+fn bench_failover_passes_the_lease_and_the_replicas_never_write_together() {
+    let o = lattice_host(&[
+        "bench",
+        "failover",
+        "--routes",
+        "30",
+        "--lease-secs",
+        "3",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
+    assert_eq!(v["programmed"], 30, "{v}");
+    assert_eq!(
+        (&v["orphans"], &v["duplicates"], &v["missing"]),
+        (&0.into(), &0.into(), &0.into()),
+        "{v}"
+    );
+    // Both wrote, never at once; the follower only after the kill, and
+    // only once the Lease had expired.
+    assert_eq!(v["follower_writes_before_kill"], 0, "{v}");
+    assert!(v["leader_writes"].as_u64().is_some_and(|w| w > 0), "{v}");
+    assert!(v["follower_writes"].as_u64().is_some_and(|w| w >= 2), "{v}");
+    assert!(
+        v["after_expiry_ms"].as_i64().is_some_and(|ms| ms >= 0),
+        "{v}"
+    );
+    // Within the Lease and a retry period (400 ms of a 3 s Lease), with
+    // room for a slow machine.
+    assert!(
+        v["takeover_ms"]
+            .as_u64()
+            .is_some_and(|ms| ms <= 3_000 + 400 + 2_000),
         "{v}"
     );
 }

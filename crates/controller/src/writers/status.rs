@@ -18,6 +18,8 @@ use crate::{Controller, kinds};
 impl Controller {
     /// Writes the statuses the pass changed: dirty routes, dirty Gateways
     /// and our GatewayClasses, given what the apply did (`None`: no applier).
+    /// Returns what to write again: the objects whose write may pass next
+    /// time.
     pub(crate) async fn write_statuses(
         &self,
         index: &Index,
@@ -25,7 +27,7 @@ impl Controller {
         planned: &Planned,
         applied: Option<&Applied>,
         now: &Time,
-    ) {
+    ) -> Dirty {
         let outcome = |key: &RouteKey| self.route_outcome(key, applied);
         let gateways = applied.map_or(ApplyOutcome::Pending, |a| {
             status::gateway_outcome(a.report.failures.len())
@@ -46,20 +48,55 @@ impl Controller {
         });
         let client = &self.client;
         let limit = self.options.max_concurrent_writes;
-        futures::stream::iter(objects)
-            .for_each_concurrent(limit, |p| async move {
-                if let Err(e) = write_object_status(client, &p).await {
-                    tracing::warn!(object = ?p.target, error = %e, "status write failed; the next pass retries");
-                }
+        // A write that failed for a reason that may pass (a conflict, a
+        // throttled or restarting API server) marks its object dirty again:
+        // nothing else would bring it back before the resync.
+        let mut again = Dirty::default();
+        let failed: Vec<StatusTarget> = futures::stream::iter(objects)
+            .map(|p| async move {
+                let e = write_object_status(client, &p).await.err()?;
+                tracing::warn!(object = ?p.target, error = %e, "status write failed; the next pass retries");
+                retryable(&e).then_some(p.target)
             })
+            .buffer_unordered(limit)
+            .filter_map(std::future::ready)
+            .collect()
             .await;
-        futures::stream::iter(routes)
-            .for_each_concurrent(limit, |(key, parents)| async move {
-                if let Err(e) = write(client, &key, parents).await {
-                    tracing::warn!(route = %key, error = %e, "status write failed; the next pass retries");
+        for target in failed {
+            match target {
+                StatusTarget::Gateway(key) => {
+                    again.gateways.insert(key);
                 }
+                // Classes are judged on every pass: any Gateway brings one.
+                StatusTarget::GatewayClass(_) => {
+                    again
+                        .gateways
+                        .extend(index.snapshot().gateways.keys().cloned());
+                }
+            }
+        }
+        let failed: Vec<RouteKey> = futures::stream::iter(routes)
+            .map(|(key, parents)| async move {
+                let e = write(client, &key, parents).await.err()?;
+                tracing::warn!(route = %key, error = %e, "status write failed; the next pass retries");
+                retryable(&e).then_some(key)
             })
+            .buffer_unordered(limit)
+            .filter_map(std::future::ready)
+            .collect()
             .await;
+        again.routes.extend(failed);
+        again
+    }
+}
+
+/// Whether a failed write may succeed if sent again: a conflict, a
+/// throttled or failing API server, or no answer at all. A refusal (403,
+/// 404, 422) would fail the same way.
+fn retryable(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::Api(s) => s.code == 409 || s.code == 429 || s.code >= 500,
+        _ => true,
     }
 }
 
