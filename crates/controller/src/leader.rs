@@ -2,7 +2,8 @@
 //! safe: every replica watches and plans, only the leader writes.
 //!
 //! The holder renews the Lease every retry period (2 s of a 15 s Lease).
-//! Another replica takes over only once a renewal is overdue, with an update that carries the
+//! Another replica tries again when the Lease expires, and takes over only
+//! once a renewal is overdue, with an update that carries the
 //! resourceVersion it read, so two candidates cannot both win.
 
 use std::time::Duration;
@@ -49,15 +50,13 @@ impl Election {
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
             let api: Api<Lease> = Api::namespaced(client, &self.namespace);
-            let mut tick = tokio::time::interval(self.retry_period());
             loop {
-                tick.tick().await;
-                let leading = match self.try_hold(&api).await {
-                    Ok(l) => l,
+                let (leading, expires_in) = match self.attempt(&api).await {
+                    Ok(a) => a,
                     Err(e) => {
                         tracing::warn!(error = %e, "lease: could not reach the API server");
                         // Stop writing if we cannot prove we still hold it.
-                        false
+                        (false, None)
                     }
                 };
                 if *tx.borrow() != leading {
@@ -66,6 +65,11 @@ impl Election {
                 if tx.send(leading).is_err() {
                     return;
                 }
+                // A follower tries again the moment another's Lease
+                // expires, not up to a retry period later.
+                let retry = self.retry_period();
+                let next = expires_in.map_or(retry, |e| retry.min(e + Duration::from_millis(10)));
+                tokio::time::sleep(next).await;
             }
         });
         rx
@@ -80,6 +84,11 @@ impl Election {
 
     /// One round: create, renew or take over the Lease. Returns whether we hold it.
     pub async fn try_hold(&self, api: &Api<Lease>) -> kube::Result<bool> {
+        self.attempt(api).await.map(|(held, _)| held)
+    }
+
+    /// [`try_hold`](Self::try_hold), and when another's Lease expires.
+    async fn attempt(&self, api: &Api<Lease>) -> kube::Result<(bool, Option<Duration>)> {
         let now = Timestamp::now();
         let secs = self.duration.as_secs().max(1) as i32;
         let fresh = |transitions: i32, acquire: Option<MicroTime>| LeaseSpec {
@@ -100,20 +109,23 @@ impl Election {
                 spec: Some(fresh(0, None)),
             };
             return match api.create(&PostParams::default(), &lease).await {
-                Ok(_) => Ok(true),
-                Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+                Ok(_) => Ok((true, None)),
+                Err(kube::Error::Api(e)) if e.code == 409 => Ok((false, None)),
                 Err(e) => Err(e),
             };
         };
         let spec = lease.spec.clone().unwrap_or_default();
         let mine = spec.holder_identity.as_deref() == Some(self.identity.as_str());
-        let expired = spec.renew_time.as_ref().is_none_or(|t| {
-            let held =
-                SignedDuration::from_secs(i64::from(spec.lease_duration_seconds.unwrap_or(secs)));
-            t.0.checked_add(held).map(|end| end < now).unwrap_or(true)
-        });
+        let held =
+            SignedDuration::from_secs(i64::from(spec.lease_duration_seconds.unwrap_or(secs)));
+        let end = spec
+            .renew_time
+            .as_ref()
+            .and_then(|t| t.0.checked_add(held).ok());
+        let expired = end.is_none_or(|end| end < now);
         if !mine && !expired {
-            return Ok(false);
+            let left = end.and_then(|end| Duration::try_from(end.duration_since(now)).ok());
+            return Ok((false, left));
         }
         let transitions = spec.lease_transitions.unwrap_or(0) + i32::from(!mine);
         lease.spec = Some(fresh(
@@ -125,8 +137,8 @@ impl Election {
             .replace(&self.name, &PostParams::default(), &lease)
             .await
         {
-            Ok(_) => Ok(true),
-            Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+            Ok(_) => Ok((true, None)),
+            Err(kube::Error::Api(e)) if e.code == 409 => Ok((false, None)),
             Err(e) => Err(e),
         }
     }

@@ -75,7 +75,7 @@ impl External {
         write_kubeconfig(&kubeconfig)?;
         let cache = cache.map_or_else(|| dir.path().join("cache"), Path::to_path_buf);
         let cluster = ClusterConfig::default();
-        let mut command = tokio::process::Command::new(exe);
+        let mut command = wrapped(exe);
         command.arg("run");
         match replica {
             Some((name, lease)) => command
@@ -123,6 +123,21 @@ impl External {
     /// Stops it (SIGKILL: what it has written is all that counts).
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+    }
+}
+
+/// `exe`, or `$LATTICE_BENCH_WRAPPER exe` when that is set: a profiler
+/// such as `heaptrack -o /tmp/controller` around the controller alone.
+fn wrapped(exe: &Path) -> tokio::process::Command {
+    let wrapper = std::env::var("LATTICE_BENCH_WRAPPER").unwrap_or_default();
+    let mut words = wrapper.split_whitespace();
+    match words.next() {
+        Some(program) => {
+            let mut c = tokio::process::Command::new(program);
+            c.args(words).arg(exe);
+            c
+        }
+        None => tokio::process::Command::new(exe),
     }
 }
 

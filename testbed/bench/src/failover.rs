@@ -89,10 +89,12 @@ pub async fn run(
         .programmed_at_least(n.div_ceil(2), n, deadline)
         .await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let renewed = renew_time(&leases).await?;
     let (_, programmed_at_kill) = cluster.programmed().await?;
     let killed = Instant::now();
     a.stop().await;
+    // The dead leader's last renewal, once one it sent as it died has landed.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let renewed = renew_time(&leases).await?;
     let taken = holder(&leases, "replica-b", deadline).await?;
     let takeover_ms = killed.elapsed().as_millis() as u64;
     let expiry = renewed + lease;
