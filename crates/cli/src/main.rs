@@ -9,6 +9,7 @@ mod signal;
 
 use clap::Parser;
 
+#[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

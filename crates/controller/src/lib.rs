@@ -169,7 +169,10 @@ impl Controller {
 
     /// Runs until `shutdown` resolves; a pass in progress finishes first.
     pub async fn run(mut self, shutdown: impl std::future::Future<Output = ()>) {
-        let (tx, mut rx) = mpsc::channel::<Change>(4096);
+        // A short queue: each change holds a whole object until the loop takes
+        // it, and a long one only holds more of them (at 10,000 routes, 4,096
+        // queued objects were 65 MB at the peak).
+        let (tx, mut rx) = mpsc::channel::<Change>(256);
         let kinds = kinds::watched();
         let watchers: Vec<_> = kinds
             .iter()

@@ -52,7 +52,18 @@ fn key(kind: &dyn Kind, o: &DynamicObject) -> Key {
     kind.identity().key(namespace, &o.name_any())
 }
 
-fn value(ar: &ApiResource, o: DynamicObject) -> Option<serde_json::Value> {
+/// The annotation `kubectl apply` leaves: a copy of the whole object.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+fn value(ar: &ApiResource, mut o: DynamicObject) -> Option<serde_json::Value> {
+    // Nothing reads who owns which field, nor kubectl's copy of the object,
+    // and together they are most of an object's size: the index would hold
+    // them for every watched object (as controller-runtime's
+    // TransformStripManagedFields drops them).
+    o.metadata.managed_fields = None;
+    if let Some(a) = o.metadata.annotations.as_mut() {
+        a.remove(LAST_APPLIED);
+    }
     let mut v = serde_json::to_value(o).ok()?;
     // Watch events may omit apiVersion/kind on dynamic objects.
     v["apiVersion"] = ar.api_version.clone().into();

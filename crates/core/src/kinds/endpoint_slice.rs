@@ -42,7 +42,7 @@ pub(crate) fn file(snapshot: &mut Snapshot, slice: EndpointSlice) {
         .endpoint_slices
         .entry((key.0, service))
         .or_default()
-        .insert(key.1, slice);
+        .insert(key.1, Box::new(slice));
 }
 
 impl Kind for EndpointSliceKind {
