@@ -36,6 +36,7 @@ mod bridge;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod guest;
+pub mod limits;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 pub mod types;
@@ -121,7 +122,14 @@ fn settings_diagnostic(message: String) -> Diagnostic {
 /// Runs a mapper over a batch, as the exported `map-routes` does.
 pub fn map_routes<P: Mapper>(settings: &str, routes: &[Route]) -> Vec<MappingResult> {
     match parse_settings::<P>(settings) {
-        Ok(s) => routes.iter().map(|r| P::map_route(&s, r)).collect(),
+        Ok(s) => routes
+            .iter()
+            .map(|r| {
+                let mut a = P::map_route(&s, r);
+                limits::fit_diagnostics(&mut a.diagnostics);
+                a
+            })
+            .collect(),
         Err(e) => routes
             .iter()
             .map(|_| MappingResult {
@@ -135,7 +143,14 @@ pub fn map_routes<P: Mapper>(settings: &str, routes: &[Route]) -> Vec<MappingRes
 /// Runs a weigher over a batch, as the exported `weigh-rules` does.
 pub fn weigh_rules<P: Weigher>(settings: &str, rules: &[RuleBackends]) -> Vec<WeightingResult> {
     match parse_settings::<P>(settings) {
-        Ok(s) => rules.iter().map(|r| P::weigh_rule(&s, r)).collect(),
+        Ok(s) => rules
+            .iter()
+            .map(|r| {
+                let mut a = P::weigh_rule(&s, r);
+                limits::fit_diagnostics(&mut a.diagnostics);
+                a
+            })
+            .collect(),
         Err(e) => rules
             .iter()
             .map(|_| WeightingResult {
@@ -149,7 +164,14 @@ pub fn weigh_rules<P: Weigher>(settings: &str, rules: &[RuleBackends]) -> Vec<We
 /// Runs an authorizer over a batch, as the exported `decide-auth` does.
 pub fn decide_auth<P: Authorizer>(settings: &str, targets: &[AuthTarget]) -> Vec<AuthResult> {
     match parse_settings::<P>(settings) {
-        Ok(s) => targets.iter().map(|t| P::decide_auth(&s, t)).collect(),
+        Ok(s) => targets
+            .iter()
+            .map(|t| {
+                let mut a = P::decide_auth(&s, t);
+                limits::fit_diagnostics(&mut a.diagnostics);
+                a
+            })
+            .collect(),
         Err(e) => targets
             .iter()
             .map(|_| AuthResult {

@@ -25,12 +25,12 @@ fn mk_index(route_status: Value) -> Index {
             "metadata":{"name":"amazon-vpc-lattice","generation":1},
             "spec":{"controllerName": CONTROLLER_NAME}}),
         json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",
-            "metadata":{"name":"gw","namespace":"app","generation":1},
+            "metadata":{"name":"mesh","namespace":"app","generation":1},
             "spec":{"gatewayClassName":"amazon-vpc-lattice",
                 "listeners":[{"name":"http","port":80,"protocol":"HTTP"}]}}),
         json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute",
             "metadata":{"name":"r","namespace":"app","generation":2},
-            "spec":{"parentRefs":[{"name":"gw"}],"rules":[{}]},
+            "spec":{"parentRefs":[{"name":"mesh"}],"rules":[{}]},
             "status": route_status}),
     ] {
         index.apply(o).expect("a valid object");
@@ -71,7 +71,7 @@ fn other_controllers_parent_entries_are_kept_and_ours_added() {
     assert_eq!(parents.len(), 2, "{parents:?}");
     assert_eq!(parents[0], theirs);
     assert_eq!(parents[1]["controllerName"], CONTROLLER_NAME);
-    assert_eq!(parents[1]["parentRef"]["name"], "gw");
+    assert_eq!(parents[1]["parentRef"]["name"], "mesh");
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn desired_parents_is_none_when_the_route_has_no_parent_of_ours_now_or_before() 
 fn gateway_and_class_statuses_are_written_only_when_they_change() {
     let index = mk_index(json!({"parents": []}));
     let input = PlanInput::from_snapshot(index.snapshot(), &ClusterConfig::default());
-    let gateways: BTreeSet<_> = [("app".to_string(), "gw".to_string())].into();
+    let gateways: BTreeSet<_> = [("app".to_string(), "mesh".to_string())].into();
     let out = gateway_statuses(
         &index,
         &gateways,
@@ -116,7 +116,7 @@ fn gateway_and_class_statuses_are_written_only_when_they_change() {
         targets,
         [
             StatusTarget::GatewayClass("amazon-vpc-lattice".into()),
-            StatusTarget::Gateway(("app".into(), "gw".into())),
+            StatusTarget::Gateway(("app".into(), "mesh".into())),
         ]
     );
     let gw = &out[1].status;

@@ -6,11 +6,11 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::Settings;
-use lattice_plugin_sdk::diagnostic;
 use lattice_plugin_sdk::types::*;
+use lattice_plugin_sdk::{diagnostic, limits};
 
 /// Lattice allows at most this many header matches per rule.
-pub const MAX_HEADER_MATCHES: usize = 5;
+pub const MAX_HEADER_MATCHES: usize = limits::MAX_HEADER_MATCHES;
 
 /// A match for everything: prefix `/`.
 pub fn match_all(settings: &Settings) -> LatticeMatch {
@@ -78,6 +78,12 @@ fn translate_http(
     field: At,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<LatticeMatch> {
+    if let Some(p) = &h.path
+        && p.match_type != MatchType::RegularExpression
+        && let Err(why) = limits::path(&p.value)
+    {
+        return unsupported(diags, format!("{field}.path.value"), why);
+    }
     let path = match &h.path {
         None => prefix("/", settings),
         Some(p) => match p.match_type {
@@ -147,6 +153,10 @@ fn translate_grpc(
             );
         }
     };
+    // Service and method become the path: Lattice's alphabet applies.
+    if let Err(why) = limits::path(&path.value) {
+        return unsupported(diags, format!("{field}.method"), why);
+    }
     let headers = headers(&g.headers, field, diags)?;
     Some(LatticeMatch {
         // gRPC is always POST over HTTP/2.
@@ -183,6 +193,10 @@ fn headers(
                     h.name
                 ),
             );
+            return None;
+        }
+        if let Err(why) = limits::header(&h.name, &h.value) {
+            unsupported(diags, format!("{field}.headers[{i}]"), why);
             return None;
         }
         out.push(LatticeHeaderMatch {

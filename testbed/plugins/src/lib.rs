@@ -7,3 +7,7 @@ pub const FAULTY: &str = env!("FAULTY_PLUGIN_WASM");
 /// The example weighting plugin (`examples/plugins/equal-split`): every
 /// resolved backend of a rule gets the same weight.
 pub const EQUAL_SPLIT: &str = env!("EQUAL_SPLIT_WASM");
+
+/// The echo plugin (`testbed/plugins/echo`): one component exporting all
+/// three stages, answering whatever its settings say, for the fuzzed tests.
+pub const ECHO: &str = env!("ECHO_PLUGIN_WASM");

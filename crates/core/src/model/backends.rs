@@ -2,6 +2,7 @@
 //! ports, and ready endpoints as targets.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
 use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind, RuleBackends};
@@ -113,6 +114,12 @@ pub fn resolve(
         out.display = format!("{} (the Service has no such port)", out.display);
         return (out, None);
     };
+    // A target group listens on 1-65535 (issue 15: port 0 reached the plan).
+    if !(1..=65535).contains(&port) {
+        out.resolution = Resolution::NotFound;
+        out.display = format!("{} (port {port} is not 1-65535)", out.display);
+        return (out, None);
+    }
     let (proto, version) = protocol(route.kind);
     let tg = TargetGroupIntent {
         name: target_group_name(lattice_service, &b.name, &b.namespace, port, proto, version),
@@ -138,7 +145,8 @@ fn service_port(svc: &Service, port: Option<i32>) -> Option<(i32, Option<String>
     Some((p.port, p.name.clone()))
 }
 
-/// Ready endpoints of the Service's port, from its EndpointSlices.
+/// Ready endpoints of the Service's port, from its EndpointSlices: IP
+/// addresses on ports 1-65535.
 fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<Target> {
     let mut out = BTreeSet::new();
     let Some(slices) = snapshot
@@ -154,6 +162,7 @@ fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<
             .flatten()
             .find(|p| p.name.as_deref().unwrap_or("") == port_name.unwrap_or(""))
             .and_then(|p| p.port)
+            .filter(|p| (1..=65535).contains(p))
         else {
             continue;
         };
@@ -163,7 +172,10 @@ fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<
             if !ready {
                 continue;
             }
-            for ip in &ep.addresses {
+            // Lattice IP target groups take IP addresses only: an FQDN
+            // slice's hostnames, or garbage, are not targets (issue 15).
+            let ips = ep.addresses.iter().filter(|a| a.parse::<IpAddr>().is_ok());
+            for ip in ips {
                 out.insert(Target {
                     ip: ip.clone(),
                     port,

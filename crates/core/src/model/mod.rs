@@ -163,6 +163,12 @@ pub fn resolve_route(
         // No listener, no service: Lattice would refuse the name.
         listeners.clear();
     }
+    if let Some(d) = custom_domain_diagnostic(view) {
+        diagnostics.push(d);
+        // Nor would it take the domain: the service is not created rather
+        // than answering on another name than the route asks for.
+        listeners.clear();
+    }
     let auth = (view.kind != RouteKind::Tls).then(|| {
         auth_target(
             snapshot,
@@ -213,7 +219,9 @@ fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) ->
                 message.clone(),
             )),
             None => {
-                out.listeners.extend(a.listeners.iter().cloned());
+                for l in &a.listeners {
+                    add_listener(&mut out, l, a.parent_index);
+                }
                 out.service_networks.push(a.gateway.1.clone());
             }
         }
@@ -226,6 +234,26 @@ fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) ->
     out.service_networks.sort();
     out.service_networks.dedup();
     out
+}
+
+/// Adds a parent's listener to the service's. Lattice allows one listener
+/// per port: a second protocol on a port the service already listens on is
+/// left out, and said so at the parentRef (issue 15: the plan had two
+/// listeners on one port, which Lattice refuses).
+fn add_listener(out: &mut Parents, l: &ListenerIntent, parent_index: usize) {
+    match out.listeners.iter().find(|held| held.port == l.port) {
+        Some(held) if held.protocol != l.protocol => out.diagnostics.push(diagnostic(
+            "PartiallyInvalid",
+            "UnsupportedValue",
+            format!("spec.parentRefs[{parent_index}]"),
+            format!(
+                "port {} already serves {} for this route, and VPC Lattice allows one listener per port: the {} listener is not used",
+                l.port, held.protocol, l.protocol
+            ),
+        )),
+        Some(_) => {}
+        None => out.listeners.push(l.clone()),
+    }
 }
 
 /// Why Lattice would refuse the route's service name, attributed to the
@@ -246,6 +274,19 @@ fn service_name_diagnostic(view: &RouteView, service_name: &str) -> Option<Diagn
         "UnsupportedValue",
         field,
         format!("VPC Lattice service name {why}"),
+    ))
+}
+
+/// Why Lattice would refuse the route's first hostname as its service's
+/// custom domain name (issue 15: a Gateway API hostname may be as short
+/// as one character).
+fn custom_domain_diagnostic(view: &RouteView) -> Option<Diagnostic> {
+    let why = naming::check_custom_domain(view.hostnames.first()?).err()?;
+    Some(diagnostic(
+        "Accepted",
+        "UnsupportedValue",
+        "spec.hostnames[0]",
+        format!("VPC Lattice custom domain name {why}"),
     ))
 }
 

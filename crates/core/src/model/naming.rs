@@ -10,9 +10,15 @@ pub const SERVICE_NAME_OVERRIDE: &str = "application-networking.k8s.aws/service-
 /// whose Lattice service this route may take over.
 pub const ALLOW_TAKEOVER_FROM: &str = "application-networking.k8s.aws/allow-takeover-from";
 
-/// At most `n` characters of `s` (Kubernetes names are ASCII).
+/// At most `n` bytes of `s`, cut at a character boundary: names in a
+/// cluster are ASCII, but the offline `plan` reads any manifest, and the
+/// service name override is an annotation's free text.
 fn truncate(s: &str, n: usize) -> &str {
-    &s[..s.len().min(n)]
+    let mut end = s.len().min(n);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// Lattice names are lower-case, with no leading, trailing or double hyphen;
@@ -102,6 +108,15 @@ pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Why a hostname is not a valid Lattice custom domain name
+/// (`ServiceCustomDomainName`: 3 to 255 characters).
+pub fn check_custom_domain(name: &str) -> Result<(), String> {
+    match name.len() {
+        3..=255 => Ok(()),
+        _ => Err(format!("{name:?} must be 3 to 255 characters")),
+    }
+}
+
 /// Kinds of Lattice names, each with its own length and reserved prefix.
 #[derive(Clone, Copy, Debug)]
 pub enum NameKind {
@@ -139,6 +154,15 @@ mod tests {
             service_name("abcdefghijklmnopqrs-tuv", "ns", &[]),
             "abcdefghijklmnopqrs-ns"
         );
+    }
+
+    /// Issue 15 (fuzzed bad input): a name cut inside a character panicked.
+    #[test]
+    fn a_name_cut_inside_a_character_is_cut_before_it() {
+        let route = "aaaaaaaaaaaaaaaaaaaé-route";
+        assert_eq!(service_name(route, "ns", &[]), "aaaaaaaaaaaaaaaaaaa-ns");
+        let tg = target_group_name(&"é".repeat(30), "web", "ns", 80, "HTTP", None);
+        assert!(check_name(NameKind::TargetGroup, &tg).is_ok(), "{tg}");
     }
 
     #[test]

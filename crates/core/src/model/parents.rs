@@ -5,6 +5,7 @@ use kube::ResourceExt;
 use lattice_plugin_sdk::types::RouteKind;
 use serde::Serialize;
 
+use super::naming::{NameKind, check_name};
 use super::routes::{ParentRef, RouteView};
 use crate::config::{CONTROLLER_NAME, GATEWAY_CLASS_NAME};
 use crate::snapshot::Snapshot;
@@ -94,7 +95,8 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
             continue;
         }
         selected += 1;
-        if !admits_namespace(l, &gw_ns, &route.id.namespace) {
+        // Lattice listens on ports 1-65535 only (issue 15).
+        if !admits_namespace(l, &gw_ns, &route.id.namespace) || !(1..=65535).contains(&l.port) {
             continue;
         }
         let mode = l
@@ -112,9 +114,22 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
     }
     listeners.sort();
     listeners.dedup();
-    let refused = listeners
+    let mut refused = listeners
         .is_empty()
         .then(|| refusal(&gw_ns, p, route, selected));
+    // A Gateway whose name Lattice refuses has no service network to join
+    // (issue 15: the service joined one that is never created).
+    if let Err(why) = check_name(NameKind::ServiceNetwork, &p.name) {
+        listeners.clear();
+        listener_names.clear();
+        refused = Some((
+            "UnsupportedValue",
+            format!(
+                "Gateway {gw_ns}/{} has no VPC Lattice service network: the name {why}",
+                p.name
+            ),
+        ));
+    }
     Attachment {
         gateway: (gw_ns, p.name.clone()),
         parent_index,
@@ -156,7 +171,7 @@ fn refusal(
     (
         "NotAllowedByListeners",
         format!(
-            "no listener of Gateway {gw_ns}/{} accepts a {} from namespace {} (VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough)",
+            "no listener of Gateway {gw_ns}/{} accepts a {} from namespace {} (VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough, on ports 1-65535)",
             p.name,
             route.kind.kind_name(),
             route.id.namespace

@@ -97,8 +97,11 @@ fn in_stable_order(mut plan: Plan) -> Plan {
     for tg in &mut plan.target_groups {
         tg.routes.sort();
     }
-    plan.services
-        .sort_by(|a, b| (&a.name, &a.route).cmp(&(&b.name, &b.route)));
+    // Routes of two kinds may share a namespace and name (issue 15: their
+    // order then depended on how the routes were grouped).
+    plan.services.sort_by(|a, b| {
+        (&a.name, &a.route, &a.route_kind).cmp(&(&b.name, &b.route, &b.route_kind))
+    });
     plan.diagnostics.sort();
     plan.diagnostics.dedup();
     plan.kept.sort();

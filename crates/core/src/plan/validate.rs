@@ -6,20 +6,11 @@ use std::collections::{BTreeSet, HashSet};
 
 use lattice_plugin_sdk::types::*;
 
-/// Lattice `RulePriority`: 1 to 2000.
-pub const PRIORITY_RANGE: std::ops::RangeInclusive<u32> = 1..=2000;
-/// Lattice `TargetGroupWeight`: 0 to 999.
-pub const MAX_WEIGHT: u32 = 999;
-/// Lattice `WeightedTargetGroupList`: 1 to 10.
-pub const MAX_TARGET_GROUPS: usize = 10;
-/// Lattice `HeaderMatchList`: at most 5.
-pub const MAX_HEADER_MATCHES: usize = 5;
-/// Lattice auth policy quota, in bytes.
-pub const MAX_AUTH_POLICY_BYTES: usize = 10 * 1024;
-/// Diagnostics kept from one plugin answer; more is noise, or an attack.
-pub const MAX_DIAGNOSTICS: usize = 64;
-/// Longest diagnostic message kept, in bytes.
-pub const MAX_MESSAGE_BYTES: usize = 1024;
+use lattice_plugin_sdk::limits::{self, condition_reason};
+pub use lattice_plugin_sdk::limits::{
+    MAX_AUTH_POLICY_BYTES, MAX_DIAGNOSTICS, MAX_FIELD_BYTES, MAX_HEADER_MATCHES, MAX_MESSAGE_BYTES,
+    MAX_TARGET_GROUPS, MAX_WEIGHT, PRIORITIES as PRIORITY_RANGE,
+};
 
 fn fixed(code: u16) -> Result<(), String> {
     match code {
@@ -30,23 +21,9 @@ fn fixed(code: u16) -> Result<(), String> {
     }
 }
 
-fn path_ok(v: &str) -> Result<(), String> {
-    let ok = (1..=200).contains(&v.len())
-        && v.starts_with('/')
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"@:%_+.~#?&/=-".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "path {v:?} is not a VPC Lattice path match (1-200 characters of /[a-zA-Z0-9@:%_+.~#?&/=-]*)"
-        ))
-    }
-}
-
 fn match_ok(m: &LatticeMatch) -> Result<(), String> {
     if let Some(p) = &m.path {
-        path_ok(&p.value)?;
+        limits::path(&p.value)?;
     }
     if let Some(method) = &m.method
         && (method.is_empty()
@@ -62,12 +39,7 @@ fn match_ok(m: &LatticeMatch) -> Result<(), String> {
         ));
     }
     for h in &m.headers {
-        if !(1..=100).contains(&h.name.len()) || !(1..=200).contains(&h.value.len()) {
-            return Err(format!(
-                "header match {:?}: names are 1-100 and values 1-200 characters",
-                h.name
-            ));
-        }
+        limits::header(&h.name, &h.value)?;
     }
     Ok(())
 }
@@ -171,13 +143,15 @@ fn diagnostics(ds: &[Diagnostic]) -> Result<(), String> {
         ));
     }
     for d in ds {
-        if d.reason.is_empty()
+        // The reason goes into route status as it is: one Kubernetes
+        // refuses would fail every status write of the route (issue 15).
+        if !condition_reason(&d.reason)
             || d.condition.is_empty()
             || d.message.len() > MAX_MESSAGE_BYTES
-            || d.field.len() > 256
+            || d.field.len() > MAX_FIELD_BYTES
         {
             return Err(
-                "a diagnostic without a reason or condition, or with an oversized message or field"
+                "a diagnostic without a condition, with a reason a Kubernetes condition cannot carry, or with an oversized message or field"
                     .into(),
             );
         }
