@@ -366,6 +366,21 @@ pub async fn run() -> Recorded {
     let (stop, task) = start(&kube.url(), &lattice.url());
     settled(&lattice, "GetAuthPolicy").await;
 
+    // An edit to the one route with a single target group, alone in its
+    // pass: the restarted applier knows the group's id from its first
+    // pass's list, so the scoped pass reads it by id (`GetTargetGroup`).
+    // Folded into other edits' pass, the scope would be listed instead.
+    let method = json!({"spec": {"rules": [
+        {"matches": [{"method": {"service": "bookstore.Ratings", "method": "ListRatings"}}],
+         "backendRefs": [{"name": "ratings", "port": 9090}]},
+        {"matches": [{"method": {"service": "bookstore.Ratings"}}],
+         "backendRefs": [{"name": "ratings", "port": 9090}]}]}});
+    grpcroutes
+        .patch("ratings", &pp, &merge(method))
+        .await
+        .unwrap();
+    settled(&lattice, "GetTargetGroup").await;
+
     // Edits: auth policies removed (service and network back to NONE),
     // an endpoint gone, two rules' backends swapped (one batch), a rule
     // removed, a route moved to another listener, the TLS split changed.
