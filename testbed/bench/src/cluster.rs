@@ -176,22 +176,20 @@ impl Cluster {
         Ok(())
     }
 
-    /// Waits until lattice-sim has served more than `before` calls in all.
-    pub async fn more_calls_than(&self, before: u64, deadline: Instant) -> anyhow::Result<()> {
-        while self.calls(None) <= before {
+    /// Waits until lattice-sim has served more than `before` calls of
+    /// `op`, or of every operation.
+    pub async fn more_calls(
+        &self,
+        op: Option<&str>,
+        before: u64,
+        deadline: Instant,
+    ) -> anyhow::Result<()> {
+        while self.calls(op) <= before {
+            let what = op.unwrap_or("call");
             anyhow::ensure!(
                 Instant::now() < deadline,
-                "Lattice saw too few calls in time"
+                "too few {what}s reached Lattice in time"
             );
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        Ok(())
-    }
-
-    /// Waits until lattice-sim has served more than `before` calls of `op`.
-    pub async fn more_calls(&self, op: &str, before: u64, deadline: Instant) -> anyhow::Result<()> {
-        while self.calls(Some(op)) <= before {
-            anyhow::ensure!(Instant::now() < deadline, "no {op} reached Lattice in time");
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         Ok(())

@@ -84,7 +84,9 @@ pub async fn run(
     let calls_before = cluster.calls(None);
     let changed = Instant::now();
     cluster.set_route0_weights(50, 50).await?;
-    cluster.more_calls("UpdateRule", before, deadline).await?;
+    cluster
+        .more_calls(Some("UpdateRule"), before, deadline)
+        .await?;
     let change_ms = changed.elapsed().as_millis() as u64;
     let change_calls = quiet(&cluster, QUIET, deadline).await - calls_before;
     let controller_memory = match &mut controller {

@@ -88,7 +88,7 @@ pub async fn run(
     // Mid-way: the leader has made half the calls a convergence takes (its
     // statuses come at the end of its pass, so they cannot say "half").
     cluster
-        .more_calls_than(reference.calls / 2, deadline)
+        .more_calls(None, reference.calls / 2, deadline)
         .await?;
     let (_, programmed_at_kill) = cluster.programmed().await?;
     let killed = Instant::now();
@@ -109,10 +109,12 @@ pub async fn run(
     // Lattice can be compared with the reference).
     let before = cluster.calls(Some("UpdateRule"));
     cluster.set_route0_weights(50, 50).await?;
-    cluster.more_calls("UpdateRule", before, deadline).await?;
+    cluster
+        .more_calls(Some("UpdateRule"), before, deadline)
+        .await?;
     cluster.set_route0_weights(90, 10).await?;
     cluster
-        .more_calls("UpdateRule", before + 1, deadline)
+        .more_calls(Some("UpdateRule"), before + 1, deadline)
         .await?;
     crate::e2e::quiet(&cluster, crate::e2e::QUIET, deadline).await;
     b.stop().await;

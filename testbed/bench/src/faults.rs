@@ -22,6 +22,19 @@ use crate::throttling::{FaultFigures, converge};
 
 pub use crate::throttling::Faults;
 
+/// The top-level keys of `bench faults --json` that issue 15 names.
+pub const ISSUE_FIGURES: [&str; 9] = [
+    "routes",
+    "throttle_rate",
+    "error_rate",
+    "kills",
+    "converged",
+    "orphans",
+    "duplicates",
+    "extra_calls",
+    "wall_ms",
+];
+
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Suite {

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use lattice_bench::faults::{Faults, Suite, run};
+use lattice_bench::faults::{Faults, ISSUE_FIGURES, Suite, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lattice_and_kubernetes_faults_leave_no_orphan_duplicate_or_gap() {
@@ -48,17 +48,7 @@ async fn lattice_and_kubernetes_faults_leave_no_orphan_duplicate_or_gap() {
     assert!(k.status_conflicts > 0 && k.restarts == 1, "{f:?}");
     assert!(k.watch_drops + k.compactions > 0, "{f:?}");
     let v = serde_json::to_value(&f).expect("serialise");
-    for key in [
-        "routes",
-        "throttle_rate",
-        "error_rate",
-        "kills",
-        "converged",
-        "orphans",
-        "duplicates",
-        "extra_calls",
-        "wall_ms",
-    ] {
+    for key in ISSUE_FIGURES {
         assert!(v.get(key).is_some(), "no {key} in {v}");
     }
 }
