@@ -61,6 +61,12 @@ pub struct Snapshot {
     pub cluster_lattice_plugins: BTreeMap<String, ClusterLatticePlugin>,
     /// LatticePlugins.
     pub lattice_plugins: BTreeMap<Key, LatticePlugin>,
+    /// The routes of every kind whose Lattice service has each name: an
+    /// index over the routes, kept in step by the route kinds, so that two
+    /// routes whose shortened names collide are found in one lookup. A
+    /// `Vec`: nearly every name has one route, and a B-tree leaf would
+    /// hold room for eleven.
+    pub service_names: HashMap<String, Vec<RouteKey>>,
 }
 
 /// Why a manifest could not be added.

@@ -6,29 +6,8 @@ use lattice_core::{ClusterConfig, Snapshot, StageError, Stages, build_plan};
 use lattice_plugin_sdk::types::*;
 use serde_json::{Value, json};
 
-/// The built-in plugins, linked natively.
-struct Native;
-
-impl Stages for Native {
-    fn provenance(&self, stage: Stage) -> String {
-        format!("{}@native", stage.as_str())
-    }
-    fn map(&self, routes: &[Route]) -> Result<Vec<MappingResult>, StageError> {
-        Ok(lattice_plugin_sdk::map_routes::<route_mapper::RouteMapper>(
-            "", routes,
-        ))
-    }
-    fn weigh(&self, rules: &[RuleBackends]) -> Result<Vec<WeightingResult>, StageError> {
-        Ok(lattice_plugin_sdk::weigh_rules::<
-            weighted_forward::WeightedForward,
-        >("", rules))
-    }
-    fn auth(&self, targets: &[AuthTarget]) -> Result<Vec<AuthResult>, StageError> {
-        Ok(lattice_plugin_sdk::decide_auth::<iam_auth::IamAuth>(
-            "", targets,
-        ))
-    }
-}
+// The built-in plugins, linked natively.
+use lattice_fuzz::stages::Native;
 
 fn mk_gateway(name: &str, listeners: Value) -> Value {
     json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"Gateway",

@@ -110,7 +110,7 @@ pub(crate) async fn bookstore() -> (kube_sim::RunningSim, kube::Client) {
     (sim, client)
 }
 
-fn stages() -> Arc<WasmStages> {
+pub(crate) fn stages() -> Arc<WasmStages> {
     let rt = PluginRuntime::new(Limits::default(), None).unwrap();
     Arc::new(WasmStages::defaults(&rt).expect("the built-in plugins load"))
 }

@@ -3,6 +3,7 @@
 //! whole host (wasmtime, kube, the AWS SDK) once rather than once per file.
 
 mod apply_cli;
+mod attachment;
 mod cli;
 mod controller;
 mod crds;

@@ -112,6 +112,7 @@ fn deleting(snapshot: &Snapshot, dirty: &Dirty) -> Dirty {
             .cloned()
             .collect(),
         gateways: dirty.gateways.clone(),
+        ..Dirty::default()
     }
 }
 

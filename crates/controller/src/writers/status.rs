@@ -67,11 +67,8 @@ impl Controller {
                 StatusTarget::Gateway(key) => {
                     again.gateways.insert(key);
                 }
-                // Classes are judged on every pass: any Gateway brings one.
-                StatusTarget::GatewayClass(_) => {
-                    again
-                        .gateways
-                        .extend(index.snapshot().gateways.keys().cloned());
+                StatusTarget::GatewayClass(name) => {
+                    again.classes.insert(name);
                 }
             }
         }

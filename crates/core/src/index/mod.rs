@@ -68,6 +68,9 @@ pub struct Dirty {
     pub routes: BTreeSet<RouteKey>,
     /// Gateways whose service network or status may have changed.
     pub gateways: BTreeSet<Key>,
+    /// GatewayClasses whose status may have changed, by name: a class is
+    /// `Accepted` before any Gateway uses it.
+    pub classes: BTreeSet<String>,
 }
 
 impl Dirty {
@@ -75,10 +78,11 @@ impl Dirty {
     pub fn merge(&mut self, other: Dirty) {
         self.routes.extend(other.routes);
         self.gateways.extend(other.gateways);
+        self.classes.extend(other.classes);
     }
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty() && self.gateways.is_empty()
+        self.routes.is_empty() && self.gateways.is_empty() && self.classes.is_empty()
     }
 }
 

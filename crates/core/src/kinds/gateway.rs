@@ -41,6 +41,7 @@ impl Kind for GatewayKind {
         Dirty {
             routes: graph.routes_of_gateway(key),
             gateways: [key.clone()].into(),
+            ..Dirty::default()
         }
     }
 }

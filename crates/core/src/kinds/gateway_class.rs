@@ -40,9 +40,10 @@ impl Kind for GatewayClassKind {
         names.map(|n| ID.key(None, n)).collect()
     }
 
-    /// The Gateways of the class, and their routes.
+    /// The class itself, its Gateways, and their routes.
     fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
         let mut d = Dirty::default();
+        d.classes.insert(key.1.clone());
         for (gk, gw) in &snapshot.gateways {
             if gw.spec.gateway_class_name == key.1 {
                 d.gateways.insert(gk.clone());
@@ -96,6 +97,14 @@ mod tests {
     }
 
     #[test]
+    fn a_gateway_class_without_gateways_still_dirties_itself_for_its_status() {
+        let mut ix = Index::default();
+        let d = ix.apply(mk_class("lattice")).unwrap();
+        assert!(!d.is_empty());
+        assert_eq!(d.classes, ["lattice".to_string()].into());
+    }
+
+    #[test]
     fn a_gateway_class_is_deleted_by_its_name_alone() {
         let mut ix = Index::default();
         ix.apply(mk_class("lattice")).unwrap();
@@ -119,6 +128,7 @@ mod tests {
             .unwrap();
         let d = ix.apply(mk_class("lattice")).unwrap();
         assert_eq!(route_names(&d), vec!["a"]);
+        assert_eq!(d.classes, ["lattice".to_string()].into());
         assert_eq!(d.gateways, [("app".to_string(), "mesh".to_string())].into());
     }
 }

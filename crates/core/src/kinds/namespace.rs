@@ -1,13 +1,15 @@
 //! Namespace: cluster-scoped, keyed `("", name)`. Only its labels matter,
-//! and only to a ClusterLatticePlugin's `namespaceSelector`: a change
-//! re-plans the routes of the namespace when some cluster plugin has a
-//! selector, and nothing otherwise.
+//! and only to a ClusterLatticePlugin's `namespaceSelector` and a Gateway
+//! listener's `allowedRoutes.namespaces.selector`: a change re-plans the
+//! routes of the namespace (and the Gateways that select by label) when
+//! something selects namespaces, and nothing otherwise.
 
 use k8s_openapi::api::core::v1::Namespace;
 use serde_json::Value;
 
 use super::{CORE_GROUP, Identity, Kind, Scope, decode, routes_in};
 use crate::index::{Dirty, Graph};
+use crate::model::listeners;
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
 const ID: Identity = Identity {
@@ -42,18 +44,26 @@ impl Kind for NamespaceKind {
         names.map(|n| ID.key(None, n)).collect()
     }
 
-    /// The routes of the namespace, when a cluster plugin selects
-    /// namespaces by label.
+    /// The routes of the namespace, when a cluster plugin or a Gateway
+    /// listener selects namespaces by label; and those Gateways, whose
+    /// `attachedRoutes` may change.
     fn dirties(&self, snapshot: &Snapshot, _: &Graph, key: &Key) -> Dirty {
-        let selective = snapshot
+        let plugins = snapshot
             .cluster_lattice_plugins
             .values()
             .any(|p| p.spec.namespace_selector.is_some());
-        if selective {
-            routes_in(snapshot, &key.1)
-        } else {
-            Dirty::default()
+        let gateways: std::collections::BTreeSet<Key> = snapshot
+            .gateways
+            .iter()
+            .filter(|(_, gw)| gw.spec.listeners.iter().any(listeners::selects_namespaces))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !plugins && gateways.is_empty() {
+            return Dirty::default();
         }
+        let mut dirty = routes_in(snapshot, &key.1);
+        dirty.gateways.extend(gateways);
+        dirty
     }
 }
 

@@ -5,14 +5,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::Resource;
 use lattice_plugin_sdk::types::RouteKind;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Identity, Kind, Route, insert_keyed};
+use super::{Identity, Kind, Route, decode};
 use crate::index::{Dirty, Graph, RouteKey};
-use crate::model::RouteView;
+use crate::model::{RouteView, naming};
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
 /// One route kind: its identity, where the snapshot keeps it, and its view.
@@ -66,10 +67,18 @@ impl<R: RouteType> Kind for R {
     }
 
     fn insert(&self, snapshot: &mut Snapshot, object: Value) -> Result<(), ManifestError> {
-        insert_keyed(&R::IDENTITY, R::map_mut(snapshot), object)
+        let key = R::IDENTITY.key_of(&object);
+        let route: R::Object = decode(&R::IDENTITY, object)?;
+        let rk = RouteKey::new(R::KIND, &key);
+        unclaim::<R>(snapshot, &rk);
+        let name = service_name(route.meta(), &key);
+        snapshot.service_names.entry(name).or_default().push(rk);
+        R::map_mut(snapshot).insert(key, route);
+        Ok(())
     }
 
     fn remove(&self, snapshot: &mut Snapshot, key: &Key) {
+        unclaim::<R>(snapshot, &RouteKey::new(R::KIND, key));
         R::map_mut(snapshot).remove(key);
     }
 
@@ -77,12 +86,24 @@ impl<R: RouteType> Kind for R {
         R::map(snapshot).keys().cloned().collect()
     }
 
-    /// The route itself, and the Gateways whose status counts it.
-    fn dirties(&self, _: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
+    /// The route itself, the Gateways whose status counts it, and the
+    /// routes whose Lattice service has its name (one of them holds it).
+    fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
         let rk = RouteKey::new(R::KIND, key);
         let mut d = Dirty::default();
         if let Some(deps) = graph.deps(&rk) {
             d.gateways.extend(deps.gateways.iter().cloned());
+        }
+        if let Some(route) = R::map(snapshot).get(key) {
+            let name = service_name(route.meta(), key);
+            d.routes.extend(
+                snapshot
+                    .service_names
+                    .get(&name)
+                    .into_iter()
+                    .flatten()
+                    .cloned(),
+            );
         }
         d.routes.insert(rk);
         d
@@ -90,6 +111,32 @@ impl<R: RouteType> Kind for R {
 
     fn as_route(&self) -> Option<&dyn Route> {
         Some(self)
+    }
+}
+
+/// The Lattice service name of a route with this metadata.
+fn service_name(meta: &ObjectMeta, key: &Key) -> String {
+    let annotations: Vec<(String, String)> = meta
+        .annotations
+        .iter()
+        .flatten()
+        .filter(|(k, _)| k.as_str() == naming::SERVICE_NAME_OVERRIDE)
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    naming::service_name(&key.1, &key.0, &annotations)
+}
+
+/// Drops the route's claim on the service name its stored version has.
+fn unclaim<R: RouteType>(snapshot: &mut Snapshot, rk: &RouteKey) {
+    let Some(old) = R::map(snapshot).get(&rk.key()) else {
+        return;
+    };
+    let name = service_name(old.meta(), &rk.key());
+    if let Some(claims) = snapshot.service_names.get_mut(&name) {
+        claims.retain(|c| c != rk);
+        if claims.is_empty() {
+            snapshot.service_names.remove(&name);
+        }
     }
 }
 

@@ -2,6 +2,8 @@
 //! need (parents, listeners, backends, target groups, policies).
 
 pub mod backends;
+mod claims;
+pub mod listeners;
 pub mod naming;
 pub mod parents;
 pub mod routes;
@@ -154,16 +156,22 @@ pub fn resolve_route(
     let Parents {
         mut listeners,
         service_networks,
+        hostnames,
         mut diagnostics,
     } = accepted_parents(&attachments, cfg);
+    // The custom domain is the first hostname an accepting listener serves.
+    let domain = view.hostnames.iter().position(|h| hostnames.contains(h));
     let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
     let (rules, target_groups) = backends::resolve_rules(snapshot, view, &service_name);
-    if let Some(d) = service_name_diagnostic(view, &service_name) {
+    if let Some(d) = service_name_diagnostic(view, &service_name)
+        .or_else(|| claims::conflict(snapshot, view, &service_name))
+    {
         diagnostics.push(d);
-        // No listener, no service: Lattice would refuse the name.
+        // No listener, no service: Lattice would refuse the name, or it
+        // belongs to another route.
         listeners.clear();
     }
-    if let Some(d) = custom_domain_diagnostic(view) {
+    if let Some(d) = domain.and_then(|i| custom_domain_diagnostic(view, i)) {
         diagnostics.push(d);
         // Nor would it take the domain: the service is not created rather
         // than answering on another name than the route asks for.
@@ -182,7 +190,7 @@ pub fn resolve_route(
         id: view.id.clone(),
         generation: view.generation,
         service_name,
-        custom_domain_name: view.hostnames.first().cloned(),
+        custom_domain_name: domain.map(|i| view.hostnames[i].clone()),
         listeners,
         service_networks,
         route: routes::plugin_route(view),
@@ -200,6 +208,8 @@ struct Parents {
     listeners: Vec<ListenerIntent>,
     /// Those parents, and the configured default, sorted, once each.
     service_networks: Vec<String>,
+    /// The route's hostnames their listeners serve.
+    hostnames: std::collections::BTreeSet<String>,
     /// Why the other parents refused it.
     diagnostics: Vec<Diagnostic>,
 }
@@ -208,6 +218,7 @@ fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) ->
     let mut out = Parents {
         listeners: Vec::new(),
         service_networks: Vec::new(),
+        hostnames: Default::default(),
         diagnostics: Vec::new(),
     };
     for a in attachments {
@@ -223,6 +234,7 @@ fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) ->
                     add_listener(&mut out, l, a.parent_index);
                 }
                 out.service_networks.push(a.gateway.1.clone());
+                out.hostnames.extend(a.hostnames.iter().cloned());
             }
         }
     }
@@ -277,15 +289,15 @@ fn service_name_diagnostic(view: &RouteView, service_name: &str) -> Option<Diagn
     ))
 }
 
-/// Why Lattice would refuse the route's first hostname as its service's
+/// Why Lattice would refuse the route's hostname `i` as its service's
 /// custom domain name (issue 15: a Gateway API hostname may be as short
 /// as one character).
-fn custom_domain_diagnostic(view: &RouteView) -> Option<Diagnostic> {
-    let why = naming::check_custom_domain(view.hostnames.first()?).err()?;
+fn custom_domain_diagnostic(view: &RouteView, i: usize) -> Option<Diagnostic> {
+    let why = naming::check_custom_domain(view.hostnames.get(i)?).err()?;
     Some(diagnostic(
         "Accepted",
         "UnsupportedValue",
-        "spec.hostnames[0]",
+        format!("spec.hostnames[{i}]"),
         format!("VPC Lattice custom domain name {why}"),
     ))
 }

@@ -1,10 +1,10 @@
 //! Which Gateways a route attaches to, and which of their listeners.
 
-use gateway_api::gateways::{Gateway, GatewayListeners};
+use gateway_api::gateways::Gateway;
 use kube::ResourceExt;
-use lattice_plugin_sdk::types::RouteKind;
 use serde::Serialize;
 
+use super::listeners;
 use super::naming::{NameKind, check_name};
 use super::routes::{ParentRef, RouteView};
 use crate::config::{CONTROLLER_NAME, GATEWAY_CLASS_NAME};
@@ -29,23 +29,6 @@ pub fn is_ours(snapshot: &Snapshot, gw: &Gateway) -> bool {
     }
 }
 
-/// The Lattice listener protocol for a Gateway listener, if the route kind fits it.
-fn listener_protocol(
-    kind: RouteKind,
-    protocol: &str,
-    tls_mode: Option<&str>,
-) -> Option<&'static str> {
-    match (kind, protocol) {
-        (RouteKind::Http, "HTTP") => Some("HTTP"),
-        (RouteKind::Http | RouteKind::Grpc, "HTTPS") => Some("HTTPS"),
-        // Lattice serves gRPC only on HTTPS listeners.
-        (RouteKind::Tls, "TLS") if tls_mode.unwrap_or("Terminate") == "Passthrough" => {
-            Some("TLS_PASSTHROUGH")
-        }
-        _ => None,
-    }
-}
-
 /// One attached parent: the Gateway and the listeners the route uses on it.
 #[derive(Clone, Debug)]
 pub struct Attachment {
@@ -55,8 +38,12 @@ pub struct Attachment {
     pub parent_index: usize,
     /// Listeners used, as Lattice listeners.
     pub listeners: Vec<ListenerIntent>,
-    /// Names of the Gateway listeners the route attached to.
+    /// Names of the Gateway listeners whose allowedRoutes admit the route
+    /// (the listeners' `attachedRoutes`).
     pub listener_names: Vec<String>,
+    /// The route's hostnames that the used listeners serve (all of them when
+    /// no listener names one).
+    pub hostnames: Vec<String>,
     /// Why nothing attached, when `listeners` is empty: (reason, message).
     pub refused: Option<(&'static str, String)>,
 }
@@ -78,51 +65,69 @@ pub fn attachments(snapshot: &Snapshot, route: &RouteView) -> Vec<Attachment> {
         if !is_ours(snapshot, gw) {
             continue;
         }
-        out.push(attach(gw, p, i, route));
+        out.push(attach(snapshot, gw, p, i, route));
     }
     out
 }
 
-fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -> Attachment {
+fn attach(
+    snapshot: &Snapshot,
+    gw: &Gateway,
+    p: &ParentRef,
+    parent_index: usize,
+    route: &RouteView,
+) -> Attachment {
     let gw_ns = gw.namespace().unwrap_or_else(|| "default".into());
-    let mut listeners = Vec::new();
-    let mut listener_names = Vec::new();
-    let mut selected = 0;
+    let mut a = Attachment {
+        gateway: (gw_ns.clone(), p.name.clone()),
+        parent_index,
+        listeners: Vec::new(),
+        listener_names: Vec::new(),
+        hostnames: Vec::new(),
+        refused: None,
+    };
+    let mut tally = Tally::default();
     for l in &gw.spec.listeners {
         if p.section_name.as_ref().is_some_and(|s| s != &l.name)
             || p.port.is_some_and(|port| port != l.port)
         {
             continue;
         }
-        selected += 1;
-        // Lattice listens on ports 1-65535 only (issue 15).
-        if !admits_namespace(l, &gw_ns, &route.id.namespace) || !(1..=65535).contains(&l.port) {
+        tally.selected += 1;
+        let support = listeners::support(l);
+        if !support.kinds.contains(&route.kind)
+            || !listeners::admits_namespace(snapshot, l, &gw_ns, &route.id.namespace)
+        {
             continue;
         }
-        let mode = l
-            .tls
-            .as_ref()
-            .and_then(|t| t.mode.as_ref())
-            .map(|m| format!("{m:?}"));
-        if let Some(proto) = listener_protocol(route.kind, &l.protocol, mode.as_deref()) {
-            listener_names.push(l.name.clone());
-            listeners.push(ListenerIntent {
-                port: l.port,
-                protocol: proto.to_string(),
-            });
-        }
+        // Attached, for the listener's `attachedRoutes`, whatever the
+        // hostnames say (the spec counts by allowedRoutes and parentRef).
+        a.listener_names.push(l.name.clone());
+        tally.allowed += 1;
+        let (Ok(protocol), Some(hosts)) = (
+            support.protocol,
+            listeners::intersecting(l.hostname.as_deref(), &route.hostnames),
+        ) else {
+            continue;
+        };
+        a.hostnames.extend(hosts.into_iter().map(str::to_string));
+        a.listeners.push(ListenerIntent {
+            port: l.port,
+            protocol: protocol.to_string(),
+        });
     }
-    listeners.sort();
-    listeners.dedup();
-    let mut refused = listeners
-        .is_empty()
-        .then(|| refusal(&gw_ns, p, route, selected));
+    a.listeners.sort();
+    a.listeners.dedup();
+    a.hostnames.sort();
+    a.hostnames.dedup();
+    if a.listeners.is_empty() {
+        a.refused = Some(refusal(&gw_ns, p, route, &tally));
+    }
     // A Gateway whose name Lattice refuses has no service network to join
     // (issue 15: the service joined one that is never created).
     if let Err(why) = check_name(NameKind::ServiceNetwork, &p.name) {
-        listeners.clear();
-        listener_names.clear();
-        refused = Some((
+        a.listeners.clear();
+        a.refused = Some((
             "UnsupportedValue",
             format!(
                 "Gateway {gw_ns}/{} has no VPC Lattice service network: the name {why}",
@@ -130,51 +135,56 @@ fn attach(gw: &Gateway, p: &ParentRef, parent_index: usize, route: &RouteView) -
             ),
         ));
     }
-    Attachment {
-        gateway: (gw_ns, p.name.clone()),
-        parent_index,
-        listeners,
-        listener_names,
-        refused,
-    }
+    a
 }
 
-/// Whether the listener's `allowedRoutes` admits routes from `namespace`.
-fn admits_namespace(l: &GatewayListeners, gw_ns: &str, namespace: &str) -> bool {
-    let from = l
-        .allowed_routes
-        .as_ref()
-        .and_then(|a| a.namespaces.as_ref())
-        .and_then(|n| n.from.as_ref())
-        .map(|f| format!("{f:?}"))
-        .unwrap_or_else(|| "Same".into());
-    from != "Same" || namespace == gw_ns
-}
-
-/// Why a parentRef got no listener: it selected none, or none it selected
-/// admits the route.
-fn refusal(
-    gw_ns: &str,
-    p: &ParentRef,
-    route: &RouteView,
+/// How far a parentRef got through a Gateway's listeners.
+#[derive(Default)]
+struct Tally {
+    /// Listeners its sectionName and port select.
     selected: usize,
-) -> (&'static str, String) {
-    if selected == 0 {
+    /// Of those, listeners whose allowedRoutes admit the route.
+    allowed: usize,
+}
+
+/// Why a parentRef got no Lattice listener, in the Gateway API's reasons:
+/// it selected no listener, none it selected admits the route's kind and
+/// namespace, or none shares a hostname with it.
+fn refusal(gw_ns: &str, p: &ParentRef, route: &RouteView, tally: &Tally) -> (&'static str, String) {
+    let gw = format!("Gateway {gw_ns}/{}", p.name);
+    if tally.selected == 0 {
+        let mut what = Vec::new();
+        if let Some(s) = &p.section_name {
+            what.push(format!("sectionName {s:?}"));
+        }
+        if let Some(port) = p.port {
+            what.push(format!("port {port}"));
+        }
+        let what = if what.is_empty() {
+            "any listener".to_string()
+        } else {
+            what.join(" and ")
+        };
         return (
             "NoMatchingParent",
+            format!("{gw} has no listener with {what}"),
+        );
+    }
+    if tally.allowed == 0 {
+        return (
+            "NotAllowedByListeners",
             format!(
-                "Gateway {gw_ns}/{} has no listener matching sectionName/port",
-                p.name
+                "no listener of {gw} allows a {} from namespace {} (allowedRoutes; VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough)",
+                route.kind.kind_name(),
+                route.id.namespace
             ),
         );
     }
     (
-        "NotAllowedByListeners",
+        "NoMatchingListenerHostname",
         format!(
-            "no listener of Gateway {gw_ns}/{} accepts a {} from namespace {} (VPC Lattice serves HTTPRoute on HTTP/HTTPS, GRPCRoute on HTTPS, TLSRoute on TLS Passthrough, on ports 1-65535)",
-            p.name,
-            route.kind.kind_name(),
-            route.id.namespace
+            "no listener of {gw} that allows the route serves any of its hostnames {:?}, or the listener is one VPC Lattice cannot serve",
+            route.hostnames
         ),
     )
 }

@@ -223,16 +223,32 @@ impl Pass<'_> {
             }
             match m.default_rule.map(&action_of) {
                 Some(a @ Action::Forward(_)) => listeners.push(listener(a, vec![])),
-                Some(Action::FixedResponse(_)) => self.diagnostics.push(unsupported(
-                    route_object(r),
-                    "spec.rules[0].backendRefs",
-                    "a TLS_PASSTHROUGH listener can only forward, and the rule has no valid backend"
-                        .into(),
-                )),
+                // Unresolved backends leave the route accepted, its
+                // `ResolvedRefs` saying why (Gateway API); a plugin that
+                // answers passthrough with a fixed response is refused.
+                Some(Action::FixedResponse(_)) if !self.unresolved(r) => {
+                    self.diagnostics.push(unsupported(
+                        route_object(r),
+                        "spec.rules[0].backendRefs",
+                        "a TLS_PASSTHROUGH listener can only forward, and the rule has no valid backend"
+                            .into(),
+                    ))
+                }
+                Some(Action::FixedResponse(_)) => {}
                 None => {}
             }
         }
         listeners
+    }
+}
+
+impl Pass<'_> {
+    /// Whether the pass already says that some backend of `r` is unresolved.
+    fn unresolved(&self, r: &RouteIntent) -> bool {
+        let object = route_object(r);
+        self.diagnostics
+            .iter()
+            .any(|d| d.object == object && d.condition == "ResolvedRefs")
     }
 }
 

@@ -9,8 +9,10 @@ use super::{ApplyOutcome, cond, conditions_at, keep_times, programmed, without_t
 use crate::config::CONTROLLER_NAME;
 use crate::index::{Index, route_view};
 use crate::kinds::GATEWAY_GROUP;
+use crate::model::listeners::{self, ListenerSupport};
 use crate::model::{RouteView, ServiceNetworkIntent};
 use crate::snapshot::Key;
+use lattice_plugin_sdk::types::RouteKind;
 
 /// The object a status patch is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +122,8 @@ pub fn gateway_class_status(
 }
 
 /// A Gateway's status: `Accepted` and `Programmed`, and per listener the
-/// route kinds it takes and how many routes attached to it.
+/// route kinds it takes, how many routes attached to it, and whether VPC
+/// Lattice can serve it.
 pub fn gateway_status(
     snapshot: &crate::Snapshot,
     gateway: &Key,
@@ -133,6 +136,7 @@ pub fn gateway_status(
     let current = serde_json::to_value(gw).ok()?;
     let generation = gw.metadata.generation;
     let attached = attached_routes(snapshot, gateway, routes);
+    let mut invalid = Vec::new();
     let listeners: Vec<Value> = gw
         .spec
         .listeners
@@ -144,92 +148,116 @@ pub fn gateway_status(
                 .and_then(|ls| ls.as_array())
                 .and_then(|ls| ls.iter().find(|x| x["name"] == l.name.as_str()))
                 .map(|x| conditions_at(x, "/conditions"))
-                .unwrap_or_else(|| conditions_at(&current, &format!("/status/listeners/{i}/conditions")));
-            let mut cs = listener_conditions(&l.protocol, apply);
+                .unwrap_or_else(|| {
+                    conditions_at(&current, &format!("/status/listeners/{i}/conditions"))
+                });
+            let support = listeners::support(l);
+            if support.protocol.is_err() {
+                invalid.push(l.name.as_str());
+            }
+            let kinds: Vec<Value> = support
+                .kinds
+                .iter()
+                .map(|k| json!({"group": GATEWAY_GROUP, "kind": k.kind_name()}))
+                .collect();
+            let mut cs = listener_conditions(&support, apply);
             keep_times(&mut cs, &old, generation, now);
-            let kinds = route_kinds(&l.protocol);
             json!({
                 "name": l.name,
-                "supportedKinds": kinds.iter().map(|k| json!({"group": GATEWAY_GROUP, "kind": k})).collect::<Vec<_>>(),
-                "attachedRoutes": attached.get(l.name.as_str()).copied().unwrap_or(0),
+                "supportedKinds": kinds,
+                "attachedRoutes": attached.get(l.name.as_str()).map_or(0, BTreeSet::len),
                 "conditions": cs,
             })
         })
         .collect();
-    let mut cs = vec![match invalid_name {
-        None => cond(
-            "Accepted",
-            true,
-            "Accepted",
-            "the Gateway is a VPC Lattice service network".into(),
-        ),
-        Some(why) => cond(
-            "Accepted",
-            false,
-            "Invalid",
-            format!("VPC Lattice service network name {why}"),
-        ),
-    }];
-    cs.push(programmed(apply, "service network"));
+    let valid = gw.spec.listeners.len() - invalid.len();
+    let mut cs = vec![gateway_accepted(invalid_name, &invalid, valid)];
+    cs.push(if cs[0].status == "True" {
+        programmed(apply, "service network")
+    } else {
+        cond("Programmed", false, "Invalid", cs[0].message.clone())
+    });
     keep_times(
         &mut cs,
         &conditions_at(&current, "/status/conditions"),
         generation,
         now,
     );
+    // A service network has no address of its own: clients reach each
+    // route's service at its own DNS name (README, "status.addresses").
     Some(json!({ "conditions": cs, "listeners": listeners }))
 }
 
-/// Routes attached to each listener of `gateway`, by listener name.
+/// The Gateway's `Accepted`: refused when Lattice refuses the service
+/// network's name or serves none of its listeners; accepted with
+/// `ListenersNotValid` when it serves only some.
+fn gateway_accepted(invalid_name: Option<&str>, invalid: &[&str], valid: usize) -> Condition {
+    if let Some(why) = invalid_name {
+        let why = format!("VPC Lattice service network name {why}");
+        return cond("Accepted", false, "Invalid", why);
+    }
+    if invalid.is_empty() {
+        let message = "the Gateway is a VPC Lattice service network".into();
+        return cond("Accepted", true, "Accepted", message);
+    }
+    let message = format!(
+        "VPC Lattice cannot serve listener(s) {}; see their conditions",
+        invalid.join(", ")
+    );
+    cond("Accepted", valid > 0, "ListenersNotValid", message)
+}
+
+/// Routes attached to each listener of `gateway`, by listener name; a
+/// route counts once per listener, however many parentRefs select it.
 fn attached_routes(
     snapshot: &crate::Snapshot,
     gateway: &Key,
     routes: &[RouteView],
-) -> BTreeMap<String, i32> {
-    let mut attached = BTreeMap::new();
-    for a in routes
-        .iter()
-        .flat_map(|r| crate::model::parents::attachments(snapshot, r))
-        .filter(|a| &a.gateway == gateway)
-    {
-        for name in a.listener_names {
-            *attached.entry(name).or_default() += 1;
+) -> BTreeMap<String, BTreeSet<(RouteKind, String, String)>> {
+    let mut attached: BTreeMap<String, BTreeSet<_>> = BTreeMap::new();
+    for r in routes {
+        let id = (r.kind, r.id.namespace.clone(), r.id.name.clone());
+        for a in crate::model::parents::attachments(snapshot, r) {
+            if &a.gateway != gateway {
+                continue;
+            }
+            for name in a.listener_names {
+                attached.entry(name).or_default().insert(id.clone());
+            }
         }
     }
     attached
 }
 
-/// The route kinds a Lattice listener of `protocol` serves; none when
-/// Lattice has no such listener.
-fn route_kinds(protocol: &str) -> &'static [&'static str] {
-    match protocol {
-        "HTTP" => &["HTTPRoute"],
-        "HTTPS" => &["HTTPRoute", "GRPCRoute"],
-        "TLS" => &["TLSRoute"],
-        _ => &[],
-    }
-}
-
 /// A listener's conditions, before timestamps.
-fn listener_conditions(protocol: &str, apply: &ApplyOutcome) -> Vec<Condition> {
-    let accepted = if route_kinds(protocol).is_empty() {
-        cond(
-            "Accepted",
-            false,
-            "UnsupportedProtocol",
-            format!("VPC Lattice listeners are HTTP, HTTPS or TLS passthrough, not {protocol}"),
-        )
-    } else {
-        cond("Accepted", true, "Accepted", "listener accepted".into())
+fn listener_conditions(support: &ListenerSupport, apply: &ApplyOutcome) -> Vec<Condition> {
+    let (accepted, programmed_now) = match &support.protocol {
+        Ok(_) => (
+            cond("Accepted", true, "Accepted", "listener accepted".into()),
+            programmed(apply, "listener"),
+        ),
+        Err((reason, why)) => (
+            cond("Accepted", false, reason, why.clone()),
+            cond("Programmed", false, "Invalid", why.clone()),
+        ),
     };
-    vec![
-        accepted,
+    let resolved = if support.invalid_kinds.is_empty() {
         cond(
             "ResolvedRefs",
             true,
             "ResolvedRefs",
-            "no references to resolve".into(),
-        ),
-        programmed(apply, "listener"),
-    ]
+            "all references resolved".into(),
+        )
+    } else {
+        cond(
+            "ResolvedRefs",
+            false,
+            "InvalidRouteKinds",
+            format!(
+                "this listener cannot serve allowedRoutes.kinds {}",
+                support.invalid_kinds.join(", ")
+            ),
+        )
+    };
+    vec![accepted, resolved, programmed_now]
 }
