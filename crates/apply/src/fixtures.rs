@@ -24,6 +24,7 @@ fn tg(name: String, i: usize, base: u8) -> TargetGroupPlan {
             })
             .collect(),
         routes: vec![format!("bench/route-{i}")],
+        health_check: None,
     }
 }
 

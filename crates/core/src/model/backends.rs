@@ -28,6 +28,8 @@ pub struct TargetGroupIntent {
     pub protocol_version: Option<String>,
     /// Ready endpoints.
     pub targets: Vec<Target>,
+    /// The health check a TargetGroupPolicy asks for.
+    pub health_check: Option<crate::plan::HealthCheckPlan>,
 }
 
 /// A Lattice target: an endpoint IP and port.
@@ -128,6 +130,7 @@ pub fn resolve(
         protocol: proto.into(),
         protocol_version: version.map(str::to_string),
         targets: targets(snapshot, b, port_name.as_deref()),
+        health_check: None,
     };
     out.target_group = tg.name.clone();
     (out, Some(tg))

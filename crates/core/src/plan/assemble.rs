@@ -327,6 +327,7 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
             })
             .collect(),
         routes: vec![],
+        health_check: tg.health_check.clone(),
     }
 }
 

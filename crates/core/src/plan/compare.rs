@@ -206,6 +206,7 @@ mod tests {
             protocol_version: None,
             targets: vec![],
             routes: vec![],
+            health_check: None,
         }
     }
 

@@ -147,6 +147,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
                     ip: "10.0.0.1".into(),
                     port: 8080,
                 }],
+                health_check: None,
             };
             (tg.name.clone(), tg)
         })

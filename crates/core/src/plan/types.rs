@@ -233,6 +233,47 @@ pub struct TargetGroupPlan {
     pub targets: Vec<TargetPlan>,
     /// Routes (`namespace/name`) that forward to it.
     pub routes: Vec<String>,
+    /// The health check a TargetGroupPolicy asks for; none leaves Lattice's
+    /// (its default on create, whatever it has after).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheckPlan>,
+}
+
+/// A target group's health check, as VPC Lattice's `HealthCheckConfig`
+/// names it. A field left out is left as Lattice has it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthCheckPlan {
+    /// Whether Lattice checks the targets at all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// `HTTP` or `HTTPS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `HTTP1` or `HTTP2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    /// Port checked; the target's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// Path checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Seconds between checks (5-300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_interval_seconds: Option<i32>,
+    /// Seconds a check may take (1-120).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check_timeout_seconds: Option<i32>,
+    /// Passes before a target is healthy (2-10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub healthy_threshold_count: Option<i32>,
+    /// Failures before a target is unhealthy (2-10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unhealthy_threshold_count: Option<i32>,
+    /// HTTP codes that pass, such as `200` or `200-299` (`matcher.httpCode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_code: Option<String>,
 }
 
 /// A target.
