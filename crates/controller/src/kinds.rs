@@ -28,6 +28,16 @@ pub fn gateway_class() -> ApiResource {
     GatewayClassKind.identity().api_resource()
 }
 
+/// A policy kind of the Go controller's, such as `TargetGroupPolicy`.
+pub fn policy(kind: &str) -> ApiResource {
+    let group = lattice_core::kinds::POLICY_GROUP;
+    match kinds::find(group, kind) {
+        Some(k) => k.identity().api_resource(),
+        // Only the core's policy kinds reach the writer.
+        None => ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(group, "v1alpha1", kind)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,9 +57,9 @@ mod tests {
             .collect();
         assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
         assert!(watched.contains(&"v1".to_string()));
-        // The nine kinds planning always read, plus Namespaces and the two
+        // The ten kinds planning always read, plus Namespaces and the two
         // plugin kinds (issue 10).
         assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
-        assert_eq!(watched.len(), 12);
+        assert_eq!(watched.len(), 13);
     }
 }

@@ -18,7 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use thiserror::Error;
 
-use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin};
+use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy};
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
 
@@ -55,6 +55,8 @@ pub struct Snapshot {
     pub endpoint_slice_services: HashMap<Key, String>,
     /// IAMAuthPolicies.
     pub iam_auth_policies: BTreeMap<Key, IAMAuthPolicy>,
+    /// TargetGroupPolicies.
+    pub target_group_policies: BTreeMap<Key, TargetGroupPolicy>,
     /// Namespaces by name: their labels decide which cluster plugins apply.
     pub namespaces: BTreeMap<String, Namespace>,
     /// ClusterLatticePlugins by name.

@@ -127,6 +127,7 @@ fn gateway_and_class_statuses_are_written_only_when_they_change() {
         let (kind, ns, name) = match &p.target {
             StatusTarget::GatewayClass(n) => ("GatewayClass", None, n.clone()),
             StatusTarget::Gateway((ns, n)) => ("Gateway", Some(ns.clone()), n.clone()),
+            other => panic!("no policy here: {other:?}"),
         };
         let mut obj = match kind {
             "GatewayClass" => serde_json::to_value(&index.snapshot().gateway_classes[&name]),

@@ -35,15 +35,18 @@ impl Controller {
         let (routes, objects) = tokio::task::block_in_place(|| {
             let snapshot = index.snapshot();
             let (input, plan) = (&planned.input, &planned.plan);
+            let mut objects = status::gateway_statuses(
+                index,
+                &dirty.gateways,
+                &input.service_networks,
+                &gateways,
+                now,
+            );
+            // Policies are few and judged on every pass.
+            objects.extend(status::policy_statuses(snapshot, now));
             (
                 status::route_statuses(snapshot, &dirty.routes, input, plan, &outcome, now),
-                status::gateway_statuses(
-                    index,
-                    &dirty.gateways,
-                    &input.service_networks,
-                    &gateways,
-                    now,
-                ),
+                objects,
             )
         });
         let client = &self.client;
@@ -69,6 +72,9 @@ impl Controller {
                 }
                 StatusTarget::GatewayClass(name) => {
                     again.classes.insert(name);
+                }
+                StatusTarget::Policy(kind, key) => {
+                    again.policies.insert((kind.to_string(), key));
                 }
             }
         }
@@ -111,7 +117,7 @@ async fn write(client: &kube::Client, key: &RouteKey, parents: Vec<Value>) -> ku
         .map(|_| ())
 }
 
-/// Patches a Gateway's or GatewayClass's status.
+/// Patches a Gateway's, GatewayClass's or policy's status.
 async fn write_object_status(client: &kube::Client, patch: &StatusPatch) -> kube::Result<()> {
     let (api, name): (Api<DynamicObject>, &str) = match &patch.target {
         StatusTarget::GatewayClass(name) => {
@@ -119,6 +125,10 @@ async fn write_object_status(client: &kube::Client, patch: &StatusPatch) -> kube
         }
         StatusTarget::Gateway((ns, name)) => (
             Api::namespaced_with(client.clone(), ns, &kinds::gateway()),
+            name,
+        ),
+        StatusTarget::Policy(kind, (ns, name)) => (
+            Api::namespaced_with(client.clone(), ns, &kinds::policy(kind)),
             name,
         ),
     };

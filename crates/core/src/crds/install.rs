@@ -12,6 +12,9 @@ use kube::CustomResourceExt;
 pub fn project() -> Vec<CustomResourceDefinition> {
     vec![
         super::IAMAuthPolicy::crd(),
+        super::TargetGroupPolicy::crd(),
+        super::VpcAssociationPolicy::crd(),
+        super::AccessLogPolicy::crd(),
         super::ClusterLatticePlugin::crd(),
         super::LatticePlugin::crd(),
     ]

@@ -71,6 +71,9 @@ pub struct Dirty {
     /// GatewayClasses whose status may have changed, by name: a class is
     /// `Accepted` before any Gateway uses it.
     pub classes: BTreeSet<String>,
+    /// Policies whose status may have changed, by kind and key: a policy
+    /// that targets nothing still gets a status.
+    pub policies: BTreeSet<(String, Key)>,
 }
 
 impl Dirty {
@@ -79,10 +82,14 @@ impl Dirty {
         self.routes.extend(other.routes);
         self.gateways.extend(other.gateways);
         self.classes.extend(other.classes);
+        self.policies.extend(other.policies);
     }
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
-        self.routes.is_empty() && self.gateways.is_empty() && self.classes.is_empty()
+        self.routes.is_empty()
+            && self.gateways.is_empty()
+            && self.classes.is_empty()
+            && self.policies.is_empty()
     }
 }
 

@@ -41,6 +41,7 @@ impl Kind for IamAuthPolicyKind {
     /// namespace defaults to the policy's.
     fn dirties(&self, snapshot: &Snapshot, _: &Graph, key: &Key) -> Dirty {
         let mut d = Dirty::default();
+        d.policies.insert((ID.kind.to_string(), key.clone()));
         let Some(policy) = snapshot.iam_auth_policies.get(key) else {
             return d;
         };
@@ -97,8 +98,10 @@ mod tests {
     }
 
     #[test]
-    fn a_policy_on_a_kind_we_do_not_plan_dirties_nothing() {
+    fn a_policy_on_a_kind_we_do_not_plan_dirties_only_its_own_status() {
         let mut ix = index();
-        assert!(ix.apply(mk_policy("Service", "web")).unwrap().is_empty());
+        let d = ix.apply(mk_policy("Service", "web")).unwrap();
+        assert!(d.routes.is_empty() && d.gateways.is_empty());
+        assert_eq!(d.policies.len(), 1);
     }
 }

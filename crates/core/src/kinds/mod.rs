@@ -21,6 +21,7 @@ mod namespace;
 mod reference_grant;
 mod route;
 mod service;
+pub mod target_group_policy;
 #[cfg(test)]
 mod testing;
 mod tls_route;
@@ -45,6 +46,7 @@ pub use namespace::NamespaceKind;
 pub use reference_grant::ReferenceGrantKind;
 pub use route::{Deps, RouteType};
 pub use service::ServiceKind;
+pub use target_group_policy::TargetGroupPolicyKind;
 pub use tls_route::TlsRouteKind;
 
 use crate::index::{Dirty, Graph, RouteKey};
@@ -74,6 +76,7 @@ pub static ALL: &[&dyn Kind] = &[
     &ServiceKind,
     &EndpointSliceKind,
     &IamAuthPolicyKind,
+    &TargetGroupPolicyKind,
     &NamespaceKind,
     &ClusterLatticePluginKind,
     &LatticePluginKind,

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::target_group_policy::{self, targeted_service};
 use super::{CORE_GROUP, Identity, Kind, Scope, insert_keyed};
 use crate::index::{Dirty, Graph};
 use crate::snapshot::{Key, ManifestError, Snapshot};
@@ -35,9 +36,18 @@ impl Kind for ServiceKind {
     }
 
     /// The routes with the Service as a backend.
-    fn dirties(&self, _: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
+    /// The routes that use the Service, and the TargetGroupPolicies that
+    /// target it (whether it exists is in their status).
+    fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
+        let policies = snapshot
+            .target_group_policies
+            .iter()
+            .filter(|(k, p)| targeted_service(&p.spec.target_ref, k).as_ref() == Some(key))
+            .map(|(k, _)| (target_group_policy::ID.kind.to_string(), k.clone()))
+            .collect();
         Dirty {
             routes: graph.routes_of_service(key),
+            policies,
             ..Dirty::default()
         }
     }

@@ -12,7 +12,7 @@ use kube::core::ApiResource;
 use serde_json::json;
 
 use super::*;
-use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin};
+use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy};
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
 fn typed() -> Vec<ApiResource> {
@@ -26,6 +26,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<Service>(&()),
         ApiResource::erase::<EndpointSlice>(&()),
         ApiResource::erase::<IAMAuthPolicy>(&()),
+        ApiResource::erase::<TargetGroupPolicy>(&()),
         ApiResource::erase::<Namespace>(&()),
         ApiResource::erase::<ClusterLatticePlugin>(&()),
         ApiResource::erase::<LatticePlugin>(&()),

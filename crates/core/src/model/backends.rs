@@ -5,11 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::Service;
-use lattice_plugin_sdk::types::{Backend, Resolution, RouteKind, RuleBackends};
+use lattice_plugin_sdk::types::{Backend, Resolution, RuleBackends};
 use serde::Serialize;
 
 use super::naming::target_group_name;
 use super::routes::{BackendRef, RouteView};
+use super::target_group_policy;
 use crate::snapshot::Snapshot;
 
 /// A target group the plan needs.
@@ -39,15 +40,6 @@ pub struct Target {
     pub ip: String,
     /// Port.
     pub port: i32,
-}
-
-/// The target group protocol and version a route kind needs.
-fn protocol(kind: RouteKind) -> (&'static str, Option<&'static str>) {
-    match kind {
-        RouteKind::Http => ("HTTP", Some("HTTP1")),
-        RouteKind::Grpc => ("HTTP", Some("GRPC")),
-        RouteKind::Tls => ("TCP", None),
-    }
 }
 
 /// Resolves every backendRef of every rule: the weighting stage's input, one
@@ -122,15 +114,23 @@ pub fn resolve(
         out.display = format!("{} (port {port} is not 1-65535)", out.display);
         return (out, None);
     }
-    let (proto, version) = protocol(route.kind);
+    let policy = target_group_policy::for_service(snapshot, &(b.namespace.clone(), b.name.clone()));
+    let (proto, version) = target_group_policy::protocol(route.kind, policy);
     let tg = TargetGroupIntent {
-        name: target_group_name(lattice_service, &b.name, &b.namespace, port, proto, version),
+        name: target_group_name(
+            lattice_service,
+            &b.name,
+            &b.namespace,
+            port,
+            &proto,
+            version.as_deref(),
+        ),
         backend: format!("{}/{}:{port}", b.namespace, b.name),
         port,
-        protocol: proto.into(),
-        protocol_version: version.map(str::to_string),
+        protocol: proto,
+        protocol_version: version,
         targets: targets(snapshot, b, port_name.as_deref()),
-        health_check: None,
+        health_check: target_group_policy::health_check(policy),
     };
     out.target_group = tg.name.clone();
     (out, Some(tg))

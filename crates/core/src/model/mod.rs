@@ -7,6 +7,7 @@ pub mod listeners;
 pub mod naming;
 pub mod parents;
 pub mod routes;
+pub mod target_group_policy;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -21,6 +21,8 @@ pub enum StatusTarget {
     GatewayClass(String),
     /// A Gateway, by namespace and name.
     Gateway(Key),
+    /// A policy of the Go controller's, by kind, namespace and name.
+    Policy(&'static str, Key),
 }
 
 /// A status to write, because it says something other than the current one.

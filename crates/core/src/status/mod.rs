@@ -11,11 +11,13 @@
 //! - [`outcome`]: what an apply report means for one route or Gateway;
 //! - [`route`]: route conditions and the `status.parents` merge;
 //! - [`gateway`]: Gateway and GatewayClass status;
-//! - [`plugin`]: ClusterLatticePlugin and LatticePlugin status.
+//! - [`plugin`]: ClusterLatticePlugin and LatticePlugin status;
+//! - [`policy`]: IAMAuthPolicy and TargetGroupPolicy status.
 
 pub mod gateway;
 pub mod outcome;
 pub mod plugin;
+pub mod policy;
 pub mod route;
 
 pub use gateway::{
@@ -23,6 +25,7 @@ pub use gateway::{
 };
 pub use outcome::{gateway_outcome, route_outcome};
 pub use plugin::{Attempt, PluginFacts, plugin_status};
+pub use policy::policy_statuses;
 pub use route::{desired_parents, route_parent_conditions, route_statuses};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};

@@ -89,6 +89,16 @@ fn deploy_rbac_grants_exactly_what_the_controller_asks_kubernetes_for() {
     for must in [
         ("patch", "gateway.networking.k8s.io", "tlsroutes/status"),
         ("patch", "lattice-host.io", "latticeplugins/status"),
+        (
+            "patch",
+            "application-networking.k8s.aws",
+            "targetgrouppolicies/status",
+        ),
+        (
+            "patch",
+            "application-networking.k8s.aws",
+            "iamauthpolicies/status",
+        ),
         ("get", "", "secrets"),
         ("update", "coordination.k8s.io", "leases"),
         ("create", "events.k8s.io", "events"),

@@ -55,7 +55,8 @@ fn client_as(url: &str, user: &str) -> kube::Client {
 }
 
 /// The inventory: a Gateway with a TLS passthrough listener, a TLSRoute
-/// splitting 80/20 across two Services, and their EndpointSlices.
+/// splitting 80/20 across two Services, their EndpointSlices, and a
+/// TargetGroupPolicy checking one Service's health.
 fn inventory() -> String {
     let mut out = String::from(
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: inventory\n---\n\
@@ -74,6 +75,13 @@ fn inventory() -> String {
              endpoints:\n- addresses: [\"{ip}\"]\n  conditions: {{ready: true}}\n"
         ));
     }
+    // A TargetGroupPolicy: its status is written.
+    out.push_str(
+        "---\napiVersion: application-networking.k8s.aws/v1alpha1\nkind: TargetGroupPolicy\n\
+         metadata:\n  name: stock-health\n  namespace: inventory\nspec:\n\
+         \x20 targetRef: {group: \"\", kind: Service, name: stock-v1}\n\
+         \x20 healthCheck: {enabled: true, protocol: HTTP, path: /healthz, intervalSeconds: 10}\n",
+    );
     out
 }
 

@@ -1,0 +1,164 @@
+//! The status of the Go controller's policies (IAMAuthPolicy and
+//! TargetGroupPolicy), as the Gateway API's policy attachment pattern
+//! (GEP-713) words it: one `Accepted` condition, `False` with `Invalid`,
+//! `TargetNotFound` or `Conflicted` (an older policy of the same kind
+//! targets the same object), else `True`.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::ResourceExt;
+use serde_json::{Value, json};
+
+use super::gateway::{StatusPatch, StatusTarget};
+use super::{cond, conditions_at, keep_times, without_times};
+use crate::crds::PolicyTargetReference;
+use crate::kinds::target_group_policy::{self, targeted_service};
+use crate::kinds::{self, GATEWAY_GROUP};
+use crate::model::target_group_policy as tgp;
+use crate::snapshot::{Key, Snapshot};
+
+/// The status patches of every policy whose status changed.
+pub fn policy_statuses(snapshot: &Snapshot, now: &Time) -> Vec<StatusPatch> {
+    let mut out = Vec::new();
+    for (key, p) in &snapshot.target_group_policies {
+        let accepted = target_group_policy_accepted(snapshot, key, p);
+        push_if_changed(
+            &mut out,
+            target_group_policy::ID.kind,
+            key,
+            p,
+            accepted,
+            now,
+        );
+    }
+    for (key, p) in &snapshot.iam_auth_policies {
+        let accepted = iam_auth_policy_accepted(snapshot, key, &p.spec.target_ref, p);
+        push_if_changed(&mut out, "IAMAuthPolicy", key, p, accepted, now);
+    }
+    out
+}
+
+fn push_if_changed<K: kube::Resource + serde::Serialize>(
+    out: &mut Vec<StatusPatch>,
+    kind: &'static str,
+    key: &Key,
+    policy: &K,
+    accepted: Condition,
+    now: &Time,
+) {
+    let current = serde_json::to_value(policy).unwrap_or_default();
+    let mut cs = vec![accepted];
+    keep_times(
+        &mut cs,
+        &conditions_at(&current, "/status/conditions"),
+        policy.meta().generation,
+        now,
+    );
+    let status = json!({ "conditions": cs });
+    let old = current.get("status").cloned().unwrap_or(Value::Null);
+    if without_times(&old) != without_times(&status) {
+        out.push(StatusPatch {
+            target: StatusTarget::Policy(kind, key.clone()),
+            status,
+        });
+    }
+}
+
+fn accepted(message: &str) -> Condition {
+    cond("Accepted", true, "Accepted", message.into())
+}
+
+fn refused(reason: &str, message: String) -> Condition {
+    cond("Accepted", false, reason, message)
+}
+
+fn target_group_policy_accepted(
+    snapshot: &Snapshot,
+    key: &Key,
+    p: &crate::crds::TargetGroupPolicy,
+) -> Condition {
+    if let Some(why) = tgp::invalid(p) {
+        return refused("Invalid", why);
+    }
+    let t = &p.spec.target_ref;
+    let Some(service) = targeted_service(t, key) else {
+        return refused(
+            "Invalid",
+            format!(
+                "spec.targetRef: {}/{} in this namespace is not a target here; a TargetGroupPolicy targets a Service of its own namespace (ServiceExport is not supported yet)",
+                t.group, t.kind
+            ),
+        );
+    };
+    if !snapshot.services.contains_key(&service) {
+        let why = format!("Service {}/{} does not exist", service.0, service.1);
+        return refused("TargetNotFound", why);
+    }
+    match tgp::for_service(snapshot, &service) {
+        Some(winner) if winner.name_any() != key.1 => refused(
+            "Conflicted",
+            format!(
+                "TargetGroupPolicy {}/{} is older and configures Service {} already",
+                service.0,
+                winner.name_any(),
+                service.1
+            ),
+        ),
+        _ => accepted("the policy configures the Service's VPC Lattice target groups"),
+    }
+}
+
+fn iam_auth_policy_accepted(
+    snapshot: &Snapshot,
+    key: &Key,
+    t: &PolicyTargetReference,
+    p: &crate::crds::IAMAuthPolicy,
+) -> Condition {
+    let target = (
+        t.namespace.clone().unwrap_or_else(|| key.0.clone()),
+        t.name.clone(),
+    );
+    let exists = match (t.group.as_str(), t.kind.as_str()) {
+        (GATEWAY_GROUP, "Gateway") => snapshot.gateways.contains_key(&target),
+        (GATEWAY_GROUP, kind) => {
+            match kinds::find(GATEWAY_GROUP, kind).and_then(|k| k.as_route()) {
+                Some(route) if route.route_kind() != lattice_plugin_sdk::types::RouteKind::Tls => {
+                    route.view(snapshot, &target).is_some()
+                }
+                _ => return unsupported_target(t),
+            }
+        }
+        _ => return unsupported_target(t),
+    };
+    if !exists {
+        let why = format!("{} {}/{} does not exist", t.kind, target.0, target.1);
+        return refused("TargetNotFound", why);
+    }
+    let older = snapshot.iam_auth_policies.iter().find(|(k, other)| {
+        let o = &other.spec.target_ref;
+        *k != key
+            && (o.group.as_str(), o.kind.as_str(), o.name.as_str())
+                == (t.group.as_str(), t.kind.as_str(), t.name.as_str())
+            && o.namespace.clone().unwrap_or_else(|| k.0.clone()) == target.0
+            && tgp::age(*other, k) < tgp::age(p, key)
+    });
+    match older {
+        Some((k, _)) => refused(
+            "Conflicted",
+            format!(
+                "IAMAuthPolicy {}/{} is older and sets the auth policy of {} {} already",
+                k.0, k.1, t.kind, t.name
+            ),
+        ),
+        None => accepted("the policy is VPC Lattice's auth policy for its target"),
+    }
+}
+
+fn unsupported_target(t: &PolicyTargetReference) -> Condition {
+    refused(
+        "Invalid",
+        format!(
+            "spec.targetRef: an IAMAuthPolicy targets a Gateway, HTTPRoute or GRPCRoute, not {}/{}",
+            t.group, t.kind
+        ),
+    )
+}
