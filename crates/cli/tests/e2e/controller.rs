@@ -126,7 +126,7 @@ async fn lattice_with_fault(
 }
 
 /// A controller applying to lattice-sim at `url`; send on the sender to stop it.
-fn start_with_lattice(
+pub(crate) fn start_with_lattice(
     client: &kube::Client,
     url: &str,
     opts: lattice_apply::ApplyOptions,
@@ -139,7 +139,7 @@ fn start_with_lattice(
 }
 
 /// As [`start_with_lattice`], with the applier's running count of Lattice calls.
-fn start_counting(
+pub(crate) fn start_counting(
     client: &kube::Client,
     url: &str,
     opts: lattice_apply::ApplyOptions,

@@ -11,6 +11,7 @@ mod deploy;
 mod leader;
 mod least_privilege;
 mod metrics;
+mod migration;
 mod oci;
 mod plugin_failures;
 mod plugin_objects;

@@ -30,6 +30,44 @@ pub struct Change {
     pub retry: Dirty,
 }
 
+/// The Go controller's finalizers on the kinds this one finalizes
+/// (`gateway_controller.go`, `route_controller.go` in
+/// `aws-application-networking-k8s`). Replaced by [`FINALIZER`] when this
+/// controller takes an object over: left behind with the Go controller
+/// scaled to zero, they would keep a deleted object `Terminating` forever.
+pub const GO_FINALIZERS: [&str; 4] = [
+    "gateway.k8s.aws/resources",
+    "httproute.k8s.aws/resources",
+    "grpcroute.k8s.aws/resources",
+    "tlsroute.k8s.aws/resources",
+];
+
+fn is_ours(f: &str) -> bool {
+    f == FINALIZER || GO_FINALIZERS.contains(&f)
+}
+
+/// The finalizer list to write, if it changes: ours added (and the Go
+/// controller's replaced) while the object is wanted, and both removed
+/// once it is being deleted and Lattice no longer holds anything of it.
+fn next_finalizers(
+    list: &[String],
+    deleting: bool,
+    wanted: bool,
+    settled: bool,
+) -> Option<Vec<String>> {
+    let has = list.iter().any(|f| f == FINALIZER);
+    let go = list.iter().any(|f| GO_FINALIZERS.contains(&f.as_str()));
+    if !deleting && wanted && (!has || go) {
+        let mut out: Vec<String> = list.iter().filter(|f| !is_ours(f)).cloned().collect();
+        out.push(FINALIZER.to_string());
+        return Some(out);
+    }
+    if deleting && (has || go) && !wanted && settled {
+        return Some(list.iter().filter(|f| !is_ours(f)).cloned().collect());
+    }
+    None
+}
+
 fn change(
     ar: ApiResource,
     (namespace, name): (String, String),
@@ -38,16 +76,9 @@ fn change(
     settled: bool,
     retry: Dirty,
 ) -> Option<Change> {
-    let mut finalizers = meta.finalizers.clone().unwrap_or_default();
-    let has = finalizers.iter().any(|f| f == FINALIZER);
+    let list = meta.finalizers.clone().unwrap_or_default();
     let deleting = meta.deletion_timestamp.is_some();
-    if !deleting && wanted && !has {
-        finalizers.push(FINALIZER.to_string());
-    } else if deleting && has && !wanted && settled {
-        finalizers.retain(|f| f != FINALIZER);
-    } else {
-        return None;
-    }
+    let finalizers = next_finalizers(&list, deleting, wanted, settled)?;
     Some(Change {
         ar,
         namespace,
@@ -189,20 +220,49 @@ async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
         {
             Err(kube::Error::Api(e)) if e.code == 409 && attempt <= 3 => {
                 let fresh = api.get(&c.name).await?;
-                let mut list = fresh.metadata.finalizers.unwrap_or_default();
-                let has = list.iter().any(|f| f == FINALIZER);
-                match (adding, has) {
-                    (true, true) | (false, false) => return Ok(()),
-                    (true, false) if fresh.metadata.deletion_timestamp.is_none() => {
-                        list.push(FINALIZER.to_string())
-                    }
-                    (true, false) => return Ok(()),
-                    (false, true) => list.retain(|f| f != FINALIZER),
-                }
-                finalizers = list;
+                let list = fresh.metadata.finalizers.unwrap_or_default();
+                let deleting = fresh.metadata.deletion_timestamp.is_some();
+                // The same change on the fresh list: wanted when adding,
+                // unwanted and settled when removing.
+                let Some(next) = next_finalizers(&list, deleting, adding, !adding) else {
+                    return Ok(());
+                };
+                finalizers = next;
                 version = fresh.metadata.resource_version;
             }
             other => return other.map(|_| ()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(fs: &[&str]) -> Vec<String> {
+        fs.iter().map(|f| f.to_string()).collect()
+    }
+
+    #[test]
+    fn a_wanted_object_gets_ours_in_place_of_the_go_controllers() {
+        let go = list(&["httproute.k8s.aws/resources", "example.com/keep"]);
+        assert_eq!(
+            next_finalizers(&go, false, true, true),
+            Some(list(&["example.com/keep", FINALIZER]))
+        );
+        let ours = list(&[FINALIZER]);
+        assert_eq!(next_finalizers(&ours, false, true, true), None);
+        // Not ours to plan: the Go controller's finalizer stays.
+        assert_eq!(next_finalizers(&go, false, false, true), None);
+    }
+
+    #[test]
+    fn a_deleted_object_loses_both_once_lattice_is_settled() {
+        let both = list(&["gateway.k8s.aws/resources", "example.com/keep"]);
+        assert_eq!(next_finalizers(&both, true, false, false), None);
+        assert_eq!(
+            next_finalizers(&both, true, false, true),
+            Some(list(&["example.com/keep"]))
+        );
     }
 }
