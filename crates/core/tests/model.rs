@@ -537,3 +537,37 @@ fn changed_gateways_get_the_service_networks_a_whole_pass_would_give_them() {
         .collect();
     assert_eq!(names, vec!["Not_A_Lattice_Name", "going"]);
 }
+
+#[test]
+fn the_standalone_annotation_keeps_a_service_out_of_every_service_network() {
+    let spec = json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]});
+    let with = |route: Option<&str>, gateway: Option<&str>| {
+        let mut objs = base();
+        if let Some(v) = gateway {
+            objs[0]["metadata"]["annotations"] =
+                json!({"application-networking.k8s.aws/standalone": v});
+        }
+        let mut r = mk_route("HTTPRoute", "r", spec.clone());
+        if let Some(v) = route {
+            r["metadata"]["annotations"] = json!({"application-networking.k8s.aws/standalone": v});
+        }
+        objs.push(r);
+        plan_of(objs)
+    };
+    let networks = |p: &Plan| p.services[0].service_networks.clone();
+    assert_eq!(networks(&with(None, None)), vec!["mesh"]);
+    assert!(networks(&with(Some("true"), None)).is_empty());
+    assert!(networks(&with(None, Some("TRUE"))).is_empty());
+    // The route's own value wins over its Gateway's.
+    assert_eq!(networks(&with(Some("false"), Some("true"))), vec!["mesh"]);
+    // A value that is neither is read as false, and said so.
+    let odd = with(Some("yes"), None);
+    assert_eq!(networks(&odd), vec!["mesh"]);
+    assert!(
+        reasons(&odd)
+            .iter()
+            .any(|(_, reason, field)| reason == "UnsupportedValue" && field.contains("standalone")),
+        "{:?}",
+        reasons(&odd)
+    );
+}

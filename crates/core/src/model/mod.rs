@@ -7,6 +7,7 @@ pub mod listeners;
 pub mod naming;
 pub mod parents;
 pub mod routes;
+pub mod standalone;
 pub mod target_group_policy;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -156,10 +157,15 @@ pub fn resolve_route(
     }
     let Parents {
         mut listeners,
-        service_networks,
+        mut service_networks,
         hostnames,
         mut diagnostics,
     } = accepted_parents(&attachments, cfg);
+    let (alone, why) = standalone::standalone(snapshot, view, &attachments);
+    if alone {
+        service_networks.clear();
+    }
+    diagnostics.extend(why);
     // The custom domain is the first hostname an accepting listener serves.
     let domain = view.hostnames.iter().position(|h| hostnames.contains(h));
     let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
