@@ -90,6 +90,7 @@ pub fn synthetic_plan(n: usize) -> Plan {
             },
         ];
         plan.services.push(ServicePlan {
+            certificate_arn: None,
             name: format!("route-{i}-bench"),
             route: format!("bench/route-{i}"),
             route_kind: "HTTPRoute".into(),

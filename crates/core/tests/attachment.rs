@@ -473,3 +473,33 @@ fn routes_whose_shortened_service_names_collide_leave_the_service_to_the_older()
         pair("True", "Accepted")
     );
 }
+
+#[test]
+fn an_https_listener_names_its_acm_certificate_for_the_service() {
+    let arn = "arn:aws:acm:us-west-2:111122223333:certificate/abc";
+    let ix = index(vec![
+        gateway(json!([
+            {"name":"http","port":80,"protocol":"HTTP"},
+            {"name":"https","port":443,"protocol":"HTTPS","tls":{"mode":"Terminate",
+                "options":{"application-networking.k8s.aws/certificate-arn": arn}}},
+        ])),
+        service("infra"),
+        http_route("infra", "secure", to_mesh(), json!(["shop.example.com"])),
+        http_route(
+            "infra",
+            "plain",
+            json!([{"name":"mesh","sectionName":"http"}]),
+            json!([]),
+        ),
+    ]);
+    let plan = build_plan(ix.snapshot(), &ClusterConfig::default(), &Native);
+    let cert = |route: &str| {
+        plan.services
+            .iter()
+            .find(|s| s.route == route)
+            .map(|s| s.certificate_arn.clone())
+            .unwrap_or_else(|| panic!("no service for {route}"))
+    };
+    assert_eq!(cert("infra/secure").as_deref(), Some(arn));
+    assert_eq!(cert("infra/plain"), None);
+}

@@ -136,6 +136,7 @@ mod tests {
 
     fn service(name: &str, route: &str) -> ServicePlan {
         ServicePlan {
+            certificate_arn: None,
             name: name.into(),
             route: route.into(),
             route_kind: "HTTPRoute".into(),

@@ -95,6 +95,19 @@ fn kinds_of(protocol: &str) -> &'static [RouteKind] {
     }
 }
 
+/// The Go controller's key in a listener's `tls.options` for the ACM
+/// certificate of its HTTPS listeners.
+pub const CERTIFICATE_ARN: &str = "application-networking.k8s.aws/certificate-arn";
+
+/// The ACM certificate an HTTPS listener names, if any.
+pub fn certificate_arn(l: &GatewayListeners) -> Option<String> {
+    let options = l.tls.as_ref()?.options.as_ref()?;
+    options
+        .get(CERTIFICATE_ARN)
+        .filter(|a| !a.is_empty())
+        .cloned()
+}
+
 /// Whether `l`'s `allowedRoutes.namespaces` admits routes from `namespace`:
 /// `Same` (the default) the Gateway's own, `All` any, `Selector` those
 /// whose labels the selector matches.

@@ -37,6 +37,8 @@ pub struct RouteIntent {
     pub service_name: String,
     /// The service's custom domain: the first hostname.
     pub custom_domain_name: Option<String>,
+    /// The certificate of its HTTPS listeners (see [`parents::Attachment`]).
+    pub certificate_arn: Option<String>,
     /// Listeners, from the parent Gateways' listeners.
     pub listeners: Vec<ListenerIntent>,
     /// Service networks (Gateways) the service joins.
@@ -198,6 +200,10 @@ pub fn resolve_route(
         generation: view.generation,
         service_name,
         custom_domain_name: domain.map(|i| view.hostnames[i].clone()),
+        certificate_arn: attachments
+            .iter()
+            .filter(|a| a.refused.is_none())
+            .find_map(|a| a.certificate_arn.clone()),
         listeners,
         service_networks,
         route: routes::plugin_route(view),

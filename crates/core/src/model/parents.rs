@@ -44,6 +44,10 @@ pub struct Attachment {
     /// The route's hostnames that the used listeners serve (all of them when
     /// no listener names one).
     pub hostnames: Vec<String>,
+    /// The ACM certificate of the first HTTPS listener used that names one
+    /// in `tls.options` (`application-networking.k8s.aws/certificate-arn`),
+    /// as the Go controller reads it.
+    pub certificate_arn: Option<String>,
     /// Why nothing attached, when `listeners` is empty: (reason, message).
     pub refused: Option<(&'static str, String)>,
 }
@@ -84,6 +88,7 @@ fn attach(
         listeners: Vec::new(),
         listener_names: Vec::new(),
         hostnames: Vec::new(),
+        certificate_arn: None,
         refused: None,
     };
     let mut tally = Tally::default();
@@ -111,6 +116,9 @@ fn attach(
             continue;
         };
         a.hostnames.extend(hosts.into_iter().map(str::to_string));
+        if protocol == "HTTPS" && a.certificate_arn.is_none() {
+            a.certificate_arn = listeners::certificate_arn(l);
+        }
         a.listeners.push(ListenerIntent {
             port: l.port,
             protocol: protocol.to_string(),

@@ -361,6 +361,7 @@ fn service_plan(
         route: r.id.to_string(),
         route_kind: r.kind.kind_name().into(),
         custom_domain_name: r.custom_domain_name.clone(),
+        certificate_arn: r.certificate_arn.clone(),
         auth_type,
         auth_policy,
         service_networks: r.service_networks.clone(),

@@ -179,6 +179,7 @@ mod tests {
 
     fn service(name: &str, route: &str, rules: Vec<RulePlan>) -> ServicePlan {
         ServicePlan {
+            certificate_arn: None,
             name: name.into(),
             route: route.into(),
             route_kind: "HTTPRoute".into(),

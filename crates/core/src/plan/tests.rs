@@ -158,6 +158,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
         generation: None,
         service_name: format!("{name}-app"),
         custom_domain_name: None,
+        certificate_arn: None,
         listeners: vec![ListenerIntent {
             port: 80,
             protocol: "HTTP".into(),

@@ -94,6 +94,10 @@ pub struct ServicePlan {
     pub route_kind: String,
     /// Custom domain name, from the first hostname.
     pub custom_domain_name: Option<String>,
+    /// The ACM certificate of its HTTPS listeners, from the Gateway
+    /// listener's `tls.options` `application-networking.k8s.aws/certificate-arn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_arn: Option<String>,
     /// `NONE` or `AWS_IAM`.
     pub auth_type: String,
     /// Auth policy document.
