@@ -12,6 +12,8 @@
 //!   `Get*`; what this engine writes is cached from the write's response and
 //!   pinned to the next `lastUpdatedAt` the list shows (create and update
 //!   responses carry none);
+//! - a target group's health check (`ListTargetGroups` shows none), by ARN
+//!   with `lastUpdatedAt` as above, only for groups whose plan sets one;
 //! - ownership (tags) by ARN: an ARN never names a different resource, and
 //!   re-tagging by others is rare; [`Cache::clear`] forgets everything;
 //! - auth policies by resource id, as last read or written;
@@ -22,7 +24,7 @@
 
 use crate::model::Owner;
 use aws_smithy_types::DateTime;
-use lattice_core::plan::{Action, MatchPlan};
+use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan};
 use std::collections::HashMap;
 
 /// A cached detail and the `lastUpdatedAt` it belongs to (`None`: written by
@@ -57,6 +59,9 @@ pub struct Cache {
     pub services: HashMap<String, Cached<String>>,
     /// Service network auth types by ARN.
     pub networks: HashMap<String, Cached<String>>,
+    /// Target group health checks by ARN, kept only for groups whose plan
+    /// sets one.
+    pub health_checks: HashMap<String, Cached<HealthCheckPlan>>,
     /// Auth policies by resource id (`None`: no policy).
     pub policies: HashMap<String, Option<String>>,
     /// Services by name.

@@ -14,6 +14,8 @@
 //!   ([`cache`]) of the details list calls lack, so a steady-state pass makes
 //!   no Get* calls;
 //! - [`diff`] is pure: observed state + plan + cluster identity → operations;
+//! - [`health_check`] turns a planned health check into what Lattice is sent,
+//!   and guards Lattice's limits;
 //! - [`ownership`] decides what may be changed (ManagedBy tag, adoption,
 //!   `allow-takeover-from`);
 //! - [`executor`] runs operations in dependency order;
@@ -28,6 +30,7 @@ mod engine;
 pub mod executor;
 #[cfg(any(test, feature = "fixtures"))]
 pub mod fixtures;
+pub mod health_check;
 mod metrics;
 pub mod model;
 pub mod names;

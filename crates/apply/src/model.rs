@@ -4,7 +4,7 @@
 //! target groups named rather than addressed by id, so the diff compares like
 //! with like.
 
-use lattice_core::plan::{Action, MatchPlan, TargetPlan};
+use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, TargetPlan};
 
 /// Who a top-level resource belongs to, from its `ManagedBy` tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,6 +140,8 @@ pub struct ObsTargetGroup {
     pub vpc: Option<String>,
     /// Targets that are registered and not draining.
     pub targets: Vec<TargetPlan>,
+    /// Its health check, read only where the plan sets one (`None`: not read).
+    pub health_check: Option<HealthCheckPlan>,
 }
 
 /// A service-network↔VPC association.

@@ -3,7 +3,7 @@
 //! Resources that may not exist yet are named by [`Key`]; the executor turns a
 //! key into an id from what it observed or from the create call that made it.
 
-use lattice_core::plan::{Action, MatchPlan, ResourceRef, TargetPlan};
+use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, ResourceRef, TargetPlan};
 
 /// A resource by name, resolved to an id when the operation runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,6 +48,13 @@ pub enum OpKind {
         protocol: String,
         protocol_version: Option<String>,
         vpc: String,
+        /// `config.healthCheck`: only the fields the plan sets.
+        health_check: Option<HealthCheckPlan>,
+    },
+    /// `UpdateTargetGroup`: the whole health check, as Lattice replaces it.
+    UpdateTargetGroup {
+        id: String,
+        health_check: HealthCheckPlan,
     },
     /// `RegisterTargets` (at most 100).
     RegisterTargets {
@@ -143,6 +150,7 @@ impl OpKind {
             OpKind::UpdateServiceNetwork { .. } => "UpdateServiceNetwork",
             OpKind::CreateVpcAssociation { .. } => "CreateServiceNetworkVpcAssociation",
             OpKind::CreateTargetGroup { .. } => "CreateTargetGroup",
+            OpKind::UpdateTargetGroup { .. } => "UpdateTargetGroup",
             OpKind::RegisterTargets { .. } => "RegisterTargets",
             OpKind::DeregisterTargets { .. } => "DeregisterTargets",
             OpKind::CreateService { .. } => "CreateService",

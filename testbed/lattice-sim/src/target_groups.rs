@@ -116,14 +116,39 @@ fn config(b: &Obj<'_>, ty: &str) -> Result<Option<Value>, ApiError> {
         validate::one_of("config.ipAddressType", ip, &["IPV4", "IPV6"])?;
         out["ipAddressType"] = json!(ip);
     }
-    if protocol != "TCP" && ty != "ALB" {
-        let hc = match c.obj_opt("healthCheck")? {
-            Some(h) => health_check(&h, None)?,
-            None => health_check(&Obj::new(&Value::Null, "config.healthCheck")?, None)?,
-        };
+    if ty != "ALB"
+        && let Some(hc) = tg_health_check(&c, protocol)?
+    {
         out["healthCheck"] = hc;
     }
     Ok(Some(out))
+}
+
+/// The health check a new group gets: HTTP(S) groups the defaults with the
+/// request's fields over them; a TCP group only one it is given, which
+/// must check over HTTP or HTTPS.
+fn tg_health_check(c: &Obj<'_>, protocol: &str) -> Result<Option<Value>, ApiError> {
+    let given = c.obj_opt("healthCheck")?;
+    if protocol != "TCP" {
+        let h = match given {
+            Some(h) => h,
+            None => Obj::new(&Value::Null, "config.healthCheck")?,
+        };
+        return health_check(&h, None).map(Some);
+    }
+    let Some(h) = given else {
+        return Ok(None);
+    };
+    tcp_checked_over_http(&h)?;
+    health_check(&h, None).map(Some)
+}
+
+/// A TCP target group's targets are checked over HTTP or HTTPS.
+fn tcp_checked_over_http(h: &Obj<'_>) -> Result<(), ApiError> {
+    if let Some(p) = h.str_opt("protocol")? {
+        validate::one_of(&h.path_of("protocol"), p, &["HTTP", "HTTPS"])?;
+    }
+    Ok(())
 }
 
 fn short(tg: &TargetGroup, cx: &Ctx) -> Value {
@@ -217,6 +242,9 @@ pub fn update(st: &mut State, cx: &Ctx, req: &Request) -> Result<Value, ApiError
             "health checks are not supported for LAMBDA target groups",
         ));
     };
+    if cfg["protocol"] == "TCP" {
+        tcp_checked_over_http(&h)?;
+    }
     cfg["healthCheck"] = health_check(&h, cfg.get("healthCheck"))?;
     tg.last_updated_at = cx.now;
     let tg = State::need(&st.target_groups, Kind::TargetGroup, &id)?;

@@ -1,11 +1,13 @@
-//! Target groups: create or claim each planned group, then register and
-//! deregister only the difference in its targets.
+//! Target groups: create or claim each planned group, bring its health check
+//! to what the plan sets, then register and deregister only the difference
+//! in its targets.
 
 use super::{Builder, TARGET_CHUNK, of_target_group};
+use crate::health_check::merged;
 use crate::model::ObsTargetGroup;
 use crate::ops::{Key, OpKind};
 use crate::ownership::{Decision, decide};
-use lattice_core::plan::{Plan, ResourceKind, TargetGroupPlan, TargetPlan};
+use lattice_core::plan::{Plan, ResourceKind, ResourceRef, TargetGroupPlan, TargetPlan};
 use std::collections::BTreeSet;
 
 impl Builder<'_> {
@@ -30,6 +32,7 @@ impl Builder<'_> {
                 protocol: tg.protocol.clone(),
                 protocol_version: tg.protocol_version.clone(),
                 vpc: self.cfg.vpc_id.clone(),
+                health_check: tg.health_check.clone(),
             },
             vec![],
             format!("target group {}", tg.name),
@@ -77,9 +80,38 @@ impl Builder<'_> {
                 "{object} has port {:?} in VPC {:?}; the plan wants {} in {}; delete it to recreate",
                 o.port, o.vpc, tg.port, self.cfg.vpc_id
             );
-            self.diag(object, resource, "Immutable", message);
+            self.diag(object.clone(), resource.clone(), "Immutable", message);
         }
+        self.health_check(tg, o, &deps, object, resource);
         Some((deps, &o.targets))
+    }
+
+    /// One `UpdateTargetGroup` when a field the plan sets differs from what
+    /// Lattice holds; nothing when the plan sets no health check. It waits
+    /// only for a claim: rules and targets do not depend on it.
+    fn health_check(
+        &mut self,
+        tg: &TargetGroupPlan,
+        o: &ObsTargetGroup,
+        deps: &[usize],
+        object: String,
+        resource: ResourceRef,
+    ) {
+        let Some(want) = &tg.health_check else {
+            return;
+        };
+        // Not read (the observer reads every group the plan sets one on):
+        // nothing known, so every field the plan sets is sent.
+        let have = o.health_check.clone().unwrap_or_default();
+        let health_check = merged(&have, want);
+        if health_check == have {
+            return;
+        }
+        let kind = OpKind::UpdateTargetGroup {
+            id: o.id.clone(),
+            health_check,
+        };
+        self.push(kind, deps.to_vec(), object, resource);
     }
 
     /// The owner any route of this group lets it take over from.

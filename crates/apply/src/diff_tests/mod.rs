@@ -2,6 +2,7 @@
 
 mod converge;
 mod garbage;
+mod health_checks;
 mod kept;
 mod ownership;
 mod resources;
@@ -142,6 +143,7 @@ fn obs_target_group(i: usize, t: &TargetGroupPlan, vpc: &str) -> ObsTargetGroup 
         protocol: Some(t.protocol.clone()),
         vpc: Some(vpc.to_string()),
         targets: t.targets.clone(),
+        health_check: t.health_check.clone(),
     }
 }
 

@@ -143,16 +143,9 @@ impl Executor<'_> {
                 service_network,
                 vpc,
             } => self.create_vpc_association(op, service_network, vpc).await,
-            K::CreateTargetGroup {
-                name,
-                port,
-                protocol,
-                protocol_version,
-                vpc,
-            } => {
-                let version = protocol_version.as_deref();
-                self.create_target_group(op, name, *port, protocol, version, vpc)
-                    .await
+            K::CreateTargetGroup { .. } => self.create_target_group(op).await,
+            K::UpdateTargetGroup { id, health_check } => {
+                self.update_target_group(id, health_check).await
             }
             K::RegisterTargets {
                 target_group,

@@ -1,36 +1,45 @@
 //! Target groups and their targets.
 
 use super::{Executor, build, gone};
-use crate::cache::Location;
+use crate::cache::{Location, wrote};
 use crate::caller::CallError;
 use crate::convert::BuildError;
+use crate::health_check as health;
 use crate::model::Owner;
 use crate::ops::{Key, OpKind};
 use aws_sdk_vpclattice::types as t;
-use lattice_core::plan::TargetPlan;
+use lattice_core::plan::{HealthCheckPlan, TargetPlan};
 
 impl Executor<'_> {
-    /// Type `IP`, IPv4.
-    pub(super) async fn create_target_group(
-        &self,
-        op: &OpKind,
-        name: &str,
-        port: i32,
-        protocol: &str,
-        protocol_version: Option<&str>,
-        vpc: &str,
-    ) -> Result<(), CallError> {
-        let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+    /// Type `IP`, IPv4, with the health check fields the plan sets (Lattice
+    /// fills in the rest), checked against Lattice's limits first.
+    pub(super) async fn create_target_group(&self, op: &OpKind) -> Result<(), CallError> {
+        let OpKind::CreateTargetGroup {
+            name,
+            port,
+            protocol,
+            protocol_version,
+            vpc,
+            health_check,
+        } = op
+        else {
+            return Err(build(BuildError(format!("not a target group: {op:?}"))));
+        };
         let mut cfg = t::TargetGroupConfig::builder()
-            .port(port)
-            .protocol(t::TargetGroupProtocol::from(protocol))
+            .port(*port)
+            .protocol(t::TargetGroupProtocol::from(protocol.as_str()))
             .vpc_identifier(vpc)
             .ip_address_type(t::IpAddressType::Ipv4);
         if let Some(v) = protocol_version {
-            cfg = cfg.protocol_version(t::TargetGroupProtocolVersion::from(v));
+            cfg = cfg.protocol_version(t::TargetGroupProtocolVersion::from(v.as_str()));
+        }
+        if let Some(h) = health_check {
+            checked("CreateTargetGroup", h)?;
+            cfg = cfg.health_check(health::to_sdk(h));
         }
         let cfg = cfg.build();
+        let (c, tok) = (&self.caller.client, self.token(op));
+        let (tk, tv) = (&self.tag.0, &self.tag.1);
         let o = self
             .caller
             .call("CreateTargetGroup", || {
@@ -52,6 +61,36 @@ impl Executor<'_> {
                 arn: arn.into(),
             };
             cache.target_group_names.insert(name, at);
+            // What Lattice made of it (its defaults filled in), so the next
+            // pass needs no `GetTargetGroup` to know it.
+            if let Some(h) = o.config().and_then(|c| c.health_check()) {
+                wrote(&mut cache.health_checks, arn, health::from_sdk(Some(h)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Replace the health check; what Lattice answers is remembered.
+    pub(super) async fn update_target_group(
+        &self,
+        id: &str,
+        health_check: &HealthCheckPlan,
+    ) -> Result<(), CallError> {
+        checked("UpdateTargetGroup", health_check)?;
+        let (c, h) = (&self.caller.client, health::to_sdk(health_check));
+        let o = self
+            .caller
+            .call("UpdateTargetGroup", || {
+                c.update_target_group()
+                    .target_group_identifier(id)
+                    .health_check(h.clone())
+                    .send()
+            })
+            .await?;
+        if let Some(arn) = o.arn() {
+            let held = o.config().and_then(|c| c.health_check());
+            let held = held.map_or_else(|| health_check.clone(), |h| health::from_sdk(Some(h)));
+            wrote(&mut self.cache().health_checks, arn, held);
         }
         Ok(())
     }
@@ -126,6 +165,16 @@ impl Executor<'_> {
         });
         invalid_targets("DeregisterTargets", unsuccessful.collect())
     }
+}
+
+/// A health check beyond Lattice's limits fails its operation before any
+/// call: the failure names the target group, and no other group is held up.
+fn checked(operation: &str, h: &HealthCheckPlan) -> Result<(), CallError> {
+    health::validate(h).map_err(|e| CallError {
+        operation: operation.into(),
+        code: "InvalidHealthCheck".into(),
+        message: e.to_string(),
+    })
 }
 
 fn sdk_targets(targets: &[TargetPlan]) -> Result<Vec<t::Target>, CallError> {

@@ -1,6 +1,8 @@
 //! A scoped pass reads what it already knows by id: one `GetService` or
 //! `GetTargetGroup` per name in scope, where a whole pass pages through every
 //! service and target group in the account (at 10,000 routes, 300 pages).
+//! `GetTargetGroup` answers with the health check too, so a scoped pass
+//! knows it at no extra call.
 //!
 //! The ids come from the [`Directory`](crate::cache::Directory) that every
 //! complete list, `Get*` and create fills in. A name never seen, or an id
@@ -13,6 +15,7 @@ use super::lists::{Lists, ServiceSummary, TargetGroupSummary};
 use super::{Observer, Summary, lock};
 use crate::cache::{Cached, Directory, Location};
 use crate::caller::CallError;
+use crate::health_check;
 use crate::scope::Scope;
 use futures::{StreamExt, TryStreamExt, stream};
 use std::collections::BTreeSet;
@@ -135,13 +138,18 @@ impl Observer<'_> {
                 id: o.id().unwrap_or_default().into(),
                 arn: o.arn().unwrap_or_default().into(),
                 name: o.name().unwrap_or_default().into(),
-                updated: None,
+                updated: o.last_updated_at().cloned(),
             },
             port: config.and_then(|c| c.port()),
             protocol: config
                 .and_then(|c| c.protocol())
                 .map(|p| p.as_str().to_string()),
             vpc: config.and_then(|c| c.vpc_identifier()).map(str::to_string),
+            // The same answer holds the health check: a group whose plan
+            // sets one needs no second read.
+            health_check: Some(health_check::from_sdk(
+                config.and_then(|c| c.health_check()),
+            )),
         })
     }
 }

@@ -5,6 +5,7 @@ use super::{Observer, Summary, lock};
 use crate::cache::Location;
 use crate::caller::CallError;
 use crate::model::ObsVpcAssociation;
+use lattice_core::plan::HealthCheckPlan;
 
 /// A listed service network.
 pub(super) struct NetworkSummary {
@@ -27,6 +28,9 @@ pub(super) struct TargetGroupSummary {
     pub port: Option<i32>,
     pub protocol: Option<String>,
     pub vpc: Option<String>,
+    /// Its health check, when a `GetTargetGroup` read it anyway (a scoped
+    /// pass); a list shows none.
+    pub health_check: Option<HealthCheckPlan>,
 }
 
 /// What the top-level lists show.
@@ -124,11 +128,12 @@ impl Observer<'_> {
                         id: g.id().unwrap_or_default().into(),
                         arn: g.arn().unwrap_or_default().into(),
                         name: g.name().unwrap_or_default().into(),
-                        updated: None,
+                        updated: g.last_updated_at().cloned(),
                     },
                     port: g.port(),
                     protocol: g.protocol().map(|p| p.as_str().to_string()),
                     vpc: g.vpc_identifier().map(str::to_string),
+                    health_check: None,
                 })
                 .collect::<Vec<_>>()
         );

@@ -8,7 +8,8 @@
 //! only for ARNs whose owner is not cached (service networks, services, and
 //! target groups named `k8s-…` or named in the plan). `Get*` runs only for
 //! details the cache does not hold, and `GetAuthPolicy` only where a policy is
-//! wanted or the auth type is `AWS_IAM`.
+//! wanted or the auth type is `AWS_IAM`. A target group's health check (one
+//! `GetTargetGroup`, cached) is read only where the plan sets one.
 //!
 //! A scoped pass ([`Scope`]) reads the services and target groups in scope
 //! by id where it knows them (`by_id`) instead of listing them, their
@@ -86,6 +87,8 @@ struct Wanted<'p> {
     scope: Option<&'p Scope>,
     services: HashMap<&'p str, &'p ServicePlan>,
     target_groups: BTreeSet<&'p str>,
+    /// Target groups whose plan sets a health check: only theirs is read.
+    health_checks: BTreeSet<&'p str>,
     service_networks: BTreeSet<&'p str>,
 }
 
@@ -96,6 +99,12 @@ impl<'p> Wanted<'p> {
             scope,
             services: plan.services.iter().map(|s| (s.name.as_str(), s)).collect(),
             target_groups: plan.target_groups.iter().map(|t| t.name.as_str()).collect(),
+            health_checks: plan
+                .target_groups
+                .iter()
+                .filter(|t| t.health_check.is_some())
+                .map(|t| t.name.as_str())
+                .collect(),
             service_networks: plan
                 .service_networks
                 .iter()

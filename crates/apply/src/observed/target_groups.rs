@@ -1,12 +1,22 @@
-//! Target groups: the plan's and ours, in scope; targets only for the plan's.
+//! Target groups: the plan's and ours, in scope; targets only for the plan's,
+//! health checks only where the plan sets one.
 
 use super::lists::{Lists, TargetGroupSummary};
 use super::owners::Owners;
-use super::{Observer, Wanted};
+use super::{Observer, Wanted, lock};
+use crate::cache::{Cached, fresh};
 use crate::caller::CallError;
+use crate::health_check::from_sdk;
 use crate::model::{ObsTargetGroup, Owner};
 use futures::{StreamExt, TryStreamExt, stream};
-use lattice_core::plan::TargetPlan;
+use lattice_core::plan::{HealthCheckPlan, TargetPlan};
+
+/// What a pass reads of one target group besides its list item.
+#[derive(Clone, Copy)]
+struct Need {
+    targets: bool,
+    health_check: bool,
+}
 
 impl Observer<'_> {
     pub(super) async fn target_groups(
@@ -24,7 +34,11 @@ impl Observer<'_> {
                 want.target_groups.contains(g.s.name.as_str()) || *own == Owner::Ours
             })
             .map(|(g, own)| {
-                let need = want.target_groups.contains(g.s.name.as_str());
+                let name = g.s.name.as_str();
+                let need = Need {
+                    targets: want.target_groups.contains(name),
+                    health_check: want.health_checks.contains(name),
+                };
                 self.target_group(g, own, need)
             })
             .collect();
@@ -38,12 +52,17 @@ impl Observer<'_> {
         &self,
         g: &TargetGroupSummary,
         owner: Owner,
-        need_targets: bool,
+        need: Need,
     ) -> Result<ObsTargetGroup, CallError> {
-        let targets = if need_targets {
+        let targets = if need.targets {
             self.targets(&g.s.id).await?
         } else {
             vec![]
+        };
+        let health_check = if need.health_check {
+            Some(self.health_check(g).await?)
+        } else {
+            None
         };
         Ok(ObsTargetGroup {
             id: g.s.id.clone(),
@@ -54,7 +73,42 @@ impl Observer<'_> {
             protocol: g.protocol.clone(),
             vpc: g.vpc.clone(),
             targets,
+            health_check,
         })
+    }
+
+    /// The health check Lattice holds: as a `GetTargetGroup` of this pass
+    /// showed it, else from the cache while `lastUpdatedAt` has not moved,
+    /// else one `GetTargetGroup`. Remembered either way.
+    async fn health_check(&self, g: &TargetGroupSummary) -> Result<HealthCheckPlan, CallError> {
+        let cached = || {
+            fresh(
+                &mut lock(self.cache).health_checks,
+                &g.s.arn,
+                g.s.updated.as_ref(),
+            )
+        };
+        let h = match g.health_check.clone().or_else(cached) {
+            Some(h) => h,
+            None => {
+                let c = &self.caller.client;
+                let o = self
+                    .caller
+                    .call("GetTargetGroup", || {
+                        c.get_target_group().target_group_identifier(&g.s.id).send()
+                    })
+                    .await?;
+                from_sdk(o.config().and_then(|c| c.health_check()))
+            }
+        };
+        let entry = Cached {
+            updated: g.s.updated,
+            value: h.clone(),
+        };
+        lock(self.cache)
+            .health_checks
+            .insert(g.s.arn.clone(), entry);
+        Ok(h)
     }
 
     /// Registered targets; draining ones are on their way out.

@@ -6,6 +6,7 @@ mod api;
 mod apply_kinds;
 mod behaviour;
 mod common;
+mod health_check;
 mod kept;
 mod report;
 mod scope;

@@ -31,6 +31,12 @@ for want in plan["targetGroups"]:
     if got is None:
         problems.append(f"target group {want['name']} missing")
         continue
+    if "healthCheck" in want:
+        held = c.get_target_group(targetGroupIdentifier=got["id"])["config"].get("healthCheck", {})
+        held = dict(held, httpCode=held.get("matcher", {}).get("httpCode"))
+        differ = {k: (held.get(k), v) for k, v in want["healthCheck"].items() if held.get(k) != v}
+        if differ:
+            problems.append(f"target group {want['name']}: health check (lattice, plan) {differ}")
     targets = {(t["id"], t["port"]) for t in items("list_targets", targetGroupIdentifier=got["id"])}
     wanted = {(t["ip"], t["port"]) for t in want["targets"]}
     if targets != wanted:

@@ -209,3 +209,66 @@ async fn targets_register_list_with_statuses_and_deregister() {
         "ResourceNotFoundException"
     );
 }
+
+#[tokio::test]
+async fn a_tcp_target_group_keeps_the_health_check_it_is_given_over_http_only() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let tcp = |hc: Option<HealthCheckConfig>| {
+        TargetGroupConfig::builder()
+            .port(8443)
+            .protocol(TargetGroupProtocol::Tcp)
+            .vpc_identifier("vpc-0123456789abcdef0")
+            .set_health_check(hc)
+            .build()
+    };
+    let bare = c
+        .create_target_group()
+        .name("tcp-bare")
+        .r#type(TargetGroupType::Ip)
+        .config(tcp(None))
+        .send()
+        .await
+        .expect("create");
+    assert!(bare.config().and_then(|c| c.health_check()).is_none());
+    let over_tcp = HealthCheckConfig::builder()
+        .protocol(TargetGroupProtocol::Tcp)
+        .build();
+    let refused = c
+        .create_target_group()
+        .name("tcp-refused")
+        .r#type(TargetGroupType::Ip)
+        .config(tcp(Some(over_tcp.clone())))
+        .send()
+        .await;
+    assert_eq!(code(&refused), "ValidationException");
+    let over_http = HealthCheckConfig::builder()
+        .path("/ready")
+        .matcher(Matcher::HttpCode("200-299".into()))
+        .build();
+    let made = c
+        .create_target_group()
+        .name("tcp-checked")
+        .r#type(TargetGroupType::Ip)
+        .config(tcp(Some(over_http)))
+        .send()
+        .await
+        .expect("create");
+    let got = c
+        .get_target_group()
+        .target_group_identifier(made.id().expect("id"))
+        .send()
+        .await
+        .expect("get");
+    let hc = got.config().and_then(|c| c.health_check()).expect("kept");
+    assert_eq!(hc.path(), Some("/ready"));
+    assert_eq!(hc.protocol(), Some(&TargetGroupProtocol::Http));
+    assert_eq!(hc.matcher(), Some(&Matcher::HttpCode("200-299".into())));
+    let update = c
+        .update_target_group()
+        .target_group_identifier(made.id().expect("id"))
+        .health_check(over_tcp)
+        .send()
+        .await;
+    assert_eq!(code(&update), "ValidationException");
+}

@@ -166,6 +166,12 @@ def main(url):
     assert c.get_target_group(targetGroupIdentifier=tg["arn"])["config"]["port"] == 80
     up = c.update_target_group(targetGroupIdentifier=tg["id"], healthCheck={"enabled": False})
     assert up["config"]["healthCheck"]["enabled"] is False
+    # An update lays its fields over the health check the group holds.
+    c.update_target_group(targetGroupIdentifier=tg["id"],
+                          healthCheck={"path": "/ready", "matcher": {"httpCode": "200-299"}})
+    hc = c.get_target_group(targetGroupIdentifier=tg["id"])["config"]["healthCheck"]
+    assert hc["path"] == "/ready" and hc["matcher"] == {"httpCode": "200-299"}, hc
+    assert hc["enabled"] is False and hc["healthCheckIntervalSeconds"] == 30, hc
     assert len(c.list_target_groups(vpcIdentifier=VPC)["items"]) == 2
     reg = c.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "10.0.0.1"}, {"id": "10.0.0.2"}])
     assert len(reg["successful"]) == 2 and not reg["unsuccessful"], reg
