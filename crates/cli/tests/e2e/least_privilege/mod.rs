@@ -203,6 +203,7 @@ fn the_iam_policy_allows_exactly_the_vpc_lattice_actions_the_controller_calls() 
         "BatchUpdateRule",
         "DeleteRule",
         "CreateTargetGroup",
+        "UpdateTargetGroup",
         "DeleteTargetGroup",
         "RegisterTargets",
         "DeregisterTargets",

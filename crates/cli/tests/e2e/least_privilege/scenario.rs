@@ -4,7 +4,7 @@
 //! objects (a ConfigMap source, a delegated-to-nobody LatticePlugin, an OCI
 //! source with a pull secret), a restart (leader Lease renewed, Lattice
 //! read afresh), edits (auth policies removed, endpoints removed, rules
-//! changed and removed, a listener moved), and deletions (a route, a TLS
+//! changed and removed, a listener moved, a health check), and deletions (a route, a TLS
 //! route and its Gateway, then the bookstore's: finalizers, services,
 //! service networks and the VPC association). It records what the
 //! controller asked for: kube-sim's audit log of its user, and the VPC
@@ -388,6 +388,20 @@ pub async fn run() -> Recorded {
         .await
         .unwrap();
     settled(&lattice, "GetTargetGroup").await;
+
+    // A TargetGroupPolicy's health check edited: `UpdateTargetGroup`.
+    let tgp = ar(
+        "application-networking.k8s.aws",
+        "v1alpha1",
+        "TargetGroupPolicy",
+        "targetgrouppolicies",
+    );
+    let health = json!({"spec": {"healthCheck": {"path": "/ready"}}});
+    Api::<DynamicObject>::namespaced_with(test.clone(), "inventory", &tgp)
+        .patch("stock-health", &pp, &merge(health))
+        .await
+        .unwrap();
+    settled(&lattice, "UpdateTargetGroup").await;
 
     // Edits: auth policies removed (service and network back to NONE),
     // an endpoint gone, two rules' backends swapped (one batch), a rule
