@@ -57,6 +57,9 @@ pub struct Cache {
     pub listeners: HashMap<String, Cached<Action>>,
     /// Service auth types by ARN.
     pub services: HashMap<String, Cached<String>>,
+    /// Service certificates by ARN (`None`: none), from the same
+    /// `GetService` as the auth type, or from our own writes.
+    pub certificates: HashMap<String, Option<String>>,
     /// Service network auth types by ARN.
     pub networks: HashMap<String, Cached<String>>,
     /// Target group health checks by ARN, kept only for groups whose plan

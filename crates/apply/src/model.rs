@@ -66,6 +66,8 @@ pub struct ObsService {
     pub auth_type: Option<String>,
     /// Custom domain name.
     pub custom_domain_name: Option<String>,
+    /// The ACM certificate of its HTTPS listeners, when known.
+    pub certificate_arn: Option<String>,
     /// The DNS name Lattice gave it (`dnsEntry.domainName`), as listed.
     pub dns_name: Option<String>,
     /// The auth policy: `None` = not read, `Some(None)` = no policy.

@@ -71,9 +71,15 @@ pub enum OpKind {
         name: String,
         auth_type: String,
         custom_domain_name: Option<String>,
+        certificate_arn: Option<String>,
     },
-    /// `UpdateService` (auth type).
-    UpdateService { id: String, auth_type: String },
+    /// `UpdateService`: the auth type, and the certificate when the plan
+    /// names one (Lattice cannot take one away).
+    UpdateService {
+        id: String,
+        auth_type: String,
+        certificate_arn: Option<String>,
+    },
     /// `PutAuthPolicy` on a service or service network.
     PutAuthPolicy { resource: Key, policy: String },
     /// `DeleteAuthPolicy` on a service or service network.

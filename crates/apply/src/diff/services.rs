@@ -36,6 +36,7 @@ impl Builder<'_> {
                 name: s.name.clone(),
                 auth_type: s.auth_type.clone(),
                 custom_domain_name: s.custom_domain_name.clone(),
+                certificate_arn: s.certificate_arn.clone(),
             },
             vec![],
             object.clone(),
@@ -87,11 +88,13 @@ impl Builder<'_> {
             );
             self.diag(object.clone(), resource.clone(), "Immutable", message);
         }
-        if o.auth_type.as_deref() != Some(s.auth_type.as_str()) {
+        let certificate = s.certificate_arn.is_some() && o.certificate_arn != s.certificate_arn;
+        if certificate || o.auth_type.as_deref() != Some(s.auth_type.as_str()) {
             self.push(
                 OpKind::UpdateService {
                     id: o.id.clone(),
                     auth_type: s.auth_type.clone(),
+                    certificate_arn: s.certificate_arn.clone(),
                 },
                 deps.clone(),
                 object.clone(),

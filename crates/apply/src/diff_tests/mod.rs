@@ -84,6 +84,7 @@ fn obs_network(i: usize, s: &ServiceNetworkPlan, plan: &Plan) -> ObsServiceNetwo
 
 fn obs_service(i: usize, s: &ServicePlan) -> ObsService {
     ObsService {
+        certificate_arn: s.certificate_arn.clone(),
         id: format!("svc-{i}"),
         arn: format!("arn:svc-{i}"),
         name: s.name.clone(),

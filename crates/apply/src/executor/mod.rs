@@ -155,15 +155,12 @@ impl Executor<'_> {
                 target_group,
                 targets,
             } => self.deregister_targets(target_group, targets).await,
-            K::CreateService {
-                name,
+            K::CreateService { name, .. } => self.create_service(op, name).await,
+            K::UpdateService {
+                id,
                 auth_type,
-                custom_domain_name,
-            } => {
-                self.create_service(op, name, auth_type, custom_domain_name)
-                    .await
-            }
-            K::UpdateService { id, auth_type } => self.update_service(id, auth_type).await,
+                certificate_arn,
+            } => self.update_service(id, auth_type, certificate_arn).await,
             K::PutAuthPolicy { resource, policy } => self.put_auth_policy(resource, policy).await,
             K::DeleteAuthPolicy { resource } => self.delete_auth_policy(resource).await,
             K::Claim { arn } => self.claim(arn).await,

@@ -10,13 +10,16 @@ use aws_sdk_vpclattice::types as t;
 
 impl Executor<'_> {
     /// Create a service; its ARN and DNS name go to [`Executor::endpoints`].
-    pub(super) async fn create_service(
-        &self,
-        op: &OpKind,
-        name: &str,
-        auth_type: &str,
-        custom_domain_name: &Option<String>,
-    ) -> Result<(), CallError> {
+    pub(super) async fn create_service(&self, op: &OpKind, name: &str) -> Result<(), CallError> {
+        let OpKind::CreateService {
+            auth_type,
+            custom_domain_name,
+            certificate_arn,
+            ..
+        } = op
+        else {
+            return Ok(());
+        };
         let (c, tok) = (&self.caller.client, self.token(op));
         let (tk, tv) = (&self.tag.0, &self.tag.1);
         let o = self
@@ -24,8 +27,9 @@ impl Executor<'_> {
             .call("CreateService", || {
                 c.create_service()
                     .name(name)
-                    .auth_type(t::AuthType::from(auth_type))
+                    .auth_type(t::AuthType::from(auth_type.as_str()))
                     .set_custom_domain_name(custom_domain_name.clone())
+                    .set_certificate_arn(certificate_arn.clone())
                     .client_token(&tok)
                     .tags(tk, tv)
                     .send()
@@ -52,12 +56,20 @@ impl Executor<'_> {
             cache.service_names.insert(name, at);
             cache.owners.insert(arn.into(), Owner::Ours);
             wrote(&mut cache.services, arn, auth_type.to_string());
+            cache
+                .certificates
+                .insert(arn.into(), certificate_arn.clone());
             cache.policies.insert(id.into(), None);
         }
         Ok(())
     }
 
-    pub(super) async fn update_service(&self, id: &str, auth_type: &str) -> Result<(), CallError> {
+    pub(super) async fn update_service(
+        &self,
+        id: &str,
+        auth_type: &str,
+        certificate_arn: &Option<String>,
+    ) -> Result<(), CallError> {
         let c = &self.caller.client;
         let o = self
             .caller
@@ -65,11 +77,18 @@ impl Executor<'_> {
                 c.update_service()
                     .service_identifier(id)
                     .auth_type(t::AuthType::from(auth_type))
+                    .set_certificate_arn(certificate_arn.clone())
                     .send()
             })
             .await?;
         if let Some(arn) = o.arn() {
-            wrote(&mut self.cache().services, arn, auth_type.to_string());
+            let mut cache = self.cache();
+            wrote(&mut cache.services, arn, auth_type.to_string());
+            if certificate_arn.is_some() {
+                cache
+                    .certificates
+                    .insert(arn.into(), certificate_arn.clone());
+            }
         }
         Ok(())
     }

@@ -114,6 +114,10 @@ impl Observer<'_> {
             };
             lock(self.cache).services.insert(s.arn.clone(), auth);
         }
+        let certificate = o.certificate_arn().map(str::to_string);
+        lock(self.cache)
+            .certificates
+            .insert(s.arn.clone(), certificate);
         Ok(ServiceSummary {
             custom_domain_name: o.custom_domain_name().map(str::to_string),
             dns_name: o

@@ -33,6 +33,10 @@ impl Observer<'_> {
                     c.get_service().service_identifier(&s.id).send()
                 })
                 .await?;
+            let certificate = o.certificate_arn().map(str::to_string);
+            lock(self.cache)
+                .certificates
+                .insert(s.arn.clone(), certificate);
             Ok((
                 o.auth_type().map(|a| a.as_str().to_string()),
                 o.last_updated_at().cloned(),

@@ -79,6 +79,7 @@ impl Observer<'_> {
             owner,
             auth_type: None,
             custom_domain_name: s.custom_domain_name.clone(),
+            certificate_arn: None,
             dns_name: s.dns_name.clone(),
             auth_policy: None,
             listeners: vec![],
@@ -92,6 +93,11 @@ impl Observer<'_> {
             o.auth_policy = Some(self.policy(&s.s.id).await?);
         }
         o.auth_type = Some(at);
+        o.certificate_arn = lock(self.cache)
+            .certificates
+            .get(&s.s.arn)
+            .cloned()
+            .flatten();
         // A rule may still forward to a group outside a scoped pass's reads.
         let tg_name = |id: &str| {
             let listed = tg_names.get(id).map(|n| n.to_string());

@@ -5,6 +5,7 @@
 mod api;
 mod apply_kinds;
 mod behaviour;
+mod certificate;
 mod common;
 mod health_check;
 mod kept;
