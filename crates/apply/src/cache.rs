@@ -71,6 +71,9 @@ pub struct Cache {
     pub service_names: Directory,
     /// Target groups by name.
     pub target_group_names: Directory,
+    /// What the Go controller's tags say each of its target groups is for,
+    /// by ARN, read with the owner (see `observed::adoption`).
+    pub go_target_groups: HashMap<String, crate::observed::adoption::GoIdentity>,
 }
 
 /// Where a named resource is.

@@ -21,6 +21,8 @@
 //! `service_networks`, `services`, `listeners` (and their rules),
 //! `target_groups`, and `details` (auth types and policies).
 
+pub(crate) mod adoption;
+
 use crate::cache::Cache;
 use crate::caller::{CallError, Caller};
 use crate::model::Observed;
@@ -126,12 +128,18 @@ impl Observer<'_> {
     /// Read everything the diff needs for `plan`, or, given a scope, for
     /// the services and target groups in it.
     pub async fn observe(&self, plan: &Plan, scope: Option<&Scope>) -> Result<Observed, CallError> {
-        let lists = match scope {
+        let mut lists = match scope {
             Some(scope) => self.scoped_lists(scope).await?,
             None => self.lists().await?,
         };
         let want = Wanted::new(plan, scope);
         let owners = self.owners(&lists, &want).await;
+        adoption::adopt(
+            &mut lists.target_groups,
+            plan,
+            self.cfg,
+            &mut lock(self.cache),
+        );
         let (service_networks, by_service) = self.service_networks(&lists, &want, &owners).await?;
         let mut services = self.services(&lists, &want, &owners, by_service).await?;
         let mut target_groups = self.target_groups(&lists, &want, &owners).await?;

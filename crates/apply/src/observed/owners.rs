@@ -1,6 +1,7 @@
 //! Who owns what: the `ManagedBy` tag of every top-level resource that might
 //! be ours, read once per ARN (`ListTagsForResource`) and cached.
 
+use super::adoption::GoIdentity;
 use super::lists::Lists;
 use super::{Observer, Wanted, lock};
 use crate::cache::Cache;
@@ -99,11 +100,11 @@ impl<'a> Observer<'a> {
         let (key, mb) = (managed_by_tag(), self.cfg.managed_by());
         let owner = o.map(|o| {
             let tags = o.tags().cloned().unwrap_or_default();
-            owner_of(
-                tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                &key,
-                &mb,
-            )
+            let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            if let Some(id) = GoIdentity::from_tags(pairs()) {
+                lock(self.cache).go_target_groups.insert(arn.clone(), id);
+            }
+            owner_of(pairs(), &key, &mb)
         });
         (arn, owner)
     }

@@ -1,11 +1,19 @@
 //! Taking over from the Go controller (`aws-application-networking-k8s`):
-//! its finalizers are replaced by this controller's, so an object deleted
-//! afterwards does not hang in `Terminating` with the Go controller gone.
+//! the estate it built is adopted without a deletion or a re-creation (its
+//! target groups by their tags), and its finalizers are replaced by this
+//! controller's, so an object deleted afterwards does not hang in
+//! `Terminating` with the Go controller gone.
 
-use kube::api::{DeleteParams, Patch, PatchParams};
+use std::process::Command;
+
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
-use super::controller::{bookstore, eventually, lattice, routes_api, start_with_lattice};
+use super::cli::root;
+use super::controller::{
+    bookstore, eventually, lattice, programmed, routes_api, start_with_lattice,
+};
 
 fn finalizers(o: &Value) -> Vec<String> {
     o.pointer("/metadata/finalizers")
@@ -53,4 +61,101 @@ async fn the_go_controllers_finalizers_are_replaced_and_deletion_completes() {
 
     let _ = stop.send(());
     task.await.unwrap();
+}
+
+/// The Go controller's estate for the bookstore's `books` and `ratings`
+/// routes, built with boto3 as its code builds it (`tests/py/go_estate.py`).
+fn go_estate(lattice: &lattice_sim::RunningSim) -> Value {
+    let cfg = lattice_core::ClusterConfig::default();
+    let out = Command::new("python3")
+        .arg(root().join("crates/cli/tests/py/go_estate.py"))
+        .arg(lattice.url())
+        .arg(root().join("examples/bookstore/services.yaml"))
+        .args([&cfg.account_id, &cfg.cluster_name, &cfg.vpc_id])
+        .output()
+        .expect("python3 with boto3 (scripts/setup --test)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the estate as JSON")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_go_controllers_estate_is_taken_over_without_a_deletion_or_a_recreation() {
+    let (_sim, client) = bookstore().await;
+    let lattice = lattice().await;
+    let estate = go_estate(&lattice);
+    let grpc = ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", "GRPCRoute"),
+        "grpcroutes",
+    );
+    let grpcroutes: Api<DynamicObject> = Api::namespaced_with(client.clone(), "bookstore", &grpc);
+    let routes = routes_api(&client);
+    let pp = PatchParams::default();
+    let go = |f: &str| json!({"metadata": {"finalizers": [f]}});
+    routes
+        .patch(
+            "books",
+            &pp,
+            &Patch::Merge(&go("httproute.k8s.aws/resources")),
+        )
+        .await
+        .unwrap();
+    grpcroutes
+        .patch(
+            "ratings",
+            &pp,
+            &Patch::Merge(&go("grpcroute.k8s.aws/resources")),
+        )
+        .await
+        .unwrap();
+    lattice.reset_call_counts();
+
+    let (stop, task) = start_with_lattice(&client, &lattice.url(), Default::default());
+    programmed(&routes, "books", "True").await;
+    programmed(&routes, "reviews", "True").await;
+    programmed(&grpcroutes, "ratings", "True").await;
+    let _ = stop.send(());
+    task.await.unwrap();
+
+    let calls = lattice.call_counts();
+    eprintln!("Lattice calls taking the estate over: {calls:?}");
+    let n = |op: &str| calls.get(op).copied().unwrap_or(0);
+    for op in [
+        "DeleteService",
+        "DeleteTargetGroup",
+        "DeleteServiceNetwork",
+        "CreateServiceNetwork",
+    ] {
+        assert_eq!(n(op), 0, "{op}: {calls:?}");
+    }
+    // Only `reviews` is new: the Go controller refuses its two-match rule.
+    assert_eq!(n("CreateService"), 1, "{calls:?}");
+    assert_eq!(
+        n("CreateTargetGroup"),
+        2,
+        "reviews-read and reviews-write: {calls:?}"
+    );
+    // The Go controller's groups, found by their tags, are the ones in use.
+    let aws = lattice_sim::client(&lattice.url());
+    let listed = aws.list_target_groups().send().await.unwrap();
+    for (backend, name) in estate["targetGroups"].as_object().unwrap() {
+        let tg = listed
+            .items()
+            .iter()
+            .find(|t| Some(t.name().unwrap_or_default()) == name.as_str());
+        let tg = tg.unwrap_or_else(|| panic!("{backend}'s group {name} is gone"));
+        assert!(
+            !tg.service_arns().is_empty(),
+            "{backend}'s group {name} is not forwarded to"
+        );
+    }
+    let books = routes.get("books").await.unwrap();
+    let books = serde_json::to_value(books).unwrap();
+    assert_eq!(
+        finalizers(&books),
+        ["application-networking.k8s.aws/resources"]
+    );
 }
