@@ -314,7 +314,17 @@ fn plan_lists_a_route_its_plugin_failed_on_as_kept_and_fail_closed_answers_500()
 
 #[test]
 fn bench_plugins_prints_its_figures() {
-    let o = lattice_host(&["bench", "plugins", "--routes", "20", "--json"]);
+    // A loaded CI machine can stretch one call of the debug build past the
+    // 100 ms production budget; the figures, not the budget, are tested.
+    let o = lattice_host(&[
+        "bench",
+        "plugins",
+        "--routes",
+        "20",
+        "--json",
+        "--plugin-timeout-ms",
+        "10000",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
     assert_eq!(v["routes"], 20);
