@@ -313,7 +313,10 @@ pub enum ConfigError {
         flag: &'static str,
     },
     /// Identity left unset that instance metadata could not give.
-    #[error("cannot reach EC2 instance metadata ({reason}): set {}", names(missing))]
+    #[error(
+        "cannot reach EC2 instance metadata ({reason}): set {}",
+        names(missing)
+    )]
     Metadata {
         /// What went wrong, on one line.
         reason: String,
@@ -482,7 +485,10 @@ impl Settings {
             region: required(&self.region, "REGION", "region")?,
             account_id: required(&self.aws_account_id, "AWS_ACCOUNT_ID", "aws-account-id")?,
             cluster_name,
-            default_service_network: self.default_service_network.clone().filter(|s| !s.is_empty()),
+            default_service_network: self
+                .default_service_network
+                .clone()
+                .filter(|s| !s.is_empty()),
             service_network_override: self.enable_service_network_override.unwrap_or(false),
             reference_grants,
         })

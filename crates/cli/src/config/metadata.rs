@@ -72,7 +72,10 @@ impl Metadata {
         match tokio::time::timeout(TOTAL_TIMEOUT, read).await {
             Ok(Ok(())) => Ok(settings),
             Ok(Err(reason)) => Err(fail(format!("{}: {reason}", self.endpoint))),
-            Err(_) => Err(fail(format!("{}: no answer in {TOTAL_TIMEOUT:?}", self.endpoint))),
+            Err(_) => Err(fail(format!(
+                "{}: no answer in {TOTAL_TIMEOUT:?}",
+                self.endpoint
+            ))),
         }
     }
 

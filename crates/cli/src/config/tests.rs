@@ -314,10 +314,19 @@ fn the_override_reads_true_in_any_case_as_the_go_controller_does() {
             ];
             resolved_with(jail, &vars).map(|c| c.cluster)
         };
-        for (value, want) in [("true", true), ("True", true), ("TRUE", true), ("False", false)] {
+        for (value, want) in [
+            ("true", true),
+            ("True", true),
+            ("TRUE", true),
+            ("False", false),
+        ] {
             let cluster = on(jail, value).map_err(fail)?;
             assert_eq!(cluster.service_network_override, want, "{value}");
-            assert_eq!(cluster.override_network(), want.then_some("shared"), "{value}");
+            assert_eq!(
+                cluster.override_network(),
+                want.then_some("shared"),
+                "{value}"
+            );
         }
         let err = on(jail, "yes").expect_err("not a bool").to_string();
         assert!(err.contains("ENABLE_SERVICE_NETWORK_OVERRIDE"), "{err}");
@@ -341,7 +350,10 @@ fn the_reference_grant_policy_is_require_or_ignore() {
         };
         let require = ReferenceGrantPolicy::Require;
         assert_eq!(policy(jail, "require").map_err(fail)?, require);
-        assert_eq!(policy(jail, "IGNORE").map_err(fail)?, ReferenceGrantPolicy::Ignore);
+        assert_eq!(
+            policy(jail, "IGNORE").map_err(fail)?,
+            ReferenceGrantPolicy::Ignore
+        );
         let err = policy(jail, "off").expect_err("bad policy").to_string();
         assert_eq!(
             err,
@@ -352,7 +364,10 @@ fn the_reference_grant_policy_is_require_or_ignore() {
             reference_grant_policy: Some("require".into()),
             ..Default::default()
         };
-        let c = Settings::load(None, &flags).map_err(fail)?.resolve().map_err(fail)?;
+        let c = Settings::load(None, &flags)
+            .map_err(fail)?
+            .resolve()
+            .map_err(fail)?;
         assert_eq!(c.cluster.reference_grants, require, "a flag wins");
         Ok(())
     });

@@ -208,7 +208,10 @@ mod tests {
 
     #[test]
     fn every_variable_the_settings_read_is_in_the_table() {
-        for key in super::super::ENV_KEYS.iter().chain(super::super::OWN_ENV_KEYS) {
+        for key in super::super::ENV_KEYS
+            .iter()
+            .chain(super::super::OWN_ENV_KEYS)
+        {
             assert!(
                 VARIABLES.iter().any(|v| v.name == *key),
                 "{key} is read but not in VARIABLES"

@@ -520,8 +520,9 @@ fn run_without_identity_or_instance_metadata_names_the_variables_to_set() {
     let last = err.lines().last().unwrap_or_default();
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(
-        last.starts_with(&format!("error: cannot reach EC2 instance metadata ({closed}"))
-            && last.ends_with("): set REGION, AWS_ACCOUNT_ID and CLUSTER_VPC_ID"),
+        last.starts_with(&format!(
+            "error: cannot reach EC2 instance metadata ({closed}"
+        )) && last.ends_with("): set REGION, AWS_ACCOUNT_ID and CLUSTER_VPC_ID"),
         "{err}"
     );
 

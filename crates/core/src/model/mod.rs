@@ -250,7 +250,10 @@ fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) ->
     out.listeners.dedup();
     // ENABLE_SERVICE_NETWORK_OVERRIDE: the default network instead of the
     // Gateways', as the Go controller builds a route's service.
-    if let Some(sn) = cfg.override_network().filter(|_| !out.service_networks.is_empty()) {
+    if let Some(sn) = cfg
+        .override_network()
+        .filter(|_| !out.service_networks.is_empty())
+    {
         out.service_networks = vec![sn.to_string()];
     }
     out.service_networks.sort();

@@ -63,7 +63,11 @@ fn a_default_service_network_alone_is_not_joined_by_routes() {
             want("app/on-mesh", &["mesh"]),
         ]
     );
-    let names: Vec<String> = plan.service_networks.iter().map(|n| n.name.clone()).collect();
+    let names: Vec<String> = plan
+        .service_networks
+        .iter()
+        .map(|n| n.name.clone())
+        .collect();
     assert_eq!(names, vec!["edge".to_string(), "mesh".to_string()]);
 }
 

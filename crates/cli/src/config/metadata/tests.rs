@@ -114,7 +114,9 @@ fn answer(
             Some(secs) => ("200 OK", format!("{ttl}: {secs}\r\n"), TOKEN.into()),
             None => ("400 Bad Request", String::new(), String::new()),
         },
-        ("GET", _) if headers.get("x-aws-ec2-metadata-token").map(String::as_str) != Some(TOKEN) => {
+        ("GET", _)
+            if headers.get("x-aws-ec2-metadata-token").map(String::as_str) != Some(TOKEN) =>
+        {
             ("401 Unauthorized", String::new(), String::new())
         }
         ("GET", _) => match paths.get(path) {
@@ -150,15 +152,24 @@ fn runtime() -> tokio::runtime::Runtime {
 fn unset_identity_comes_from_instance_metadata_as_the_go_controller_reads_it() {
     let server = Server::start(an_instance());
     let config = runtime()
-        .block_on(crate::config::resolve_with_metadata(named(), &at(&server.url)))
+        .block_on(crate::config::resolve_with_metadata(
+            named(),
+            &at(&server.url),
+        ))
         .expect("resolved");
     assert_eq!(config.cluster.region, "eu-central-1");
     assert_eq!(config.cluster.account_id, "012345678901");
     assert_eq!(config.cluster.vpc_id, "vpc-0a1b2c3d4e5f60718");
     let requests = server.requests();
-    assert_eq!(requests[0], "PUT /latest/api/token HTTP/1.1", "{requests:?}");
+    assert_eq!(
+        requests[0], "PUT /latest/api/token HTTP/1.1",
+        "{requests:?}"
+    );
     assert!(
-        requests.contains(&"GET /latest/meta-data/network/interfaces/macs/0e:12:34:56:78:9a/vpc-id HTTP/1.1".into()),
+        requests.contains(
+            &"GET /latest/meta-data/network/interfaces/macs/0e:12:34:56:78:9a/vpc-id HTTP/1.1"
+                .into()
+        ),
         "{requests:?}"
     );
 }
@@ -172,10 +183,16 @@ fn only_what_is_unset_is_asked_for() {
         ..named()
     };
     let config = runtime()
-        .block_on(crate::config::resolve_with_metadata(settings, &at(&server.url)))
+        .block_on(crate::config::resolve_with_metadata(
+            settings,
+            &at(&server.url),
+        ))
         .expect("resolved");
     assert_eq!(
-        (config.cluster.region.as_str(), config.cluster.vpc_id.as_str()),
+        (
+            config.cluster.region.as_str(),
+            config.cluster.vpc_id.as_str()
+        ),
         ("us-east-2", "vpc-1")
     );
     assert_eq!(config.cluster.account_id, "012345678901");
@@ -200,7 +217,10 @@ fn with_the_identity_set_instance_metadata_is_never_asked() {
         ..named()
     };
     let config = runtime()
-        .block_on(crate::config::resolve_with_metadata(settings, &at(&server.url)))
+        .block_on(crate::config::resolve_with_metadata(
+            settings,
+            &at(&server.url),
+        ))
         .expect("resolved");
     assert_eq!(config.cluster.account_id, "111122223333");
     assert!(server.requests().is_empty(), "{:?}", server.requests());
@@ -263,11 +283,17 @@ fn a_missing_answer_names_the_path() {
     instance.remove("/latest/meta-data/mac");
     let server = Server::start(instance);
     let err = runtime()
-        .block_on(crate::config::resolve_with_metadata(named(), &at(&server.url)))
+        .block_on(crate::config::resolve_with_metadata(
+            named(),
+            &at(&server.url),
+        ))
         .expect_err("no mac")
         .to_string();
     assert!(err.contains(": mac: "), "{err}");
-    assert!(err.ends_with("set CLUSTER_VPC_ID") || err.contains("set REGION"), "{err}");
+    assert!(
+        err.ends_with("set CLUSTER_VPC_ID") || err.contains("set REGION"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -278,7 +304,10 @@ fn a_bad_setting_is_named_before_metadata_is_asked() {
         ..Default::default()
     };
     let err = runtime()
-        .block_on(crate::config::resolve_with_metadata(settings, &at(&server.url)))
+        .block_on(crate::config::resolve_with_metadata(
+            settings,
+            &at(&server.url),
+        ))
         .expect_err("no cluster name")
         .to_string();
     assert!(err.contains("CLUSTER_NAME is required"), "{err}");
@@ -294,7 +323,10 @@ fn the_sdks_variables_say_where_metadata_is_and_whether_to_ask() {
         jail.set_env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:1");
         jail.set_env("AWS_EC2_METADATA_DISABLED", "TRUE");
         let m = Metadata::from_env();
-        assert_eq!((m.endpoint.as_str(), m.disabled), ("http://127.0.0.1:1", true));
+        assert_eq!(
+            (m.endpoint.as_str(), m.disabled),
+            ("http://127.0.0.1:1", true)
+        );
         Ok(())
     });
 }
