@@ -315,6 +315,8 @@ fn a_bad_setting_is_named_before_metadata_is_asked() {
 }
 
 #[test]
+// figment's Jail fixes the closure's error type to figment::Error.
+#[allow(clippy::result_large_err)]
 fn the_sdks_variables_say_where_metadata_is_and_whether_to_ask() {
     figment::Jail::expect_with(|jail| {
         jail.set_env("AWS_EC2_METADATA_SERVICE_ENDPOINT", "");
