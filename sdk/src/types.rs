@@ -475,7 +475,8 @@ pub struct Backend {
     /// Target group name; empty when unresolved.
     #[cfg_attr(feature = "host", component(name = "target-group"))]
     pub target_group: String,
-    /// `kind namespace/name:port`, for messages.
+    /// `kind namespace/name:port`, for messages; for an unresolved
+    /// backend the host may add why (the missing port or ReferenceGrant).
     pub display: String,
     /// Requested weight; `None` means 1.
     pub weight: Option<u32>,

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::Args;
 use lattice_core::ClusterConfig;
+use lattice_core::config::ReferenceGrantPolicy;
 use lattice_plugin_sdk::types::Stage;
 use lattice_wasm::{ComponentCache, Limits, PluginConfig};
 
@@ -25,9 +26,33 @@ pub struct ClusterArgs {
     /// AWS region.
     #[arg(long, env = "REGION", default_value = "us-west-2")]
     pub region: String,
-    /// A service network every route's service also joins.
+    /// A service network found or created and joined to the cluster VPC.
     #[arg(long, env = "DEFAULT_SERVICE_NETWORK")]
     pub default_service_network: Option<String>,
+    /// Every Gateway stands for the default service network: each route's
+    /// service joins it and no other (with --default-service-network).
+    #[arg(long, env = "ENABLE_SERVICE_NETWORK_OVERRIDE", value_parser = go_bool, default_value = "false", num_args = 0..=1, default_missing_value = "true")]
+    pub service_network_override: bool,
+    /// Whether a cross-namespace backend needs a ReferenceGrant: require or ignore.
+    #[arg(long, env = "REFERENCE_GRANT_POLICY", value_parser = grant_policy, default_value = "require")]
+    pub reference_grant_policy: ReferenceGrantPolicy,
+}
+
+/// `true` or `false` in any case, as the Go controller reads its flags; empty is false.
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" | "" => Ok(false),
+        other => Err(format!("{other:?} is neither true nor false")),
+    }
+}
+
+/// `require` or `ignore`; empty is the default.
+fn grant_policy(s: &str) -> Result<ReferenceGrantPolicy, String> {
+    if s.trim().is_empty() {
+        return Ok(ReferenceGrantPolicy::default());
+    }
+    s.parse()
 }
 
 impl ClusterArgs {
@@ -42,6 +67,8 @@ impl ClusterArgs {
                 .default_service_network
                 .clone()
                 .filter(|s| !s.is_empty()),
+            service_network_override: self.service_network_override,
+            reference_grants: self.reference_grant_policy,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! that controller changes nothing. A bad value is an error naming the key
 //! and where it came from (file, variable or flag).
 
+pub mod metadata;
 pub mod variables;
 
 use std::net::SocketAddr;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Env, Format, Yaml};
 use lattice_core::ClusterConfig;
+use lattice_core::config::ReferenceGrantPolicy;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -34,6 +36,7 @@ pub const ENV_KEYS: &[&str] = &[
 
 /// lattice-host's own variables, beside the anchor controller's.
 pub const OWN_ENV_KEYS: &[&str] = &[
+    "REFERENCE_GRANT_POLICY",
     "ADMIN_LISTEN",
     "LOG_FORMAT",
     "LATTICE_READS_PER_SECOND",
@@ -52,7 +55,20 @@ const TEXT_KEYS: &[&str] = &[
     "LOG_LEVEL",
     "ADMIN_LISTEN",
     "LOG_FORMAT",
+    "REFERENCE_GRANT_POLICY",
 ];
+
+/// The identity instance metadata gives when unset, in the order an error
+/// names them.
+pub const IDENTITY_KEYS: [&str; 3] = ["REGION", "AWS_ACCOUNT_ID", "CLUSTER_VPC_ID"];
+
+/// The resync period when `RECONCILE_DEFAULT_RESYNC_SECONDS` is unset. The
+/// Go controller's default is 0 (off); a resync here only lists what
+/// Lattice holds, and writes nothing when nothing drifted.
+pub const DEFAULT_RESYNC_SECONDS: u64 = 600;
+
+/// The shortest resync the Go controller takes, but 0 (off).
+pub const MIN_RESYNC_SECONDS: u64 = 60;
 
 /// The log filter when `LOG_LEVEL` is not set, for every command.
 pub const DEFAULT_LOG_LEVEL: &str = "info";
@@ -152,8 +168,9 @@ pub struct Settings {
     /// `DEFAULT_SERVICE_NETWORK`.
     #[serde(default, deserialize_with = "text")]
     pub default_service_network: Option<String>,
-    /// `ENABLE_SERVICE_NETWORK_OVERRIDE`: accepted so the Go controller's
-    /// deployments start unchanged; not acted on yet.
+    /// `ENABLE_SERVICE_NETWORK_OVERRIDE`: `true` (any case) makes every
+    /// Gateway stand for `DEFAULT_SERVICE_NETWORK`, when that is set.
+    #[serde(default, deserialize_with = "go_bool")]
     pub enable_service_network_override: Option<bool>,
     /// `LATTICE_ENDPOINT`: a VPC Lattice endpoint override.
     #[serde(default, deserialize_with = "text")]
@@ -164,8 +181,12 @@ pub struct Settings {
     pub log_level: Option<String>,
     /// `ROUTE_MAX_CONCURRENT_RECONCILES`.
     pub route_max_concurrent_reconciles: Option<u32>,
-    /// `RECONCILE_DEFAULT_RESYNC_SECONDS`.
+    /// `RECONCILE_DEFAULT_RESYNC_SECONDS`: 0 (off) or at least
+    /// [`MIN_RESYNC_SECONDS`]; [`DEFAULT_RESYNC_SECONDS`] when unset.
     pub reconcile_default_resync_seconds: Option<u64>,
+    /// `REFERENCE_GRANT_POLICY`: `require` (the default) or `ignore`.
+    #[serde(default, deserialize_with = "text")]
+    pub reference_grant_policy: Option<String>,
     /// `ADMIN_LISTEN`: the address of `/metrics`, `/healthz` and
     /// `/readyz`; [`DEFAULT_ADMIN_LISTEN`] when unset.
     pub admin_listen: Option<String>,
@@ -200,6 +221,26 @@ fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Err
     }))
 }
 
+/// A bool as the Go controller reads one: `true` or `false` in any case.
+fn go_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Bool {
+        B(bool),
+        S(String),
+    }
+    match Option::<Bool>::deserialize(d)? {
+        None => Ok(None),
+        Some(Bool::B(b)) => Ok(Some(b)),
+        Some(Bool::S(s)) if s.trim().is_empty() => Ok(None),
+        Some(Bool::S(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Bool::S(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(Bool::S(s)) => Err(serde::de::Error::custom(format!(
+            "{s:?} is neither true nor false"
+        ))),
+    }
+}
+
 /// The checked configuration the controller runs with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -209,7 +250,7 @@ pub struct Config {
     pub lattice_endpoint: Option<String>,
     /// Routes reconciled at once.
     pub max_concurrent_reconciles: u32,
-    /// Period of the drift resync.
+    /// Period of the drift resync; zero: none.
     pub resync: Duration,
     /// Where the admin server listens.
     pub admin_listen: SocketAddr,
@@ -271,6 +312,26 @@ pub enum ConfigError {
         /// The flag name.
         flag: &'static str,
     },
+    /// Identity left unset that instance metadata could not give.
+    #[error(
+        "cannot reach EC2 instance metadata ({reason}): set {}",
+        names(missing)
+    )]
+    Metadata {
+        /// What went wrong, on one line.
+        reason: String,
+        /// The variables to set instead, in [`IDENTITY_KEYS`] order.
+        missing: Vec<&'static str>,
+    },
+}
+
+/// `A`, `A and B`, `A, B and C`.
+fn names(keys: &[&str]) -> String {
+    match keys {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
 }
 
 impl Settings {
@@ -323,6 +384,7 @@ impl Settings {
             log_level,
             route_max_concurrent_reconciles,
             reconcile_default_resync_seconds,
+            reference_grant_policy,
             admin_listen,
             log_format,
             lattice_reads_per_second,
@@ -331,7 +393,8 @@ impl Settings {
         );
     }
 
-    /// Checks ranges and fills defaults.
+    /// Checks ranges and fills defaults. The cluster's identity must be
+    /// set by now: [`resolve_with_metadata`] asks instance metadata first.
     pub fn resolve(self) -> Result<Config, ConfigError> {
         let concurrency = self.route_max_concurrent_reconciles.unwrap_or(20);
         if !(1..=1000).contains(&concurrency) {
@@ -340,13 +403,7 @@ impl Settings {
                 message: format!("{concurrency} is not between 1 and 1000"),
             });
         }
-        let resync = self.reconcile_default_resync_seconds.unwrap_or(600);
-        if resync == 0 {
-            return Err(ConfigError::OutOfRange {
-                key: "RECONCILE_DEFAULT_RESYNC_SECONDS",
-                message: "0 would resync continuously; use at least 1".into(),
-            });
-        }
+        let resync = self.resync()?;
         let admin = self.admin_listen.as_deref().filter(|a| !a.is_empty());
         let admin = admin.unwrap_or(DEFAULT_ADMIN_LISTEN);
         let admin_listen = admin.parse().map_err(|e| ConfigError::OutOfRange {
@@ -365,283 +422,94 @@ impl Settings {
                 message: format!("{} is not between 1 and 1000", lattice_calls.concurrency),
             });
         }
-        // The cluster's identity names and tags what it owns in VPC Lattice
-        // (`ManagedBy` is account/cluster/VPC): a made-up default would
-        // fail to recognise, or take over, the wrong resources. The Go
-        // controller asks EC2 instance metadata instead; this one does not.
-        let required = |v: Option<String>, key, flag| {
-            v.filter(|s| !s.is_empty())
-                .ok_or(ConfigError::Missing { key, flag })
-        };
-        let cluster_name = required(self.cluster_name, "CLUSTER_NAME", "cluster-name")?;
-        let cluster = ClusterConfig {
-            vpc_id: required(self.cluster_vpc_id, "CLUSTER_VPC_ID", "cluster-vpc-id")?,
-            region: required(self.region, "REGION", "region")?,
-            account_id: required(self.aws_account_id, "AWS_ACCOUNT_ID", "aws-account-id")?,
-            cluster_name,
-            default_service_network: self.default_service_network.filter(|s| !s.is_empty()),
-        };
+        let lattice_endpoint = self.lattice_endpoint.clone().filter(|s| !s.is_empty());
         Ok(Config {
-            cluster,
-            lattice_endpoint: self.lattice_endpoint.filter(|s| !s.is_empty()),
+            cluster: self.cluster()?,
+            lattice_endpoint,
             max_concurrent_reconciles: concurrency,
-            resync: Duration::from_secs(resync),
+            resync,
             admin_listen,
             log_format,
             lattice_calls,
         })
     }
+
+    /// `RECONCILE_DEFAULT_RESYNC_SECONDS` as the Go controller takes it: 0
+    /// turns the resync off, anything else is at least a minute.
+    fn resync(&self) -> Result<Duration, ConfigError> {
+        match self.reconcile_default_resync_seconds {
+            None => Ok(Duration::from_secs(DEFAULT_RESYNC_SECONDS)),
+            Some(s) if s == 0 || s >= MIN_RESYNC_SECONDS => Ok(Duration::from_secs(s)),
+            Some(s) => Err(ConfigError::OutOfRange {
+                key: "RECONCILE_DEFAULT_RESYNC_SECONDS",
+                message: format!(
+                    "{s} is neither 0 (off) nor at least {MIN_RESYNC_SECONDS}: every resync lists all of VPC Lattice"
+                ),
+            }),
+        }
+    }
+
+    /// The variables of [`IDENTITY_KEYS`] left unset, in that order.
+    pub fn unset_identity(&self) -> Vec<&'static str> {
+        let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.is_empty());
+        let values = [&self.region, &self.aws_account_id, &self.cluster_vpc_id];
+        IDENTITY_KEYS
+            .into_iter()
+            .zip(values)
+            .filter(|(_, v)| !set(v))
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// The identity and what changes how routes resolve.
+    fn cluster(&self) -> Result<ClusterConfig, ConfigError> {
+        // The cluster's identity names and tags what it owns in VPC Lattice
+        // (`ManagedBy` is account/cluster/VPC): a made-up default would
+        // fail to recognise, or take over, the wrong resources.
+        let required = |v: &Option<String>, key, flag| {
+            v.clone()
+                .filter(|s| !s.is_empty())
+                .ok_or(ConfigError::Missing { key, flag })
+        };
+        let cluster_name = required(&self.cluster_name, "CLUSTER_NAME", "cluster-name")?;
+        let policy = self.reference_grant_policy.as_deref().unwrap_or("");
+        let reference_grants = match policy.trim() {
+            "" => ReferenceGrantPolicy::default(),
+            p => p.parse().map_err(|message| ConfigError::OutOfRange {
+                key: ReferenceGrantPolicy::VARIABLE,
+                message,
+            })?,
+        };
+        Ok(ClusterConfig {
+            vpc_id: required(&self.cluster_vpc_id, "CLUSTER_VPC_ID", "cluster-vpc-id")?,
+            region: required(&self.region, "REGION", "region")?,
+            account_id: required(&self.aws_account_id, "AWS_ACCOUNT_ID", "aws-account-id")?,
+            cluster_name,
+            default_service_network: self
+                .default_service_network
+                .clone()
+                .filter(|s| !s.is_empty()),
+            service_network_override: self.enable_service_network_override.unwrap_or(false),
+            reference_grants,
+        })
+    }
+}
+
+/// Resolves `settings`; when the only thing missing is identity that
+/// instance metadata gives (region, account, VPC), asks `metadata` for it
+/// first, as the Go controller does. Every other check comes first, so a
+/// bad or missing setting is named without waiting on metadata.
+pub async fn resolve_with_metadata(
+    settings: Settings,
+    metadata: &metadata::Metadata,
+) -> Result<Config, ConfigError> {
+    match settings.clone().resolve() {
+        Err(ConfigError::Missing { key, .. }) if IDENTITY_KEYS.contains(&key) => {
+            metadata.complete(settings).await?.resolve()
+        }
+        done => done,
+    }
 }
 
 #[cfg(test)]
-// figment's Jail fixes the closures' error type to figment::Error.
-#[allow(clippy::result_large_err)]
-mod tests {
-    use super::*;
-    use figment::Jail;
-
-    fn fail(e: ConfigError) -> figment::Error {
-        figment::Error::from(e.to_string())
-    }
-
-    /// The identity `run` requires, but the cluster name.
-    fn identity(jail: &mut Jail) {
-        jail.set_env("CLUSTER_VPC_ID", "vpc-0123456789abcdef0");
-        jail.set_env("REGION", "eu-west-1");
-        jail.set_env("AWS_ACCOUNT_ID", "123456789012");
-    }
-
-    #[test]
-    fn layers_go_defaults_then_file_then_environment_then_flags() {
-        Jail::expect_with(|jail| {
-            jail.create_file(
-                "c.yaml",
-                "cluster_name: from-file\nregion: eu-west-1\nroute_max_concurrent_reconciles: 5\n",
-            )?;
-            identity(jail);
-            jail.set_env("REGION", "us-east-2");
-            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "7");
-            let flags = Settings {
-                route_max_concurrent_reconciles: Some(9),
-                ..Default::default()
-            };
-            let c = Settings::load(Some(Path::new("c.yaml")), &flags)
-                .map_err(fail)?
-                .resolve()
-                .map_err(fail)?;
-            assert_eq!(c.cluster.cluster_name, "from-file");
-            assert_eq!(c.cluster.region, "us-east-2");
-            assert_eq!(c.max_concurrent_reconciles, 9);
-            assert_eq!(c.resync, Duration::from_secs(600));
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn a_bad_value_names_the_key_and_where_it_came_from() {
-        Jail::expect_with(|jail| {
-            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "many");
-            let err = Settings::load(None, &Settings::default())
-                .expect_err("bad value")
-                .to_string();
-            assert!(
-                err.contains("ROUTE_MAX_CONCURRENT_RECONCILES") && err.contains("environment"),
-                "{err}"
-            );
-            jail.create_file("bad.yaml", "enable_service_network_override: maybe\n")?;
-            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "3");
-            let err = Settings::load(Some(Path::new("bad.yaml")), &Settings::default())
-                .expect_err("bad value")
-                .to_string();
-            assert!(
-                err.contains("enable_service_network_override") && err.contains("bad.yaml"),
-                "{err}"
-            );
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn ranges_and_required_keys_are_checked() {
-        Jail::expect_with(|jail| {
-            identity(jail);
-            jail.set_env("CLUSTER_NAME", "c");
-            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "0");
-            let err = Settings::load(None, &Settings::default())
-                .map_err(fail)?
-                .resolve()
-                .expect_err("range");
-            assert!(err.to_string().contains("ROUTE_MAX_CONCURRENT_RECONCILES"));
-            jail.set_env("ROUTE_MAX_CONCURRENT_RECONCILES", "4");
-            assert!(
-                Settings::load(None, &Settings::default())
-                    .map_err(fail)?
-                    .resolve()
-                    .is_ok()
-            );
-            Ok(())
-        });
-        let err = Settings::default().resolve().expect_err("missing");
-        assert!(err.to_string().contains("CLUSTER_NAME is required"));
-    }
-
-    #[test]
-    fn the_admin_address_defaults_and_is_checked() {
-        Jail::expect_with(|jail| {
-            jail.set_env("CLUSTER_NAME", "c");
-            identity(jail);
-            let c = Settings::load(None, &Settings::default())
-                .map_err(fail)?
-                .resolve()
-                .map_err(fail)?;
-            assert_eq!(c.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
-            jail.set_env("ADMIN_LISTEN", "127.0.0.1:9100");
-            let flags = Settings {
-                admin_listen: Some("127.0.0.1:9200".into()),
-                ..Default::default()
-            };
-            let from_env = Settings::load(None, &Settings::default()).map_err(fail)?;
-            assert_eq!(
-                from_env.resolve().map_err(fail)?.admin_listen.to_string(),
-                "127.0.0.1:9100"
-            );
-            let from_flag = Settings::load(None, &flags).map_err(fail)?;
-            assert_eq!(
-                from_flag.resolve().map_err(fail)?.admin_listen.to_string(),
-                "127.0.0.1:9200"
-            );
-            jail.set_env("ADMIN_LISTEN", "localhost");
-            let err = Settings::load(None, &Settings::default())
-                .map_err(fail)?
-                .resolve()
-                .expect_err("not an address");
-            assert!(err.to_string().starts_with("ADMIN_LISTEN: "), "{err}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn lattice_call_limits_default_under_the_quotas_and_zero_lifts_them() {
-        Jail::expect_with(|jail| {
-            jail.set_env("CLUSTER_NAME", "c");
-            identity(jail);
-            let load = || Settings::load(None, &Settings::default());
-            let c = load().map_err(fail)?.resolve().map_err(fail)?;
-            let o = c.lattice_calls.apply_options();
-            assert_eq!(
-                o.read_rate.map(|r| (r.per_second, r.burst)),
-                Some((50.0, 100))
-            );
-            assert_eq!(
-                o.write_rate.map(|r| (r.per_second, r.burst)),
-                Some((10.0, 20))
-            );
-            assert_eq!(o.concurrency, 16);
-            jail.set_env("LATTICE_READS_PER_SECOND", "0");
-            jail.set_env("LATTICE_WRITES_PER_SECOND", "");
-            jail.set_env("LATTICE_MAX_CONCURRENT_CALLS", "64");
-            let o = load()
-                .map_err(fail)?
-                .resolve()
-                .map_err(fail)?
-                .lattice_calls
-                .apply_options();
-            assert_eq!((o.read_rate, o.concurrency), (None, 64));
-            assert!(o.write_rate.is_some(), "an empty variable is an unset one");
-            jail.set_env("LATTICE_MAX_CONCURRENT_CALLS", "0");
-            let err = load()
-                .map_err(fail)?
-                .resolve()
-                .expect_err("range")
-                .to_string();
-            assert!(err.starts_with("LATTICE_MAX_CONCURRENT_CALLS: "), "{err}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn the_log_format_is_text_or_json() {
-        Jail::expect_with(|jail| {
-            assert_eq!(log_format(None).map_err(fail)?, LogFormat::Text);
-            jail.set_env("LOG_FORMAT", "JSON");
-            assert_eq!(log_format(None).map_err(fail)?, LogFormat::Json);
-            jail.set_env("LOG_FORMAT", "yaml");
-            let err = log_format(None).expect_err("bad format").to_string();
-            assert!(err.contains("LOG_FORMAT") && err.contains("yaml"), "{err}");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn the_clusters_identity_is_required_and_never_made_up() {
-        Jail::expect_with(|jail| {
-            jail.set_env("CLUSTER_NAME", "c");
-            identity(jail);
-            for key in ["CLUSTER_VPC_ID", "REGION", "AWS_ACCOUNT_ID"] {
-                let value = std::env::var(key).expect("set above");
-                jail.set_env(key, "");
-                let err = Settings::load(None, &Settings::default())
-                    .map_err(fail)?
-                    .resolve()
-                    .expect_err("missing")
-                    .to_string();
-                assert!(err.contains(&format!("{key} is required")), "{err}");
-                jail.set_env(key, value);
-            }
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn an_account_id_is_text_as_written_even_with_a_leading_zero() {
-        Jail::expect_with(|jail| {
-            jail.set_env("CLUSTER_NAME", "2024");
-            identity(jail);
-            jail.set_env("AWS_ACCOUNT_ID", "012345678901");
-            let c = Settings::load(None, &Settings::default())
-                .map_err(fail)?
-                .resolve()
-                .map_err(fail)?;
-            assert_eq!(c.cluster.account_id, "012345678901");
-            assert_eq!(c.cluster.cluster_name, "2024");
-            jail.create_file("c.yaml", "aws_account_id: 123456789012\n")?;
-            jail.set_env("AWS_ACCOUNT_ID", "");
-            let c = Settings::load(Some(Path::new("c.yaml")), &Settings::default())
-                .map_err(fail)?
-                .resolve()
-                .map_err(fail)?;
-            assert_eq!(c.cluster.account_id, "123456789012");
-            Ok(())
-        });
-    }
-
-    #[test]
-    fn an_empty_variable_is_unset_as_the_go_controllers_chart_renders_it() {
-        Jail::expect_with(|jail| {
-            jail.set_env("CLUSTER_NAME", "c");
-            identity(jail);
-            for key in [
-                "DEFAULT_SERVICE_NETWORK",
-                "ENABLE_SERVICE_NETWORK_OVERRIDE",
-                "LATTICE_ENDPOINT",
-                "LOG_LEVEL",
-                "ROUTE_MAX_CONCURRENT_RECONCILES",
-                "RECONCILE_DEFAULT_RESYNC_SECONDS",
-                "ADMIN_LISTEN",
-                "LOG_FORMAT",
-            ] {
-                jail.set_env(key, "");
-            }
-            let c = Settings::load(None, &Settings::default())
-                .map_err(fail)?
-                .resolve()
-                .map_err(fail)?;
-            assert_eq!(c.max_concurrent_reconciles, 20);
-            assert_eq!(c.resync, Duration::from_secs(600));
-            assert_eq!(c.lattice_endpoint, None);
-            assert_eq!(c.cluster.default_service_network, None);
-            assert_eq!(c.admin_listen.to_string(), DEFAULT_ADMIN_LISTEN);
-            Ok(())
-        });
-    }
-}
+mod tests;

@@ -51,7 +51,8 @@ pub struct Options {
     pub cluster: ClusterConfig,
     /// Quiet time after the last change before a pass starts.
     pub debounce: Duration,
-    /// Period of the full resync.
+    /// Period of the full resync; zero: none (changes and failures still
+    /// bring a whole pass).
     pub resync: Duration,
     /// Status writes in flight at once.
     pub max_concurrent_writes: usize,
@@ -209,7 +210,9 @@ impl Controller {
         // dirty routes touch: at start, on resync, for a new leader, after a
         // failure.
         let mut full = true;
-        let mut resync = tokio::time::interval(self.options.resync);
+        // A zero period turns the resync off; tokio's interval refuses one.
+        let resyncing = !self.options.resync.is_zero();
+        let mut resync = tokio::time::interval(self.options.resync.max(Duration::from_secs(1)));
         resync.tick().await;
         let mut leader = self.options.leader.clone();
         let leading = |l: &Option<tokio::sync::watch::Receiver<bool>>| {
@@ -273,7 +276,7 @@ impl Controller {
                 Some(event) = prx.recv() => {
                     dirty.merge(self.plugin_event(&index, event, &ptx, leading(&leader)).await);
                 }
-                _ = resync.tick() => {
+                _ = resync.tick(), if resyncing => {
                     full = true;
                     dirty.merge(index.all_routes());
                 }

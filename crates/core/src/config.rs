@@ -1,4 +1,5 @@
-//! Cluster identity: what names and ownership tags are derived from.
+//! Cluster identity: what names and ownership tags are derived from, and
+//! the settings that change how routes resolve.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +21,56 @@ pub struct ClusterConfig {
     pub vpc_id: String,
     /// `REGION`.
     pub region: String,
-    /// `DEFAULT_SERVICE_NETWORK`: routes also join this service network.
+    /// `DEFAULT_SERVICE_NETWORK`: found or created, and joined to the
+    /// cluster VPC, as the Go controller does at start. Routes join it
+    /// only under [`ClusterConfig::service_network_override`].
     pub default_service_network: Option<String>,
+    /// `ENABLE_SERVICE_NETWORK_OVERRIDE`: every Gateway stands for the
+    /// default service network, so every route's service joins it and no
+    /// other. Without a default service network it does nothing, as in Go.
+    #[serde(default)]
+    pub service_network_override: bool,
+    /// `REFERENCE_GRANT_POLICY`: whether a cross-namespace backend needs
+    /// a ReferenceGrant.
+    #[serde(default)]
+    pub reference_grants: ReferenceGrantPolicy,
+}
+
+/// Whether a backendRef to another namespace needs a ReferenceGrant there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReferenceGrantPolicy {
+    /// As Gateway API says: without a grant the backend is not resolved
+    /// (`RefNotPermitted`).
+    #[default]
+    Require,
+    /// As the Go controller does, which checks no grant: for a migration
+    /// whose cross-namespace routes have none yet.
+    Ignore,
+}
+
+impl ReferenceGrantPolicy {
+    /// The variable that sets the policy, for messages.
+    pub const VARIABLE: &'static str = "REFERENCE_GRANT_POLICY";
+
+    /// `require` or `ignore`, as the variable is written.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceGrantPolicy::Require => "require",
+            ReferenceGrantPolicy::Ignore => "ignore",
+        }
+    }
+}
+
+impl std::str::FromStr for ReferenceGrantPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "require" => Ok(ReferenceGrantPolicy::Require),
+            "ignore" => Ok(ReferenceGrantPolicy::Ignore),
+            other => Err(format!("{other:?} is neither require nor ignore")),
+        }
+    }
 }
 
 impl Default for ClusterConfig {
@@ -32,6 +81,8 @@ impl Default for ClusterConfig {
             vpc_id: "vpc-00000000000000000".into(),
             region: "us-west-2".into(),
             default_service_network: None,
+            service_network_override: false,
+            reference_grants: ReferenceGrantPolicy::Require,
         }
     }
 }
@@ -41,5 +92,14 @@ impl ClusterConfig {
     /// `<account>/<cluster>/<vpc>`.
     pub fn managed_by(&self) -> String {
         format!("{}/{}/{}", self.account_id, self.cluster_name, self.vpc_id)
+    }
+
+    /// The service network every Gateway stands for, when the override is
+    /// on and a default service network is set (the Go controller's
+    /// `ServiceNetworkOverrideMode` needs both).
+    pub fn override_network(&self) -> Option<&str> {
+        self.default_service_network
+            .as_deref()
+            .filter(|_| self.service_network_override)
     }
 }

@@ -7,6 +7,10 @@ use lattice_core::{ClusterConfig, Snapshot, StageError, Stages, build_plan};
 use lattice_plugin_sdk::types::*;
 use serde_json::{Value, json};
 
+/// The settings that change how routes resolve.
+#[path = "model/settings.rs"]
+mod settings;
+
 // The built-in plugins, linked natively.
 use lattice_fuzz::stages::Native;
 
@@ -36,11 +40,15 @@ fn mk_route(kind: &str, name: &str, spec: Value) -> Value {
 }
 
 fn plan_of(objects: Vec<Value>) -> Plan {
+    plan_with(objects, &ClusterConfig::default())
+}
+
+fn plan_with(objects: Vec<Value>, cfg: &ClusterConfig) -> Plan {
     let mut s = Snapshot::default();
     for o in objects {
         s.add_manifest(o).expect("valid manifest");
     }
-    build_plan(&s, &ClusterConfig::default(), &Native)
+    build_plan(&s, cfg, &Native)
 }
 
 fn base() -> Vec<Value> {
@@ -341,24 +349,6 @@ fn the_same_snapshot_always_gives_the_same_plan() {
         objs.push(mk_route("HTTPRoute", &format!("r{i}"), json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]})));
     }
     assert_eq!(plan_of(objs.clone()), plan_of(objs));
-}
-
-#[test]
-fn default_service_network_is_joined_too() {
-    let mut s = Snapshot::default();
-    for o in base() {
-        s.add_manifest(o).unwrap();
-    }
-    s.add_manifest(mk_route("HTTPRoute", "r", json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[{"name":"web","port":8080}]}]}))).unwrap();
-    let cfg = ClusterConfig {
-        default_service_network: Some("shared".into()),
-        ..ClusterConfig::default()
-    };
-    let plan = build_plan(&s, &cfg, &Native);
-    assert_eq!(
-        plan.services[0].service_networks,
-        vec!["mesh".to_string(), "shared".to_string()]
-    );
 }
 
 #[test]

@@ -111,10 +111,8 @@ fn unresolved_message(b: &Backend) -> String {
             "backend {} is not a core Service or an application-networking.k8s.aws ServiceImport",
             b.display
         ),
-        _ => format!(
-            "backend {} is in another namespace and no ReferenceGrant allows the reference",
-            b.display
-        ),
+        // The host names the missing grant in the display.
+        _ => format!("backend {}", b.display),
     }
 }
 

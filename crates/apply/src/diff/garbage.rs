@@ -123,7 +123,7 @@ impl Builder<'_> {
         }
     }
 
-    /// Our service networks that no plan owns or uses.
+    /// Our service networks that no plan owns or uses, but the default one.
     fn unwanted_service_networks(&mut self, plan: &Plan, sn_assoc_deletes: &AssocDeletes) {
         let used: BTreeSet<&str> = plan
             .service_networks
@@ -134,6 +134,7 @@ impl Builder<'_> {
                     .iter()
                     .flat_map(|s| s.service_networks.iter().map(String::as_str)),
             )
+            .chain(self.cfg.default_service_network.as_deref())
             .collect();
         for o in self
             .observed

@@ -1,16 +1,31 @@
 //! Service networks: create, claim or update each planned network and its
-//! auth, and join the cluster VPC to one of them.
+//! auth, find or create `DEFAULT_SERVICE_NETWORK`, and join the cluster
+//! VPC to one of them (the default first).
 
 use super::{Builder, json_eq, unrouted};
 use crate::model::ObsServiceNetwork;
 use crate::ops::{Key, OpKind};
 use crate::ownership::{Decision, decide};
 use lattice_core::plan::{Plan, ResourceKind, ServiceNetworkPlan};
+use std::collections::BTreeSet;
 
 impl Builder<'_> {
     pub(super) fn service_networks(&mut self, plan: &Plan) {
-        let mut vpc_joined: Option<String> = None;
-        for sn in &plan.service_networks {
+        let mut vpc_joined = self.unplanned_default_network(plan);
+        let default = self.cfg.default_service_network.as_deref();
+        // The default network first: the Go controller joins the cluster
+        // VPC to it at start, before any Gateway's.
+        let (first, rest): (Vec<_>, Vec<_>) = plan
+            .service_networks
+            .iter()
+            .partition(|s| Some(s.name.as_str()) == default);
+        // Under the override several Gateways stand for one network: the
+        // first (by Gateway) decides it.
+        let mut seen = BTreeSet::new();
+        for sn in first.into_iter().chain(rest) {
+            if !seen.insert(sn.name.as_str()) {
+                continue;
+            }
             let obs = self
                 .observed
                 .service_networks
@@ -20,10 +35,32 @@ impl Builder<'_> {
                 None => self.create_service_network(sn),
                 Some(o) => self.existing_service_network(sn, o),
             }
-            if self.vpc_association(sn, vpc_joined.as_deref()) {
+            if self.vpc_association(&sn.name, vpc_joined.as_deref()) {
                 vpc_joined = Some(sn.name.clone());
             }
         }
+    }
+
+    /// `DEFAULT_SERVICE_NETWORK` when no Gateway plans it, as the Go
+    /// controller treats it at start: found, or created (auth `NONE`), and
+    /// joined to the cluster VPC; an existing one is otherwise left as it
+    /// is. Not in a scoped pass, which reads no VPC association. The
+    /// network joined now, if any.
+    fn unplanned_default_network(&mut self, plan: &Plan) -> Option<String> {
+        let name = self.cfg.default_service_network.clone()?;
+        if self.opts.scoped || plan.service_networks.iter().any(|s| s.name == name) {
+            return None;
+        }
+        if !self.ix.networks.contains(name.as_str()) {
+            self.create_service_network(&ServiceNetworkPlan {
+                name: name.clone(),
+                gateway: String::new(),
+                auth_type: "NONE".into(),
+                auth_policy: None,
+                auth_origin: None,
+            });
+        }
+        self.vpc_association(&name, None).then_some(name)
     }
 
     fn create_service_network(&mut self, sn: &ServiceNetworkPlan) {
@@ -99,11 +136,12 @@ impl Builder<'_> {
     }
 
     /// A VPC joins at most one service network: keep the one it has, else
-    /// join the plan's first (`joined` in this pass). Whether `sn` is joined now.
-    fn vpc_association(&mut self, sn: &ServiceNetworkPlan, joined: Option<&str>) -> bool {
-        let object = format!("service network {}", sn.name);
-        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, &sn.name);
-        let key = Key::ServiceNetwork(sn.name.clone());
+    /// join the first one asked (`joined` in this pass). Whether `name` is
+    /// joined now.
+    fn vpc_association(&mut self, name: &str, joined: Option<&str>) -> bool {
+        let object = format!("service network {name}");
+        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
+        let key = Key::ServiceNetwork(name.to_string());
         let vpc = &self.cfg.vpc_id;
         let joined = self
             .observed
@@ -113,7 +151,7 @@ impl Builder<'_> {
             .map(|v| v.service_network.as_str())
             .or(joined);
         match joined {
-            Some(j) if j == sn.name => false,
+            Some(j) if j == name => false,
             Some(j) => {
                 let message = format!(
                     "the cluster VPC {vpc} is already associated with service network {j}; a VPC joins one service network"

@@ -1,6 +1,7 @@
 //! Unit tests of the pure diff: small builders, one behaviour per test.
 
 mod converge;
+mod default_network;
 mod garbage;
 mod health_checks;
 mod kept;

@@ -20,25 +20,29 @@ pub struct RunArgs {
     /// CLUSTER_NAME: the cluster's name (required).
     #[arg(long)]
     pub cluster_name: Option<String>,
-    /// CLUSTER_VPC_ID: the cluster's VPC (required).
+    /// CLUSTER_VPC_ID: the cluster's VPC (else from EC2 instance metadata).
     #[arg(long)]
     pub cluster_vpc_id: Option<String>,
-    /// REGION: the AWS region (required).
+    /// REGION: the AWS region (else from EC2 instance metadata).
     #[arg(long)]
     pub region: Option<String>,
-    /// AWS_ACCOUNT_ID: the AWS account (required).
+    /// AWS_ACCOUNT_ID: the AWS account (else from EC2 instance metadata).
     #[arg(long)]
     pub aws_account_id: Option<String>,
-    /// DEFAULT_SERVICE_NETWORK: a service network every service also joins.
+    /// DEFAULT_SERVICE_NETWORK: a service network found or created and
+    /// joined to the cluster VPC.
     #[arg(long)]
     pub default_service_network: Option<String>,
+    /// REFERENCE_GRANT_POLICY: require (the default) or ignore.
+    #[arg(long, value_name = "POLICY")]
+    pub reference_grant_policy: Option<String>,
     /// LATTICE_ENDPOINT: a VPC Lattice endpoint URL.
     #[arg(long)]
     pub lattice_endpoint: Option<String>,
     /// ROUTE_MAX_CONCURRENT_RECONCILES: Kubernetes writes in flight at once.
     #[arg(long)]
     pub max_concurrent_reconciles: Option<u32>,
-    /// RECONCILE_DEFAULT_RESYNC_SECONDS: period of the full resync.
+    /// RECONCILE_DEFAULT_RESYNC_SECONDS: period of the full resync (0: off, else >= 60).
     #[arg(long)]
     pub resync_seconds: Option<u64>,
     /// ADMIN_LISTEN: where /metrics, /healthz and /readyz are served
@@ -74,6 +78,7 @@ impl RunArgs {
             region: self.region.clone(),
             aws_account_id: self.aws_account_id.clone(),
             default_service_network: self.default_service_network.clone(),
+            reference_grant_policy: self.reference_grant_policy.clone(),
             lattice_endpoint: self.lattice_endpoint.clone(),
             route_max_concurrent_reconciles: self.max_concurrent_reconciles,
             reconcile_default_resync_seconds: self.resync_seconds,
@@ -88,12 +93,16 @@ impl RunArgs {
 
 /// Runs the controller until SIGTERM or Ctrl-C; a pass in progress finishes.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let config = Settings::load(args.config.as_deref(), &args.settings())?.resolve()?;
+    let settings = Settings::load(args.config.as_deref(), &args.settings())?;
     let plugins = args.plugins.config()?;
     let (namespace, replica) = config::replica();
     let lease_duration = config::lease_duration()?;
     let log_filter = config::log_level(args.config.as_deref());
     tokio::runtime::Runtime::new()?.block_on(async move {
+        // The identity left unset comes from EC2 instance metadata, as
+        // the Go controller reads it; nothing else is asked before it.
+        let metadata = config::metadata::Metadata::from_env();
+        let config = config::resolve_with_metadata(settings, &metadata).await?;
         // Credentials first: without them the controller could only fail
         // every pass, and say so once per call.
         let lattice = if args.no_apply {

@@ -7,7 +7,7 @@
 pub struct Variable {
     /// Its name.
     pub name: &'static str,
-    /// Its default, or `required`.
+    /// Its default, `required`, or where it comes from when unset.
     pub default: &'static str,
     /// The `run` flag that overrides it, if any.
     pub flag: Option<&'static str>,
@@ -44,21 +44,21 @@ pub const VARIABLES: &[Variable] = &[
     ),
     var(
         "CLUSTER_VPC_ID",
-        "required",
+        "EC2 instance metadata",
         Some("--cluster-vpc-id"),
         true,
         "the cluster's VPC: target groups, the service network association, ManagedBy",
     ),
     var(
         "REGION",
-        "required",
+        "EC2 instance metadata",
         Some("--region"),
         true,
         "the AWS region of VPC Lattice",
     ),
     var(
         "AWS_ACCOUNT_ID",
-        "required",
+        "EC2 instance metadata",
         Some("--aws-account-id"),
         true,
         "the AWS account: ManagedBy tag",
@@ -68,14 +68,14 @@ pub const VARIABLES: &[Variable] = &[
         "(none)",
         Some("--default-service-network"),
         true,
-        "a service network every route's service also joins",
+        "a service network found or created and joined to the cluster VPC, before any Gateway's",
     ),
     var(
         "ENABLE_SERVICE_NETWORK_OVERRIDE",
         "false",
         None,
         true,
-        "accepted so the Go controller's deployments start unchanged; not acted on yet",
+        "true: every Gateway stands for DEFAULT_SERVICE_NETWORK (when set), so each route's service joins it and no other",
     ),
     var(
         "LATTICE_ENDPOINT",
@@ -110,7 +110,14 @@ pub const VARIABLES: &[Variable] = &[
         "600",
         Some("--resync-seconds"),
         true,
-        "period of the full resync against VPC Lattice (at least 1)",
+        "period of the full resync against VPC Lattice: 0 turns it off, else at least 60",
+    ),
+    var(
+        "REFERENCE_GRANT_POLICY",
+        "require",
+        Some("--reference-grant-policy"),
+        false,
+        "require: a backend in another namespace needs a ReferenceGrant there; ignore: it does not, as in the Go controller (for a migration)",
     ),
     var(
         "ADMIN_LISTEN",
@@ -186,7 +193,10 @@ pub fn help() -> String {
         ));
     }
     out.push_str(
-        "AWS credentials come from the AWS SDK's default chain: environment, profile,\n\
+        "REGION, AWS_ACCOUNT_ID and CLUSTER_VPC_ID, when unset, come from EC2 instance\n\
+         metadata (IMDSv2 at AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254;\n\
+         AWS_EC2_METADATA_DISABLED=true turns it off); without it `run` names what to set.\n\
+         AWS credentials come from the AWS SDK's default chain: environment, profile,\n\
          web identity (IRSA), container endpoint (EKS Pod Identity), instance metadata.",
     );
     out
@@ -198,7 +208,10 @@ mod tests {
 
     #[test]
     fn every_variable_the_settings_read_is_in_the_table() {
-        for key in super::super::ENV_KEYS {
+        for key in super::super::ENV_KEYS
+            .iter()
+            .chain(super::super::OWN_ENV_KEYS)
+        {
             assert!(
                 VARIABLES.iter().any(|v| v.name == *key),
                 "{key} is read but not in VARIABLES"

@@ -510,6 +510,40 @@ fn run_names_a_missing_or_bad_setting_and_where_it_came_from() {
 }
 
 #[test]
+fn run_without_identity_or_instance_metadata_names_the_variables_to_set() {
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let run = |metadata: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+            .arg("run")
+            .env("CLUSTER_NAME", "c")
+            .env("REGION", "")
+            .env_remove("AWS_ACCOUNT_ID")
+            .env_remove("CLUSTER_VPC_ID")
+            .env_remove("AWS_EC2_METADATA_DISABLED")
+            .envs(metadata.iter().copied())
+            .output()
+            .unwrap()
+    };
+    let o = run(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", &closed)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    let last = err.lines().last().unwrap_or_default();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        last.starts_with(&format!(
+            "error: cannot reach EC2 instance metadata ({closed}"
+        )) && last.ends_with("): set REGION, AWS_ACCOUNT_ID and CLUSTER_VPC_ID"),
+        "{err}"
+    );
+
+    let o = run(&[("AWS_EC2_METADATA_DISABLED", "true")]);
+    assert_eq!(
+        stderr(&o).trim_end(),
+        "error: cannot reach EC2 instance metadata (AWS_EC2_METADATA_DISABLED=true): set REGION, AWS_ACCOUNT_ID and CLUSTER_VPC_ID"
+    );
+}
+
+#[test]
 fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::naming::target_group_name;
 use super::routes::{BackendRef, RouteView};
 use super::target_group_policy;
+use crate::config::ReferenceGrantPolicy;
 use crate::snapshot::Snapshot;
 
 /// A target group the plan needs.
@@ -46,6 +47,7 @@ pub struct Target {
 /// entry per `spec.rules[i]`, and the target groups of the resolved ones.
 pub(crate) fn resolve_rules(
     snapshot: &Snapshot,
+    grants: ReferenceGrantPolicy,
     view: &RouteView,
     lattice_service: &str,
 ) -> (Vec<RuleBackends>, BTreeMap<String, TargetGroupIntent>) {
@@ -55,7 +57,7 @@ pub(crate) fn resolve_rules(
         let mut backends = Vec::with_capacity(rule.backend_refs.len());
         for (bi, b) in rule.backend_refs.iter().enumerate() {
             let field = format!("spec.rules[{ri}].backendRefs[{bi}]");
-            let (backend, tg) = resolve(snapshot, view, lattice_service, b, field);
+            let (backend, tg) = resolve(snapshot, grants, view, lattice_service, b, field);
             if let Some(tg) = tg {
                 target_groups.insert(tg.name.clone(), tg);
             }
@@ -71,9 +73,11 @@ pub(crate) fn resolve_rules(
 }
 
 /// Resolves one backendRef; returns the plugin input and, when resolved,
-/// the target group.
+/// the target group. `grants` says whether a backend in another namespace
+/// needs a ReferenceGrant there.
 pub fn resolve(
     snapshot: &Snapshot,
+    grants: ReferenceGrantPolicy,
     route: &RouteView,
     lattice_service: &str,
     b: &BackendRef,
@@ -92,8 +96,10 @@ pub fn resolve(
         out.resolution = Resolution::InvalidKind;
         return (out, None);
     }
-    if b.namespace != route.id.namespace && !granted(snapshot, route, b) {
+    let checked = grants == ReferenceGrantPolicy::Require;
+    if checked && b.namespace != route.id.namespace && !granted(snapshot, route, b) {
         out.resolution = Resolution::NotPermitted;
+        out.display = not_permitted(&out.display, route, b);
         return (out, None);
     }
     let Some(svc) = snapshot
@@ -187,6 +193,21 @@ fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<
         }
     }
     out.into_iter().collect()
+}
+
+/// What a plugin says of a backend no grant permits: the grant that is
+/// missing, and the setting that drops the check.
+fn not_permitted(display: &str, route: &RouteView, b: &BackendRef) -> String {
+    format!(
+        "{display} is in another namespace, and no ReferenceGrant in namespace {} allows {} from namespace {} to {} {} ({}={} resolves it without one)",
+        b.namespace,
+        route.kind.kind_name(),
+        route.id.namespace,
+        b.kind,
+        b.name,
+        ReferenceGrantPolicy::VARIABLE,
+        ReferenceGrantPolicy::Ignore.as_str(),
+    )
 }
 
 /// Whether a ReferenceGrant in the backend's namespace lets this route refer to it.

@@ -109,6 +109,24 @@ pub(crate) fn service_networks_of(
         .collect()
 }
 
+/// Under `ENABLE_SERVICE_NETWORK_OVERRIDE` every Gateway of ours stands for
+/// the default service network, as the Go controller's lookup of any
+/// Gateway's network finds the default one: no network is named after a
+/// Gateway, and the Gateway keeps its auth policies and status.
+pub fn with_override(
+    mut sns: Vec<ServiceNetworkIntent>,
+    cfg: &ClusterConfig,
+) -> Vec<ServiceNetworkIntent> {
+    if let Some(name) = cfg.override_network() {
+        let invalid = naming::check_name(naming::NameKind::ServiceNetwork, name).err();
+        for sn in &mut sns {
+            sn.name = name.to_string();
+            sn.invalid_name.clone_from(&invalid);
+        }
+    }
+    sns
+}
+
 /// The Gateways that routes not being deleted attach to.
 fn attached_gateways(snapshot: &Snapshot, views: &[RouteView]) -> BTreeSet<Key> {
     views
@@ -171,7 +189,8 @@ pub fn resolve_route(
     // The custom domain is the first hostname an accepting listener serves.
     let domain = view.hostnames.iter().position(|h| hostnames.contains(h));
     let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
-    let (rules, target_groups) = backends::resolve_rules(snapshot, view, &service_name);
+    let (rules, target_groups) =
+        backends::resolve_rules(snapshot, cfg.reference_grants, view, &service_name);
     if let Some(d) = service_name_diagnostic(view, &service_name)
         .or_else(|| claims::conflict(snapshot, view, &service_name))
     {
@@ -219,7 +238,8 @@ pub fn resolve_route(
 struct Parents {
     /// Listeners of the parents that accepted the route, sorted, once each.
     listeners: Vec<ListenerIntent>,
-    /// Those parents, and the configured default, sorted, once each.
+    /// Those parents (or the default network, under the override),
+    /// sorted, once each.
     service_networks: Vec<String>,
     /// The route's hostnames their listeners serve.
     hostnames: std::collections::BTreeSet<String>,
@@ -253,8 +273,13 @@ fn accepted_parents(attachments: &[parents::Attachment], cfg: &ClusterConfig) ->
     }
     out.listeners.sort();
     out.listeners.dedup();
-    if let Some(sn) = &cfg.default_service_network {
-        out.service_networks.push(sn.clone());
+    // ENABLE_SERVICE_NETWORK_OVERRIDE: the default network instead of the
+    // Gateways', as the Go controller builds a route's service.
+    if let Some(sn) = cfg
+        .override_network()
+        .filter(|_| !out.service_networks.is_empty())
+    {
+        out.service_networks = vec![sn.to_string()];
     }
     out.service_networks.sort();
     out.service_networks.dedup();

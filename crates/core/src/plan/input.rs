@@ -9,7 +9,7 @@ use crate::snapshot::Snapshot;
 pub struct PlanInput {
     /// Routes with a parent Gateway of ours.
     pub routes: Vec<RouteIntent>,
-    /// Gateways of ours.
+    /// Gateways of ours (each the default network under the override).
     pub service_networks: Vec<ServiceNetworkIntent>,
 }
 
@@ -24,7 +24,10 @@ impl PlanInput {
         PlanInput {
             routes,
             // The views are at hand: a Gateway being deleted needs them.
-            service_networks: model::service_networks_of(snapshot, Some(&views), |_| true),
+            service_networks: model::with_override(
+                model::service_networks_of(snapshot, Some(&views), |_| true),
+                cfg,
+            ),
         }
     }
 
@@ -37,8 +40,10 @@ impl PlanInput {
             .filter_map(|rk| index::route_view(snapshot, rk))
             .filter_map(|v| model::resolve_route(snapshot, cfg, &v))
             .collect();
-        let service_networks =
-            model::service_networks_of(snapshot, None, |key| dirty.gateways.contains(key));
+        let service_networks = model::with_override(
+            model::service_networks_of(snapshot, None, |key| dirty.gateways.contains(key)),
+            cfg,
+        );
         PlanInput {
             routes,
             service_networks,
