@@ -44,6 +44,7 @@ fn prefix(p: &str) -> MatchPlan {
 pub fn synthetic_plan(n: usize) -> Plan {
     let mut plan = Plan {
         service_networks: vec![ServiceNetworkPlan {
+            vpc_association: None,
             name: BENCH_NETWORK.into(),
             gateway: "bench/bench".into(),
             auth_type: "NONE".into(),

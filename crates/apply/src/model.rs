@@ -151,6 +151,12 @@ pub struct ObsTargetGroup {
 pub struct ObsVpcAssociation {
     /// Id (`snva-…`).
     pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// Ownership, from its tags.
+    pub owner: Owner,
+    /// Its security groups, when read (only where a policy names some).
+    pub security_group_ids: Option<Vec<String>>,
     /// The service network's name.
     pub service_network: String,
     /// The VPC.

@@ -39,8 +39,18 @@ pub enum OpKind {
     CreateServiceNetwork { name: String, auth_type: String },
     /// `UpdateServiceNetwork` (auth type).
     UpdateServiceNetwork { id: String, auth_type: String },
-    /// `CreateServiceNetworkVpcAssociation`.
-    CreateVpcAssociation { service_network: Key, vpc: String },
+    /// `CreateServiceNetworkVpcAssociation`, with a VpcAssociationPolicy's
+    /// security groups.
+    CreateVpcAssociation {
+        service_network: Key,
+        vpc: String,
+        security_group_ids: Vec<String>,
+    },
+    /// `UpdateServiceNetworkVpcAssociation`: its security groups.
+    UpdateVpcAssociation {
+        id: String,
+        security_group_ids: Vec<String>,
+    },
     /// `CreateTargetGroup` (type `IP`).
     CreateTargetGroup {
         name: String,
@@ -155,6 +165,7 @@ impl OpKind {
             OpKind::CreateServiceNetwork { .. } => "CreateServiceNetwork",
             OpKind::UpdateServiceNetwork { .. } => "UpdateServiceNetwork",
             OpKind::CreateVpcAssociation { .. } => "CreateServiceNetworkVpcAssociation",
+            OpKind::UpdateVpcAssociation { .. } => "UpdateServiceNetworkVpcAssociation",
             OpKind::CreateTargetGroup { .. } => "CreateTargetGroup",
             OpKind::UpdateTargetGroup { .. } => "UpdateTargetGroup",
             OpKind::RegisterTargets { .. } => "RegisterTargets",

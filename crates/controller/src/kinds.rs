@@ -57,9 +57,9 @@ mod tests {
             .collect();
         assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
         assert!(watched.contains(&"v1".to_string()));
-        // The ten kinds planning always read, plus Namespaces and the two
+        // The eleven kinds planning always read, plus Namespaces and the two
         // plugin kinds (issue 10).
         assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
-        assert_eq!(watched.len(), 13);
+        assert_eq!(watched.len(), 14);
     }
 }

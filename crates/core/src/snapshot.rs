@@ -18,7 +18,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use thiserror::Error;
 
-use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy};
+use crate::crds::{
+    ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy, VpcAssociationPolicy,
+};
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
 
@@ -57,6 +59,8 @@ pub struct Snapshot {
     pub iam_auth_policies: BTreeMap<Key, IAMAuthPolicy>,
     /// TargetGroupPolicies.
     pub target_group_policies: BTreeMap<Key, TargetGroupPolicy>,
+    /// VpcAssociationPolicies.
+    pub vpc_association_policies: BTreeMap<Key, VpcAssociationPolicy>,
     /// Namespaces by name: their labels decide which cluster plugins apply.
     pub namespaces: BTreeMap<String, Namespace>,
     /// ClusterLatticePlugins by name.

@@ -222,3 +222,46 @@ fn iam_auth_policies_get_accepted_target_not_found_or_conflicted() {
     );
     assert_eq!(accepted(&ix, "IAMAuthPolicy", "tls").1, "Invalid");
 }
+
+#[test]
+fn a_vpc_association_policy_decides_its_gateways_association_and_says_so() {
+    let vap = |name: &str, created: &str, spec: Value| {
+        json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"VpcAssociationPolicy",
+            "metadata":{"name":name,"namespace":"app","creationTimestamp":created,"generation":2},
+            "spec":spec})
+    };
+    let mesh = json!({"group":"gateway.networking.k8s.io","kind":"Gateway","name":"mesh"});
+    let ix = index(vec![
+        vap(
+            "older",
+            "2026-01-01T00:00:00Z",
+            json!({"targetRef": mesh, "securityGroupIds": ["sg-0a1b"]}),
+        ),
+        vap(
+            "newer",
+            "2026-02-01T00:00:00Z",
+            json!({"targetRef": mesh, "associateWithVpc": false}),
+        ),
+        vap(
+            "bad-group",
+            "2025-01-01T00:00:00Z",
+            json!({"targetRef": mesh, "securityGroupIds": ["default"]}),
+        ),
+        vap(
+            "nowhere",
+            "2026-01-01T00:00:00Z",
+            json!({"targetRef": {"group":"gateway.networking.k8s.io","kind":"Gateway","name":"absent"}}),
+        ),
+    ]);
+    let plan = plan(&ix);
+    let asked = plan.service_networks[0].vpc_association.clone();
+    let asked = asked.expect("the older policy's association");
+    assert!(asked.associate);
+    assert_eq!(asked.security_group_ids, ["sg-0a1b"]);
+    assert_eq!(asked.policy, "app/older");
+    let kind = "VpcAssociationPolicy";
+    assert_eq!(accepted(&ix, kind, "older").1, "Accepted");
+    assert_eq!(accepted(&ix, kind, "newer").1, "Conflicted");
+    assert_eq!(accepted(&ix, kind, "bad-group").1, "Invalid");
+    assert_eq!(accepted(&ix, kind, "nowhere").1, "TargetNotFound");
+}

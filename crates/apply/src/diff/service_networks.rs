@@ -3,10 +3,10 @@
 //! VPC to one of them (the default first).
 
 use super::{Builder, json_eq, unrouted};
-use crate::model::ObsServiceNetwork;
+use crate::model::{ObsServiceNetwork, ObsVpcAssociation, Owner};
 use crate::ops::{Key, OpKind};
 use crate::ownership::{Decision, decide};
-use lattice_core::plan::{Plan, ResourceKind, ServiceNetworkPlan};
+use lattice_core::plan::{Plan, ResourceKind, ServiceNetworkPlan, VpcAssociationPlan};
 use std::collections::BTreeSet;
 
 impl Builder<'_> {
@@ -35,7 +35,8 @@ impl Builder<'_> {
                 None => self.create_service_network(sn),
                 Some(o) => self.existing_service_network(sn, o),
             }
-            if self.vpc_association(&sn.name, vpc_joined.as_deref()) {
+            let policy = sn.vpc_association.as_ref();
+            if self.vpc_association(&sn.name, vpc_joined.as_deref(), policy) {
                 vpc_joined = Some(sn.name.clone());
             }
         }
@@ -58,9 +59,10 @@ impl Builder<'_> {
                 auth_type: "NONE".into(),
                 auth_policy: None,
                 auth_origin: None,
+                vpc_association: None,
             });
         }
-        self.vpc_association(&name, None).then_some(name)
+        self.vpc_association(&name, None, None).then_some(name)
     }
 
     fn create_service_network(&mut self, sn: &ServiceNetworkPlan) {
@@ -136,44 +138,100 @@ impl Builder<'_> {
     }
 
     /// A VPC joins at most one service network: keep the one it has, else
-    /// join the first one asked (`joined` in this pass). Whether `name` is
-    /// joined now.
-    fn vpc_association(&mut self, name: &str, joined: Option<&str>) -> bool {
-        let object = format!("service network {name}");
-        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
-        let key = Key::ServiceNetwork(name.to_string());
-        let vpc = &self.cfg.vpc_id;
-        let joined = self
+    /// join the first one asked (`joined` in this pass). A
+    /// VpcAssociationPolicy may ask to leave instead, or for security
+    /// groups. Whether `name` is joined now.
+    fn vpc_association(
+        &mut self,
+        name: &str,
+        joined: Option<&str>,
+        policy: Option<&VpcAssociationPlan>,
+    ) -> bool {
+        let vpc = self.cfg.vpc_id.clone();
+        let held = self
             .observed
             .vpc_associations
             .iter()
-            .find(|v| &v.vpc == vpc)
-            .map(|v| v.service_network.as_str())
-            .or(joined);
-        match joined {
-            Some(j) if j == name => false,
+            .find(|v| v.vpc == vpc)
+            .cloned();
+        if policy.is_some_and(|p| !p.associate) {
+            if let Some(v) = held.filter(|v| v.service_network == name) {
+                self.leave(name, &v);
+            }
+            return false;
+        }
+        let groups = policy
+            .map(|p| p.security_group_ids.clone())
+            .unwrap_or_default();
+        match held.as_ref().map(|v| v.service_network.as_str()).or(joined) {
+            Some(j) if j == name => {
+                if let Some(v) = held.filter(|v| v.service_network == name) {
+                    self.security_groups(name, &v, &groups);
+                }
+                false
+            }
             Some(j) => {
                 let message = format!(
                     "the cluster VPC {vpc} is already associated with service network {j}; a VPC joins one service network"
                 );
-                self.diag(object, resource, "InUse", message);
+                let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
+                self.diag(
+                    format!("service network {name}"),
+                    resource,
+                    "InUse",
+                    message,
+                );
                 false
             }
             None => {
+                let key = Key::ServiceNetwork(name.to_string());
                 let deps = self.dep(&key);
-                let vpc = vpc.clone();
                 self.push(
                     OpKind::CreateVpcAssociation {
                         service_network: key,
                         vpc: vpc.clone(),
+                        security_group_ids: groups,
                     },
                     deps,
-                    format!("{object} ↔ VPC {vpc}"),
-                    resource,
+                    format!("service network {name} ↔ VPC {vpc}"),
+                    unrouted(ResourceKind::ServiceNetworkVpcAssociation, name),
                 );
                 true
             }
         }
+    }
+
+    /// `associateWithVpc: false`: the VPC leaves the network, when the
+    /// association is ours (the Go controller deletes only its own).
+    fn leave(&mut self, name: &str, v: &ObsVpcAssociation) {
+        let object = format!("service network {name} ↔ VPC {}", v.vpc);
+        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
+        if v.owner != Owner::Ours {
+            let message = "the association is not this cluster's; it is kept".to_string();
+            self.diag(object, resource, "Conflicted", message);
+            return;
+        }
+        let op = OpKind::DeleteVpcAssociation { id: v.id.clone() };
+        self.push(op, vec![], object, resource);
+    }
+
+    /// The policy's security groups on our association, when they differ
+    /// (as sets) from what it has; none asked leaves its own.
+    fn security_groups(&mut self, name: &str, v: &ObsVpcAssociation, want: &[String]) {
+        let Some(have) = &v.security_group_ids else {
+            return;
+        };
+        let sorted = |g: &[String]| g.iter().cloned().collect::<BTreeSet<_>>();
+        if want.is_empty() || v.owner != Owner::Ours || sorted(have) == sorted(want) {
+            return;
+        }
+        let op = OpKind::UpdateVpcAssociation {
+            id: v.id.clone(),
+            security_group_ids: want.to_vec(),
+        };
+        let object = format!("service network {name} ↔ VPC {}", v.vpc);
+        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
+        self.push(op, vec![], object, resource);
     }
 }
 

@@ -58,6 +58,9 @@ fn converged(plan: &Plan) -> Observed {
             .service_networks
             .iter()
             .map(|s| ObsVpcAssociation {
+                arn: format!("arn:snva-{}", s.name),
+                owner: Owner::Ours,
+                security_group_ids: None,
                 id: format!("snva-{}", s.name),
                 service_network: s.name.clone(),
                 vpc: vpc.clone(),

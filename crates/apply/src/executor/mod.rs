@@ -142,7 +142,15 @@ impl Executor<'_> {
             K::CreateVpcAssociation {
                 service_network,
                 vpc,
-            } => self.create_vpc_association(op, service_network, vpc).await,
+                security_group_ids,
+            } => {
+                self.create_vpc_association(op, service_network, vpc, security_group_ids)
+                    .await
+            }
+            K::UpdateVpcAssociation {
+                id,
+                security_group_ids,
+            } => self.update_vpc_association(id, security_group_ids).await,
             K::CreateTargetGroup { .. } => self.create_target_group(op).await,
             K::UpdateTargetGroup { id, health_check } => {
                 self.update_target_group(id, health_check).await

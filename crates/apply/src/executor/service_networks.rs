@@ -76,8 +76,10 @@ impl Executor<'_> {
         op: &OpKind,
         service_network: &Key,
         vpc: &str,
+        security_group_ids: &[String],
     ) -> Result<(), CallError> {
         let sn = self.id(service_network)?;
+        let groups = (!security_group_ids.is_empty()).then(|| security_group_ids.to_vec());
         let (c, tok) = (&self.caller.client, self.token(op));
         let (tk, tv) = (&self.tag.0, &self.tag.1);
         self.caller
@@ -85,8 +87,26 @@ impl Executor<'_> {
                 c.create_service_network_vpc_association()
                     .service_network_identifier(&sn)
                     .vpc_identifier(vpc)
+                    .set_security_group_ids(groups.clone())
                     .client_token(&tok)
                     .tags(tk, tv)
+                    .send()
+            })
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn update_vpc_association(
+        &self,
+        id: &str,
+        security_group_ids: &[String],
+    ) -> Result<(), CallError> {
+        let c = &self.caller.client;
+        self.caller
+            .call("UpdateServiceNetworkVpcAssociation", || {
+                c.update_service_network_vpc_association()
+                    .service_network_vpc_association_identifier(id)
+                    .set_security_group_ids(Some(security_group_ids.to_vec()))
                     .send()
             })
             .await?;

@@ -4,7 +4,7 @@
 use super::{Observer, Summary, lock};
 use crate::cache::Location;
 use crate::caller::CallError;
-use crate::model::ObsVpcAssociation;
+use crate::model::{ObsVpcAssociation, Owner};
 use lattice_core::plan::HealthCheckPlan;
 
 /// A listed service network.
@@ -156,6 +156,9 @@ impl Observer<'_> {
                 .items()
                 .iter()
                 .map(|v| ObsVpcAssociation {
+                    arn: v.arn().unwrap_or_default().into(),
+                    owner: Owner::Untagged,
+                    security_group_ids: None,
                     id: v.id().unwrap_or_default().into(),
                     service_network: v.service_network_name().unwrap_or_default().into(),
                     vpc: v.vpc_id().unwrap_or_default().into(),

@@ -92,6 +92,8 @@ struct Wanted<'p> {
     /// Target groups whose plan sets a health check: only theirs is read.
     health_checks: BTreeSet<&'p str>,
     service_networks: BTreeSet<&'p str>,
+    /// Some network's VpcAssociationPolicy may change the VPC's association.
+    vpc_policies: bool,
 }
 
 impl<'p> Wanted<'p> {
@@ -100,6 +102,10 @@ impl<'p> Wanted<'p> {
             plan,
             scope,
             services: plan.services.iter().map(|s| (s.name.as_str(), s)).collect(),
+            vpc_policies: plan
+                .service_networks
+                .iter()
+                .any(|s| s.vpc_association.is_some()),
             target_groups: plan.target_groups.iter().map(|t| t.name.as_str()).collect(),
             health_checks: plan
                 .target_groups
@@ -140,6 +146,11 @@ impl Observer<'_> {
             self.cfg,
             &mut lock(self.cache),
         );
+        for v in &mut lists.vpc_associations {
+            v.owner = owners.of(&v.arn);
+        }
+        self.association_security_groups(&mut lists.vpc_associations, plan)
+            .await?;
         let (service_networks, by_service) = self.service_networks(&lists, &want, &owners).await?;
         let mut services = self.services(&lists, &want, &owners, by_service).await?;
         let mut target_groups = self.target_groups(&lists, &want, &owners).await?;

@@ -62,6 +62,7 @@ impl<'a> Observer<'a> {
                     })
                     .map(|g| g.s.arn.clone()),
             )
+            .chain(self.association_candidates(lists, want))
             .filter(|arn| !lock(self.cache).owners.contains_key(arn))
             .collect();
         let read: Vec<(String, Result<Owner, CallError>)> = stream::iter(candidates)
@@ -86,6 +87,21 @@ impl<'a> Observer<'a> {
             cache: self.cache,
             unreadable,
         }
+    }
+
+    /// The cluster VPC's associations, when a VpcAssociationPolicy may
+    /// change one: without a policy they are never changed, only created.
+    fn association_candidates<'l>(
+        &self,
+        lists: &'l Lists,
+        want: &Wanted<'_>,
+    ) -> impl Iterator<Item = String> + 'l {
+        let policy = want.vpc_policies;
+        lists
+            .vpc_associations
+            .iter()
+            .filter(move |_| policy)
+            .map(|v| v.arn.clone())
     }
 
     /// One ARN's owner, from its tags.

@@ -5,8 +5,9 @@ use super::lists::{Lists, NetworkSummary};
 use super::owners::Owners;
 use super::{Observer, Wanted};
 use crate::caller::CallError;
-use crate::model::{ObsServiceAssociation, ObsServiceNetwork, Owner};
+use crate::model::{ObsServiceAssociation, ObsServiceNetwork, ObsVpcAssociation, Owner};
 use futures::{StreamExt, TryStreamExt, stream};
+use lattice_core::plan::Plan;
 use std::collections::HashMap;
 
 /// Service associations by service id.
@@ -106,5 +107,39 @@ impl Observer<'_> {
                 ))
                 .collect::<Vec<_>>()
         ))
+    }
+}
+
+impl Observer<'_> {
+    /// The security groups of the cluster VPC's associations whose network's
+    /// VpcAssociationPolicy names some: one `GetServiceNetworkVpcAssociation`
+    /// each (a VPC has at most one).
+    pub(super) async fn association_security_groups(
+        &self,
+        associations: &mut [ObsVpcAssociation],
+        plan: &Plan,
+    ) -> Result<(), CallError> {
+        for v in associations.iter_mut() {
+            let wants_groups = plan.service_networks.iter().any(|s| {
+                s.name == v.service_network
+                    && s.vpc_association
+                        .as_ref()
+                        .is_some_and(|a| !a.security_group_ids.is_empty())
+            });
+            if !wants_groups {
+                continue;
+            }
+            let c = &self.caller.client;
+            let o = self
+                .caller
+                .call("GetServiceNetworkVpcAssociation", || {
+                    c.get_service_network_vpc_association()
+                        .service_network_vpc_association_identifier(&v.id)
+                        .send()
+                })
+                .await?;
+            v.security_group_ids = Some(o.security_group_ids().to_vec());
+        }
+        Ok(())
     }
 }

@@ -131,6 +131,7 @@ pub async fn assert_no_work(sim: &RunningSim, plan: &Plan) {
 pub fn network_only(name: &str) -> Plan {
     Plan {
         service_networks: vec![ServiceNetworkPlan {
+            vpc_association: None,
             name: name.into(),
             gateway: format!("default/{name}"),
             auth_type: "NONE".into(),

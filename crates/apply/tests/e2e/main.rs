@@ -11,3 +11,4 @@ mod health_check;
 mod kept;
 mod report;
 mod scope;
+mod vpc_association;

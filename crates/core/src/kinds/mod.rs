@@ -25,6 +25,7 @@ pub mod target_group_policy;
 #[cfg(test)]
 mod testing;
 mod tls_route;
+pub mod vpc_association_policy;
 
 use std::collections::BTreeMap;
 
@@ -48,6 +49,7 @@ pub use route::{Deps, RouteType};
 pub use service::ServiceKind;
 pub use target_group_policy::TargetGroupPolicyKind;
 pub use tls_route::TlsRouteKind;
+pub use vpc_association_policy::VpcAssociationPolicyKind;
 
 use crate::index::{Dirty, Graph, RouteKey};
 use crate::model::RouteView;
@@ -77,6 +79,7 @@ pub static ALL: &[&dyn Kind] = &[
     &EndpointSliceKind,
     &IamAuthPolicyKind,
     &TargetGroupPolicyKind,
+    &VpcAssociationPolicyKind,
     &NamespaceKind,
     &ClusterLatticePluginKind,
     &LatticePluginKind,

@@ -12,7 +12,9 @@ use kube::core::ApiResource;
 use serde_json::json;
 
 use super::*;
-use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy};
+use crate::crds::{
+    ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy, VpcAssociationPolicy,
+};
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
 fn typed() -> Vec<ApiResource> {
@@ -27,6 +29,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<EndpointSlice>(&()),
         ApiResource::erase::<IAMAuthPolicy>(&()),
         ApiResource::erase::<TargetGroupPolicy>(&()),
+        ApiResource::erase::<VpcAssociationPolicy>(&()),
         ApiResource::erase::<Namespace>(&()),
         ApiResource::erase::<ClusterLatticePlugin>(&()),
         ApiResource::erase::<LatticePlugin>(&()),

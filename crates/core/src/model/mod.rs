@@ -9,6 +9,7 @@ pub mod parents;
 pub mod routes;
 pub mod standalone;
 pub mod target_group_policy;
+pub mod vpc_association_policy;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -69,6 +70,8 @@ pub struct ServiceNetworkIntent {
     pub auth: AuthTarget,
     /// Why the Gateway's name cannot be a service network name, if it cannot.
     pub invalid_name: Option<String>,
+    /// What its VpcAssociationPolicy asks of the VPC association, if any.
+    pub vpc_association: Option<crate::plan::VpcAssociationPlan>,
 }
 
 /// The service networks: every Gateway of ours.
@@ -147,6 +150,7 @@ fn service_network(snapshot: &Snapshot, (namespace, name): &Key) -> ServiceNetwo
         invalid_name: naming::check_name(naming::NameKind::ServiceNetwork, name).err(),
         name: name.clone(),
         auth: auth_target(snapshot, AuthTargetKind::ServiceNetwork, &id, "Gateway"),
+        vpc_association: vpc_association_policy::plan(snapshot, &(namespace.clone(), name.clone())),
         gateway: id,
     }
 }

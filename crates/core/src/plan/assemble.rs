@@ -144,6 +144,7 @@ impl Pass<'_> {
                 auth_type,
                 auth_policy,
                 auth_origin,
+                vpc_association: sn.vpc_association.clone(),
             });
         }
         out

@@ -303,6 +303,24 @@ pub struct ServiceNetworkPlan {
     pub auth_policy: Option<String>,
     /// Which plugin decided the auth policy.
     pub auth_origin: Option<String>,
+    /// What a VpcAssociationPolicy says of the cluster VPC's association;
+    /// none: the VPC joins the first network it can (see the README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_association: Option<VpcAssociationPlan>,
+}
+
+/// The cluster VPC's association with a service network, as a
+/// VpcAssociationPolicy asks for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcAssociationPlan {
+    /// `associateWithVpc`: join (true) or leave (false).
+    pub associate: bool,
+    /// `securityGroupIds` of the association; none leaves Lattice's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_group_ids: Vec<String>,
+    /// The policy, `namespace/name`.
+    pub policy: String,
 }
 
 /// A diagnostic, attributed to the object whose status it belongs in.

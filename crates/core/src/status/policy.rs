@@ -1,5 +1,5 @@
-//! The status of the Go controller's policies (IAMAuthPolicy and
-//! TargetGroupPolicy), as the Gateway API's policy attachment pattern
+//! The status of the Go controller's policies (IAMAuthPolicy,
+//! TargetGroupPolicy and VpcAssociationPolicy), as the Gateway API's policy attachment pattern
 //! (GEP-713) words it: one `Accepted` condition, `False` with `Invalid`,
 //! `TargetNotFound` or `Conflicted` (an older policy of the same kind
 //! targets the same object), else `True`.
@@ -12,6 +12,7 @@ use super::gateway::{StatusPatch, StatusTarget};
 use super::{cond, conditions_at, keep_times, without_times};
 use crate::crds::PolicyTargetReference;
 use crate::kinds::target_group_policy::{self, targeted_service};
+use crate::kinds::vpc_association_policy as vap;
 use crate::kinds::{self, GATEWAY_GROUP};
 use crate::model::target_group_policy as tgp;
 use crate::snapshot::{Key, Snapshot};
@@ -34,7 +35,47 @@ pub fn policy_statuses(snapshot: &Snapshot, now: &Time) -> Vec<StatusPatch> {
         let accepted = iam_auth_policy_accepted(snapshot, key, &p.spec.target_ref, p);
         push_if_changed(&mut out, "IAMAuthPolicy", key, p, accepted, now);
     }
+    for (key, p) in &snapshot.vpc_association_policies {
+        let accepted = vpc_association_policy_accepted(snapshot, key, p);
+        push_if_changed(&mut out, vap::ID.kind, key, p, accepted, now);
+    }
     out
+}
+
+fn vpc_association_policy_accepted(
+    snapshot: &Snapshot,
+    key: &Key,
+    p: &crate::crds::VpcAssociationPolicy,
+) -> Condition {
+    if let Some(why) = crate::model::vpc_association_policy::invalid(p) {
+        return refused("Invalid", why);
+    }
+    let t = &p.spec.target_ref;
+    let Some(gateway) = vap::targeted_gateway(t, key) else {
+        return refused(
+            "Invalid",
+            format!(
+                "spec.targetRef: a VpcAssociationPolicy targets a Gateway of its own namespace, not {}/{}",
+                t.group, t.kind
+            ),
+        );
+    };
+    if !snapshot.gateways.contains_key(&gateway) {
+        let why = format!("Gateway {}/{} does not exist", gateway.0, gateway.1);
+        return refused("TargetNotFound", why);
+    }
+    match crate::model::vpc_association_policy::for_gateway(snapshot, &gateway) {
+        Some((winner, _)) if winner != key => refused(
+            "Conflicted",
+            format!(
+                "VpcAssociationPolicy {}/{} is older and decides Gateway {}'s VPC association already",
+                winner.0, winner.1, gateway.1
+            ),
+        ),
+        _ => accepted(
+            "the policy decides the cluster VPC's association with the Gateway's service network",
+        ),
+    }
 }
 
 fn push_if_changed<K: kube::Resource + serde::Serialize>(

@@ -403,6 +403,26 @@ pub async fn run() -> Recorded {
         .unwrap();
     settled(&lattice, "UpdateTargetGroup").await;
 
+    // A VpcAssociationPolicy with security groups on the bookstore's
+    // Gateway, whose network holds the cluster VPC's association.
+    let vap: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "VpcAssociationPolicy",
+        "metadata": {"name": "bookstore-vpc", "namespace": "bookstore"},
+        "spec": {"targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "bookstore"},
+            "securityGroupIds": ["sg-0a1b2c3d"]}}))
+    .unwrap();
+    let vaps = ar(
+        "application-networking.k8s.aws",
+        "v1alpha1",
+        "VpcAssociationPolicy",
+        "vpcassociationpolicies",
+    );
+    Api::<DynamicObject>::namespaced_with(test.clone(), "bookstore", &vaps)
+        .create(&PostParams::default(), &vap)
+        .await
+        .unwrap();
+    settled(&lattice, "UpdateServiceNetworkVpcAssociation").await;
+
     // Edits: auth policies removed (service and network back to NONE),
     // an endpoint gone, two rules' backends swapped (one batch), a rule
     // removed, a route moved to another listener, the TLS split changed.
