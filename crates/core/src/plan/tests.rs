@@ -218,6 +218,7 @@ fn mk_network(name: &str) -> ServiceNetworkIntent {
         gateway: id(name),
         auth: mk_auth_target(AuthTargetKind::ServiceNetwork, id(name), "Gateway"),
         invalid_name: None,
+        vpc_association: None,
     }
 }
 
