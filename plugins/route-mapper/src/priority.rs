@@ -29,7 +29,8 @@ const FIRST_SPEC_PRIORITY: u32 = 2000 - 492 * BAND_WIDTH;
 /// A mapped rule before its priority is known.
 pub struct Draft {
     rule: MappedRule,
-    /// Precedence from the rule-priority annotation; higher goes first.
+    /// The rule-priority annotation's number: lower goes first, as a
+    /// Lattice priority does.
     precedence: Option<u32>,
 }
 
@@ -61,11 +62,14 @@ impl Draft {
         }
     }
 
-    /// Sort key: smaller is evaluated first.
+    /// Sort key: smaller is evaluated first. Annotated rules come first,
+    /// by their number as a Lattice priority (lower first), which is what
+    /// the Go controller does with it: it writes the number as the rule's
+    /// Lattice priority.
     fn key(&self) -> impl Ord + use<> {
         let (exact, len) = self.path();
         (
-            core::cmp::Reverse(self.precedence.map(|p| p as u64 + 1).unwrap_or(0)),
+            (self.precedence.is_none(), self.precedence.unwrap_or(0)),
             !exact,
             core::cmp::Reverse(len),
             self.rule.r#match.method.is_none(),

@@ -171,19 +171,24 @@ fn adding_an_unrelated_rule_keeps_existing_priorities() {
 }
 
 #[test]
-fn priority_annotation_overrides_precedence() {
+fn priority_annotation_overrides_precedence_with_the_go_controllers_numbers() {
+    // The Go controller writes the number as the Lattice priority, and
+    // Lattice evaluates the lowest first: `/api` (100) before `/api/v2`
+    // (200), against Gateway API precedence. Unannotated rules follow, by
+    // precedence (the exact path).
     let res = map(http_route("ns", "r")
-        .annotation("application-networking.k8s.aws/rule-0-priority", "100")
-        .annotation("application-networking.k8s.aws/rule-1-priority", "200")
+        .annotation("application-networking.k8s.aws/rule-0-priority", "200")
+        .annotation("application-networking.k8s.aws/rule-1-priority", "100")
         .rule(rule().matching(path_prefix("/api/v2")))
         .rule(rule().matching(path_prefix("/api")))
         .rule(rule().matching(path_exact("/exact")))
+        .rule(rule().matching(path_prefix("/api/v3/long")))
         .build());
     let mut rules = res.rules.clone();
     rules.sort_by_key(|r| r.priority);
     assert_eq!(
         rules.iter().map(|r| r.rule_index).collect::<Vec<_>>(),
-        vec![1, 0, 2]
+        vec![1, 0, 2, 3]
     );
 }
 
