@@ -18,6 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::ResourceExt;
 use thiserror::Error;
 
+use crate::crds::AccessLogPolicy;
 use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy};
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
@@ -69,6 +70,8 @@ pub struct Snapshot {
     /// `Vec`: nearly every name has one route, and a B-tree leaf would
     /// hold room for eleven.
     pub service_names: HashMap<String, Vec<RouteKey>>,
+    /// AccessLogPolicies.
+    pub access_log_policies: BTreeMap<Key, AccessLogPolicy>,
 }
 
 /// Why a manifest could not be added.

@@ -58,6 +58,7 @@ impl Builder<'_> {
                 auth_type: "NONE".into(),
                 auth_policy: None,
                 auth_origin: None,
+                access_logs: vec![],
             });
         }
         self.vpc_association(&name, None).then_some(name)

@@ -12,6 +12,7 @@ use kube::core::ApiResource;
 use serde_json::json;
 
 use super::*;
+use crate::crds::AccessLogPolicy;
 use crate::crds::{ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy};
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
@@ -30,6 +31,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<Namespace>(&()),
         ApiResource::erase::<ClusterLatticePlugin>(&()),
         ApiResource::erase::<LatticePlugin>(&()),
+        ApiResource::erase::<AccessLogPolicy>(&()),
     ]
 }
 

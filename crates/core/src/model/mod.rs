@@ -1,6 +1,7 @@
 //! The model: one route, resolved into everything the plugins and the plan
 //! need (parents, listeners, backends, target groups, policies).
 
+pub mod access_log_policy;
 pub mod backends;
 mod claims;
 pub mod listeners;
@@ -56,6 +57,8 @@ pub struct RouteIntent {
     pub parents: Vec<usize>,
     /// What the model found wrong.
     pub diagnostics: Vec<Diagnostic>,
+    /// Access log destinations, from AccessLogPolicies on the route.
+    pub access_logs: Vec<crate::plan::AccessLogPlan>,
 }
 
 /// A Gateway of ours, as a service network.
@@ -69,6 +72,8 @@ pub struct ServiceNetworkIntent {
     pub auth: AuthTarget,
     /// Why the Gateway's name cannot be a service network name, if it cannot.
     pub invalid_name: Option<String>,
+    /// Access log destinations, from AccessLogPolicies on the Gateway.
+    pub access_logs: Vec<crate::plan::AccessLogPlan>,
 }
 
 /// The service networks: every Gateway of ours.
@@ -147,6 +152,11 @@ fn service_network(snapshot: &Snapshot, (namespace, name): &Key) -> ServiceNetwo
         invalid_name: naming::check_name(naming::NameKind::ServiceNetwork, name).err(),
         name: name.clone(),
         auth: auth_target(snapshot, AuthTargetKind::ServiceNetwork, &id, "Gateway"),
+        access_logs: access_log_policy::for_target(
+            snapshot,
+            "Gateway",
+            &(namespace.clone(), name.clone()),
+        ),
         gateway: id,
     }
 }
@@ -231,6 +241,11 @@ pub fn resolve_route(
         auth,
         parents: attachments.iter().map(|a| a.parent_index).collect(),
         diagnostics,
+        access_logs: access_log_policy::for_target(
+            snapshot,
+            view.kind.kind_name(),
+            &(view.id.namespace.clone(), view.id.name.clone()),
+        ),
     })
 }
 

@@ -144,6 +144,7 @@ impl Pass<'_> {
                 auth_type,
                 auth_policy,
                 auth_origin,
+                access_logs: sn.access_logs.clone(),
             });
         }
         out
@@ -371,6 +372,7 @@ fn service_plan(
             .route
             .annotation(naming::ALLOW_TAKEOVER_FROM)
             .map(str::to_owned),
+        access_logs: r.access_logs.clone(),
     }
 }
 

@@ -186,6 +186,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
         )),
         parents: vec![0],
         diagnostics: vec![],
+        access_logs: vec![],
     }
 }
 
@@ -218,6 +219,7 @@ fn mk_network(name: &str) -> ServiceNetworkIntent {
         gateway: id(name),
         auth: mk_auth_target(AuthTargetKind::ServiceNetwork, id(name), "Gateway"),
         invalid_name: None,
+        access_logs: vec![],
     }
 }
 
