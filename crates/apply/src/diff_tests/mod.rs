@@ -63,6 +63,7 @@ fn converged(plan: &Plan) -> Observed {
                 vpc: vpc.clone(),
             })
             .collect(),
+        access_logs: vec![],
     }
 }
 
