@@ -70,41 +70,55 @@ impl Builder<'_> {
         };
         let object = format!("access logs of {}", t.resource.name);
         for w in t.want {
-            let kind = destination_type(&w.destination_arn);
-            let same_type = observed
-                .iter()
-                .find(|o| destination_type(&o.destination_arn) == kind);
-            let op = match same_type {
-                Some(o) if o.destination_arn == w.destination_arn => continue,
-                Some(o) if o.ours => OpKind::UpdateAccessLogSubscription {
-                    id: o.id.clone(),
-                    destination_arn: w.destination_arn.clone(),
-                },
-                Some(o) => {
-                    let why = format!(
-                        "access log subscription {} is not ours and logs to a destination of this type already",
-                        o.id
-                    );
-                    self.diag(object.clone(), t.resource.clone(), "Conflicted", why);
-                    continue;
+            match want_op(&t.key, &observed, w) {
+                Ok(Some(op)) => {
+                    self.push(op, deps.clone(), object.clone(), t.resource.clone());
                 }
-                None => OpKind::CreateAccessLogSubscription {
-                    resource: t.key.clone(),
-                    destination_arn: w.destination_arn.clone(),
-                    policy: w.policy.clone(),
-                },
-            };
-            self.push(op, deps.clone(), object.clone(), t.resource.clone());
+                Ok(None) => {}
+                Err(why) => self.diag(object.clone(), t.resource.clone(), "Conflicted", why),
+            }
         }
-        let wanted = |o: &&&ObsAccessLog| {
+        let unwanted = |o: &ObsAccessLog| {
             let kind = destination_type(&o.destination_arn);
-            t.want
+            !t.want
                 .iter()
                 .any(|w| destination_type(&w.destination_arn) == kind)
         };
-        for o in observed.iter().filter(|o| o.ours).filter(|o| !wanted(o)) {
+        for o in observed.iter().filter(|o| o.ours && unwanted(o)) {
             let op = OpKind::DeleteAccessLogSubscription { id: o.id.clone() };
             self.push(op, vec![], object.clone(), t.resource.clone());
         }
     }
+}
+
+/// What one wanted destination needs: nothing when a subscription of its
+/// type logs there already, an update of ours of its type, a create when
+/// there is none; an error when another's subscription holds the type.
+fn want_op(
+    key: &Key,
+    observed: &[&ObsAccessLog],
+    w: &AccessLogPlan,
+) -> Result<Option<OpKind>, String> {
+    let kind = destination_type(&w.destination_arn);
+    let same_type = observed
+        .iter()
+        .find(|o| destination_type(&o.destination_arn) == kind);
+    Ok(match same_type {
+        Some(o) if o.destination_arn == w.destination_arn => None,
+        Some(o) if o.ours => Some(OpKind::UpdateAccessLogSubscription {
+            id: o.id.clone(),
+            destination_arn: w.destination_arn.clone(),
+        }),
+        Some(o) => {
+            return Err(format!(
+                "access log subscription {} is not ours and logs to a destination of this type already",
+                o.id
+            ));
+        }
+        None => Some(OpKind::CreateAccessLogSubscription {
+            resource: key.clone(),
+            destination_arn: w.destination_arn.clone(),
+            policy: w.policy.clone(),
+        }),
+    })
 }
