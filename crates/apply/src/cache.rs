@@ -74,6 +74,12 @@ pub struct Cache {
     /// What the Go controller's tags say each of its target groups is for,
     /// by ARN, read with the owner (see `observed::adoption`).
     pub go_target_groups: HashMap<String, crate::observed::adoption::GoIdentity>,
+    /// Ids of the services and service networks that had access log
+    /// subscriptions when last read, or got one from us: the only ones
+    /// read again when no plan names access logs.
+    pub access_logged: std::collections::HashSet<String>,
+    /// Access log subscription owners by ARN, from their tags.
+    pub access_log_owners: HashMap<String, crate::observed::LogOwner>,
 }
 
 /// Where a named resource is.

@@ -50,6 +50,7 @@ pub fn synthetic_plan(n: usize) -> Plan {
             auth_type: "NONE".into(),
             auth_policy: None,
             auth_origin: None,
+            access_logs: vec![],
         }],
         ..Default::default()
     };
@@ -107,6 +108,7 @@ pub fn synthetic_plan(n: usize) -> Plan {
                 rules,
             }],
             auth_origin: None,
+            access_logs: vec![],
         });
     }
     plan

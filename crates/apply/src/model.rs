@@ -28,6 +28,24 @@ pub struct Observed {
     pub target_groups: Vec<ObsTargetGroup>,
     /// Service-network↔VPC associations of the cluster VPC.
     pub vpc_associations: Vec<ObsVpcAssociation>,
+    /// Access log subscriptions of the services and service networks that
+    /// may have some (see [`crate::observed`]).
+    pub access_logs: Vec<ObsAccessLog>,
+}
+
+/// An access log subscription.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObsAccessLog {
+    /// Id (`als-…`).
+    pub id: String,
+    /// The id of the service or service network it logs.
+    pub resource_id: String,
+    /// Where it logs to.
+    pub destination_arn: String,
+    /// Tagged with this cluster's `ManagedBy`.
+    pub ours: bool,
+    /// The AccessLogPolicy tag, if any.
+    pub policy: Option<String>,
 }
 
 /// A service network.

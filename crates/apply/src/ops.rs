@@ -143,6 +143,16 @@ pub enum OpKind {
     DeleteVpcAssociation { id: String },
     /// `DeleteServiceNetwork`.
     DeleteServiceNetwork { id: String },
+    /// `CreateAccessLogSubscription`, tagged with the policy it is for.
+    CreateAccessLogSubscription {
+        resource: Key,
+        destination_arn: String,
+        policy: String,
+    },
+    /// `UpdateAccessLogSubscription`: a destination of the same type.
+    UpdateAccessLogSubscription { id: String, destination_arn: String },
+    /// `DeleteAccessLogSubscription`.
+    DeleteAccessLogSubscription { id: String },
 }
 
 /// An operation with the operations it must wait for.
@@ -188,6 +198,9 @@ impl OpKind {
             OpKind::DeleteTargetGroup { .. } => "DeleteTargetGroup",
             OpKind::DeleteVpcAssociation { .. } => "DeleteServiceNetworkVpcAssociation",
             OpKind::DeleteServiceNetwork { .. } => "DeleteServiceNetwork",
+            OpKind::CreateAccessLogSubscription { .. } => "CreateAccessLogSubscription",
+            OpKind::UpdateAccessLogSubscription { .. } => "UpdateAccessLogSubscription",
+            OpKind::DeleteAccessLogSubscription { .. } => "DeleteAccessLogSubscription",
         }
     }
 

@@ -58,8 +58,8 @@ mod tests {
         assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
         assert!(watched.contains(&"v1".to_string()));
         // The eleven kinds planning always read, plus Namespaces and the two
-        // plugin kinds (issue 10).
+        // plugin kinds (issue 10), plus AccessLogPolicy.
         assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
-        assert_eq!(watched.len(), 14);
+        assert_eq!(watched.len(), 15);
     }
 }

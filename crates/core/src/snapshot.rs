@@ -19,7 +19,8 @@ use kube::ResourceExt;
 use thiserror::Error;
 
 use crate::crds::{
-    ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy, VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy,
+    VpcAssociationPolicy,
 };
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
@@ -73,6 +74,8 @@ pub struct Snapshot {
     /// `Vec`: nearly every name has one route, and a B-tree leaf would
     /// hold room for eleven.
     pub service_names: HashMap<String, Vec<RouteKey>>,
+    /// AccessLogPolicies.
+    pub access_log_policies: BTreeMap<Key, AccessLogPolicy>,
 }
 
 /// Why a manifest could not be added.

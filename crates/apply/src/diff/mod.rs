@@ -6,6 +6,7 @@
 //! associations, listeners, rules (obsolete deletes, then moves and content
 //! changes through `UpdateRule` / `BatchUpdateRule`, then creates), and last the
 //! garbage collection of our own resources that no plan owns, in reverse order.
+//! Access log subscriptions come after the services (`access_logs`).
 //! Nothing that is already right gets an operation.
 //!
 //! The services and target groups of [`Plan::kept`] routes (a plugin failed on
@@ -16,6 +17,7 @@
 //! ([`ResourceRef`]): the service, target group or network, and the routes
 //! that want it.
 
+mod access_logs;
 mod garbage;
 mod listeners;
 mod rules;
@@ -84,6 +86,7 @@ pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOp
     for s in &plan.services {
         b.service(s);
     }
+    b.access_logs(plan);
     if opts.prune {
         b.garbage(plan);
     }

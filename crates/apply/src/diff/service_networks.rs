@@ -60,6 +60,7 @@ impl Builder<'_> {
                 auth_policy: None,
                 auth_origin: None,
                 vpc_association: None,
+                access_logs: vec![],
             });
         }
         self.vpc_association(&name, None, None).then_some(name)

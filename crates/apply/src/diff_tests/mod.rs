@@ -66,6 +66,7 @@ fn converged(plan: &Plan) -> Observed {
                 vpc: vpc.clone(),
             })
             .collect(),
+        access_logs: vec![],
     }
 }
 

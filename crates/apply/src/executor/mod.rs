@@ -13,8 +13,9 @@
 //!
 //! `schedule` runs the dependency graph; the calls of each resource kind live
 //! in a module of their own (`service_networks`, `target_groups`, `services`,
-//! `auth`, `listeners`, `rules`).
+//! `auth`, `listeners`, `rules`, `access_logs`).
 
+mod access_logs;
 mod auth;
 mod listeners;
 mod rules;
@@ -217,6 +218,22 @@ impl Executor<'_> {
             K::DeleteTargetGroup { id } => self.delete_target_group(id).await,
             K::DeleteVpcAssociation { id } => self.delete_vpc_association(id).await,
             K::DeleteServiceNetwork { id } => self.delete_service_network(id).await,
+            K::CreateAccessLogSubscription {
+                resource,
+                destination_arn,
+                policy,
+            } => {
+                self.create_access_log_subscription(op, resource, destination_arn, policy)
+                    .await
+            }
+            K::UpdateAccessLogSubscription {
+                id,
+                destination_arn,
+            } => {
+                self.update_access_log_subscription(id, destination_arn)
+                    .await
+            }
+            K::DeleteAccessLogSubscription { id } => self.delete_access_log_subscription(id).await,
         }
     }
 }

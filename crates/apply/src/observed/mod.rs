@@ -16,12 +16,17 @@
 //! children only, and a service's associations with
 //! `ListServiceNetworkServiceAssociations` by service instead of by network.
 //!
+//! `ListAccessLogSubscriptions` runs only for services and service networks
+//! whose plan names access logs or that had subscriptions (`access_logs`).
+//!
 //! One module per step: `lists` (the four top-level lists), `by_id` (what a
 //! scoped pass reads instead), `owners` (tags),
 //! `service_networks`, `services`, `listeners` (and their rules),
 //! `target_groups`, and `details` (auth types and policies).
 
 pub(crate) mod adoption;
+
+pub use access_logs::{LogOwner, POLICY_TAG};
 
 use crate::cache::Cache;
 use crate::caller::{CallError, Caller};
@@ -50,6 +55,7 @@ macro_rules! paginate {
     }};
 }
 
+mod access_logs;
 mod by_id;
 mod details;
 mod listeners;
@@ -156,11 +162,15 @@ impl Observer<'_> {
         let mut target_groups = self.target_groups(&lists, &want, &owners).await?;
         services.sort_by(|a, b| a.name.cmp(&b.name));
         target_groups.sort_by(|a, b| a.name.cmp(&b.name));
+        let access_logs = self
+            .access_logs(plan, scope, &service_networks, &services)
+            .await?;
         Ok(Observed {
             service_networks,
             services,
             target_groups,
             vpc_associations: lists.vpc_associations,
+            access_logs,
         })
     }
 }

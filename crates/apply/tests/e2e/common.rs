@@ -137,6 +137,7 @@ pub fn network_only(name: &str) -> Plan {
             auth_type: "NONE".into(),
             auth_policy: None,
             auth_origin: None,
+            access_logs: vec![],
         }],
         ..Default::default()
     }

@@ -2,6 +2,7 @@
 //! binary for the crate (but `client_env`, which sets environment variables and
 //! so runs alone), so CI links it once.
 
+mod access_logs;
 mod api;
 mod apply_kinds;
 mod behaviour;

@@ -147,6 +147,7 @@ mod tests {
             listeners: vec![],
             auth_origin: None,
             allow_takeover_from: None,
+            access_logs: vec![],
         }
     }
 

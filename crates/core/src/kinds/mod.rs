@@ -9,6 +9,7 @@
 //! The route kinds share one implementation, [`RouteType`]: their files only
 //! say where their objects live and how they become a [`RouteView`].
 
+pub mod access_log_policy;
 mod cluster_lattice_plugin;
 pub(crate) mod endpoint_slice;
 mod gateway;
@@ -35,6 +36,7 @@ use lattice_plugin_sdk::types::RouteKind;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use access_log_policy::AccessLogPolicyKind;
 pub use cluster_lattice_plugin::ClusterLatticePluginKind;
 pub use endpoint_slice::{EndpointSliceKind, SERVICE_NAME_LABEL};
 pub use gateway::GatewayKind;
@@ -83,6 +85,7 @@ pub static ALL: &[&dyn Kind] = &[
     &NamespaceKind,
     &ClusterLatticePluginKind,
     &LatticePluginKind,
+    &AccessLogPolicyKind,
 ];
 
 /// Where a kind's objects live.

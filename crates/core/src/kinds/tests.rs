@@ -13,7 +13,8 @@ use serde_json::json;
 
 use super::*;
 use crate::crds::{
-    ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy, VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy,
+    VpcAssociationPolicy,
 };
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
@@ -33,6 +34,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<Namespace>(&()),
         ApiResource::erase::<ClusterLatticePlugin>(&()),
         ApiResource::erase::<LatticePlugin>(&()),
+        ApiResource::erase::<AccessLogPolicy>(&()),
     ]
 }
 

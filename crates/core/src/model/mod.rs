@@ -1,6 +1,7 @@
 //! The model: one route, resolved into everything the plugins and the plan
 //! need (parents, listeners, backends, target groups, policies).
 
+pub mod access_log_policy;
 pub mod backends;
 mod claims;
 pub mod listeners;
@@ -57,6 +58,8 @@ pub struct RouteIntent {
     pub parents: Vec<usize>,
     /// What the model found wrong.
     pub diagnostics: Vec<Diagnostic>,
+    /// Access log destinations, from AccessLogPolicies on the route.
+    pub access_logs: Vec<crate::plan::AccessLogPlan>,
 }
 
 /// A Gateway of ours, as a service network.
@@ -72,6 +75,8 @@ pub struct ServiceNetworkIntent {
     pub invalid_name: Option<String>,
     /// What its VpcAssociationPolicy asks of the VPC association, if any.
     pub vpc_association: Option<crate::plan::VpcAssociationPlan>,
+    /// Access log destinations, from AccessLogPolicies on the Gateway.
+    pub access_logs: Vec<crate::plan::AccessLogPlan>,
 }
 
 /// The service networks: every Gateway of ours.
@@ -151,6 +156,11 @@ fn service_network(snapshot: &Snapshot, (namespace, name): &Key) -> ServiceNetwo
         name: name.clone(),
         auth: auth_target(snapshot, AuthTargetKind::ServiceNetwork, &id, "Gateway"),
         vpc_association: vpc_association_policy::plan(snapshot, &(namespace.clone(), name.clone())),
+        access_logs: access_log_policy::for_target(
+            snapshot,
+            "Gateway",
+            &(namespace.clone(), name.clone()),
+        ),
         gateway: id,
     }
 }
@@ -235,6 +245,11 @@ pub fn resolve_route(
         auth,
         parents: attachments.iter().map(|a| a.parent_index).collect(),
         diagnostics,
+        access_logs: access_log_policy::for_target(
+            snapshot,
+            view.kind.kind_name(),
+            &(view.id.namespace.clone(), view.id.name.clone()),
+        ),
     })
 }
 

@@ -145,6 +145,7 @@ impl Pass<'_> {
                 auth_policy,
                 auth_origin,
                 vpc_association: sn.vpc_association.clone(),
+                access_logs: sn.access_logs.clone(),
             });
         }
         out
@@ -372,6 +373,7 @@ fn service_plan(
             .route
             .annotation(naming::ALLOW_TAKEOVER_FROM)
             .map(str::to_owned),
+        access_logs: r.access_logs.clone(),
     }
 }
 

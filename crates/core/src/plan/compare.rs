@@ -195,6 +195,7 @@ mod tests {
             }],
             auth_origin: None,
             allow_takeover_from: None,
+            access_logs: vec![],
         }
     }
 

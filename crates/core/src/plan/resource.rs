@@ -27,6 +27,8 @@ pub enum ResourceKind {
     AuthPolicy,
     /// Observing Lattice, before any resource was touched.
     ObservedState,
+    /// An access log subscription of a service or service network.
+    AccessLogSubscription,
 }
 
 /// A Lattice resource as an apply outcome refers to it.

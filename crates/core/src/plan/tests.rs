@@ -186,6 +186,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
         )),
         parents: vec![0],
         diagnostics: vec![],
+        access_logs: vec![],
     }
 }
 
@@ -219,6 +220,7 @@ fn mk_network(name: &str) -> ServiceNetworkIntent {
         auth: mk_auth_target(AuthTargetKind::ServiceNetwork, id(name), "Gateway"),
         invalid_name: None,
         vpc_association: None,
+        access_logs: vec![],
     }
 }
 

@@ -113,6 +113,9 @@ pub struct ServicePlan {
     /// taken over from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_takeover_from: Option<String>,
+    /// Access log destinations, from AccessLogPolicies on the route.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_logs: Vec<AccessLogPlan>,
 }
 
 /// A Lattice listener.
@@ -303,6 +306,9 @@ pub struct ServiceNetworkPlan {
     pub auth_policy: Option<String>,
     /// Which plugin decided the auth policy.
     pub auth_origin: Option<String>,
+    /// Access log destinations, from AccessLogPolicies on the Gateway.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub access_logs: Vec<AccessLogPlan>,
     /// What a VpcAssociationPolicy says of the cluster VPC's association;
     /// none: the VPC joins the first network it can (see the README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -378,4 +384,17 @@ impl std::fmt::Display for MatchPlan {
             false => f.write_str(&parts.join(" ")),
         }
     }
+}
+
+/// An access log subscription: one destination of an AccessLogPolicy, at
+/// most one per destination type (S3, CloudWatch Logs, Firehose) on a
+/// service or service network.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessLogPlan {
+    /// The S3 bucket, log group or delivery stream.
+    pub destination_arn: String,
+    /// `namespace/name` of the AccessLogPolicy, as the subscription's
+    /// `application-networking.k8s.aws/AccessLogPolicy` tag says it.
+    pub policy: String,
 }

@@ -1,5 +1,5 @@
 //! The status of the Go controller's policies (IAMAuthPolicy,
-//! TargetGroupPolicy and VpcAssociationPolicy), as the Gateway API's policy attachment pattern
+//! TargetGroupPolicy, VpcAssociationPolicy and AccessLogPolicy), as the Gateway API's policy attachment pattern
 //! (GEP-713) words it: one `Accepted` condition, `False` with `Invalid`,
 //! `TargetNotFound` or `Conflicted` (an older policy of the same kind
 //! targets the same object), else `True`.
@@ -14,6 +14,7 @@ use crate::crds::PolicyTargetReference;
 use crate::kinds::target_group_policy::{self, targeted_service};
 use crate::kinds::vpc_association_policy as vap;
 use crate::kinds::{self, GATEWAY_GROUP};
+use crate::model::access_log_policy as alp;
 use crate::model::target_group_policy as tgp;
 use crate::snapshot::{Key, Snapshot};
 
@@ -38,6 +39,10 @@ pub fn policy_statuses(snapshot: &Snapshot, now: &Time) -> Vec<StatusPatch> {
     for (key, p) in &snapshot.vpc_association_policies {
         let accepted = vpc_association_policy_accepted(snapshot, key, p);
         push_if_changed(&mut out, vap::ID.kind, key, p, accepted, now);
+    }
+    for (key, p) in &snapshot.access_log_policies {
+        let accepted = access_log_policy_accepted(snapshot, key, p);
+        push_if_changed(&mut out, "AccessLogPolicy", key, p, accepted, now);
     }
     out
 }
@@ -202,4 +207,40 @@ fn unsupported_target(t: &PolicyTargetReference) -> Condition {
             t.group, t.kind
         ),
     )
+}
+
+/// As the Go controller judges an AccessLogPolicy: `Invalid` for a target
+/// or destination it cannot take, `TargetNotFound`, `Conflicted` when an
+/// older policy logs the same target to the same destination type.
+fn access_log_policy_accepted(
+    snapshot: &Snapshot,
+    key: &Key,
+    p: &crate::crds::AccessLogPolicy,
+) -> Condition {
+    if let Some(why) = alp::invalid(p, key) {
+        return refused("Invalid", why);
+    }
+    let t = &p.spec.target_ref;
+    let target = (key.0.clone(), t.name.clone());
+    let exists = if t.kind == "Gateway" {
+        snapshot.gateways.contains_key(&target)
+    } else {
+        kinds::find(GATEWAY_GROUP, &t.kind)
+            .and_then(|k| k.as_route())
+            .is_some_and(|r| r.view(snapshot, &target).is_some())
+    };
+    if !exists {
+        let why = format!("{} {}/{} does not exist", t.kind, target.0, target.1);
+        return refused("TargetNotFound", why);
+    }
+    match alp::winner_over(snapshot, key) {
+        Some(w) => refused(
+            "Conflicted",
+            format!(
+                "AccessLogPolicy {}/{} is older and logs {} {} to a destination of the same type already",
+                w.0, w.1, t.kind, t.name
+            ),
+        ),
+        None => accepted("the policy is a VPC Lattice access log subscription of its target"),
+    }
 }

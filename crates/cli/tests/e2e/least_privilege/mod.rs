@@ -104,6 +104,11 @@ fn deploy_rbac_grants_exactly_what_the_controller_asks_kubernetes_for() {
             "application-networking.k8s.aws",
             "vpcassociationpolicies/status",
         ),
+        (
+            "patch",
+            "application-networking.k8s.aws",
+            "accesslogpolicies/status",
+        ),
         ("get", "", "secrets"),
         ("update", "coordination.k8s.io", "leases"),
         ("create", "events.k8s.io", "events"),
@@ -183,6 +188,29 @@ const DEPENDENCIES: &[(&str, &str)] = &[
         "iam:CreateServiceLinkedRole",
         "the first VPC Lattice resource of an account creates AWSServiceRoleForVpcLattice",
     ),
+    (
+        "logs:CreateLogDelivery",
+        "an access log subscription is a CloudWatch vended log delivery (VPC Lattice User Guide, access logs, IAM permissions)",
+    ),
+    ("logs:GetLogDelivery", "as logs:CreateLogDelivery"),
+    ("logs:UpdateLogDelivery", "UpdateAccessLogSubscription"),
+    ("logs:DeleteLogDelivery", "DeleteAccessLogSubscription"),
+    ("logs:ListLogDeliveries", "as logs:CreateLogDelivery"),
+    (
+        "s3:GetBucketPolicy",
+        "an S3 destination's bucket policy is read and extended for log delivery (CloudWatch Logs, logs sent to Amazon S3)",
+    ),
+    ("s3:PutBucketPolicy", "as s3:GetBucketPolicy"),
+    (
+        "logs:DescribeLogGroups",
+        "a CloudWatch Logs destination's resource policy is read and extended (CloudWatch Logs, logs sent to CloudWatch Logs)",
+    ),
+    ("logs:DescribeResourcePolicies", "as logs:DescribeLogGroups"),
+    ("logs:PutResourcePolicy", "as logs:DescribeLogGroups"),
+    (
+        "firehose:TagDeliveryStream",
+        "a Firehose destination is tagged LogDeliveryEnabled (CloudWatch Logs, logs sent to Firehose)",
+    ),
 ];
 
 #[test]
@@ -216,6 +244,10 @@ fn the_iam_policy_allows_exactly_the_vpc_lattice_actions_the_controller_calls() 
         "PutAuthPolicy",
         "DeleteAuthPolicy",
         "TagResource",
+        "CreateAccessLogSubscription",
+        "UpdateAccessLogSubscription",
+        "DeleteAccessLogSubscription",
+        "ListAccessLogSubscriptions",
     ] {
         assert!(
             called.contains_key(&op.to_string()),

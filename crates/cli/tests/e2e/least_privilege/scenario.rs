@@ -55,8 +55,9 @@ fn client_as(url: &str, user: &str) -> kube::Client {
 }
 
 /// The inventory: a Gateway with a TLS passthrough listener, a TLSRoute
-/// splitting 80/20 across two Services, their EndpointSlices, and a
-/// TargetGroupPolicy checking one Service's health.
+/// splitting 80/20 across two Services, their EndpointSlices, a
+/// TargetGroupPolicy checking one Service's health, and an AccessLogPolicy
+/// on the Gateway.
 fn inventory() -> String {
     let mut out = String::from(
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: inventory\n---\n\
@@ -81,6 +82,13 @@ fn inventory() -> String {
          metadata:\n  name: stock-health\n  namespace: inventory\nspec:\n\
          \x20 targetRef: {group: \"\", kind: Service, name: stock-v1}\n\
          \x20 healthCheck: {enabled: true, protocol: HTTP, path: /healthz, intervalSeconds: 10}\n",
+    );
+    // An AccessLogPolicy on the Gateway: a subscription on its network.
+    out.push_str(
+        "---\napiVersion: application-networking.k8s.aws/v1alpha1\nkind: AccessLogPolicy\n\
+         metadata:\n  name: inventory-logs\n  namespace: inventory\nspec:\n\
+         \x20 targetRef: {group: gateway.networking.k8s.io, kind: Gateway, name: inventory}\n\
+         \x20 destinationArn: \"arn:aws:s3:::inventory-access-logs\"\n",
     );
     out
 }
@@ -422,6 +430,28 @@ pub async fn run() -> Recorded {
         .await
         .unwrap();
     settled(&lattice, "UpdateServiceNetworkVpcAssociation").await;
+
+    // The AccessLogPolicy's bucket changed (`UpdateAccessLogSubscription`),
+    // then the policy removed (`DeleteAccessLogSubscription`).
+    let alp: Api<DynamicObject> = Api::namespaced_with(
+        test.clone(),
+        "inventory",
+        &ar(
+            "application-networking.k8s.aws",
+            "v1alpha1",
+            "AccessLogPolicy",
+            "accesslogpolicies",
+        ),
+    );
+    let bucket = json!({"spec": {"destinationArn": "arn:aws:s3:::inventory-access-logs-2"}});
+    alp.patch("inventory-logs", &pp, &merge(bucket))
+        .await
+        .unwrap();
+    settled(&lattice, "UpdateAccessLogSubscription").await;
+    alp.delete("inventory-logs", &DeleteParams::default())
+        .await
+        .unwrap();
+    settled(&lattice, "DeleteAccessLogSubscription").await;
 
     // Edits: auth policies removed (service and network back to NONE),
     // an endpoint gone, two rules' backends swapped (one batch), a rule
