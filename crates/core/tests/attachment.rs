@@ -503,3 +503,41 @@ fn an_https_listener_names_its_acm_certificate_for_the_service() {
     assert_eq!(cert("infra/secure").as_deref(), Some(arn));
     assert_eq!(cert("infra/plain"), None);
 }
+
+#[test]
+fn when_the_holder_of_a_service_name_loses_its_gateway_the_other_route_takes_it() {
+    let mut older = http_route("infra", "checkout-service-route-a", to_mesh(), json!([]));
+    older["metadata"]["creationTimestamp"] = json!("2026-01-02T00:00:00Z");
+    let mut newer = http_route(
+        "infra",
+        "checkout-service-route-b",
+        json!([{"name":"second","namespace":"infra"}]),
+        json!([]),
+    );
+    newer["metadata"]["creationTimestamp"] = json!("2026-03-01T00:00:00Z");
+    let mut second = gateway(json!([{"name":"http","port":80,"protocol":"HTTP"}]));
+    second["metadata"]["name"] = json!("second");
+    let mut ix = index(vec![
+        gateway(json!([{"name":"http","port":80,"protocol":"HTTP"}])),
+        second,
+        service("infra"),
+        older,
+        newer,
+    ]);
+    assert_eq!(
+        route_condition(&ix, "infra/checkout-service-route-b", 0, "Accepted"),
+        pair("False", "Conflicted")
+    );
+    let dirty = ix.delete("gateway.networking.k8s.io/v1", "Gateway", "infra", "mesh");
+    assert!(
+        dirty
+            .routes
+            .iter()
+            .any(|r| r.name == "checkout-service-route-b"),
+        "{dirty:?}"
+    );
+    assert_eq!(
+        route_condition(&ix, "infra/checkout-service-route-b", 0, "Accepted"),
+        pair("True", "Accepted")
+    );
+}

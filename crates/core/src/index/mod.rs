@@ -169,7 +169,24 @@ impl Index {
             self.attachments.insert(slot.clone(), a);
         }
         self.fingerprints.insert(slot, print);
-        Ok(dirty)
+        Ok(self.with_claimants(dirty))
+    }
+
+    /// `dirty`, plus the routes whose Lattice service name a dirty route
+    /// shares: which of them holds the service may have changed (the
+    /// holder's Gateway went, say), so all are judged again.
+    fn with_claimants(&self, mut dirty: Dirty) -> Dirty {
+        let s = &self.snapshot;
+        let shared: Vec<RouteKey> = dirty
+            .routes
+            .iter()
+            .filter_map(|rk| Some(kinds::route::service_name(s.route_meta(rk)?, &rk.key())))
+            .filter_map(|name| s.service_names.get(&name).filter(|c| c.len() > 1))
+            .flatten()
+            .cloned()
+            .collect();
+        dirty.routes.extend(shared);
+        dirty
     }
 
     /// Removes an object (a watch `Deleted` event). The namespace of a
@@ -191,7 +208,7 @@ impl Index {
         if let Some(route) = kind.as_route() {
             self.graph.forget(&RouteKey::new(route.route_kind(), key));
         }
-        dirty
+        self.with_claimants(dirty)
     }
 
     /// Keys of every object of one kind, for reconciling a re-list: keys the

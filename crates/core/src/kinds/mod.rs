@@ -20,7 +20,7 @@ mod iam_auth_policy;
 mod lattice_plugin;
 mod namespace;
 mod reference_grant;
-mod route;
+pub(crate) mod route;
 mod service;
 pub mod target_group_policy;
 #[cfg(test)]

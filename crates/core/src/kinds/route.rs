@@ -115,7 +115,7 @@ impl<R: RouteType> Kind for R {
 }
 
 /// The Lattice service name of a route with this metadata.
-fn service_name(meta: &ObjectMeta, key: &Key) -> String {
+pub(crate) fn service_name(meta: &ObjectMeta, key: &Key) -> String {
     let annotations: Vec<(String, String)> = meta
         .annotations
         .iter()
