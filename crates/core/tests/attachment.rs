@@ -541,3 +541,28 @@ fn when_the_holder_of_a_service_name_loses_its_gateway_the_other_route_takes_it(
         pair("True", "Accepted")
     );
 }
+
+#[test]
+fn an_https_listener_with_only_secret_certificates_says_lattice_cannot_use_them() {
+    let secret = json!({"mode":"Terminate","certificateRefs":[{"name":"shop-tls"}]});
+    let mut with_arn = secret.clone();
+    with_arn["options"] = json!({"application-networking.k8s.aws/certificate-arn":
+        "arn:aws:acm:us-west-2:111122223333:certificate/abc"});
+    let ix = index(vec![gateway(json!([
+        {"name":"secret","port":443,"protocol":"HTTPS","tls":secret},
+        {"name":"acm","port":8443,"protocol":"HTTPS","tls":with_arn},
+    ]))]);
+    let status = gateway_status(&ix);
+    assert_eq!(
+        condition(&listener(&status, "secret")["conditions"], "ResolvedRefs"),
+        pair("False", "InvalidCertificateRef")
+    );
+    assert_eq!(
+        condition(&listener(&status, "secret")["conditions"], "Accepted"),
+        pair("True", "Accepted")
+    );
+    assert_eq!(
+        condition(&listener(&status, "acm")["conditions"], "ResolvedRefs"),
+        pair("True", "ResolvedRefs")
+    );
+}

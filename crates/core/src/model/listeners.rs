@@ -25,11 +25,18 @@ pub struct ListenerSupport {
     pub kinds: Vec<RouteKind>,
     /// `allowedRoutes.kinds` entries it cannot serve, as `group/kind`.
     pub invalid_kinds: Vec<String>,
+    /// An HTTPS listener names `tls.certificateRefs` (Kubernetes Secrets,
+    /// which VPC Lattice cannot use) and no ACM certificate in `tls.options`.
+    pub secret_certificates: bool,
 }
 
 /// How VPC Lattice serves `l`.
 pub fn support(l: &GatewayListeners) -> ListenerSupport {
     let protocol = lattice_protocol(l);
+    let refs = l.tls.as_ref().and_then(|t| t.certificate_refs.as_ref());
+    let secret_certificates = protocol == Ok("HTTPS")
+        && refs.is_some_and(|r| !r.is_empty())
+        && certificate_arn(l).is_none();
     let served = protocol.as_ref().map_or(&[][..], |p| kinds_of(p));
     let listed = l.allowed_routes.as_ref().and_then(|a| a.kinds.as_ref());
     let Some(listed) = listed.filter(|k| !k.is_empty()) else {
@@ -37,6 +44,7 @@ pub fn support(l: &GatewayListeners) -> ListenerSupport {
             protocol,
             kinds: served.to_vec(),
             invalid_kinds: Vec::new(),
+            secret_certificates,
         };
     };
     let mut kinds = Vec::new();
@@ -53,6 +61,7 @@ pub fn support(l: &GatewayListeners) -> ListenerSupport {
         protocol,
         kinds,
         invalid_kinds,
+        secret_certificates,
     }
 }
 

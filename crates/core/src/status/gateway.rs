@@ -243,14 +243,7 @@ fn listener_conditions(support: &ListenerSupport, apply: &ApplyOutcome) -> Vec<C
             cond("Programmed", false, "Invalid", why.clone()),
         ),
     };
-    let resolved = if support.invalid_kinds.is_empty() {
-        cond(
-            "ResolvedRefs",
-            true,
-            "ResolvedRefs",
-            "all references resolved".into(),
-        )
-    } else {
+    let resolved = if !support.invalid_kinds.is_empty() {
         cond(
             "ResolvedRefs",
             false,
@@ -259,6 +252,23 @@ fn listener_conditions(support: &ListenerSupport, apply: &ApplyOutcome) -> Vec<C
                 "this listener cannot serve allowedRoutes.kinds {}",
                 support.invalid_kinds.join(", ")
             ),
+        )
+    } else if support.secret_certificates {
+        cond(
+            "ResolvedRefs",
+            false,
+            "InvalidCertificateRef",
+            format!(
+                "VPC Lattice cannot use certificates in Kubernetes Secrets: name an ACM certificate in tls.options {:?}; until then services answer with VPC Lattice's own certificate for their generated domain",
+                listeners::CERTIFICATE_ARN
+            ),
+        )
+    } else {
+        cond(
+            "ResolvedRefs",
+            true,
+            "ResolvedRefs",
+            "all references resolved".into(),
         )
     };
     vec![accepted, resolved, programmed_now]
