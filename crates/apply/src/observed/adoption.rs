@@ -111,10 +111,14 @@ pub(super) fn adopt(
     cfg: &ClusterConfig,
     cache: &mut Cache,
 ) {
-    let mut wanted = wanted(plan, cfg);
-    for g in groups.iter() {
-        wanted.retain(|_, name| *name != g.s.name);
+    // Every pass comes here: without a Go group ever seen, no plan walk.
+    if cache.go_target_groups.is_empty() {
+        return;
     }
+    let listed: std::collections::HashSet<&str> =
+        groups.iter().map(|g| g.s.name.as_str()).collect();
+    let mut wanted = wanted(plan, cfg);
+    wanted.retain(|_, name| !listed.contains(name.as_str()));
     if wanted.is_empty() {
         return;
     }

@@ -388,17 +388,7 @@ fn bench_faults_runs_every_suite_and_nothing_is_lost_or_doubled() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON object");
     // The issue's figures, at the top.
-    for key in [
-        "routes",
-        "throttle_rate",
-        "error_rate",
-        "kills",
-        "converged",
-        "orphans",
-        "duplicates",
-        "extra_calls",
-        "wall_ms",
-    ] {
+    for key in lattice_bench::faults::ISSUE_FIGURES {
         assert!(v.get(key).is_some(), "no {key} in {v}");
     }
     assert_eq!(

@@ -5,8 +5,8 @@
 
 use serde_json::Value;
 
-use super::{GATEWAY_GROUP, Identity, Kind, POLICY_GROUP, Scope, find, gateway, insert_keyed};
-use crate::index::{Dirty, Graph, RouteKey};
+use super::{Identity, Kind, POLICY_GROUP, Scope, insert_keyed};
+use crate::index::{Dirty, Graph};
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
 /// The AccessLogPolicy kind's identity.
@@ -42,22 +42,11 @@ impl Kind for AccessLogPolicyKind {
     /// The target: a Gateway, or a route of any route kind. The target's
     /// namespace defaults to the policy's.
     fn dirties(&self, snapshot: &Snapshot, _: &Graph, key: &Key) -> Dirty {
-        let mut d = Dirty::default();
-        d.policies.insert((ID.kind.to_string(), key.clone()));
-        let Some(policy) = snapshot.access_log_policies.get(key) else {
-            return d;
-        };
-        let t = &policy.spec.target_ref;
-        let target = (
-            t.namespace.clone().unwrap_or_else(|| key.0.clone()),
-            t.name.clone(),
-        );
-        if t.kind == gateway::ID.kind {
-            d.gateways.insert(target);
-        } else if let Some(route) = find(GATEWAY_GROUP, &t.kind).and_then(|k| k.as_route()) {
-            d.routes.insert(RouteKey::new(route.route_kind(), &target));
-        }
-        d
+        let target = snapshot
+            .access_log_policies
+            .get(key)
+            .map(|p| &p.spec.target_ref);
+        super::iam_auth_policy::gateway_or_route_policy(&ID, key, target)
     }
 }
 

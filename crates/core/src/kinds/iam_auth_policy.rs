@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::{GATEWAY_GROUP, Identity, Kind, POLICY_GROUP, Scope, find, gateway, insert_keyed};
+use crate::crds::PolicyTargetReference;
 use crate::index::{Dirty, Graph, RouteKey};
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
@@ -40,23 +41,36 @@ impl Kind for IamAuthPolicyKind {
     /// The target: a Gateway, or a route of any route kind. The target's
     /// namespace defaults to the policy's.
     fn dirties(&self, snapshot: &Snapshot, _: &Graph, key: &Key) -> Dirty {
-        let mut d = Dirty::default();
-        d.policies.insert((ID.kind.to_string(), key.clone()));
-        let Some(policy) = snapshot.iam_auth_policies.get(key) else {
-            return d;
-        };
-        let t = &policy.spec.target_ref;
-        let target = (
-            t.namespace.clone().unwrap_or_else(|| key.0.clone()),
-            t.name.clone(),
-        );
-        if t.kind == gateway::ID.kind {
-            d.gateways.insert(target);
-        } else if let Some(route) = find(GATEWAY_GROUP, &t.kind).and_then(|k| k.as_route()) {
-            d.routes.insert(RouteKey::new(route.route_kind(), &target));
-        }
-        d
+        let target = snapshot
+            .iam_auth_policies
+            .get(key)
+            .map(|p| &p.spec.target_ref);
+        gateway_or_route_policy(&ID, key, target)
     }
+}
+
+/// What a policy on a Gateway or a route dirties: its target (whose
+/// namespace defaults to the policy's) and its own status.
+pub(super) fn gateway_or_route_policy(
+    id: &Identity,
+    key: &Key,
+    target: Option<&PolicyTargetReference>,
+) -> Dirty {
+    let mut d = Dirty::default();
+    d.policies.insert((id.kind.to_string(), key.clone()));
+    let Some(t) = target else {
+        return d;
+    };
+    let object = (
+        t.namespace.clone().unwrap_or_else(|| key.0.clone()),
+        t.name.clone(),
+    );
+    if t.kind == gateway::ID.kind {
+        d.gateways.insert(object);
+    } else if let Some(route) = find(GATEWAY_GROUP, &t.kind).and_then(|k| k.as_route()) {
+        d.routes.insert(RouteKey::new(route.route_kind(), &object));
+    }
+    d
 }
 
 #[cfg(test)]

@@ -7,9 +7,10 @@
 
 use crate::crds::AccessLogPolicy;
 use crate::kinds::GATEWAY_GROUP;
-use crate::model::target_group_policy::age;
+use crate::model::age;
 use crate::plan::AccessLogPlan;
 use crate::snapshot::{Key, Snapshot};
+use kube::Resource;
 
 /// The destination types VPC Lattice logs to, by ARN prefix.
 const DESTINATIONS: [(&str, &str); 3] = [
@@ -74,7 +75,7 @@ pub fn winner_over<'a>(snapshot: &'a Snapshot, key: &Key) -> Option<&'a Key> {
         .iter()
         .filter(|(k, o)| targets(o, k, &t.kind, &target) && invalid(o, k).is_none())
         .filter(|(_, o)| destination_type(&o.spec.destination_arn) == kind)
-        .min_by_key(|(k, o)| age(*o, k))
+        .min_by_key(|(k, o)| age(Some(o.meta()), *k))
         .map(|(k, _)| k)
         .filter(|k| *k != key)
 }

@@ -27,7 +27,7 @@ pub(super) fn conflict(snapshot: &Snapshot, view: &RouteView, name: &str) -> Opt
     let holder = claims
         .iter()
         .filter(|rk| *rk == &me || is_served(snapshot, rk))
-        .min_by_key(|rk| age(snapshot, rk))?;
+        .min_by_key(|rk| super::age(snapshot.route_meta(rk), *rk))?;
     if holder == &me {
         return None;
     }
@@ -60,17 +60,4 @@ fn is_served(snapshot: &Snapshot, rk: &RouteKey) -> bool {
                 .iter()
                 .any(|a| a.refused.is_none())
     })
-}
-
-/// Sort key: created earlier first (a route without a creation time, as
-/// in offline manifests, after those with one), then by identity.
-fn age(
-    snapshot: &Snapshot,
-    rk: &RouteKey,
-) -> (bool, Option<k8s_openapi::jiff::Timestamp>, RouteKey) {
-    let created = snapshot
-        .route_meta(rk)
-        .and_then(|m| m.creation_timestamp.as_ref())
-        .map(|t| t.0);
-    (created.is_none(), created, rk.clone())
 }

@@ -165,6 +165,19 @@ fn service_network(snapshot: &Snapshot, (namespace, name): &Key) -> ServiceNetwo
     }
 }
 
+/// The sort key of objects that contend for one thing (a policy's target,
+/// a route's service name): created earlier first (one without a creation
+/// time, as offline manifests are, after), then by `key`.
+pub fn age<'a, T: ?Sized>(
+    meta: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+    key: &'a T,
+) -> (bool, Option<k8s_openapi::jiff::Timestamp>, &'a T) {
+    let created = meta
+        .and_then(|m| m.creation_timestamp.as_ref())
+        .map(|t| t.0);
+    (created.is_none(), created, key)
+}
+
 /// Every route of every kind, in a stable order.
 pub fn route_views(snapshot: &Snapshot) -> Vec<RouteView> {
     let mut out: Vec<RouteView> = Vec::with_capacity(snapshot.route_count());

@@ -3,8 +3,10 @@
 //! wins (the Gateway API's policy attachment rule); the others are
 //! `Conflicted` in their status (see [`crate::status::policy_statuses`]).
 
+use kube::Resource;
 use lattice_plugin_sdk::types::RouteKind;
 
+use super::age;
 use crate::crds::{HealthCheckConfig, TargetGroupPolicy};
 use crate::kinds::target_group_policy::targeted_service;
 use crate::plan::HealthCheckPlan;
@@ -17,19 +19,8 @@ pub fn for_service<'a>(snapshot: &'a Snapshot, service: &Key) -> Option<&'a Targ
         .iter()
         .filter(|(k, p)| targeted_service(&p.spec.target_ref, k).as_ref() == Some(service))
         .filter(|(_, p)| invalid(p).is_none())
-        .min_by_key(|(k, p)| age(*p, k))
+        .min_by_key(|(k, p)| age(Some(p.meta()), *k))
         .map(|(_, p)| p)
-}
-
-/// A policy's sort key when several target one object: created earlier
-/// first (one without a creation time, as offline, after), then by
-/// namespace and name.
-pub fn age<'a, K: kube::Resource>(
-    p: &K,
-    key: &'a Key,
-) -> (bool, Option<k8s_openapi::jiff::Timestamp>, &'a Key) {
-    let created = p.meta().creation_timestamp.as_ref().map(|t| t.0);
-    (created.is_none(), created, key)
 }
 
 /// Why VPC Lattice cannot take the policy, if it cannot.

@@ -4,9 +4,10 @@
 
 use crate::crds::VpcAssociationPolicy;
 use crate::kinds::vpc_association_policy::targeted_gateway;
-use crate::model::target_group_policy::age;
+use crate::model::age;
 use crate::plan::VpcAssociationPlan;
 use crate::snapshot::{Key, Snapshot};
+use kube::Resource;
 
 /// The policy that decides the association of Gateway `gateway`'s network.
 pub fn for_gateway<'a>(
@@ -18,7 +19,7 @@ pub fn for_gateway<'a>(
         .iter()
         .filter(|(k, p)| targeted_gateway(&p.spec.target_ref, k).as_ref() == Some(gateway))
         .filter(|(_, p)| invalid(p).is_none())
-        .min_by_key(|(k, p)| age(*p, k))
+        .min_by_key(|(k, p)| age(Some(p.meta()), *k))
 }
 
 /// Why VPC Lattice cannot take the policy, if it cannot: a security group

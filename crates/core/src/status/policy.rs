@@ -5,6 +5,7 @@
 //! targets the same object), else `True`.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::Resource;
 use kube::ResourceExt;
 use serde_json::{Value, json};
 
@@ -163,17 +164,12 @@ fn iam_auth_policy_accepted(
         t.namespace.clone().unwrap_or_else(|| key.0.clone()),
         t.name.clone(),
     );
-    let exists = match (t.group.as_str(), t.kind.as_str()) {
-        (GATEWAY_GROUP, "Gateway") => snapshot.gateways.contains_key(&target),
-        (GATEWAY_GROUP, kind) => {
-            match kinds::find(GATEWAY_GROUP, kind).and_then(|k| k.as_route()) {
-                Some(route) if route.route_kind() != lattice_plugin_sdk::types::RouteKind::Tls => {
-                    route.view(snapshot, &target).is_some()
-                }
-                _ => return unsupported_target(t),
-            }
-        }
-        _ => return unsupported_target(t),
+    // Lattice takes no auth policy on a TLS passthrough service.
+    if t.group != GATEWAY_GROUP || t.kind == "TLSRoute" {
+        return unsupported_target(t);
+    }
+    let Some(exists) = gateway_or_route_exists(snapshot, &t.kind, &target) else {
+        return unsupported_target(t);
     };
     if !exists {
         let why = format!("{} {}/{} does not exist", t.kind, target.0, target.1);
@@ -185,7 +181,7 @@ fn iam_auth_policy_accepted(
             && (o.group.as_str(), o.kind.as_str(), o.name.as_str())
                 == (t.group.as_str(), t.kind.as_str(), t.name.as_str())
             && o.namespace.clone().unwrap_or_else(|| k.0.clone()) == target.0
-            && tgp::age(*other, k) < tgp::age(p, key)
+            && crate::model::age(Some(other.meta()), *k) < crate::model::age(Some(p.meta()), key)
     });
     match older {
         Some((k, _)) => refused(
@@ -197,6 +193,16 @@ fn iam_auth_policy_accepted(
         ),
         None => accepted("the policy is VPC Lattice's auth policy for its target"),
     }
+}
+
+/// Whether the Gateway or route of `kind` named `target` exists; `None`
+/// when `kind` is neither.
+fn gateway_or_route_exists(snapshot: &Snapshot, kind: &str, target: &Key) -> Option<bool> {
+    if kind == "Gateway" {
+        return Some(snapshot.gateways.contains_key(target));
+    }
+    let route = kinds::find(GATEWAY_GROUP, kind)?.as_route()?;
+    Some(route.meta(snapshot, target).is_some())
 }
 
 fn unsupported_target(t: &PolicyTargetReference) -> Condition {
@@ -222,14 +228,7 @@ fn access_log_policy_accepted(
     }
     let t = &p.spec.target_ref;
     let target = (key.0.clone(), t.name.clone());
-    let exists = if t.kind == "Gateway" {
-        snapshot.gateways.contains_key(&target)
-    } else {
-        kinds::find(GATEWAY_GROUP, &t.kind)
-            .and_then(|k| k.as_route())
-            .is_some_and(|r| r.view(snapshot, &target).is_some())
-    };
-    if !exists {
+    if !gateway_or_route_exists(snapshot, &t.kind, &target).unwrap_or(false) {
         let why = format!("{} {}/{} does not exist", t.kind, target.0, target.1);
         return refused("TargetNotFound", why);
     }
