@@ -4,12 +4,12 @@
 use crate::cache::Cache;
 use crate::caller::{CallCounts, Caller};
 use crate::diff::{DiffOptions, diff};
-use crate::executor::Executor;
-use crate::model::Observed;
+use crate::executor::{Executor, Outcome};
+use crate::model::{Observed, Owner};
 use crate::observed::Observer;
-use crate::ops::Key;
+use crate::ops::{Key, Op, OpKind};
 use crate::options::ApplyOptions;
-use crate::report::{ApplyReport, ServiceEndpoint};
+use crate::report::{ApplyReport, NetworkEndpoint, ServiceEndpoint};
 use crate::scope::Scope;
 use lattice_core::ClusterConfig;
 use lattice_core::model::naming::managed_by_tag;
@@ -118,6 +118,7 @@ impl Applier {
             tag: (managed_by_tag(), self.cfg.managed_by()),
             nonce,
             endpoints: Mutex::default(),
+            networks: Mutex::default(),
         };
         let outcomes = exec.run(&d.ops, self.opts.concurrency).await;
         let mut report = ApplyReport {
@@ -130,6 +131,13 @@ impl Applier {
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
         report.services.extend(created);
+        if scope.is_none() {
+            let created = exec
+                .networks
+                .into_inner()
+                .unwrap_or_else(|p| p.into_inner());
+            report.service_networks = networks_after(&observed, &d.ops, &outcomes, created);
+        }
         report.record(&d.ops, &outcomes);
         report.calls = delta(&before, &self.caller.calls());
         report
@@ -170,6 +178,48 @@ fn endpoints(observed: &Observed, plan: &Plan) -> BTreeMap<String, ServiceEndpoi
             (o.name.clone(), endpoint)
         })
         .collect()
+}
+
+/// The service networks Lattice holds after a whole pass: those listed,
+/// less those deleted, with claims counted as ours, plus those created.
+fn networks_after(
+    observed: &Observed,
+    ops: &[Op],
+    outcomes: &[Outcome],
+    created: BTreeMap<String, NetworkEndpoint>,
+) -> BTreeMap<String, NetworkEndpoint> {
+    let done = || {
+        ops.iter()
+            .zip(outcomes)
+            .filter(|(_, o)| matches!(o, Outcome::Done))
+            .map(|(op, _)| &op.kind)
+    };
+    let deleted: BTreeSet<&str> = done()
+        .filter_map(|k| match k {
+            OpKind::DeleteServiceNetwork { id } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let claimed: BTreeSet<&str> = done()
+        .filter_map(|k| match k {
+            OpKind::Claim { arn } => Some(arn.as_str()),
+            _ => None,
+        })
+        .collect();
+    let listed = observed
+        .service_networks
+        .iter()
+        .filter(|o| !deleted.contains(o.id.as_str()))
+        .map(|o| {
+            let ours = o.owner == Owner::Ours || claimed.contains(o.arn.as_str());
+            let endpoint = NetworkEndpoint {
+                arn: o.arn.clone(),
+                id: o.id.clone(),
+                ours,
+            };
+            (o.name.clone(), endpoint)
+        });
+    listed.chain(created).collect()
 }
 
 fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {

@@ -51,7 +51,7 @@ pub use caller::CallCounts;
 pub use engine::Applier;
 pub use metrics::{CallMetrics, CallOutcome};
 pub use options::{ApplyOptions, RateLimit};
-pub use report::{ApplyReport, Failure, ServiceEndpoint};
+pub use report::{ApplyReport, Failure, NetworkEndpoint, ServiceEndpoint};
 pub use scope::Scope;
 
 use lattice_core::ClusterConfig;

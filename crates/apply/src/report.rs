@@ -39,6 +39,18 @@ pub struct ServiceEndpoint {
     pub dns_name: Option<String>,
 }
 
+/// A service network in Lattice after a whole pass.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkEndpoint {
+    /// The network's ARN.
+    pub arn: String,
+    /// Its id.
+    pub id: String,
+    /// Tagged as this cluster's (created or adopted by it).
+    pub ours: bool,
+}
+
 /// The result of [`crate::apply`].
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyReport {
@@ -61,6 +73,10 @@ pub struct ApplyReport {
     /// created, so it costs no call of its own.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, ServiceEndpoint>,
+    /// Every service network Lattice holds after a whole pass, by name
+    /// (empty after a scoped pass, which does not list them).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub service_networks: BTreeMap<String, NetworkEndpoint>,
 }
 
 impl ApplyReport {

@@ -71,6 +71,8 @@ impl Scope {
             diagnostics: vec![],
             // Held routes are protected whatever the scope.
             kept: plan.kept.clone(),
+            // Service networks are applied by whole passes only.
+            declared_service_networks: vec![],
         }
     }
 }

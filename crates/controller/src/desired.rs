@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use lattice_core::index::{Dirty, RouteKey};
-use lattice_core::plan::{KeptRoute, Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};
+use lattice_core::plan::{
+    DeclaredServiceNetwork, KeptRoute, Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan,
+};
 use lattice_core::snapshot::Key;
 
 /// One route's part of the plan.
@@ -54,6 +56,8 @@ impl<'p> PlanByRoute<'p> {
 pub struct Desired {
     routes: BTreeMap<RouteKey, RouteSlice>,
     networks: BTreeMap<Key, ServiceNetworkPlan>,
+    /// What ServiceNetwork objects declare, by name.
+    declared: BTreeMap<String, DeclaredServiceNetwork>,
     /// Routes a plugin failed on, held as Lattice has them.
     kept: BTreeMap<RouteKey, KeptRoute>,
 }
@@ -108,6 +112,16 @@ impl Desired {
                 None => self.networks.remove(key).is_some(),
             };
         }
+        // Any dirty ServiceNetwork object makes a whole pass: only those
+        // read every network, and its status and finalizer wait on one.
+        networks_changed |= !dirty.service_networks.is_empty();
+        for name in &dirty.service_networks {
+            let declared = plan.declared_service_networks.iter();
+            match declared.clone().find(|d| &d.name == name) {
+                Some(d) => self.declared.insert(name.clone(), d.clone()),
+                None => self.declared.remove(name),
+            };
+        }
         let now = self.scope(dirty);
         scope.services.extend(now.services);
         scope.target_groups.extend(now.target_groups);
@@ -122,6 +136,7 @@ impl Desired {
             service_networks: self.networks.values().cloned().collect(),
             diagnostics: vec![],
             kept: self.kept.values().cloned().collect(),
+            declared_service_networks: self.declared.values().cloned().collect(),
         }
     }
 

@@ -28,6 +28,11 @@ pub fn gateway_class() -> ApiResource {
     GatewayClassKind.identity().api_resource()
 }
 
+/// The Go controller's ServiceNetwork kind.
+pub fn service_network() -> ApiResource {
+    kinds::service_network::ID.api_resource()
+}
+
 /// A policy kind of the Go controller's, such as `TargetGroupPolicy`.
 pub fn policy(kind: &str) -> ApiResource {
     let group = lattice_core::kinds::POLICY_GROUP;
@@ -58,8 +63,8 @@ mod tests {
         assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
         assert!(watched.contains(&"v1".to_string()));
         // The eleven kinds planning always read, plus Namespaces and the two
-        // plugin kinds (issue 10), plus AccessLogPolicy.
+        // plugin kinds (issue 10), plus AccessLogPolicy and ServiceNetwork.
         assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
-        assert_eq!(watched.len(), 15);
+        assert_eq!(watched.len(), 16);
     }
 }

@@ -63,6 +63,10 @@ pub struct Options {
     /// The controller's own namespace: a ClusterLatticePlugin's
     /// `pullSecret` is read from it.
     pub namespace: String,
+    /// How soon a deletion that waits on something outside the cluster
+    /// (a ServiceNetwork whose network another service still uses) is
+    /// looked at again.
+    pub recheck: Duration,
 }
 
 impl Default for Options {
@@ -75,6 +79,7 @@ impl Default for Options {
             leader: None,
             instance: None,
             namespace: "default".into(),
+            recheck: Duration::from_secs(30),
         }
     }
 }
@@ -98,6 +103,9 @@ pub struct Controller {
     topology: (topology::TopologySource, Option<topology::Requests>),
     metrics: Metrics,
     health: Health,
+    /// Objects to look at again after [`Options::recheck`], not at once:
+    /// what they wait on changes outside the cluster, unwatched.
+    recheck: std::sync::Mutex<Dirty>,
 }
 
 impl Controller {
@@ -123,6 +131,7 @@ impl Controller {
             },
             metrics: Metrics::unregistered(),
             health: Health::default(),
+            recheck: Default::default(),
         }
     }
 
@@ -219,6 +228,9 @@ impl Controller {
             l.as_ref().is_none_or(|rx| *rx.borrow())
         };
         // An idle loop still turns, so its heartbeat says it is alive.
+        let mut recheck =
+            tokio::time::interval(self.options.recheck.max(Duration::from_millis(10)));
+        recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut heartbeat = tokio::time::interval(health::HEARTBEAT);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.health.listed(0, kinds.len());
@@ -281,6 +293,13 @@ impl Controller {
                     dirty.merge(index.all_routes());
                 }
                 _ = heartbeat.tick() => idle_tick = true,
+                _ = recheck.tick() => {
+                    let later = std::mem::take(
+                        &mut *self.recheck.lock().unwrap_or_else(|p| p.into_inner()),
+                    );
+                    idle_tick = later.is_empty();
+                    dirty.merge(later);
+                }
                 _ = quiet, if !dirty.is_empty()
                     && listed.len() == kinds.len()
                     && (passed_once || self.plugins_settled()) => {

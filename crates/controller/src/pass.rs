@@ -16,6 +16,7 @@ use std::time::Instant;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use lattice_apply::ApplyReport;
 use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::model::service_network;
 use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents};
 use lattice_core::status::{self, ApplyOutcome};
 use lattice_plugin_sdk::types::Stage;
@@ -163,10 +164,16 @@ impl Controller {
         let snapshot = index.snapshot();
         let input = PlanInput::for_changes(snapshot, &self.options.cluster, dirty);
         let base = self.stages.as_ref();
-        let plan = match &self.plugins {
+        let mut plan = match &self.plugins {
             Some(host) => host.table().plan(base, snapshot, &input),
             None => plan_intents(&input.routes, &input.service_networks, base),
         };
+        // No plugin decides these: what the dirty objects declare, as is.
+        plan.declared_service_networks = dirty
+            .service_networks
+            .iter()
+            .filter_map(|name| service_network::declared(snapshot, name))
+            .collect();
         Planned { input, plan }
     }
 

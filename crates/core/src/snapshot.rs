@@ -19,8 +19,8 @@ use kube::ResourceExt;
 use thiserror::Error;
 
 use crate::crds::{
-    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy,
-    VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, ServiceNetwork,
+    TargetGroupPolicy, VpcAssociationPolicy,
 };
 use crate::index::RouteKey;
 use crate::kinds::{self, GatewayKind, Kind};
@@ -76,6 +76,8 @@ pub struct Snapshot {
     pub service_names: HashMap<String, Vec<RouteKey>>,
     /// AccessLogPolicies.
     pub access_log_policies: BTreeMap<Key, AccessLogPolicy>,
+    /// ServiceNetwork objects by name (cluster-scoped).
+    pub service_networks: BTreeMap<String, ServiceNetwork>,
 }
 
 /// Why a manifest could not be added.

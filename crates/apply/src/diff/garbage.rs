@@ -123,7 +123,8 @@ impl Builder<'_> {
         }
     }
 
-    /// Our service networks that no plan owns or uses, but the default one.
+    /// Our service networks that no Gateway, route or ServiceNetwork object
+    /// wants, but the default one.
     fn unwanted_service_networks(&mut self, plan: &Plan, sn_assoc_deletes: &AssocDeletes) {
         let used: BTreeSet<&str> = plan
             .service_networks
@@ -133,6 +134,11 @@ impl Builder<'_> {
                 plan.services
                     .iter()
                     .flat_map(|s| s.service_networks.iter().map(String::as_str)),
+            )
+            .chain(
+                plan.declared_service_networks
+                    .iter()
+                    .map(|d| d.name.as_str()),
             )
             .chain(self.cfg.default_service_network.as_deref())
             .collect();

@@ -1,18 +1,50 @@
 //! Service networks: create, claim or update each planned network and its
 //! auth, find or create `DEFAULT_SERVICE_NETWORK`, and join the cluster
 //! VPC to one of them (the default first).
+//!
+//! A network this cluster did not create is used, never changed: services
+//! join it and the VPC may associate with it, but it is not tagged, its
+//! auth changes only when an IAMAuthPolicy asks, and it is never deleted.
+//! Only a ServiceNetwork object adopts one (tags it as ours), as the Go
+//! controller's does.
 
 use super::{Builder, json_eq, unrouted};
 use crate::model::{ObsServiceNetwork, ObsVpcAssociation, Owner};
 use crate::ops::{Key, OpKind};
-use crate::ownership::{Decision, decide};
 use lattice_core::plan::{Plan, ResourceKind, ServiceNetworkPlan, VpcAssociationPlan};
 use std::collections::BTreeSet;
+
+/// What the diff may do with an existing network.
+#[derive(Debug, PartialEq, Eq)]
+enum NetworkUse {
+    /// Ours: its auth follows the plan.
+    Manage,
+    /// Untagged, and a ServiceNetwork object declares it: tag it, manage it.
+    Claim,
+    /// Untagged: used as it is; its auth changes only when asked for.
+    Use,
+    /// Another cluster's or account's: used, never changed.
+    Foreign(String),
+}
+
+fn network_use(owner: &Owner, declared: bool) -> NetworkUse {
+    match owner {
+        Owner::Ours => NetworkUse::Manage,
+        Owner::Untagged if declared => NetworkUse::Claim,
+        Owner::Untagged => NetworkUse::Use,
+        Owner::Other(o) => NetworkUse::Foreign(o.clone()),
+    }
+}
 
 impl Builder<'_> {
     pub(super) fn service_networks(&mut self, plan: &Plan) {
         let mut vpc_joined = self.unplanned_default_network(plan);
         let default = self.cfg.default_service_network.as_deref();
+        let declared: BTreeSet<&str> = plan
+            .declared_service_networks
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
         // The default network first: the Go controller joins the cluster
         // VPC to it at start, before any Gateway's.
         let (first, rest): (Vec<_>, Vec<_>) = plan
@@ -26,20 +58,73 @@ impl Builder<'_> {
             if !seen.insert(sn.name.as_str()) {
                 continue;
             }
-            let obs = self
-                .observed
-                .service_networks
-                .iter()
-                .find(|o| o.name == sn.name);
-            match obs {
+            let is_declared = declared.contains(sn.name.as_str());
+            match self.observed_network(&sn.name) {
                 None => self.create_service_network(sn),
-                Some(o) => self.existing_service_network(sn, o),
+                Some(o) => self.existing_service_network(sn, &o, is_declared),
             }
             let policy = sn.vpc_association.as_ref();
             if self.vpc_association(&sn.name, vpc_joined.as_deref(), policy) {
                 vpc_joined = Some(sn.name.clone());
             }
         }
+        for name in declared.into_iter().filter(|n| !seen.contains(n)) {
+            self.declared_network(name);
+        }
+    }
+
+    fn observed_network(&self, name: &str) -> Option<ObsServiceNetwork> {
+        let mut networks = self.observed.service_networks.iter();
+        networks.find(|o| o.name == name).cloned()
+    }
+
+    /// A network only a ServiceNetwork object declares: created (auth
+    /// `NONE`, no VPC association, as the Go controller creates it) or
+    /// adopted; its auth is then left to Gateways and policies.
+    fn declared_network(&mut self, name: &str) {
+        let Some(o) = self.observed_network(name) else {
+            self.create_service_network(&ServiceNetworkPlan {
+                name: name.to_string(),
+                gateway: String::new(),
+                auth_type: "NONE".into(),
+                auth_policy: None,
+                auth_origin: None,
+                vpc_association: None,
+                access_logs: vec![],
+            });
+            return;
+        };
+        let object = format!("service network {name}");
+        let resource = unrouted(ResourceKind::ServiceNetwork, name);
+        match network_use(&o.owner, true) {
+            NetworkUse::Claim => {
+                self.claim_network(&o, object, resource);
+            }
+            NetworkUse::Foreign(owner) => {
+                let message = format!(
+                    "{object} is managed by {owner:?}; a ServiceNetwork object adopts only an untagged network"
+                );
+                self.diag(object, resource, "Conflicted", message);
+            }
+            NetworkUse::Manage | NetworkUse::Use => {}
+        }
+    }
+
+    /// Tags `o` as ours; the op later changes depend on.
+    fn claim_network(
+        &mut self,
+        o: &ObsServiceNetwork,
+        object: String,
+        resource: lattice_core::plan::ResourceRef,
+    ) -> usize {
+        let c = self.push(
+            OpKind::Claim { arn: o.arn.clone() },
+            vec![],
+            object,
+            resource,
+        );
+        self.creators.insert(Key::ServiceNetwork(o.name.clone()), c);
+        c
     }
 
     /// `DEFAULT_SERVICE_NETWORK` when no Gateway plans it, as the Go
@@ -90,32 +175,31 @@ impl Builder<'_> {
         }
     }
 
-    fn existing_service_network(&mut self, sn: &ServiceNetworkPlan, o: &ObsServiceNetwork) {
+    fn existing_service_network(
+        &mut self,
+        sn: &ServiceNetworkPlan,
+        o: &ObsServiceNetwork,
+        declared: bool,
+    ) {
         let object = format!("service network {}", sn.name);
         let key = Key::ServiceNetwork(sn.name.clone());
         let resource = unrouted(ResourceKind::ServiceNetwork, &sn.name);
-        let d = decide(&o.owner, self.opts.allow_adoption, None);
-        if let Decision::Conflict(m) = d {
-            if sn_differs(o, &sn.auth_type, &sn.auth_policy) {
-                self.diag(
-                    object.clone(),
-                    resource,
-                    "Conflicted",
-                    format!("{object} {m}"),
-                );
-            }
-            return;
-        }
         let mut deps = vec![];
-        if d == Decision::Claim {
-            let c = self.push(
-                OpKind::Claim { arn: o.arn.clone() },
-                vec![],
-                object.clone(),
-                resource.clone(),
-            );
-            self.creators.insert(key.clone(), c);
-            deps.push(c);
+        match network_use(&o.owner, declared) {
+            NetworkUse::Manage => {}
+            NetworkUse::Claim => deps.push(self.claim_network(o, object.clone(), resource.clone())),
+            // Without an IAMAuthPolicy (or a plugin's policy) the plan's
+            // `NONE` is a default, not a request: the owner's auth stays.
+            NetworkUse::Use if !asks_for_auth(sn) => return,
+            NetworkUse::Use => {}
+            NetworkUse::Foreign(owner) => {
+                if sn_differs(o, &sn.auth_type, &sn.auth_policy) {
+                    let message =
+                        format!("{object} is managed by {owner:?}; its auth is left as it is");
+                    self.diag(object, resource, "Conflicted", message);
+                }
+                return;
+            }
         }
         if o.auth_type.as_deref() != Some(sn.auth_type.as_str()) {
             self.push(
@@ -234,6 +318,11 @@ impl Builder<'_> {
         let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
         self.push(op, vec![], object, resource);
     }
+}
+
+/// Whether the plan asks for an auth of its own: `AWS_IAM`, or a policy.
+fn asks_for_auth(sn: &ServiceNetworkPlan) -> bool {
+    sn.auth_type != "NONE" || sn.auth_policy.is_some()
 }
 
 fn sn_differs(o: &ObsServiceNetwork, auth_type: &str, policy: &Option<String>) -> bool {

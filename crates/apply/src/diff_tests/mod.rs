@@ -8,6 +8,7 @@ mod kept;
 mod ownership;
 mod resources;
 mod rules;
+mod service_networks;
 
 use crate::diff::{DiffOptions, diff};
 use crate::fixtures::synthetic_plan;

@@ -27,7 +27,7 @@ mod target_groups;
 use crate::cache::Cache;
 use crate::caller::{CallError, Caller};
 use crate::ops::{Key, OpKind};
-use crate::report::ServiceEndpoint;
+use crate::report::{NetworkEndpoint, ServiceEndpoint};
 use lattice_core::plan::{Action, WeightedTargetGroup};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -59,6 +59,8 @@ pub struct Executor<'a> {
     /// Services created by this run, by name: ARN and DNS name from the
     /// `CreateService` response.
     pub endpoints: Mutex<BTreeMap<String, ServiceEndpoint>>,
+    /// Service networks created by this run, by name.
+    pub networks: Mutex<BTreeMap<String, NetworkEndpoint>>,
 }
 
 fn missing(k: &Key) -> CallError {

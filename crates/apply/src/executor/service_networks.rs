@@ -5,6 +5,7 @@ use crate::cache::wrote;
 use crate::caller::CallError;
 use crate::model::Owner;
 use crate::ops::{Key, OpKind};
+use crate::report::NetworkEndpoint;
 use aws_sdk_vpclattice::types as t;
 
 impl Executor<'_> {
@@ -28,6 +29,15 @@ impl Executor<'_> {
             })
             .await?;
         self.set_id(Key::ServiceNetwork(name.to_string()), o.id());
+        if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
+            let created = NetworkEndpoint {
+                arn: arn.into(),
+                id: id.into(),
+                ours: true,
+            };
+            let mut networks = self.networks.lock().unwrap_or_else(|p| p.into_inner());
+            networks.insert(name.to_string(), created);
+        }
         let mut cache = self.cache();
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
             cache.owners.insert(arn.into(), Owner::Ours);

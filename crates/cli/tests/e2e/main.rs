@@ -16,5 +16,6 @@ mod oci;
 mod plugin_failures;
 mod plugin_objects;
 mod plugin_tools;
+mod service_network;
 mod topology;
 mod tutorial;

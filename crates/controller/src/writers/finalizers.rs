@@ -1,5 +1,6 @@
-//! Finalizers on routes and Gateways: deleting one removes its Lattice
-//! resources first, and a Gateway waits while routes still attach to it.
+//! Finalizers on routes, Gateways and ServiceNetwork objects: deleting one
+//! removes its Lattice resources first, a Gateway waits while routes still
+//! attach to it, and a ServiceNetwork while its network is still in use.
 //!
 //! A finalizer is added once the controller plans the object, and removed
 //! only after an apply without failures, when the desired state no longer
@@ -35,8 +36,9 @@ pub struct Change {
 /// `aws-application-networking-k8s`). Replaced by [`FINALIZER`] when this
 /// controller takes an object over: left behind with the Go controller
 /// scaled to zero, they would keep a deleted object `Terminating` forever.
-pub const GO_FINALIZERS: [&str; 4] = [
+pub const GO_FINALIZERS: [&str; 5] = [
     "gateway.k8s.aws/resources",
+    "servicenetwork.k8s.aws/resources",
     "httproute.k8s.aws/resources",
     "grpcroute.k8s.aws/resources",
     "tlsroute.k8s.aws/resources",
@@ -102,21 +104,26 @@ impl Controller {
     ) -> Dirty {
         let settled = applied.report.is_success();
         let client = &self.client;
+        let mut held = std::collections::BTreeSet::new();
+        let changes = changes(index.snapshot(), dirty, input, applied, &mut held);
+        if !held.is_empty() {
+            let mut later = self.recheck.lock().unwrap_or_else(|p| p.into_inner());
+            later.service_networks.extend(held);
+        }
         // A write that still loses its race after retrying in place marks
         // its object dirty again, for the next pass.
-        let failed: Vec<Dirty> =
-            futures::stream::iter(changes(index.snapshot(), dirty, input, settled))
-                .map(|c| async move {
-                    let retry = c.retry.clone();
-                    write(client, c).await.err().map(|e| {
+        let failed: Vec<Dirty> = futures::stream::iter(changes)
+            .map(|c| async move {
+                let retry = c.retry.clone();
+                write(client, c).await.err().map(|e| {
                     tracing::debug!(error = %e, "finalizer update failed; the next pass retries");
                     retry
                 })
-                })
-                .buffer_unordered(self.options.max_concurrent_writes)
-                .filter_map(std::future::ready)
-                .collect()
-                .await;
+            })
+            .buffer_unordered(self.options.max_concurrent_writes)
+            .filter_map(std::future::ready)
+            .collect()
+            .await;
         let mut again = Dirty::default();
         for d in failed {
             again.merge(d);
@@ -143,14 +150,83 @@ fn deleting(snapshot: &Snapshot, dirty: &Dirty) -> Dirty {
             .cloned()
             .collect(),
         gateways: dirty.gateways.clone(),
+        service_networks: dirty
+            .service_networks
+            .iter()
+            .filter(|n| {
+                snapshot
+                    .service_networks
+                    .get(*n)
+                    .is_some_and(|o| o.metadata.deletion_timestamp.is_some())
+            })
+            .cloned()
+            .collect(),
         ..Dirty::default()
     }
 }
 
+/// ServiceNetwork objects' finalizers: ours while the object declares its
+/// network; once it is deleted, kept while a settled whole pass still finds
+/// the network ours in Lattice (in use, so not deleted: `held` gets its
+/// name, to look again later). A network that is not ours was never going
+/// to be deleted: the object may go at once.
+fn network_changes(
+    snapshot: &Snapshot,
+    dirty: &Dirty,
+    applied: &Applied,
+    held: &mut std::collections::BTreeSet<String>,
+) -> Vec<Change> {
+    let settled = applied.whole && applied.report.is_success();
+    let names: Vec<&String> = if applied.whole {
+        snapshot.service_networks.keys().collect()
+    } else {
+        dirty.service_networks.iter().collect()
+    };
+    let mut out = Vec::new();
+    for name in names {
+        let Some(object) = snapshot.service_networks.get(name) else {
+            continue;
+        };
+        let (wanted, waits) = match object.metadata.deletion_timestamp {
+            None => {
+                let declared = lattice_core::model::service_network::declared(snapshot, name);
+                (declared.is_some(), false)
+            }
+            Some(_) => {
+                let networks = &applied.report.service_networks;
+                let kept = networks.get(name).is_some_and(|n| n.ours);
+                (kept, kept && settled)
+            }
+        };
+        if waits {
+            held.insert(name.clone());
+        }
+        out.extend(change(
+            kinds::service_network(),
+            (String::new(), name.clone()),
+            &object.metadata,
+            wanted,
+            settled,
+            Dirty {
+                service_networks: [name.clone()].into(),
+                ..Default::default()
+            },
+        ));
+    }
+    out
+}
+
 /// What the dirty objects' finalizers should become. `settled` says the
 /// last apply had no failures, so what is no longer wanted is gone.
-fn changes(snapshot: &Snapshot, dirty: &Dirty, input: &PlanInput, settled: bool) -> Vec<Change> {
-    let mut out = Vec::new();
+fn changes(
+    snapshot: &Snapshot,
+    dirty: &Dirty,
+    input: &PlanInput,
+    applied: &Applied,
+    held: &mut std::collections::BTreeSet<String>,
+) -> Vec<Change> {
+    let settled = applied.report.is_success();
+    let mut out = network_changes(snapshot, dirty, applied, held);
     // A set, not a walk of the input per route: the first pass at 10,000
     // routes has 10,000 of each.
     let planned: std::collections::HashSet<(RouteKind, &str, &str)> = input
@@ -207,7 +283,11 @@ fn changes(snapshot: &Snapshot, dirty: &Dirty, input: &PlanInput, settled: bool)
 /// it re-reads the object and applies the same change to the fresh list, as
 /// client-go's `RetryOnConflict` does; after a few tries the next pass retries.
 async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
-    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &c.namespace, &c.ar);
+    let api: Api<DynamicObject> = if c.namespace.is_empty() {
+        Api::all_with(client.clone(), &c.ar)
+    } else {
+        Api::namespaced_with(client.clone(), &c.namespace, &c.ar)
+    };
     let adding = c.finalizers.iter().any(|f| f == FINALIZER);
     let (mut finalizers, mut version) = (c.finalizers, c.resource_version);
     let mut attempt = 0;

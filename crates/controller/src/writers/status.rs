@@ -7,8 +7,10 @@
 use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use lattice_apply::ApplyReport;
 use lattice_core::index::{Dirty, Index, RouteKey};
-use lattice_core::status::{self, ApplyOutcome, StatusPatch, StatusTarget};
+use lattice_core::plan::{ResourceKind, ResourceRef};
+use lattice_core::status::{self, ApplyOutcome, NetworkState, StatusPatch, StatusTarget};
 use serde_json::{Value, json};
 
 use super::FIELD_MANAGER;
@@ -44,6 +46,17 @@ impl Controller {
             );
             // Policies are few and judged on every pass.
             objects.extend(status::policy_statuses(snapshot, now));
+            // ServiceNetwork objects too, after a whole pass (which reads
+            // every network); otherwise only the dirty ones' names.
+            let whole = applied.filter(|a| a.whole);
+            let names = match whole {
+                Some(_) => snapshot.service_networks.keys().cloned().collect(),
+                None => dirty.service_networks.clone(),
+            };
+            let state = |name: &str| whole.map(|a| network_state(&a.report, name));
+            objects.extend(status::service_network_statuses(
+                snapshot, &names, &state, now,
+            ));
             (
                 status::route_statuses(snapshot, &dirty.routes, input, plan, &outcome, now),
                 objects,
@@ -76,6 +89,9 @@ impl Controller {
                 StatusTarget::Policy(kind, key) => {
                     again.policies.insert((kind.to_string(), key));
                 }
+                StatusTarget::ServiceNetwork(name) => {
+                    again.service_networks.insert(name);
+                }
             }
         }
         let failed: Vec<RouteKey> = futures::stream::iter(routes)
@@ -90,6 +106,34 @@ impl Controller {
             .await;
         again.routes.extend(failed);
         again
+    }
+}
+
+/// What a whole pass's report says of the network `name`: left alone on
+/// purpose (a diagnostic), failed, in Lattice, or not.
+fn network_state(report: &ApplyReport, name: &str) -> NetworkState {
+    let about = |r: &ResourceRef| r.kind == ResourceKind::ServiceNetwork && r.name == name;
+    if let Some(d) = report.diagnostics.iter().find(|d| about(&d.resource)) {
+        return NetworkState::Refused {
+            reason: d.reason.clone(),
+            message: d.message.clone(),
+        };
+    }
+    if let Some(f) = report.failures.iter().find(|f| about(&f.resource)) {
+        return NetworkState::Refused {
+            reason: "Pending".into(),
+            message: format!(
+                "{} failed ({}): {}; retried",
+                f.operation, f.code, f.message
+            ),
+        };
+    }
+    match report.service_networks.get(name) {
+        Some(n) => NetworkState::Present {
+            arn: n.arn.clone(),
+            id: n.id.clone(),
+        },
+        None => NetworkState::Absent,
     }
 }
 
@@ -129,6 +173,10 @@ async fn write_object_status(client: &kube::Client, patch: &StatusPatch) -> kube
         ),
         StatusTarget::Policy(kind, (ns, name)) => (
             Api::namespaced_with(client.clone(), ns, &kinds::policy(kind)),
+            name,
+        ),
+        StatusTarget::ServiceNetwork(name) => (
+            Api::all_with(client.clone(), &kinds::service_network()),
             name,
         ),
     };

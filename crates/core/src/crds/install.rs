@@ -15,6 +15,7 @@ pub fn project() -> Vec<CustomResourceDefinition> {
         super::TargetGroupPolicy::crd(),
         super::VpcAssociationPolicy::crd(),
         super::AccessLogPolicy::crd(),
+        super::service_network::crd(),
         super::ClusterLatticePlugin::crd(),
         super::LatticePlugin::crd(),
     ]

@@ -5,6 +5,7 @@
 mod install;
 pub mod plugins;
 pub mod policies;
+pub mod service_network;
 
 pub use install::{gateway_api, project, project_by_group, to_yaml};
 pub use plugins::{
@@ -16,3 +17,4 @@ pub use policies::{
     PolicyStatus, PolicyTargetReference, TargetGroupPolicy, TargetGroupPolicySpec,
     VpcAssociationPolicy, VpcAssociationPolicySpec,
 };
+pub use service_network::{ServiceNetwork, ServiceNetworkSpec, ServiceNetworkStatus};

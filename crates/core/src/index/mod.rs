@@ -74,6 +74,9 @@ pub struct Dirty {
     /// Policies whose status may have changed, by kind and key: a policy
     /// that targets nothing still gets a status.
     pub policies: BTreeSet<(String, Key)>,
+    /// ServiceNetwork objects whose network or status may have changed, by
+    /// name (cluster-scoped).
+    pub service_networks: BTreeSet<String>,
 }
 
 impl Dirty {
@@ -83,6 +86,7 @@ impl Dirty {
         self.gateways.extend(other.gateways);
         self.classes.extend(other.classes);
         self.policies.extend(other.policies);
+        self.service_networks.extend(other.service_networks);
     }
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
@@ -90,6 +94,7 @@ impl Dirty {
             && self.gateways.is_empty()
             && self.classes.is_empty()
             && self.policies.is_empty()
+            && self.service_networks.is_empty()
     }
 }
 
@@ -243,6 +248,8 @@ impl Index {
                 .extend(keys.map(|k| RouteKey::new(route.route_kind(), &k)));
         }
         d.gateways.extend(s.gateways.keys().cloned());
+        d.service_networks
+            .extend(s.service_networks.keys().cloned());
         d
     }
 

@@ -22,6 +22,7 @@ mod namespace;
 mod reference_grant;
 pub(crate) mod route;
 mod service;
+pub mod service_network;
 pub mod target_group_policy;
 #[cfg(test)]
 mod testing;
@@ -49,6 +50,7 @@ pub use namespace::NamespaceKind;
 pub use reference_grant::ReferenceGrantKind;
 pub use route::{Deps, RouteType};
 pub use service::ServiceKind;
+pub use service_network::ServiceNetworkKind;
 pub use target_group_policy::TargetGroupPolicyKind;
 pub use tls_route::TlsRouteKind;
 pub use vpc_association_policy::VpcAssociationPolicyKind;
@@ -86,6 +88,7 @@ pub static ALL: &[&dyn Kind] = &[
     &ClusterLatticePluginKind,
     &LatticePluginKind,
     &AccessLogPolicyKind,
+    &ServiceNetworkKind,
 ];
 
 /// Where a kind's objects live.

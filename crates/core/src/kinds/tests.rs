@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::*;
 use crate::crds::{
-    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, TargetGroupPolicy,
-    VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, ServiceNetwork,
+    TargetGroupPolicy, VpcAssociationPolicy,
 };
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
@@ -35,6 +35,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<ClusterLatticePlugin>(&()),
         ApiResource::erase::<LatticePlugin>(&()),
         ApiResource::erase::<AccessLogPolicy>(&()),
+        ApiResource::erase::<ServiceNetwork>(&()),
     ]
 }
 
@@ -62,7 +63,7 @@ fn every_kind_is_found_by_its_group_and_kind_and_only_once() {
 }
 
 #[test]
-fn only_gateway_classes_namespaces_and_cluster_plugins_are_cluster_scoped() {
+fn only_gateway_classes_namespaces_cluster_plugins_and_service_networks_are_cluster_scoped() {
     let cluster: Vec<&str> = ALL
         .iter()
         .filter(|k| k.identity().scope == Scope::Cluster)
@@ -70,7 +71,12 @@ fn only_gateway_classes_namespaces_and_cluster_plugins_are_cluster_scoped() {
         .collect();
     assert_eq!(
         cluster,
-        vec!["GatewayClass", "Namespace", "ClusterLatticePlugin"]
+        vec![
+            "GatewayClass",
+            "Namespace",
+            "ClusterLatticePlugin",
+            "ServiceNetwork"
+        ]
     );
 }
 

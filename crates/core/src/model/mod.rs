@@ -8,6 +8,7 @@ pub mod listeners;
 pub mod naming;
 pub mod parents;
 pub mod routes;
+pub mod service_network;
 pub mod standalone;
 pub mod target_group_policy;
 pub mod vpc_association_policy;

@@ -16,7 +16,9 @@ use crate::snapshot::Snapshot;
 /// Plans a whole snapshot.
 pub fn build_plan(snapshot: &Snapshot, cfg: &ClusterConfig, stages: &dyn Stages) -> Plan {
     let input = PlanInput::from_snapshot(snapshot, cfg);
-    plan_intents(&input.routes, &input.service_networks, stages)
+    let mut plan = plan_intents(&input.routes, &input.service_networks, stages);
+    plan.declared_service_networks = crate::model::service_network::all_declared(snapshot);
+    plan
 }
 
 /// Plans resolved routes and service networks through the stages.
@@ -39,6 +41,7 @@ pub fn plan_intents(
         service_networks,
         diagnostics: pass.diagnostics,
         kept,
+        declared_service_networks: vec![],
     })
 }
 

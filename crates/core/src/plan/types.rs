@@ -20,6 +20,19 @@ pub struct Plan {
     /// Lattice holds for them stays exactly as it is.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kept: Vec<KeptRoute>,
+    /// Service networks that ServiceNetwork objects declare: created when
+    /// absent, adopted when untagged, deleted when the object goes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared_service_networks: Vec<DeclaredServiceNetwork>,
+}
+
+/// A service network a `ServiceNetwork` object declares. Its auth and VPC
+/// association are left to Gateways and policies, as in the Go controller.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeclaredServiceNetwork {
+    /// Lattice name: the object's name.
+    pub name: String,
 }
 
 /// What a plugin's failure on a route does to that route.

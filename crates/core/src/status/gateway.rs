@@ -23,6 +23,8 @@ pub enum StatusTarget {
     Gateway(Key),
     /// A policy of the Go controller's, by kind, namespace and name.
     Policy(&'static str, Key),
+    /// A ServiceNetwork object, by name (cluster-scoped).
+    ServiceNetwork(String),
 }
 
 /// A status to write, because it says something other than the current one.

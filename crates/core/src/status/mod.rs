@@ -12,13 +12,15 @@
 //! - [`route`]: route conditions and the `status.parents` merge;
 //! - [`gateway`]: Gateway and GatewayClass status;
 //! - [`plugin`]: ClusterLatticePlugin and LatticePlugin status;
-//! - [`policy`]: IAMAuthPolicy and TargetGroupPolicy status.
+//! - [`policy`]: the Go controller's policies' status;
+//! - [`service_network`]: ServiceNetwork objects' status.
 
 pub mod gateway;
 pub mod outcome;
 pub mod plugin;
 pub mod policy;
 pub mod route;
+pub mod service_network;
 
 pub use gateway::{
     StatusPatch, StatusTarget, gateway_class_status, gateway_status, gateway_statuses,
@@ -27,6 +29,7 @@ pub use outcome::{gateway_outcome, route_outcome};
 pub use plugin::{Attempt, PluginFacts, plugin_status};
 pub use policy::policy_statuses;
 pub use route::{desired_parents, route_parent_conditions, route_statuses};
+pub use service_network::{NetworkState, service_network_statuses};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 

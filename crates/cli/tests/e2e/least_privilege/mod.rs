@@ -109,6 +109,12 @@ fn deploy_rbac_grants_exactly_what_the_controller_asks_kubernetes_for() {
             "application-networking.k8s.aws",
             "accesslogpolicies/status",
         ),
+        (
+            "patch",
+            "application-networking.k8s.aws",
+            "servicenetworks/status",
+        ),
+        ("patch", "application-networking.k8s.aws", "servicenetworks"),
         ("get", "", "secrets"),
         ("update", "coordination.k8s.io", "leases"),
         ("create", "events.k8s.io", "events"),

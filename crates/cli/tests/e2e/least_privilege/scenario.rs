@@ -431,6 +431,28 @@ pub async fn run() -> Recorded {
         .unwrap();
     settled(&lattice, "UpdateServiceNetworkVpcAssociation").await;
 
+    // A ServiceNetwork object: its network created, its status and our
+    // finalizer written; then deleted, and the network with it.
+    let sns: Api<DynamicObject> = Api::all_with(
+        test.clone(),
+        &ar(
+            "application-networking.k8s.aws",
+            "v1alpha1",
+            "ServiceNetwork",
+            "servicenetworks",
+        ),
+    );
+    let sn: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "ServiceNetwork",
+        "metadata": {"name": "shared-network"}, "spec": {}}))
+    .unwrap();
+    sns.create(&PostParams::default(), &sn).await.unwrap();
+    settled(&lattice, "CreateServiceNetwork").await;
+    sns.delete("shared-network", &DeleteParams::default())
+        .await
+        .unwrap();
+    settled(&lattice, "DeleteServiceNetwork").await;
+
     // The AccessLogPolicy's bucket changed (`UpdateAccessLogSubscription`),
     // then the policy removed (`DeleteAccessLogSubscription`).
     let alp: Api<DynamicObject> = Api::namespaced_with(
