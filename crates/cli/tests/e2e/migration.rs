@@ -1,8 +1,8 @@
 //! Taking over from the Go controller (`aws-application-networking-k8s`):
 //! the estate it built is adopted without a deletion or a re-creation (its
 //! target groups by their tags), and its finalizers are replaced by this
-//! controller's, so an object deleted afterwards does not hang in
-//! `Terminating` with the Go controller gone.
+//! controller's (or, on policies, removed), so an object deleted afterwards
+//! does not hang in `Terminating` with the Go controller gone.
 
 use std::process::Command;
 
@@ -36,8 +36,56 @@ async fn the_go_controllers_finalizers_are_replaced_and_deletion_completes() {
         .patch("books", &PatchParams::default(), &Patch::Merge(&go))
         .await
         .unwrap();
+    let policies: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "bookstore",
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk(
+                "application-networking.k8s.aws",
+                "v1alpha1",
+                "IAMAuthPolicy",
+            ),
+            "iamauthpolicies",
+        ),
+    );
+    let go_policy =
+        json!({"metadata": {"finalizers": ["application-networking.k8s.aws/iam-auth-policy"]}});
+    policies
+        .patch(
+            "bookstore-network",
+            &PatchParams::default(),
+            &Patch::Merge(&go_policy),
+        )
+        .await
+        .unwrap();
     let lattice = lattice().await;
     let (stop, task) = start_with_lattice(&client, &lattice.url(), Default::default());
+
+    // A policy needs no finalizer here: the Go controller's is removed, and
+    // deleting the policy completes.
+    eventually(&policies, "bookstore-network", |p| finalizers(p).is_empty()).await;
+    policies
+        .delete("bookstore-network", &DeleteParams::default())
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if policies
+            .get_opt("bookstore-network")
+            .await
+            .unwrap()
+            .is_none()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        policies
+            .get_opt("bookstore-network")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let books = eventually(&routes, "books", |r| {
         finalizers(r).contains(&"application-networking.k8s.aws/resources".to_string())

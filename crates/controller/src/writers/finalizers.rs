@@ -29,6 +29,10 @@ pub struct Change {
     resource_version: Option<String>,
     /// The object, to reconcile again if the write fails.
     pub retry: Dirty,
+    /// On a conflict, re-read the object and retry at once (routes, whose
+    /// first pass races the annotation writer); otherwise the next pass
+    /// retries from the watch's copy.
+    reread: bool,
 }
 
 /// The Go controller's finalizers on the kinds this one finalizes
@@ -42,6 +46,23 @@ pub const GO_FINALIZERS: [&str; 5] = [
     "httproute.k8s.aws/resources",
     "grpcroute.k8s.aws/resources",
     "tlsroute.k8s.aws/resources",
+];
+
+/// The Go controller's finalizers on its policy kinds, by kind
+/// (`iamauthpolicy_controller.go`, `vpcassociationpolicy_controller.go`,
+/// `accesslogpolicy_controller.go`). This controller needs none on a
+/// policy (a removed policy re-plans its target), so they are removed: left
+/// behind, a policy deleted after the switch would stay `Terminating`.
+pub const GO_POLICY_FINALIZERS: [(&str, &str); 3] = [
+    (
+        "IAMAuthPolicy",
+        "application-networking.k8s.aws/iam-auth-policy",
+    ),
+    (
+        "VpcAssociationPolicy",
+        "vpcassociationpolicies.application-networking.k8s.aws/resources",
+    ),
+    ("AccessLogPolicy", "accesslogpolicy.k8s.aws/resources"),
 ];
 
 fn is_ours(f: &str) -> bool {
@@ -88,6 +109,7 @@ fn change(
         finalizers,
         resource_version: meta.resource_version.clone(),
         retry,
+        reread: true,
     })
 }
 
@@ -165,6 +187,52 @@ fn deleting(snapshot: &Snapshot, dirty: &Dirty) -> Dirty {
     }
 }
 
+/// The dirty policies that carry the Go controller's finalizer, without it.
+fn policy_changes(snapshot: &Snapshot, dirty: &Dirty) -> Vec<Change> {
+    let mut out = Vec::new();
+    for (kind, key) in &dirty.policies {
+        let Some((_, go)) = GO_POLICY_FINALIZERS.iter().find(|(k, _)| k == kind) else {
+            continue;
+        };
+        let Some(meta) = policy_meta(snapshot, kind, key) else {
+            continue;
+        };
+        let list = meta.finalizers.clone().unwrap_or_default();
+        if !list.iter().any(|f| f == go) {
+            continue;
+        }
+        out.push(Change {
+            ar: kinds::policy(kind),
+            namespace: key.0.clone(),
+            name: key.1.clone(),
+            finalizers: list.into_iter().filter(|f| f != go).collect(),
+            resource_version: meta.resource_version.clone(),
+            retry: Dirty {
+                policies: [(kind.clone(), key.clone())].into(),
+                ..Default::default()
+            },
+            reread: false,
+        });
+    }
+    out
+}
+
+fn policy_meta<'s>(
+    snapshot: &'s Snapshot,
+    kind: &str,
+    key: &lattice_core::snapshot::Key,
+) -> Option<&'s k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> {
+    match kind {
+        "IAMAuthPolicy" => snapshot.iam_auth_policies.get(key).map(|p| &p.metadata),
+        "VpcAssociationPolicy" => snapshot
+            .vpc_association_policies
+            .get(key)
+            .map(|p| &p.metadata),
+        "AccessLogPolicy" => snapshot.access_log_policies.get(key).map(|p| &p.metadata),
+        _ => None,
+    }
+}
+
 /// ServiceNetwork objects' finalizers: ours while the object declares its
 /// network; once it is deleted, kept while a settled whole pass still finds
 /// the network ours in Lattice (in use, so not deleted: `held` gets its
@@ -227,6 +295,7 @@ fn changes(
 ) -> Vec<Change> {
     let settled = applied.report.is_success();
     let mut out = network_changes(snapshot, dirty, applied, held);
+    out.extend(policy_changes(snapshot, dirty));
     // A set, not a walk of the input per route: the first pass at 10,000
     // routes has 10,000 of each.
     let planned: std::collections::HashSet<(RouteKind, &str, &str)> = input
@@ -298,7 +367,7 @@ async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
             .patch(&c.name, &PatchParams::default(), &Patch::Merge(&patch))
             .await
         {
-            Err(kube::Error::Api(e)) if e.code == 409 && attempt <= 3 => {
+            Err(kube::Error::Api(e)) if e.code == 409 && c.reread && attempt <= 3 => {
                 let fresh = api.get(&c.name).await?;
                 let list = fresh.metadata.finalizers.unwrap_or_default();
                 let deleting = fresh.metadata.deletion_timestamp.is_some();

@@ -115,6 +115,17 @@ fn deploy_rbac_grants_exactly_what_the_controller_asks_kubernetes_for() {
             "servicenetworks/status",
         ),
         ("patch", "application-networking.k8s.aws", "servicenetworks"),
+        ("patch", "application-networking.k8s.aws", "iamauthpolicies"),
+        (
+            "patch",
+            "application-networking.k8s.aws",
+            "vpcassociationpolicies",
+        ),
+        (
+            "patch",
+            "application-networking.k8s.aws",
+            "accesslogpolicies",
+        ),
         ("get", "", "secrets"),
         ("update", "coordination.k8s.io", "leases"),
         ("create", "events.k8s.io", "events"),

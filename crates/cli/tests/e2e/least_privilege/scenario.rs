@@ -86,7 +86,8 @@ fn inventory() -> String {
     // An AccessLogPolicy on the Gateway: a subscription on its network.
     out.push_str(
         "---\napiVersion: application-networking.k8s.aws/v1alpha1\nkind: AccessLogPolicy\n\
-         metadata:\n  name: inventory-logs\n  namespace: inventory\nspec:\n\
+         metadata:\n  name: inventory-logs\n  namespace: inventory\n\
+         \x20 finalizers: [accesslogpolicy.k8s.aws/resources]\nspec:\n\
          \x20 targetRef: {group: gateway.networking.k8s.io, kind: Gateway, name: inventory}\n\
          \x20 destinationArn: \"arn:aws:s3:::inventory-access-logs\"\n",
     );
@@ -264,6 +265,21 @@ pub async fn run() -> Recorded {
         .patch("reviews", &pp, &merge(takeover))
         .await
         .unwrap();
+    // The Go controller's finalizer on an IAMAuthPolicy: removed.
+    let go = json!({"metadata":{"finalizers":["application-networking.k8s.aws/iam-auth-policy"]}});
+    Api::<DynamicObject>::namespaced_with(
+        test.clone(),
+        "bookstore",
+        &ar(
+            "application-networking.k8s.aws",
+            "v1alpha1",
+            "IAMAuthPolicy",
+            "iamauthpolicies",
+        ),
+    )
+    .patch("bookstore-network", &pp, &merge(go))
+    .await
+    .unwrap();
 
     // Converge: creates, tags, auth policies, the takeover.
     let (stop, task) = start(&kube.url(), &lattice.url());
@@ -415,7 +431,8 @@ pub async fn run() -> Recorded {
     // Gateway, whose network holds the cluster VPC's association.
     let vap: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "VpcAssociationPolicy",
-        "metadata": {"name": "bookstore-vpc", "namespace": "bookstore"},
+        "metadata": {"name": "bookstore-vpc", "namespace": "bookstore",
+            "finalizers": ["vpcassociationpolicies.application-networking.k8s.aws/resources"]},
         "spec": {"targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "bookstore"},
             "securityGroupIds": ["sg-0a1b2c3d"]}}))
     .unwrap();
