@@ -119,6 +119,7 @@ impl Applier {
             nonce,
             endpoints: Mutex::default(),
             networks: Mutex::default(),
+            access_logs: Mutex::default(),
         };
         let outcomes = exec.run(&d.ops, self.opts.concurrency).await;
         let mut report = ApplyReport {
@@ -138,6 +139,12 @@ impl Applier {
                 .unwrap_or_else(|p| p.into_inner());
             report.service_networks = networks_after(&observed, &d.ops, &outcomes, created);
         }
+        let created = exec
+            .access_logs
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner());
+        report.access_log_subscriptions =
+            subscriptions_after(&observed, &d.ops, &outcomes, created);
         report.record(&d.ops, &outcomes);
         report.calls = delta(&before, &self.caller.calls());
         report
@@ -220,6 +227,30 @@ fn networks_after(
             (o.name.clone(), endpoint)
         });
     listed.chain(created).collect()
+}
+
+/// Our access log subscriptions after a pass, by policy: those read, less
+/// those deleted, plus those created.
+fn subscriptions_after(
+    observed: &Observed,
+    ops: &[Op],
+    outcomes: &[Outcome],
+    created: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let deleted: BTreeSet<&str> = ops
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(op, o)| match (&op.kind, o) {
+            (OpKind::DeleteAccessLogSubscription { id }, Outcome::Done) => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let read = observed
+        .access_logs
+        .iter()
+        .filter(|a| a.ours && !deleted.contains(a.id.as_str()))
+        .filter_map(|a| Some((a.policy.clone()?, a.arn.clone())));
+    read.chain(created).collect()
 }
 
 fn delta(before: &BTreeMap<String, u64>, after: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {

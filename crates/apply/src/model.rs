@@ -38,6 +38,8 @@ pub struct Observed {
 pub struct ObsAccessLog {
     /// Id (`als-…`).
     pub id: String,
+    /// ARN.
+    pub arn: String,
     /// The id of the service or service network it logs.
     pub resource_id: String,
     /// Where it logs to.

@@ -77,6 +77,10 @@ pub struct ApplyReport {
     /// (empty after a scoped pass, which does not list them).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub service_networks: BTreeMap<String, NetworkEndpoint>,
+    /// The ARN of each of our access log subscriptions the pass read or
+    /// created, by the AccessLogPolicy (`namespace/name`) it is for.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub access_log_subscriptions: BTreeMap<String, String>,
 }
 
 impl ApplyReport {

@@ -90,6 +90,7 @@ impl Controller {
             self.write_events(index, &again.failed).await;
             self.write_gateway_events(index, applied).await;
             self.write_annotations(index, &dirty, applied).await;
+            self.write_access_log_annotations(index, applied).await;
             again.dirty.merge(
                 self.write_finalizers(index, &dirty, &planned.input, applied)
                     .await,

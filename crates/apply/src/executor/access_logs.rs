@@ -38,6 +38,9 @@ impl Executor<'_> {
             policy: Some(policy.to_string()),
         };
         cache.access_log_owners.insert(o.arn().to_string(), owner);
+        drop(cache);
+        let mut created = self.access_logs.lock().unwrap_or_else(|p| p.into_inner());
+        created.insert(policy.to_string(), o.arn().to_string());
         Ok(())
     }
 

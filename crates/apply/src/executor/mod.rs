@@ -61,6 +61,8 @@ pub struct Executor<'a> {
     pub endpoints: Mutex<BTreeMap<String, ServiceEndpoint>>,
     /// Service networks created by this run, by name.
     pub networks: Mutex<BTreeMap<String, NetworkEndpoint>>,
+    /// Access log subscriptions created by this run: ARN by policy.
+    pub access_logs: Mutex<BTreeMap<String, String>>,
 }
 
 fn missing(k: &Key) -> CallError {

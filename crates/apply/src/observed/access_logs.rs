@@ -101,6 +101,7 @@ impl Observer<'_> {
             let owner = self.log_owner(i.arn()).await?;
             out.push(ObsAccessLog {
                 id: i.id().to_string(),
+                arn: i.arn().to_string(),
                 resource_id: id.clone(),
                 destination_arn: i.destination_arn().to_string(),
                 ours: owner.ours,

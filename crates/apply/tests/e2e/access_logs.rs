@@ -83,6 +83,13 @@ async fn access_logs_are_created_updated_and_deleted_as_the_plan_says() {
     );
     let r = apply_ok(&mut a, &plan).await;
     assert_eq!(r.calls.get("CreateAccessLogSubscription"), Some(&3), "{r}");
+    // The report names each policy's subscription (for its annotation).
+    let created: Vec<&str> = r
+        .access_log_subscriptions
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(created, ["app/cw", "app/gw", "app/s3"]);
     assert_eq!(
         held(&sim, &svc).await,
         [
@@ -95,8 +102,12 @@ async fn access_logs_are_created_updated_and_deleted_as_the_plan_says() {
         [(BUCKET.to_string(), Some("app/gw".to_string()))]
     );
 
-    let r = apply_ok(&mut a, &plan).await;
-    assert_eq!(r.writes(), 0, "{r}");
+    let again = apply_ok(&mut a, &plan).await;
+    assert_eq!(again.writes(), 0, "{again}");
+    assert_eq!(
+        again.access_log_subscriptions, r.access_log_subscriptions,
+        "read back as created"
+    );
 
     let plan = plan_with(
         vec![log(BUCKET, "app/s3"), log(OTHER_GROUP, "app/cw")],
@@ -108,6 +119,10 @@ async fn access_logs_are_created_updated_and_deleted_as_the_plan_says() {
         ("UpdateAccessLogSubscription".to_string(), 1),
     ];
     assert_eq!(writes(&r), want.into(), "{r}");
+    assert!(
+        !r.access_log_subscriptions.contains_key("app/gw"),
+        "deleted"
+    );
     assert!(held(&sim, &sn).await.is_empty());
 
     let plan = plan_with(vec![log(BUCKET, "app/s3")], vec![]);

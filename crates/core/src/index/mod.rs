@@ -114,10 +114,22 @@ pub struct Index {
     attachments: HashMap<(&'static str, &'static str, Key), u64>,
 }
 
-/// Annotations the controller writes on routes: outputs, not inputs.
-pub const OUTPUT_ANNOTATIONS: [&str; 2] = [
+/// Annotations the controller writes: outputs, not inputs. On routes, the
+/// service's ARN and domain name; on an AccessLogPolicy, its subscription's
+/// ARN and the name of the object it targets (as the Go controller writes
+/// them).
+pub const OUTPUT_ANNOTATIONS: [&str; 4] = [
     "application-networking.k8s.aws/lattice-service-arn",
     "application-networking.k8s.aws/lattice-assigned-domain-name",
+    ACCESS_LOG_SUBSCRIPTION_ANNOTATIONS[0],
+    ACCESS_LOG_SUBSCRIPTION_ANNOTATIONS[1],
+];
+
+/// An AccessLogPolicy's output annotations: its subscription's ARN, and
+/// the name of the Gateway or route it targets.
+pub const ACCESS_LOG_SUBSCRIPTION_ANNOTATIONS: [&str; 2] = [
+    "application-networking.k8s.aws/accessLogSubscription",
+    "application-networking.k8s.aws/accessLogSubscriptionResourceName",
 ];
 
 /// The fingerprint slot of an object.

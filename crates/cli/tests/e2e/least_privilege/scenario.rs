@@ -482,6 +482,19 @@ pub async fn run() -> Recorded {
             "accesslogpolicies",
         ),
     );
+    // Annotated with its subscription's ARN and its target's name, as the
+    // Go controller annotates it.
+    let logs = alp.get("inventory-logs").await.unwrap();
+    let annotations = logs.metadata.annotations.unwrap_or_default();
+    let subscription = &annotations["application-networking.k8s.aws/accessLogSubscription"];
+    assert!(
+        subscription.starts_with("arn:aws:vpc-lattice:"),
+        "{annotations:?}"
+    );
+    assert_eq!(
+        annotations["application-networking.k8s.aws/accessLogSubscriptionResourceName"],
+        "inventory"
+    );
     let bucket = json!({"spec": {"destinationArn": "arn:aws:s3:::inventory-access-logs-2"}});
     alp.patch("inventory-logs", &pp, &merge(bucket))
         .await
