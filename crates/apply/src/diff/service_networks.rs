@@ -61,6 +61,7 @@ impl Builder<'_> {
                 auth_origin: None,
                 vpc_association: None,
                 access_logs: vec![],
+                tags: None,
             });
         }
         self.vpc_association(&name, None, None).then_some(name)
@@ -72,6 +73,7 @@ impl Builder<'_> {
             OpKind::CreateServiceNetwork {
                 name: sn.name.clone(),
                 auth_type: sn.auth_type.clone(),
+                tags: sn.tags.clone().unwrap_or_default(),
             },
             vec![],
             object.clone(),
@@ -116,6 +118,9 @@ impl Builder<'_> {
             );
             self.creators.insert(key.clone(), c);
             deps.push(c);
+        }
+        if let Some(want) = &sn.tags {
+            self.retag(&o.arn, o.tags.as_ref(), want, &deps, &object, &resource);
         }
         if o.auth_type.as_deref() != Some(sn.auth_type.as_str()) {
             self.push(
@@ -168,6 +173,7 @@ impl Builder<'_> {
             Some(j) if j == name => {
                 if let Some(v) = held.filter(|v| v.service_network == name) {
                     self.security_groups(name, &v, &groups);
+                    self.association_tags(name, &v, policy);
                 }
                 false
             }
@@ -192,6 +198,7 @@ impl Builder<'_> {
                         service_network: key,
                         vpc: vpc.clone(),
                         security_group_ids: groups,
+                        tags: policy.map(|p| p.tags.clone()).unwrap_or_default(),
                     },
                     deps,
                     format!("service network {name} ↔ VPC {vpc}"),
@@ -233,6 +240,23 @@ impl Builder<'_> {
         let object = format!("service network {name} ↔ VPC {}", v.vpc);
         let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
         self.push(op, vec![], object, resource);
+    }
+}
+
+impl Builder<'_> {
+    /// The policy's user tags on our association; none without a policy.
+    fn association_tags(
+        &mut self,
+        name: &str,
+        v: &ObsVpcAssociation,
+        policy: Option<&VpcAssociationPlan>,
+    ) {
+        let Some(p) = policy.filter(|_| v.owner == Owner::Ours) else {
+            return;
+        };
+        let object = format!("service network {name} ↔ VPC {}", v.vpc);
+        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
+        self.retag(&v.arn, v.tags.as_ref(), &p.tags, &[], &object, &resource);
     }
 }
 

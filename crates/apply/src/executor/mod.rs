@@ -22,6 +22,7 @@ mod rules;
 mod schedule;
 mod service_networks;
 mod services;
+mod tags;
 mod target_groups;
 
 use crate::cache::Cache;
@@ -134,7 +135,9 @@ impl Executor<'_> {
     async fn one(&self, op: &OpKind) -> Result<(), CallError> {
         use OpKind as K;
         match op {
-            K::CreateServiceNetwork { name, auth_type } => {
+            K::CreateServiceNetwork {
+                name, auth_type, ..
+            } => {
                 self.create_service_network(op, name, auth_type).await
             }
             K::UpdateServiceNetwork { id, auth_type } => {
@@ -144,6 +147,7 @@ impl Executor<'_> {
                 service_network,
                 vpc,
                 security_group_ids,
+                ..
             } => {
                 self.create_vpc_association(op, service_network, vpc, security_group_ids)
                     .await
@@ -173,9 +177,12 @@ impl Executor<'_> {
             K::PutAuthPolicy { resource, policy } => self.put_auth_policy(resource, policy).await,
             K::DeleteAuthPolicy { resource } => self.delete_auth_policy(resource).await,
             K::Claim { arn } => self.claim(arn).await,
+            K::TagResource { arn, tags } => self.tag_resource(arn, tags).await,
+            K::UntagResource { arn, keys } => self.untag_resource(arn, keys).await,
             K::CreateServiceAssociation {
                 service,
                 service_network,
+                ..
             } => {
                 self.create_service_association(op, service, service_network)
                     .await
@@ -186,6 +193,7 @@ impl Executor<'_> {
                 port,
                 protocol,
                 default_action,
+                ..
             } => {
                 self.create_listener(op, service, name, *port, protocol, default_action)
                     .await
@@ -200,6 +208,7 @@ impl Executor<'_> {
                 priority,
                 r#match,
                 action,
+                ..
             } => {
                 self.create_rule(op, listener, name, *priority, r#match, action)
                     .await
@@ -222,6 +231,7 @@ impl Executor<'_> {
                 resource,
                 destination_arn,
                 policy,
+                ..
             } => {
                 self.create_access_log_subscription(op, resource, destination_arn, policy)
                     .await
