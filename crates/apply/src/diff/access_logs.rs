@@ -82,7 +82,14 @@ impl Builder<'_> {
                 .iter()
                 .find(|o| o.ours && destination_type(&o.destination_arn) == kind);
             if let Some(o) = ours {
-                self.retag(&o.arn, o.tags.as_ref(), &w.tags, &deps, &object, &t.resource);
+                self.retag(
+                    &o.arn,
+                    o.tags.as_ref(),
+                    &w.tags,
+                    &deps,
+                    &object,
+                    &t.resource,
+                );
             }
         }
         let unwanted = |o: &ObsAccessLog| {

@@ -53,7 +53,14 @@ impl Builder<'_> {
             }
             return;
         };
-        self.retag(&ol.arn, ol.tags.as_ref(), &s.tags, &ldeps, &object, &resource);
+        self.retag(
+            &ol.arn,
+            ol.tags.as_ref(),
+            &s.tags,
+            &ldeps,
+            &object,
+            &resource,
+        );
         if ol.default_action != l.default_action {
             let mut d = ldeps.clone();
             d.extend(default_deps);

@@ -133,7 +133,10 @@ fn a_removed_annotation_untags_and_keeps_the_controllers_tags() {
     let d = diff(&obs, &mk_plan(1), &cfg(), &opts());
     let ops = tag_ops(&d.ops);
     assert!(ops.iter().all(|o| o.0 == "UntagResource"), "{ops:?}");
-    assert!(ops.iter().all(|o| o.3 == vec!["Team".to_string()]), "{ops:?}");
+    assert!(
+        ops.iter().all(|o| o.3 == vec!["Team".to_string()]),
+        "{ops:?}"
+    );
     assert_eq!(ops.len(), PARTS.len() + 1);
 }
 
@@ -192,7 +195,10 @@ fn a_vpc_association_policys_tags_reach_our_association_only() {
     let d = diff(&obs, &plan, &cfg(), &opts());
     let ops = tag_ops(&d.ops);
     assert_eq!(ops.len(), 1);
-    assert_eq!((ops[0].0, ops[0].1.as_str()), ("TagResource", "arn:snva-bench"));
+    assert_eq!(
+        (ops[0].0, ops[0].1.as_str()),
+        ("TagResource", "arn:snva-bench")
+    );
     obs.vpc_associations[0].owner = Owner::Other("1/other/vpc".into());
     assert!(tag_ops(&diff(&obs, &plan, &cfg(), &opts()).ops).is_empty());
     // Created with them.

@@ -137,9 +137,7 @@ impl Executor<'_> {
         match op {
             K::CreateServiceNetwork {
                 name, auth_type, ..
-            } => {
-                self.create_service_network(op, name, auth_type).await
-            }
+            } => self.create_service_network(op, name, auth_type).await,
             K::UpdateServiceNetwork { id, auth_type } => {
                 self.update_service_network(id, auth_type).await
             }

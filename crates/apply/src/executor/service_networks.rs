@@ -83,7 +83,8 @@ impl Executor<'_> {
         let groups = (!security_group_ids.is_empty()).then(|| security_group_ids.to_vec());
         let (c, tok) = (&self.caller.client, self.token(op));
         let tags = self.tags_of(op);
-        let o = self.caller
+        let o = self
+            .caller
             .call("CreateServiceNetworkVpcAssociation", || {
                 c.create_service_network_vpc_association()
                     .service_network_identifier(&sn)

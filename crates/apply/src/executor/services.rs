@@ -116,7 +116,8 @@ impl Executor<'_> {
         let (s, sn) = (self.id(service)?, self.id(service_network)?);
         let (c, tok) = (&self.caller.client, self.token(op));
         let tags = self.tags_of(op);
-        let o = self.caller
+        let o = self
+            .caller
             .call("CreateServiceNetworkServiceAssociation", || {
                 c.create_service_network_service_association()
                     .service_identifier(&s)

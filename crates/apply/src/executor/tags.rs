@@ -12,8 +12,7 @@ impl Executor<'_> {
     /// What a create is tagged with: its user tags and `ManagedBy`.
     pub(super) fn tags_of(&self, op: &OpKind) -> HashMap<String, String> {
         let user = op.create_tags().into_iter().flatten();
-        let mut tags: HashMap<String, String> =
-            user.map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut tags: HashMap<String, String> = user.map(|(k, v)| (k.clone(), v.clone())).collect();
         tags.insert(self.tag.0.clone(), self.tag.1.clone());
         tags
     }

@@ -121,7 +121,9 @@ impl<'a> Observer<'a> {
             if let Some(id) = GoIdentity::from_tags(pairs()) {
                 cache.go_target_groups.insert(arn.clone(), id);
             }
-            cache.tags.insert(arn.clone(), super::tags::user_tags(&tags));
+            cache
+                .tags
+                .insert(arn.clone(), super::tags::user_tags(&tags));
             owner_of(pairs(), &key, &mb)
         });
         (arn, owner)

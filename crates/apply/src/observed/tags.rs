@@ -53,9 +53,7 @@ impl Observer<'_> {
             })
             .await?;
         let tags = user_tags(o.tags().into_iter().flatten());
-        lock(self.cache)
-            .tags
-            .insert(arn.to_string(), tags.clone());
+        lock(self.cache).tags.insert(arn.to_string(), tags.clone());
         Ok(tags)
     }
 

@@ -100,6 +100,19 @@ pub fn of_route<'a>(
     (parsed.tags, why)
 }
 
+/// A target group's tags from those of the routes (`namespace/name`) that
+/// use it: together, the first route winning a key that two of them set,
+/// so that the answer does not depend on the order they come in.
+pub fn of_routes<'a>(routes: impl IntoIterator<Item = (&'a str, &'a Tags)>) -> Tags {
+    let mut routes: Vec<(&str, &Tags)> = routes.into_iter().collect();
+    routes.sort_by_key(|(r, _)| *r);
+    let mut out = Tags::new();
+    for (k, v) in routes.iter().flat_map(|(_, t)| t.iter()) {
+        out.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    out
+}
+
 /// The tags of a policy's annotations (its status says what was left
 /// out: [`problems_of`]).
 pub fn of_object(meta: &ObjectMeta) -> Tags {

@@ -123,12 +123,12 @@ fn target_group_tags(plan: &mut Plan) {
         by_route.entry(s.route.as_str()).or_default().push(&s.tags);
     }
     for tg in target_groups.iter_mut() {
-        tg.tags.clear();
-        for tags in tg.routes.iter().filter_map(|r| by_route.get(r.as_str())) {
-            for (k, v) in tags.iter().flat_map(|t| t.iter()) {
-                tg.tags.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+        let mut of: Vec<(&str, &Tags)> = Vec::new();
+        for r in &tg.routes {
+            let tags = by_route.get(r.as_str()).into_iter().flatten();
+            of.extend(tags.map(|t| (r.as_str(), *t)));
         }
+        tg.tags = crate::model::tags::of_routes(of);
     }
 }
 
