@@ -16,5 +16,6 @@ mod oci;
 mod plugin_failures;
 mod plugin_objects;
 mod plugin_tools;
+mod tags;
 mod topology;
 mod tutorial;
