@@ -24,7 +24,7 @@
 
 use crate::model::Owner;
 use aws_smithy_types::DateTime;
-use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan};
+use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, Tags};
 use std::collections::HashMap;
 
 /// A cached detail and the `lastUpdatedAt` it belongs to (`None`: written by
@@ -80,6 +80,8 @@ pub struct Cache {
     pub access_logged: std::collections::HashSet<String>,
     /// Access log subscription owners by ARN, from their tags.
     pub access_log_owners: HashMap<String, crate::observed::LogOwner>,
+    /// User tags by ARN, as last read or written.
+    pub tags: HashMap<String, Tags>,
 }
 
 /// Where a named resource is.

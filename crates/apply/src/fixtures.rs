@@ -25,6 +25,7 @@ fn tg(name: String, i: usize, base: u8) -> TargetGroupPlan {
             .collect(),
         routes: vec![format!("bench/route-{i}")],
         health_check: None,
+        tags: Tags::new(),
     }
 }
 
@@ -51,6 +52,7 @@ pub fn synthetic_plan(n: usize) -> Plan {
             auth_policy: None,
             auth_origin: None,
             access_logs: vec![],
+            tags: None,
         }],
         ..Default::default()
     };
@@ -109,6 +111,7 @@ pub fn synthetic_plan(n: usize) -> Plan {
             }],
             auth_origin: None,
             access_logs: vec![],
+            tags: Tags::new(),
         });
     }
     plan

@@ -4,7 +4,7 @@
 //! target groups named rather than addressed by id, so the diff compares like
 //! with like.
 
-use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, TargetPlan};
+use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, Tags, TargetPlan};
 
 /// Who a top-level resource belongs to, from its `ManagedBy` tag.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,6 +16,10 @@ pub enum Owner {
     /// Tagged with another value: another cluster or controller.
     Other(String),
 }
+
+// Each `tags` below is a resource's user tags (see
+// `lattice_core::model::tags::is_user_key`): `None` when not read, because
+// nothing could differ (see `crate::observed`).
 
 /// Everything the diff needs to know about Lattice, read by [`crate::observed`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -48,6 +52,8 @@ pub struct ObsAccessLog {
     pub ours: bool,
     /// The AccessLogPolicy tag, if any.
     pub policy: Option<String>,
+    /// User tags.
+    pub tags: Option<Tags>,
 }
 
 /// A service network.
@@ -69,6 +75,8 @@ pub struct ObsServiceNetwork {
     pub vpc_association_count: u64,
     /// Services associated in total (ours and others').
     pub service_association_count: u64,
+    /// User tags.
+    pub tags: Option<Tags>,
 }
 
 /// A service, with its listeners, rules and service network associations.
@@ -96,6 +104,9 @@ pub struct ObsService {
     pub listeners: Vec<ObsListener>,
     /// Associations with service networks.
     pub associations: Vec<ObsServiceAssociation>,
+    /// User tags; they stand for its listeners', rules' and associations',
+    /// which are read only where the service's differ from the plan's.
+    pub tags: Option<Tags>,
 }
 
 /// A listener and its rules.
@@ -115,6 +126,8 @@ pub struct ObsListener {
     pub default_action: Action,
     /// Non-default rules.
     pub rules: Vec<ObsRule>,
+    /// User tags.
+    pub tags: Option<Tags>,
 }
 
 /// A non-default listener rule.
@@ -132,6 +145,8 @@ pub struct ObsRule {
     pub r#match: MatchPlan,
     /// The action, target groups by name.
     pub action: Action,
+    /// User tags.
+    pub tags: Option<Tags>,
 }
 
 /// A service↔service-network association.
@@ -139,8 +154,12 @@ pub struct ObsRule {
 pub struct ObsServiceAssociation {
     /// Id (`snsa-…`).
     pub id: String,
+    /// ARN.
+    pub arn: String,
     /// The service network's name.
     pub service_network: String,
+    /// User tags.
+    pub tags: Option<Tags>,
 }
 
 /// A target group and its registered (not draining) targets.
@@ -164,6 +183,8 @@ pub struct ObsTargetGroup {
     pub targets: Vec<TargetPlan>,
     /// Its health check, read only where the plan sets one (`None`: not read).
     pub health_check: Option<HealthCheckPlan>,
+    /// User tags.
+    pub tags: Option<Tags>,
 }
 
 /// A service-network↔VPC association.
@@ -181,4 +202,6 @@ pub struct ObsVpcAssociation {
     pub service_network: String,
     /// The VPC.
     pub vpc: String,
+    /// User tags (read with its owner, only where a policy exists).
+    pub tags: Option<Tags>,
 }

@@ -3,7 +3,7 @@
 //! Resources that may not exist yet are named by [`Key`]; the executor turns a
 //! key into an id from what it observed or from the create call that made it.
 
-use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, ResourceRef, TargetPlan};
+use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, ResourceRef, Tags, TargetPlan};
 
 /// A resource by name, resolved to an id when the operation runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,12 +31,18 @@ pub struct RuleChange {
     pub action: Option<Action>,
 }
 
-/// What to do. Each variant's fields are the Lattice operation's parameters.
+/// What to do. Each variant's fields are the Lattice operation's parameters;
+/// a create's `tags` are the user tags it is created with, besides
+/// `ManagedBy`.
 #[allow(missing_docs)]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OpKind {
     /// `CreateServiceNetwork`.
-    CreateServiceNetwork { name: String, auth_type: String },
+    CreateServiceNetwork {
+        name: String,
+        auth_type: String,
+        tags: Tags,
+    },
     /// `UpdateServiceNetwork` (auth type).
     UpdateServiceNetwork { id: String, auth_type: String },
     /// `CreateServiceNetworkVpcAssociation`, with a VpcAssociationPolicy's
@@ -45,6 +51,7 @@ pub enum OpKind {
         service_network: Key,
         vpc: String,
         security_group_ids: Vec<String>,
+        tags: Tags,
     },
     /// `UpdateServiceNetworkVpcAssociation`: its security groups.
     UpdateVpcAssociation {
@@ -60,6 +67,7 @@ pub enum OpKind {
         vpc: String,
         /// `config.healthCheck`: only the fields the plan sets.
         health_check: Option<HealthCheckPlan>,
+        tags: Tags,
     },
     /// `UpdateTargetGroup`: the whole health check, as Lattice replaces it.
     UpdateTargetGroup {
@@ -82,6 +90,7 @@ pub enum OpKind {
         auth_type: String,
         custom_domain_name: Option<String>,
         certificate_arn: Option<String>,
+        tags: Tags,
     },
     /// `UpdateService`: the auth type, and the certificate when the plan
     /// names one (Lattice cannot take one away).
@@ -96,8 +105,16 @@ pub enum OpKind {
     DeleteAuthPolicy { resource: Key },
     /// `TagResource` with our `ManagedBy` tag (adoption or takeover).
     Claim { arn: String },
+    /// `TagResource`: user tags added or changed.
+    TagResource { arn: String, tags: Tags },
+    /// `UntagResource`: user tags the annotation no longer has.
+    UntagResource { arn: String, keys: Vec<String> },
     /// `CreateServiceNetworkServiceAssociation`.
-    CreateServiceAssociation { service: Key, service_network: Key },
+    CreateServiceAssociation {
+        service: Key,
+        service_network: Key,
+        tags: Tags,
+    },
     /// `CreateListener`.
     CreateListener {
         service: Key,
@@ -105,6 +122,7 @@ pub enum OpKind {
         port: i32,
         protocol: String,
         default_action: Action,
+        tags: Tags,
     },
     /// `UpdateListener` (default action).
     UpdateListener {
@@ -118,6 +136,7 @@ pub enum OpKind {
         priority: u32,
         r#match: MatchPlan,
         action: Action,
+        tags: Tags,
     },
     /// `UpdateRule`.
     UpdateRule { listener: Key, change: RuleChange },
@@ -148,6 +167,7 @@ pub enum OpKind {
         resource: Key,
         destination_arn: String,
         policy: String,
+        tags: Tags,
     },
     /// `UpdateAccessLogSubscription`: a destination of the same type.
     UpdateAccessLogSubscription { id: String, destination_arn: String },
@@ -184,7 +204,8 @@ impl OpKind {
             OpKind::UpdateService { .. } => "UpdateService",
             OpKind::PutAuthPolicy { .. } => "PutAuthPolicy",
             OpKind::DeleteAuthPolicy { .. } => "DeleteAuthPolicy",
-            OpKind::Claim { .. } => "TagResource",
+            OpKind::Claim { .. } | OpKind::TagResource { .. } => "TagResource",
+            OpKind::UntagResource { .. } => "UntagResource",
             OpKind::CreateServiceAssociation { .. } => "CreateServiceNetworkServiceAssociation",
             OpKind::CreateListener { .. } => "CreateListener",
             OpKind::UpdateListener { .. } => "UpdateListener",
@@ -201,6 +222,21 @@ impl OpKind {
             OpKind::CreateAccessLogSubscription { .. } => "CreateAccessLogSubscription",
             OpKind::UpdateAccessLogSubscription { .. } => "UpdateAccessLogSubscription",
             OpKind::DeleteAccessLogSubscription { .. } => "DeleteAccessLogSubscription",
+        }
+    }
+
+    /// The user tags a create carries; `None` for anything else.
+    pub fn create_tags(&self) -> Option<&Tags> {
+        match self {
+            OpKind::CreateServiceNetwork { tags, .. }
+            | OpKind::CreateVpcAssociation { tags, .. }
+            | OpKind::CreateTargetGroup { tags, .. }
+            | OpKind::CreateService { tags, .. }
+            | OpKind::CreateServiceAssociation { tags, .. }
+            | OpKind::CreateListener { tags, .. }
+            | OpKind::CreateRule { tags, .. }
+            | OpKind::CreateAccessLogSubscription { tags, .. } => Some(tags),
+            _ => None,
         }
     }
 

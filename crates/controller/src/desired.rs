@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use lattice_core::index::{Dirty, RouteKey};
 use lattice_core::plan::{
-    DeclaredServiceNetwork, KeptRoute, Plan, ServiceNetworkPlan, ServicePlan, TargetGroupPlan,
+    DeclaredServiceNetwork, KeptRoute, Plan, ServiceNetworkPlan, ServicePlan, Tags, TargetGroupPlan,
 };
 use lattice_core::snapshot::Key;
 
@@ -167,16 +167,26 @@ impl Desired {
     /// wants it.
     fn target_groups(&self, keep: impl Fn(&str) -> bool) -> Vec<TargetGroupPlan> {
         let mut tgs: BTreeMap<String, TargetGroupPlan> = BTreeMap::new();
+        // Each group's routes' tags: a slice's group has the tags of the
+        // plan it came from, which may not have held every route using it.
+        let mut tags: HashMap<&str, Vec<(&str, &Tags)>> = HashMap::new();
         for slice in self.routes.values() {
             for tg in slice.target_groups.iter().filter(|t| keep(&t.name)) {
                 tgs.entry(tg.name.clone())
                     .and_modify(|e| e.routes.extend(tg.routes.iter().cloned()))
                     .or_insert_with(|| tg.clone());
+                let s = &slice.service;
+                if !s.tags.is_empty() {
+                    let of = tags.entry(tg.name.as_str()).or_default();
+                    of.push((s.route.as_str(), &s.tags));
+                }
             }
         }
         for tg in tgs.values_mut() {
             tg.routes.sort();
             tg.routes.dedup();
+            let of = tags.remove(tg.name.as_str()).unwrap_or_default();
+            tg.tags = lattice_core::model::tags::of_routes(of);
         }
         tgs.into_values().collect()
     }
@@ -281,5 +291,44 @@ mod tests {
             let expected = scope.with_references(&whole).restrict(&whole);
             assert_eq!(d.plan_within(&scope), expected, "route {i}");
         }
+    }
+
+    #[test]
+    fn a_shared_groups_tags_stay_its_routes_together_when_one_route_is_replanned() {
+        let tags = |k: &str, v: &str| Tags::from([(k.to_string(), v.to_string())]);
+        let (mut d, mut plan) = desired();
+        plan.services[0].tags = tags("Team", "a");
+        plan.services[1].tags = tags("Team", "b");
+        plan.target_groups[0].tags = tags("Team", "a");
+        d.update(
+            &Dirty {
+                routes: (0..5).map(key).collect(),
+                ..Dirty::default()
+            },
+            &plan,
+        );
+        // Route 0 alone is re-planned, its annotation gone: its plan gives
+        // the group no tags, though route 1 still wants its own.
+        let mut one = plan.clone();
+        one.services.retain(|s| s.route == "bench/route-0");
+        one.services[0].tags.clear();
+        one.target_groups
+            .retain(|t| t.routes.contains(&"bench/route-0".into()));
+        for t in &mut one.target_groups {
+            t.routes = vec!["bench/route-0".into()];
+            t.tags.clear();
+        }
+        d.update(
+            &Dirty {
+                routes: [key(0)].into(),
+                ..Dirty::default()
+            },
+            &one,
+        );
+        let whole = d.plan();
+        let shared = &whole.target_groups[0];
+        assert_eq!(shared.routes, ["bench/route-0", "bench/route-1"]);
+        assert_eq!(shared.tags, tags("Team", "b"));
+        assert!(whole.target_groups[1].tags.is_empty());
     }
 }

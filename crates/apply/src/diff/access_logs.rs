@@ -77,6 +77,20 @@ impl Builder<'_> {
                 Ok(None) => {}
                 Err(why) => self.diag(object.clone(), t.resource.clone(), "Conflicted", why),
             }
+            let kind = destination_type(&w.destination_arn);
+            let ours = observed
+                .iter()
+                .find(|o| o.ours && destination_type(&o.destination_arn) == kind);
+            if let Some(o) = ours {
+                self.retag(
+                    &o.arn,
+                    o.tags.as_ref(),
+                    &w.tags,
+                    &deps,
+                    &object,
+                    &t.resource,
+                );
+            }
         }
         let unwanted = |o: &ObsAccessLog| {
             let kind = destination_type(&o.destination_arn);
@@ -119,6 +133,7 @@ fn want_op(
             resource: key.clone(),
             destination_arn: w.destination_arn.clone(),
             policy: w.policy.clone(),
+            tags: w.tags.clone(),
         }),
     })
 }

@@ -44,6 +44,7 @@ impl Builder<'_> {
                 port: l.port,
                 protocol: l.protocol.clone(),
                 default_action: l.default_action.clone(),
+                tags: s.tags.clone(),
             };
             self.push(create, ldeps, object, resource);
             let mut taken = BTreeSet::new();
@@ -52,6 +53,14 @@ impl Builder<'_> {
             }
             return;
         };
+        self.retag(
+            &ol.arn,
+            ol.tags.as_ref(),
+            &s.tags,
+            &ldeps,
+            &object,
+            &resource,
+        );
         if ol.default_action != l.default_action {
             let mut d = ldeps.clone();
             d.extend(default_deps);
@@ -123,6 +132,7 @@ impl Builder<'_> {
             priority: r.priority,
             r#match: r.r#match.clone(),
             action: r.action.clone(),
+            tags: s.tags.clone(),
         };
         self.push(create, deps, robj, resource);
     }

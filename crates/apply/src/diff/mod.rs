@@ -23,7 +23,10 @@ mod listeners;
 mod rules;
 mod service_networks;
 mod services;
+mod tags;
 mod target_groups;
+
+pub use tags::tag_changes;
 
 use crate::model::{ObsService, ObsTargetGroup, Observed};
 use crate::ops::{Key, Op, OpKind};
@@ -256,6 +259,18 @@ impl Builder<'_> {
     /// change or delete it, nor its listeners, rules, associations or targets.
     fn held(&self, key: &Key) -> bool {
         self.held.contains(key)
+    }
+
+    /// The tag operations pushed since op `first`.
+    fn tag_ops_since(&self, first: usize) -> Vec<usize> {
+        (first..self.out.ops.len())
+            .filter(|&i| {
+                matches!(
+                    self.out.ops[i].kind,
+                    OpKind::TagResource { .. } | OpKind::UntagResource { .. }
+                )
+            })
+            .collect()
     }
 
     fn dep(&self, k: &Key) -> Vec<usize> {

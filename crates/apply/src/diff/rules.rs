@@ -54,6 +54,7 @@ impl Builder<'_> {
         object: &str,
     ) {
         let p = pair(l, ol);
+        self.retag_rules(s, ol, &p, ldeps);
         // Obsolete rules go first: they may hold priorities the plan needs.
         let mut before = ldeps.to_vec();
         before.extend(self.obsolete_rules(s, l, ol, &p, ldeps));
@@ -86,6 +87,15 @@ impl Builder<'_> {
             if p.paired[pi].is_none() {
                 self.create_rule(s, l, r, &before, &mut taken);
             }
+        }
+    }
+
+    /// The user tags of the observed rules that plan rules keep.
+    fn retag_rules(&mut self, s: &ServicePlan, ol: &ObsListener, p: &Pairing, ldeps: &[usize]) {
+        let resource = of_service(ResourceKind::Rule, s);
+        for o in p.paired.iter().flatten().map(|&oi| &ol.rules[oi]) {
+            let object = format!("rule {}/{}/{}", s.name, ol.name, o.name);
+            self.retag(&o.arn, o.tags.as_ref(), &s.tags, ldeps, &object, &resource);
         }
     }
 

@@ -11,8 +11,10 @@
 use super::{Builder, json_eq, unrouted};
 use crate::model::{ObsServiceNetwork, ObsVpcAssociation, Owner};
 use crate::ops::{Key, OpKind};
-use lattice_core::plan::{Plan, ResourceKind, ServiceNetworkPlan, VpcAssociationPlan};
-use std::collections::BTreeSet;
+use lattice_core::plan::{
+    DeclaredServiceNetwork, Plan, ResourceKind, ServiceNetworkPlan, VpcAssociationPlan,
+};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the diff may do with an existing network.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,10 +42,10 @@ impl Builder<'_> {
     pub(super) fn service_networks(&mut self, plan: &Plan) {
         let mut vpc_joined = self.unplanned_default_network(plan);
         let default = self.cfg.default_service_network.as_deref();
-        let declared: BTreeSet<&str> = plan
+        let declared: BTreeMap<&str, &DeclaredServiceNetwork> = plan
             .declared_service_networks
             .iter()
-            .map(|d| d.name.as_str())
+            .map(|d| (d.name.as_str(), d))
             .collect();
         // The default network first: the Go controller joins the cluster
         // VPC to it at start, before any Gateway's.
@@ -58,18 +60,23 @@ impl Builder<'_> {
             if !seen.insert(sn.name.as_str()) {
                 continue;
             }
-            let is_declared = declared.contains(sn.name.as_str());
+            // A ServiceNetwork object of the same name owns its tags.
+            let declaration = declared.get(sn.name.as_str());
+            let sn = &ServiceNetworkPlan {
+                tags: declaration.map(|d| d.tags.clone()),
+                ..sn.clone()
+            };
             match self.observed_network(&sn.name) {
                 None => self.create_service_network(sn),
-                Some(o) => self.existing_service_network(sn, &o, is_declared),
+                Some(o) => self.existing_service_network(sn, &o, declaration.is_some()),
             }
             let policy = sn.vpc_association.as_ref();
             if self.vpc_association(&sn.name, vpc_joined.as_deref(), policy) {
                 vpc_joined = Some(sn.name.clone());
             }
         }
-        for name in declared.into_iter().filter(|n| !seen.contains(n)) {
-            self.declared_network(name);
+        for (_, d) in declared.into_iter().filter(|(n, _)| !seen.contains(n)) {
+            self.declared_network(d);
         }
     }
 
@@ -81,7 +88,8 @@ impl Builder<'_> {
     /// A network only a ServiceNetwork object declares: created (auth
     /// `NONE`, no VPC association, as the Go controller creates it) or
     /// adopted; its auth is then left to Gateways and policies.
-    fn declared_network(&mut self, name: &str) {
+    fn declared_network(&mut self, d: &DeclaredServiceNetwork) {
+        let name = d.name.as_str();
         let Some(o) = self.observed_network(name) else {
             self.create_service_network(&ServiceNetworkPlan {
                 name: name.to_string(),
@@ -91,6 +99,7 @@ impl Builder<'_> {
                 auth_origin: None,
                 vpc_association: None,
                 access_logs: vec![],
+                tags: Some(d.tags.clone()),
             });
             return;
         };
@@ -98,7 +107,11 @@ impl Builder<'_> {
         let resource = unrouted(ResourceKind::ServiceNetwork, name);
         match network_use(&o.owner, true) {
             NetworkUse::Claim => {
-                self.claim_network(&o, object, resource);
+                let c = self.claim_network(&o, object.clone(), resource.clone());
+                self.retag(&o.arn, o.tags.as_ref(), &d.tags, &[c], &object, &resource);
+            }
+            NetworkUse::Manage => {
+                self.retag(&o.arn, o.tags.as_ref(), &d.tags, &[], &object, &resource);
             }
             NetworkUse::Foreign(owner) => {
                 let message = format!(
@@ -106,7 +119,7 @@ impl Builder<'_> {
                 );
                 self.diag(object, resource, "Conflicted", message);
             }
-            NetworkUse::Manage | NetworkUse::Use => {}
+            NetworkUse::Use => {}
         }
     }
 
@@ -146,6 +159,7 @@ impl Builder<'_> {
                 auth_origin: None,
                 vpc_association: None,
                 access_logs: vec![],
+                tags: None,
             });
         }
         self.vpc_association(&name, None, None).then_some(name)
@@ -157,6 +171,7 @@ impl Builder<'_> {
             OpKind::CreateServiceNetwork {
                 name: sn.name.clone(),
                 auth_type: sn.auth_type.clone(),
+                tags: sn.tags.clone().unwrap_or_default(),
             },
             vec![],
             object.clone(),
@@ -200,6 +215,11 @@ impl Builder<'_> {
                 }
                 return;
             }
+        }
+        // Only a network this cluster owns (or claims now) is re-tagged.
+        let owned = o.owner == Owner::Ours || !deps.is_empty();
+        if let Some(want) = sn.tags.as_ref().filter(|_| owned) {
+            self.retag(&o.arn, o.tags.as_ref(), want, &deps, &object, &resource);
         }
         if o.auth_type.as_deref() != Some(sn.auth_type.as_str()) {
             self.push(
@@ -252,6 +272,7 @@ impl Builder<'_> {
             Some(j) if j == name => {
                 if let Some(v) = held.filter(|v| v.service_network == name) {
                     self.security_groups(name, &v, &groups);
+                    self.association_tags(name, &v, policy);
                 }
                 false
             }
@@ -276,6 +297,7 @@ impl Builder<'_> {
                         service_network: key,
                         vpc: vpc.clone(),
                         security_group_ids: groups,
+                        tags: policy.map(|p| p.tags.clone()).unwrap_or_default(),
                     },
                     deps,
                     format!("service network {name} ↔ VPC {vpc}"),
@@ -317,6 +339,23 @@ impl Builder<'_> {
         let object = format!("service network {name} ↔ VPC {}", v.vpc);
         let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
         self.push(op, vec![], object, resource);
+    }
+}
+
+impl Builder<'_> {
+    /// The policy's user tags on our association; none without a policy.
+    fn association_tags(
+        &mut self,
+        name: &str,
+        v: &ObsVpcAssociation,
+        policy: Option<&VpcAssociationPlan>,
+    ) {
+        let Some(p) = policy.filter(|_| v.owner == Owner::Ours) else {
+            return;
+        };
+        let object = format!("service network {name} ↔ VPC {}", v.vpc);
+        let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
+        self.retag(&v.arn, v.tags.as_ref(), &p.tags, &[], &object, &resource);
     }
 }
 

@@ -17,6 +17,7 @@ impl Builder<'_> {
                 None => return,
             },
         };
+        let first_part = self.out.ops.len();
         self.associations(s, obs, &deps);
         for l in &s.listeners {
             self.listener(s, l, obs, &deps);
@@ -25,6 +26,16 @@ impl Builder<'_> {
             && self.opts.prune
         {
             self.obsolete_listeners(s, o, &deps);
+        }
+        if let Some(o) = obs {
+            // The service's user tags stand for its parts' (whose tags are
+            // read only where the service's differ from the plan's), so
+            // they change last, once its parts' have.
+            let mut d = deps.clone();
+            d.extend(self.tag_ops_since(first_part));
+            let object = format!("service {}", s.name);
+            let resource = of_service(ResourceKind::Service, s);
+            self.retag(&o.arn, o.tags.as_ref(), &s.tags, &d, &object, &resource);
         }
     }
 
@@ -37,6 +48,7 @@ impl Builder<'_> {
                 auth_type: s.auth_type.clone(),
                 custom_domain_name: s.custom_domain_name.clone(),
                 certificate_arn: s.certificate_arn.clone(),
+                tags: s.tags.clone(),
             },
             vec![],
             object.clone(),
@@ -145,20 +157,14 @@ impl Builder<'_> {
     }
 
     fn associations(&mut self, s: &ServicePlan, obs: Option<&ObsService>, deps: &[usize]) {
-        let have: Vec<&str> = obs
-            .map(|o| {
-                o.associations
-                    .iter()
-                    .map(|a| a.service_network.as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let have = obs.map(|o| o.associations.as_slice()).unwrap_or_default();
         for sn in &s.service_networks {
-            if have.contains(&sn.as_str()) {
-                continue;
-            }
             let object = format!("service {} ↔ service network {sn}", s.name);
             let resource = of_service(ResourceKind::ServiceNetworkServiceAssociation, s);
+            if let Some(a) = have.iter().find(|a| a.service_network == *sn) {
+                self.retag(&a.arn, a.tags.as_ref(), &s.tags, deps, &object, &resource);
+                continue;
+            }
             let snk = Key::ServiceNetwork(sn.clone());
             let in_plan =
                 self.creators.contains_key(&snk) || self.ix.networks.contains(sn.as_str());
@@ -173,6 +179,7 @@ impl Builder<'_> {
                 OpKind::CreateServiceAssociation {
                     service: Key::Service(s.name.clone()),
                     service_network: snk,
+                    tags: s.tags.clone(),
                 },
                 d,
                 object,

@@ -33,6 +33,7 @@ impl Builder<'_> {
                 protocol_version: tg.protocol_version.clone(),
                 vpc: self.cfg.vpc_id.clone(),
                 health_check: tg.health_check.clone(),
+                tags: tg.tags.clone(),
             },
             vec![],
             format!("target group {}", tg.name),
@@ -82,6 +83,7 @@ impl Builder<'_> {
             );
             self.diag(object.clone(), resource.clone(), "Immutable", message);
         }
+        self.retag(&o.arn, o.tags.as_ref(), &tg.tags, &deps, &object, &resource);
         self.health_check(tg, o, &deps, object, resource);
         Some((deps, &o.targets))
     }

@@ -29,7 +29,7 @@ fn a_missing_default_network_is_created_and_joined_before_any_gateways() {
     );
     assert!(matches!(
         &d.ops[0].kind,
-        OpKind::CreateServiceNetwork { name, auth_type } if name == "shared" && auth_type == "NONE"
+        OpKind::CreateServiceNetwork { name, auth_type, .. } if name == "shared" && auth_type == "NONE"
     ));
     assert!(matches!(
         &d.ops[1].kind,

@@ -9,6 +9,7 @@ mod ownership;
 mod resources;
 mod rules;
 mod service_networks;
+mod tags;
 
 use crate::diff::{DiffOptions, diff};
 use crate::fixtures::synthetic_plan;
@@ -65,6 +66,7 @@ fn converged(plan: &Plan) -> Observed {
                 id: format!("snva-{}", s.name),
                 service_network: s.name.clone(),
                 vpc: vpc.clone(),
+                tags: Some(Tags::new()),
             })
             .collect(),
         access_logs: vec![],
@@ -85,6 +87,7 @@ fn obs_network(i: usize, s: &ServiceNetworkPlan, plan: &Plan) -> ObsServiceNetwo
             .iter()
             .filter(|x| x.service_networks.contains(&s.name))
             .count() as u64,
+        tags: Some(s.tags.clone().unwrap_or_default()),
     }
 }
 
@@ -103,20 +106,23 @@ fn obs_service(i: usize, s: &ServicePlan) -> ObsService {
             .listeners
             .iter()
             .enumerate()
-            .map(|(j, l)| obs_listener(&format!("{i}-{j}"), l))
+            .map(|(j, l)| obs_listener(&format!("{i}-{j}"), l, &s.tags))
             .collect(),
         associations: s
             .service_networks
             .iter()
             .map(|sn| ObsServiceAssociation {
                 id: format!("snsa-{i}-{sn}"),
+                arn: format!("arn:snsa-{i}-{sn}"),
                 service_network: sn.clone(),
+                tags: Some(s.tags.clone()),
             })
             .collect(),
+        tags: Some(s.tags.clone()),
     }
 }
 
-fn obs_listener(ij: &str, l: &ListenerPlan) -> ObsListener {
+fn obs_listener(ij: &str, l: &ListenerPlan, tags: &Tags) -> ObsListener {
     ObsListener {
         id: format!("listener-{ij}"),
         arn: format!("arn:listener-{ij}"),
@@ -135,8 +141,10 @@ fn obs_listener(ij: &str, l: &ListenerPlan) -> ObsListener {
                 priority: r.priority,
                 r#match: r.r#match.clone(),
                 action: r.action.clone(),
+                tags: Some(tags.clone()),
             })
             .collect(),
+        tags: Some(tags.clone()),
     }
 }
 
@@ -151,6 +159,7 @@ fn obs_target_group(i: usize, t: &TargetGroupPlan, vpc: &str) -> ObsTargetGroup 
         vpc: Some(vpc.to_string()),
         targets: t.targets.clone(),
         health_check: t.health_check.clone(),
+        tags: Some(t.tags.clone()),
     }
 }
 

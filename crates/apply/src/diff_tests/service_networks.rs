@@ -4,7 +4,10 @@
 use super::*;
 
 fn declared(name: &str) -> DeclaredServiceNetwork {
-    DeclaredServiceNetwork { name: name.into() }
+    DeclaredServiceNetwork {
+        name: name.into(),
+        tags: Default::default(),
+    }
 }
 
 fn operations(d: &crate::diff::Diff) -> Vec<&'static str> {
@@ -78,9 +81,16 @@ fn a_declared_untagged_network_is_adopted_and_another_owners_is_refused() {
         auth_policy: None,
         vpc_association_count: 0,
         service_association_count: 0,
+        tags: Some(Default::default()),
     });
     let d = diff(&obs, &plan, &cfg(), &opts());
     assert_eq!(operations(&d), ["TagResource"]);
+    // With the object's user tags: claimed, then tagged with them.
+    let mut tagged = plan.clone();
+    tagged.declared_service_networks[0].tags = [("team".to_string(), "net".to_string())].into();
+    let d = diff(&obs, &tagged, &cfg(), &opts());
+    assert_eq!(operations(&d), ["TagResource", "TagResource"]);
+    assert_eq!(d.ops[1].deps, [0]);
     obs.service_networks[0].owner = Owner::Other("1/other/vpc-9".into());
     let d = diff(&obs, &plan, &cfg(), &opts());
     assert_eq!(operations(&d), Vec::<&str>::new());

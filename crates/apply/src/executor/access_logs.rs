@@ -16,7 +16,7 @@ impl Executor<'_> {
     ) -> Result<(), CallError> {
         let id = self.id(resource)?;
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let tags = self.tags_of(op);
         let o = self
             .caller
             .call("CreateAccessLogSubscription", || {
@@ -24,11 +24,12 @@ impl Executor<'_> {
                     .resource_identifier(&id)
                     .destination_arn(destination_arn)
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .tags(POLICY_TAG, policy)
                     .send()
             })
             .await?;
+        self.created(op, Some(o.arn()));
         // Remembered so that the next passes read this resource's
         // subscriptions, and find this one ours without reading its tags.
         let mut cache = self.cache();

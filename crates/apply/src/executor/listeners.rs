@@ -22,7 +22,7 @@ impl Executor<'_> {
         let a = self.action_ids(default_action)?;
         let sdk = to_sdk_action(&a).map_err(build)?;
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let tags = self.tags_of(op);
         let o = self
             .caller
             .call("CreateListener", || {
@@ -33,10 +33,11 @@ impl Executor<'_> {
                     .port(port)
                     .default_action(sdk.clone())
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         if let Key::Service(sname) = service {
             self.set_id(Key::Listener(sname.clone(), port), o.id());
         }

@@ -22,6 +22,7 @@ mod rules;
 mod schedule;
 mod service_networks;
 mod services;
+mod tags;
 mod target_groups;
 
 use crate::cache::Cache;
@@ -138,9 +139,9 @@ impl Executor<'_> {
     async fn one(&self, op: &OpKind) -> Result<(), CallError> {
         use OpKind as K;
         match op {
-            K::CreateServiceNetwork { name, auth_type } => {
-                self.create_service_network(op, name, auth_type).await
-            }
+            K::CreateServiceNetwork {
+                name, auth_type, ..
+            } => self.create_service_network(op, name, auth_type).await,
             K::UpdateServiceNetwork { id, auth_type } => {
                 self.update_service_network(id, auth_type).await
             }
@@ -148,6 +149,7 @@ impl Executor<'_> {
                 service_network,
                 vpc,
                 security_group_ids,
+                ..
             } => {
                 self.create_vpc_association(op, service_network, vpc, security_group_ids)
                     .await
@@ -177,9 +179,12 @@ impl Executor<'_> {
             K::PutAuthPolicy { resource, policy } => self.put_auth_policy(resource, policy).await,
             K::DeleteAuthPolicy { resource } => self.delete_auth_policy(resource).await,
             K::Claim { arn } => self.claim(arn).await,
+            K::TagResource { arn, tags } => self.tag_resource(arn, tags).await,
+            K::UntagResource { arn, keys } => self.untag_resource(arn, keys).await,
             K::CreateServiceAssociation {
                 service,
                 service_network,
+                ..
             } => {
                 self.create_service_association(op, service, service_network)
                     .await
@@ -190,6 +195,7 @@ impl Executor<'_> {
                 port,
                 protocol,
                 default_action,
+                ..
             } => {
                 self.create_listener(op, service, name, *port, protocol, default_action)
                     .await
@@ -204,6 +210,7 @@ impl Executor<'_> {
                 priority,
                 r#match,
                 action,
+                ..
             } => {
                 self.create_rule(op, listener, name, *priority, r#match, action)
                     .await
@@ -226,6 +233,7 @@ impl Executor<'_> {
                 resource,
                 destination_arn,
                 policy,
+                ..
             } => {
                 self.create_access_log_subscription(op, resource, destination_arn, policy)
                     .await

@@ -25,7 +25,7 @@ impl Executor<'_> {
             to_sdk_action(&a).map_err(build)?,
         );
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let tags = self.tags_of(op);
         let o = self
             .caller
             .call("CreateRule", || {
@@ -37,10 +37,11 @@ impl Executor<'_> {
                     .r#match(sm.clone())
                     .action(sa.clone())
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         if let Some(arn) = o.arn() {
             let detail = RuleDetail {
                 r#match: r#match.clone(),

@@ -16,7 +16,7 @@ impl Executor<'_> {
         auth_type: &str,
     ) -> Result<(), CallError> {
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let tags = self.tags_of(op);
         let o = self
             .caller
             .call("CreateServiceNetwork", || {
@@ -24,10 +24,11 @@ impl Executor<'_> {
                     .name(name)
                     .auth_type(t::AuthType::from(auth_type))
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         self.set_id(Key::ServiceNetwork(name.to_string()), o.id());
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
             let created = NetworkEndpoint {
@@ -91,18 +92,20 @@ impl Executor<'_> {
         let sn = self.id(service_network)?;
         let groups = (!security_group_ids.is_empty()).then(|| security_group_ids.to_vec());
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
-        self.caller
+        let tags = self.tags_of(op);
+        let o = self
+            .caller
             .call("CreateServiceNetworkVpcAssociation", || {
                 c.create_service_network_vpc_association()
                     .service_network_identifier(&sn)
                     .vpc_identifier(vpc)
                     .set_security_group_ids(groups.clone())
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         Ok(())
     }
 

@@ -21,7 +21,7 @@ impl Executor<'_> {
             return Ok(());
         };
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let tags = self.tags_of(op);
         let o = self
             .caller
             .call("CreateService", || {
@@ -31,10 +31,11 @@ impl Executor<'_> {
                     .set_custom_domain_name(custom_domain_name.clone())
                     .set_certificate_arn(certificate_arn.clone())
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         self.set_id(Key::Service(name.to_string()), o.id());
         if let Some(arn) = o.arn() {
             let dns_name = o.dns_entry().and_then(|d| d.domain_name());
@@ -114,17 +115,19 @@ impl Executor<'_> {
     ) -> Result<(), CallError> {
         let (s, sn) = (self.id(service)?, self.id(service_network)?);
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
-        self.caller
+        let tags = self.tags_of(op);
+        let o = self
+            .caller
             .call("CreateServiceNetworkServiceAssociation", || {
                 c.create_service_network_service_association()
                     .service_identifier(&s)
                     .service_network_identifier(&sn)
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         Ok(())
     }
 

@@ -21,6 +21,7 @@ impl Executor<'_> {
             protocol_version,
             vpc,
             health_check,
+            ..
         } = op
         else {
             return Err(build(BuildError(format!("not a target group: {op:?}"))));
@@ -39,7 +40,7 @@ impl Executor<'_> {
         }
         let cfg = cfg.build();
         let (c, tok) = (&self.caller.client, self.token(op));
-        let (tk, tv) = (&self.tag.0, &self.tag.1);
+        let tags = self.tags_of(op);
         let o = self
             .caller
             .call("CreateTargetGroup", || {
@@ -48,10 +49,11 @@ impl Executor<'_> {
                     .r#type(t::TargetGroupType::Ip)
                     .config(cfg.clone())
                     .client_token(&tok)
-                    .tags(tk, tv)
+                    .set_tags(Some(tags.clone()))
                     .send()
             })
             .await?;
+        self.created(op, o.arn());
         self.set_id(Key::TargetGroup(name.to_string()), o.id());
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
             let mut cache = self.cache();

@@ -102,6 +102,7 @@ impl Observer<'_> {
             out.push(ObsAccessLog {
                 id: i.id().to_string(),
                 arn: i.arn().to_string(),
+                tags: self.known_tags(i.arn()),
                 resource_id: id.clone(),
                 destination_arn: i.destination_arn().to_string(),
                 ours: owner.ours,
@@ -134,9 +135,13 @@ impl Observer<'_> {
             ours: tags.get(&managed_by_tag()) == Some(&self.cfg.managed_by()),
             policy: tags.get(POLICY_TAG).cloned(),
         };
-        lock(self.cache)
+        let mut cache = lock(self.cache);
+        cache
             .access_log_owners
             .insert(arn.to_string(), owner.clone());
+        cache
+            .tags
+            .insert(arn.to_string(), super::tags::user_tags(&tags));
         Ok(owner)
     }
 }

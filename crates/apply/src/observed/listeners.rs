@@ -21,6 +21,7 @@ impl Observer<'_> {
         &self,
         svc: &str,
         tg_name: TgName<'_>,
+        read_tags: bool,
     ) -> Result<Vec<ObsListener>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
         let ls = paginate!(
@@ -46,7 +47,8 @@ impl Observer<'_> {
                     .map(|p| p.as_str().to_string())
                     .unwrap_or_default(),
                 default_action: rename_action(&default, tg_name),
-                rules: self.rules(svc, lid, tg_name).await?,
+                rules: self.rules(svc, lid, tg_name, read_tags).await?,
+                tags: self.tags_if(l.arn().unwrap_or_default(), read_tags).await?,
             });
         }
         Ok(out)
@@ -83,6 +85,7 @@ impl Observer<'_> {
         svc: &str,
         lid: &str,
         tg_name: TgName<'_>,
+        read_tags: bool,
     ) -> Result<Vec<ObsRule>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
         let rs = paginate!(
@@ -105,6 +108,7 @@ impl Observer<'_> {
                 priority: r.priority().unwrap_or(0).max(0) as u32,
                 r#match: d.r#match,
                 action: rename_action(&d.action, tg_name),
+                tags: self.tags_if(r.arn().unwrap_or_default(), read_tags).await?,
             });
         }
         Ok(rules)

@@ -162,6 +162,7 @@ impl Observer<'_> {
                     id: v.id().unwrap_or_default().into(),
                     service_network: v.service_network_name().unwrap_or_default().into(),
                     vpc: v.vpc_id().unwrap_or_default().into(),
+                    tags: None,
                 })
                 .collect::<Vec<_>>()
         ))

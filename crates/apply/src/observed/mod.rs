@@ -16,6 +16,9 @@
 //! children only, and a service's associations with
 //! `ListServiceNetworkServiceAssociations` by service instead of by network.
 //!
+//! User tags come with the owner, or are read where they may differ
+//! (`tags`).
+//!
 //! `ListAccessLogSubscriptions` runs only for services and service networks
 //! whose plan names access logs or that had subscriptions (`access_logs`).
 //!
@@ -63,6 +66,7 @@ mod lists;
 mod owners;
 mod service_networks;
 mod services;
+mod tags;
 mod target_groups;
 
 /// Observes Lattice for one plan.
@@ -154,6 +158,7 @@ impl Observer<'_> {
         );
         for v in &mut lists.vpc_associations {
             v.owner = owners.of(&v.arn);
+            v.tags = self.known_tags(&v.arn);
         }
         self.association_security_groups(&mut lists.vpc_associations, plan)
             .await?;

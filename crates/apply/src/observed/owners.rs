@@ -117,9 +117,13 @@ impl<'a> Observer<'a> {
         let owner = o.map(|o| {
             let tags = o.tags().cloned().unwrap_or_default();
             let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+            let mut cache = lock(self.cache);
             if let Some(id) = GoIdentity::from_tags(pairs()) {
-                lock(self.cache).go_target_groups.insert(arn.clone(), id);
+                cache.go_target_groups.insert(arn.clone(), id);
             }
+            cache
+                .tags
+                .insert(arn.clone(), super::tags::user_tags(&tags));
             owner_of(pairs(), &key, &mb)
         });
         (arn, owner)

@@ -78,6 +78,7 @@ impl Observer<'_> {
             auth_policy,
             vpc_association_count: n.vpcs,
             service_association_count: assocs.len() as u64,
+            tags: self.known_tags(&n.s.arn),
         };
         Ok((network, assocs))
     }
@@ -102,7 +103,9 @@ impl Observer<'_> {
                     a.service_id().unwrap_or_default().to_string(),
                     ObsServiceAssociation {
                         id: a.id().unwrap_or_default().into(),
-                        service_network: n.s.name.clone()
+                        arn: a.arn().unwrap_or_default().into(),
+                        service_network: n.s.name.clone(),
+                        tags: None,
                     }
                 ))
                 .collect::<Vec<_>>()

@@ -4,6 +4,7 @@
 use super::lists::{Lists, ServiceSummary};
 use super::owners::Owners;
 use super::service_networks::AssociationsByService;
+use super::tags::parts_need_tags;
 use super::{Observer, Wanted, lock};
 use crate::caller::CallError;
 use crate::model::{ObsService, ObsServiceAssociation, Owner};
@@ -84,10 +85,16 @@ impl Observer<'_> {
             auth_policy: None,
             listeners: vec![],
             associations,
+            tags: self.known_tags(&s.s.arn),
         };
         let Some(p) = plan else {
             return Ok(o);
         };
+        let read = parts_need_tags(&o, p);
+        for a in &mut o.associations {
+            let wanted = p.service_networks.contains(&a.service_network);
+            a.tags = self.tags_if(&a.arn, read && wanted).await?;
+        }
         let at = self.auth_type_svc(&s.s).await?;
         if p.auth_policy.is_some() || at == "AWS_IAM" {
             o.auth_policy = Some(self.policy(&s.s.id).await?);
@@ -106,7 +113,7 @@ impl Observer<'_> {
                 cache.target_group_names.name_of(id).map(str::to_string)
             })
         };
-        o.listeners = self.listeners(&s.s.id, &tg_name).await?;
+        o.listeners = self.listeners(&s.s.id, &tg_name, read).await?;
         Ok(o)
     }
 
@@ -129,6 +136,8 @@ impl Observer<'_> {
                 .iter()
                 .map(|a| ObsServiceAssociation {
                     id: a.id().unwrap_or_default().into(),
+                    arn: a.arn().unwrap_or_default().into(),
+                    tags: None,
                     service_network: a
                         .service_network_name()
                         .map(str::to_string)

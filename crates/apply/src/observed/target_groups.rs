@@ -74,6 +74,7 @@ impl Observer<'_> {
             vpc: g.vpc.clone(),
             targets,
             health_check,
+            tags: self.known_tags(&g.s.arn),
         })
     }
 

@@ -16,6 +16,7 @@ fn log(destination: &str, policy: &str) -> AccessLogPlan {
     AccessLogPlan {
         destination_arn: destination.into(),
         policy: policy.into(),
+        tags: Default::default(),
     }
 }
 

@@ -138,6 +138,7 @@ pub fn network_only(name: &str) -> Plan {
             auth_policy: None,
             auth_origin: None,
             access_logs: vec![],
+            tags: None,
         }],
         ..Default::default()
     }

@@ -12,4 +12,5 @@ mod health_check;
 mod kept;
 mod report;
 mod scope;
+mod tags;
 mod vpc_association;

@@ -14,6 +14,7 @@ fn with_policy(associate: bool, groups: &[&str]) -> Plan {
         associate,
         security_group_ids: groups.iter().map(|g| g.to_string()).collect(),
         policy: "default/vap".into(),
+        tags: Default::default(),
     });
     plan
 }

@@ -17,5 +17,6 @@ mod plugin_failures;
 mod plugin_objects;
 mod plugin_tools;
 mod service_network;
+mod tags;
 mod topology;
 mod tutorial;

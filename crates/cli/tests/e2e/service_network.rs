@@ -28,10 +28,13 @@ fn networks_api(client: &kube::Client) -> Api<DynamicObject> {
     )
 }
 
+/// A ServiceNetwork object, with the Go controller's tags annotation.
 fn object(name: &str) -> DynamicObject {
     serde_json::from_value(json!({
         "apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "ServiceNetwork",
-        "metadata": {"name": name}, "spec": {}}))
+        "metadata": {"name": name,
+            "annotations": {"application-networking.k8s.aws/tags": "team=network"}},
+        "spec": {}}))
     .unwrap()
 }
 
@@ -126,6 +129,7 @@ async fn service_network_objects_create_adopt_refuse_and_delete_networks() {
     let fresh = eventually(&sns, "fresh", |o| programmed(o, "True", "Programmed")).await;
     let (arn, tags) = network(&aws, "fresh").await.expect("created");
     assert_eq!(tags.get(&managed_by_tag()), Some(&ours));
+    assert_eq!(tags.get("team").map(String::as_str), Some("network"));
     assert_eq!(
         fresh.pointer("/status/serviceNetworkARN"),
         Some(&json!(arn))
@@ -139,6 +143,7 @@ async fn service_network_objects_create_adopt_refuse_and_delete_networks() {
     eventually(&sns, "adopted", |o| programmed(o, "True", "Programmed")).await;
     let (_, tags) = network(&aws, "adopted").await.unwrap();
     assert_eq!(tags.get(&managed_by_tag()), Some(&ours));
+    assert_eq!(tags.get("team").map(String::as_str), Some("network"));
     // Another cluster's is refused, and left as it was.
     let foreign = eventually(&sns, "foreign", |o| programmed(o, "False", "Conflicted")).await;
     assert_eq!(condition(&foreign, "Accepted").unwrap().0, "True");
@@ -147,6 +152,7 @@ async fn service_network_objects_create_adopt_refuse_and_delete_networks() {
         tags.get(&managed_by_tag()).map(String::as_str),
         Some("999999999999/west/vpc-0west")
     );
+    assert!(!tags.contains_key("team"), "{tags:?}");
 
     // A service of someone else's joins `fresh`: deleting the object waits,
     // saying why, and the network stays.

@@ -148,6 +148,7 @@ mod tests {
             auth_origin: None,
             allow_takeover_from: None,
             access_logs: vec![],
+            tags: Default::default(),
         }
     }
 

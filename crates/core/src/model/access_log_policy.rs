@@ -95,6 +95,7 @@ pub fn for_target(snapshot: &Snapshot, kind: &str, target: &Key) -> Vec<AccessLo
         .map(|(k, p)| AccessLogPlan {
             destination_arn: p.spec.destination_arn.clone(),
             policy: format!("{}/{}", k.0, k.1),
+            tags: super::tags::of_object(p.meta()),
         })
         .collect();
     out.sort();

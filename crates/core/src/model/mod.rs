@@ -10,6 +10,7 @@ pub mod parents;
 pub mod routes;
 pub mod service_network;
 pub mod standalone;
+pub mod tags;
 pub mod target_group_policy;
 pub mod vpc_association_policy;
 
@@ -61,6 +62,8 @@ pub struct RouteIntent {
     pub diagnostics: Vec<Diagnostic>,
     /// Access log destinations, from AccessLogPolicies on the route.
     pub access_logs: Vec<crate::plan::AccessLogPlan>,
+    /// User tags, from the route's tags annotation.
+    pub tags: crate::plan::Tags,
 }
 
 /// A Gateway of ours, as a service network.
@@ -214,6 +217,12 @@ pub fn resolve_route(
         service_networks.clear();
     }
     diagnostics.extend(why);
+    let (tags, why) = tags::of_route(
+        view.annotations
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    diagnostics.extend(why);
     // The custom domain is the first hostname an accepting listener serves.
     let domain = view.hostnames.iter().position(|h| hostnames.contains(h));
     let service_name = naming::service_name(&view.id.name, &view.id.namespace, &view.annotations);
@@ -264,6 +273,7 @@ pub fn resolve_route(
             view.kind.kind_name(),
             &(view.id.namespace.clone(), view.id.name.clone()),
         ),
+        tags,
     })
 }
 

@@ -16,6 +16,7 @@ pub fn declared(snapshot: &Snapshot, name: &str) -> Option<DeclaredServiceNetwor
     }
     Some(DeclaredServiceNetwork {
         name: name.to_string(),
+        tags: super::tags::of_object(&object.metadata),
     })
 }
 
@@ -70,7 +71,8 @@ mod tests {
         assert_eq!(
             all_declared(&s),
             [DeclaredServiceNetwork {
-                name: "shared".into()
+                name: "shared".into(),
+                tags: Default::default(),
             }]
         );
         assert!(declared(&s, "old").is_none());

@@ -46,5 +46,6 @@ pub fn plan(snapshot: &Snapshot, gateway: &Key) -> Option<VpcAssociationPlan> {
         associate: p.spec.associate_with_vpc.unwrap_or(true),
         security_group_ids: p.spec.security_group_ids.clone().unwrap_or_default(),
         policy: format!("{}/{}", key.0, key.1),
+        tags: super::tags::of_object(p.meta()),
     })
 }

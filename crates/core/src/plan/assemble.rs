@@ -108,7 +108,31 @@ fn in_stable_order(mut plan: Plan) -> Plan {
     plan.diagnostics.sort();
     plan.diagnostics.dedup();
     plan.kept.sort();
+    target_group_tags(&mut plan);
     plan
+}
+
+/// Each target group's tags: its routes' together, the first route (by
+/// `namespace/name`) winning a key that two of them set. Worked out from
+/// the services each time, so merged plans agree with one plan of all.
+fn target_group_tags(plan: &mut Plan) {
+    let Plan {
+        services,
+        target_groups,
+        ..
+    } = plan;
+    let mut by_route: BTreeMap<&str, Vec<&Tags>> = BTreeMap::new();
+    for s in services.iter().filter(|s| !s.tags.is_empty()) {
+        by_route.entry(s.route.as_str()).or_default().push(&s.tags);
+    }
+    for tg in target_groups.iter_mut() {
+        let mut of: Vec<(&str, &Tags)> = Vec::new();
+        for r in &tg.routes {
+            let tags = by_route.get(r.as_str()).into_iter().flatten();
+            of.extend(tags.map(|t| (r.as_str(), *t)));
+        }
+        tg.tags = crate::model::tags::of_routes(of);
+    }
 }
 
 /// A diagnostic of ours, not a plugin's: what Lattice cannot express.
@@ -149,6 +173,7 @@ impl Pass<'_> {
                 auth_origin,
                 vpc_association: sn.vpc_association.clone(),
                 access_logs: sn.access_logs.clone(),
+                tags: None,
             });
         }
         out
@@ -333,6 +358,7 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
             .collect(),
         routes: vec![],
         health_check: tg.health_check.clone(),
+        tags: Default::default(),
     }
 }
 
@@ -377,6 +403,7 @@ fn service_plan(
             .annotation(naming::ALLOW_TAKEOVER_FROM)
             .map(str::to_owned),
         access_logs: r.access_logs.clone(),
+        tags: r.tags.clone(),
     }
 }
 

@@ -196,6 +196,7 @@ mod tests {
             auth_origin: None,
             allow_takeover_from: None,
             access_logs: vec![],
+            tags: Default::default(),
         }
     }
 
@@ -209,6 +210,7 @@ mod tests {
             targets: vec![],
             routes: vec![],
             health_check: None,
+            tags: Default::default(),
         }
     }
 

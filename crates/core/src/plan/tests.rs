@@ -187,6 +187,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
         parents: vec![0],
         diagnostics: vec![],
         access_logs: vec![],
+        tags: Default::default(),
     }
 }
 
@@ -774,4 +775,60 @@ fn each_group_is_decided_by_its_own_plugins_and_failure_policy() {
     // The kept route's target group is the good route's too: planned once.
     assert_eq!(plan.target_groups.len(), 1);
     assert_eq!(plan.target_groups[0].routes, vec!["app/a".to_string()]);
+}
+
+fn tags(pairs: &[(&str, &str)]) -> crate::plan::Tags {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_routes_tags_are_its_services_and_its_target_groups() {
+    let mut r = mk_route("a", 2);
+    r.tags = tags(&[("Team", "books")]);
+    let plan = plan_intents(&[r], &[mk_network("mesh")], &stages());
+    assert_eq!(plan.services[0].tags, tags(&[("Team", "books")]));
+    for tg in &plan.target_groups {
+        assert_eq!(tg.tags, tags(&[("Team", "books")]), "{}", tg.name);
+    }
+    assert_eq!(plan.service_networks[0].tags, None);
+}
+
+#[test]
+fn a_shared_target_group_has_its_routes_tags_the_first_route_winning_a_key() {
+    let mut a = mk_route("a", 1);
+    a.tags = tags(&[("Team", "a"), ("Env", "prod")]);
+    let mut b = twin("b", "a", 1);
+    b.tags = tags(&[("Team", "b"), ("Cost", "42")]);
+    let s = stages();
+    let whole = plan_intents(&[b.clone(), a.clone()], &[], &s);
+    assert_eq!(
+        whole.target_groups[0].tags,
+        tags(&[("Cost", "42"), ("Env", "prod"), ("Team", "a")])
+    );
+    // However the routes are grouped.
+    let grouped = plan_groups(&[
+        Group {
+            stages: &s,
+            routes: std::slice::from_ref(&b),
+            service_networks: &[],
+        },
+        Group {
+            stages: &s,
+            routes: std::slice::from_ref(&a),
+            service_networks: &[],
+        },
+    ]);
+    assert_eq!(grouped, whole);
+}
+
+#[test]
+fn a_route_without_tags_adds_none_to_a_shared_target_group() {
+    let mut a = mk_route("a", 1);
+    a.tags = tags(&[("Team", "a")]);
+    let plan = plan_intents(&[a, twin("b", "a", 1)], &[], &stages());
+    assert_eq!(plan.target_groups[0].tags, tags(&[("Team", "a")]));
+    assert!(plan.services[1].tags.is_empty());
 }

@@ -2,7 +2,13 @@
 //!
 //! Field names are a stable contract for scripts; fields may be added.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
+
+/// User tags by key, from the `application-networking.k8s.aws/tags`
+/// annotation (see [`crate::model::tags`]).
+pub type Tags = BTreeMap<String, String>;
 
 /// Desired Lattice state for a set of routes and Gateways.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +39,10 @@ pub struct Plan {
 pub struct DeclaredServiceNetwork {
     /// Lattice name: the object's name.
     pub name: String,
+    /// User tags, from the object's `application-networking.k8s.aws/tags`
+    /// annotation (the Go controller's `servicenetwork_controller.go`).
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// What a plugin's failure on a route does to that route.
@@ -129,6 +139,11 @@ pub struct ServicePlan {
     /// Access log destinations, from AccessLogPolicies on the route.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub access_logs: Vec<AccessLogPlan>,
+    /// The route's tags annotation: the user tags of the service, its
+    /// listeners, rules and service network associations (others' are
+    /// removed, the controllers' and AWS's kept).
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// A Lattice listener.
@@ -257,6 +272,11 @@ pub struct TargetGroupPlan {
     /// (its default on create, whatever it has after).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheckPlan>,
+    /// The user tags of its routes' tags annotations, together; where two
+    /// routes give one key different values, the first route (by
+    /// `namespace/name`) wins.
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// A target group's health check, as VPC Lattice's `HealthCheckConfig`
@@ -326,6 +346,11 @@ pub struct ServiceNetworkPlan {
     /// none: the VPC joins the first network it can (see the README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_association: Option<VpcAssociationPlan>,
+    /// Its user tags, when an object of the cluster says them; `None`
+    /// leaves whatever user tags it has (a Gateway's network: the Go
+    /// controller reads no tags annotation on a Gateway).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Tags>,
 }
 
 /// The cluster VPC's association with a service network, as a
@@ -340,6 +365,9 @@ pub struct VpcAssociationPlan {
     pub security_group_ids: Vec<String>,
     /// The policy, `namespace/name`.
     pub policy: String,
+    /// The policy's tags annotation: the association's user tags.
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }
 
 /// A diagnostic, attributed to the object whose status it belongs in.
@@ -410,4 +438,7 @@ pub struct AccessLogPlan {
     /// `namespace/name` of the AccessLogPolicy, as the subscription's
     /// `application-networking.k8s.aws/AccessLogPolicy` tag says it.
     pub policy: String,
+    /// The policy's tags annotation: the subscription's user tags.
+    #[serde(default, skip_serializing_if = "Tags::is_empty")]
+    pub tags: Tags,
 }

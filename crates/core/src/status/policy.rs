@@ -78,8 +78,9 @@ fn vpc_association_policy_accepted(
                 winner.0, winner.1, gateway.1
             ),
         ),
-        _ => accepted(
+        _ => accepted_tagged(
             "the policy decides the cluster VPC's association with the Gateway's service network",
+            p.meta(),
         ),
     }
 }
@@ -112,6 +113,18 @@ fn push_if_changed<K: kube::Resource + serde::Serialize>(
 
 fn accepted(message: &str) -> Condition {
     cond("Accepted", true, "Accepted", message.into())
+}
+
+/// `Accepted`, saying which entries of the policy's tags annotation were
+/// left out, if any: a bad tag does not stop the policy.
+fn accepted_tagged(
+    message: &str,
+    meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> Condition {
+    match crate::model::tags::problems_of(meta) {
+        Some(why) => accepted(&format!("{message}; {why}")),
+        None => accepted(message),
+    }
 }
 
 fn refused(reason: &str, message: String) -> Condition {
@@ -240,6 +253,9 @@ fn access_log_policy_accepted(
                 w.0, w.1, t.kind, t.name
             ),
         ),
-        None => accepted("the policy is a VPC Lattice access log subscription of its target"),
+        None => accepted_tagged(
+            "the policy is a VPC Lattice access log subscription of its target",
+            p.meta(),
+        ),
     }
 }

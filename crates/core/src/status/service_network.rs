@@ -92,12 +92,12 @@ fn status(
             ids: None,
         });
     }
-    let accepted = cond(
-        "Accepted",
-        true,
-        "Accepted",
-        "the object owns the VPC Lattice service network of its name".into(),
-    );
+    let mut message = "the object owns the VPC Lattice service network of its name".to_string();
+    let object = snapshot.service_networks.get(name);
+    if let Some(bad) = object.and_then(|o| crate::model::tags::problems_of(&o.metadata)) {
+        message = format!("{message}; {bad}");
+    }
+    let accepted = cond("Accepted", true, "Accepted", message);
     let (programmed, ids) = match state? {
         NetworkState::Present { arn, id } => {
             let message = deletion_wait(snapshot, name)

@@ -261,6 +261,7 @@ fn the_iam_policy_allows_exactly_the_vpc_lattice_actions_the_controller_calls() 
         "PutAuthPolicy",
         "DeleteAuthPolicy",
         "TagResource",
+        "UntagResource",
         "CreateAccessLogSubscription",
         "UpdateAccessLogSubscription",
         "DeleteAccessLogSubscription",

@@ -4,7 +4,8 @@
 //! objects (a ConfigMap source, a delegated-to-nobody LatticePlugin, an OCI
 //! source with a pull secret), a restart (leader Lease renewed, Lattice
 //! read afresh), edits (auth policies removed, endpoints removed, rules
-//! changed and removed, a listener moved, a health check), and deletions (a route, a TLS
+//! changed and removed, a listener moved, a health check, a route's tags
+//! annotation added and changed), and deletions (a route, a TLS
 //! route and its Gateway, then the bookstore's: finalizers, services,
 //! service networks and the VPC association). It records what the
 //! controller asked for: kube-sim's audit log of its user, and the VPC
@@ -412,6 +413,34 @@ pub async fn run() -> Recorded {
         .await
         .unwrap();
     settled(&lattice, "GetTargetGroup").await;
+
+    // The tags annotation on that route: added (`TagResource` on what
+    // exists), then a key removed (`UntagResource`).
+    let tagged = |v: &str| {
+        merge(json!({"metadata": {"annotations": {"application-networking.k8s.aws/tags": v}}}))
+    };
+    let tag_calls = || {
+        lattice
+            .call_counts()
+            .get("TagResource")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = tag_calls();
+    grpcroutes
+        .patch("ratings", &pp, &tagged("Team=ratings,Env=dev"))
+        .await
+        .unwrap();
+    until("the controller tags ratings", async || {
+        (tag_calls() > before).then_some(())
+    })
+    .await;
+    settled(&lattice, "TagResource").await;
+    grpcroutes
+        .patch("ratings", &pp, &tagged("Team=ratings"))
+        .await
+        .unwrap();
+    settled(&lattice, "UntagResource").await;
 
     // A TargetGroupPolicy's health check edited: `UpdateTargetGroup`.
     let tgp = ar(
