@@ -271,8 +271,9 @@ fn a_route_whose_hostnames_miss_every_listener_hostname_is_not_accepted() {
         .expect("a service for hit");
     assert_eq!(hit.custom_domain_name.as_deref(), Some("b.example.com"));
     assert!(plan.services.iter().all(|s| s.route != "infra/miss"));
-    // Attachment counts by allowedRoutes and parentRef, not hostnames.
-    assert_eq!(listener(&gateway_status(&ix), "http")["attachedRoutes"], 3);
+    // A route that shares no hostname with the listener is not attached
+    // (the conformance suite's GatewayWithAttachedRoutes): only `hit`.
+    assert_eq!(listener(&gateway_status(&ix), "http")["attachedRoutes"], 1);
 }
 
 #[test]
@@ -345,11 +346,14 @@ fn listeners_lattice_cannot_serve_are_unsupported_and_the_gateway_says_listeners
         {"name":"tls-terminate","port":8443,"protocol":"TLS","tls":{"mode":"Terminate"}},
     ]))]);
     let status = gateway_status(&ix);
-    for name in ["tcp", "tls-terminate"] {
+    for (name, reason) in [
+        ("tcp", "UnsupportedProtocol"),
+        ("tls-terminate", "UnsupportedValue"),
+    ] {
         let l = listener(&status, name);
         assert_eq!(
             condition(&l["conditions"], "Accepted"),
-            pair("False", "UnsupportedProtocol"),
+            pair("False", reason),
             "{name}"
         );
         assert_eq!(
@@ -564,5 +568,33 @@ fn an_https_listener_with_only_secret_certificates_says_lattice_cannot_use_them(
     assert_eq!(
         condition(&listener(&status, "acm")["conditions"], "ResolvedRefs"),
         pair("True", "ResolvedRefs")
+    );
+}
+
+#[test]
+fn a_certificate_secret_in_another_namespace_needs_a_reference_grant() {
+    let tls = |ns: &str| json!({"mode":"Terminate","certificateRefs":[{"kind":"Secret","name":"cert","namespace":ns}]});
+    let ix = index(vec![
+        gateway(json!([
+            {"name":"granted","port":443,"protocol":"HTTPS","hostname":"a.example.com","tls":tls("certs")},
+            {"name":"ungranted","port":8443,"protocol":"HTTPS","hostname":"b.example.com","tls":tls("other")},
+        ])),
+        json!({"apiVersion":"gateway.networking.k8s.io/v1beta1","kind":"ReferenceGrant",
+        "metadata":{"name":"certs","namespace":"certs"},
+        "spec":{"from":[{"group":"gateway.networking.k8s.io","kind":"Gateway","namespace":"infra"}],
+                "to":[{"group":"","kind":"Secret"}]}}),
+    ]);
+    let status = gateway_status(&ix);
+    // Granted, it is still a Secret Lattice cannot use.
+    assert_eq!(
+        condition(&listener(&status, "granted")["conditions"], "ResolvedRefs"),
+        pair("False", "InvalidCertificateRef")
+    );
+    assert_eq!(
+        condition(
+            &listener(&status, "ungranted")["conditions"],
+            "ResolvedRefs"
+        ),
+        pair("False", "RefNotPermitted")
     );
 }

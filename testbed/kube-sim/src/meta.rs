@@ -271,6 +271,9 @@ pub fn spec_part(obj: &Value, ignore_status: bool) -> Value {
     let mut o = obj.clone();
     if let Some(m) = o.as_object_mut() {
         m.remove("metadata");
+        // The version an object is written at is not its spec: one created
+        // at v1beta1 and updated at v1 keeps its generation.
+        m.remove("apiVersion");
         if ignore_status {
             m.remove("status");
         }
@@ -318,6 +321,18 @@ pub fn finalizers(obj: &Value) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_an_object_is_written_at_is_not_part_of_its_spec() {
+        let beta = serde_json::json!({"apiVersion": "gateway.networking.k8s.io/v1beta1",
+            "kind": "Gateway", "metadata": {"name": "g"}, "spec": {"x": 1}});
+        let mut v1 = beta.clone();
+        v1["apiVersion"] = "gateway.networking.k8s.io/v1".into();
+        v1["metadata"]["labels"] = serde_json::json!({"a": "b"});
+        assert_eq!(spec_part(&beta, true), spec_part(&v1, true));
+        v1["spec"]["x"] = 2.into();
+        assert_ne!(spec_part(&beta, true), spec_part(&v1, true));
+    }
 
     #[test]
     fn names_follow_their_kinds_rule_with_a_cause_for_each_thing_wrong() {

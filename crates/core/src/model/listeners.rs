@@ -81,8 +81,10 @@ fn lattice_protocol(l: &GatewayListeners) -> Result<&'static str, (&'static str,
         ("HTTP", _) => Ok("HTTP"),
         ("HTTPS", _) => Ok("HTTPS"),
         ("TLS", true) => Ok("TLS_PASSTHROUGH"),
+        // The conformance suite's TLSRouteListenerTerminateNotSupported:
+        // the protocol is supported, this mode of it is not.
         ("TLS", false) => Err((
-            "UnsupportedProtocol",
+            "UnsupportedValue",
             "VPC Lattice serves TLS listeners in Passthrough mode only; use HTTPS to terminate TLS"
                 .into(),
         )),
@@ -202,6 +204,47 @@ pub fn intersects(a: &str, b: &str) -> bool {
             .is_some_and(|suffix| other.len() > suffix.len() && other.ends_with(suffix))
     };
     a == b || covers(&a, &b) || covers(&b, &a)
+}
+
+/// The listener's `tls.certificateRefs` to Secrets in another namespace
+/// that no ReferenceGrant there lets a Gateway of `gateway_ns` use, as
+/// `namespace/name`. The Gateway API makes this `RefNotPermitted` whatever
+/// else is wrong with the reference.
+pub fn ungranted_certificates(
+    snapshot: &Snapshot,
+    gateway_ns: &str,
+    l: &GatewayListeners,
+) -> Vec<String> {
+    let refs = l.tls.as_ref().and_then(|t| t.certificate_refs.as_ref());
+    refs.into_iter()
+        .flatten()
+        .filter(|r| r.group.as_deref().unwrap_or("").is_empty())
+        .filter(|r| r.kind.as_deref().unwrap_or("Secret") == "Secret")
+        .filter_map(|r| {
+            let ns = r.namespace.as_deref().filter(|ns| *ns != gateway_ns)?;
+            (!secret_granted(snapshot, gateway_ns, ns, &r.name)).then(|| format!("{ns}/{}", r.name))
+        })
+        .collect()
+}
+
+/// Whether a ReferenceGrant in `ns` lets Gateways of `from_ns` use the
+/// Secret `name`.
+fn secret_granted(snapshot: &Snapshot, from_ns: &str, ns: &str, name: &str) -> bool {
+    snapshot
+        .reference_grants
+        .range((ns.to_string(), String::new())..)
+        .take_while(|((n, _), _)| n == ns)
+        .any(|(_, g)| {
+            g.spec
+                .from
+                .iter()
+                .any(|f| f.group == GATEWAY_GROUP && f.kind == "Gateway" && f.namespace == from_ns)
+                && g.spec.to.iter().any(|t| {
+                    t.group.is_empty()
+                        && t.kind == "Secret"
+                        && t.name.as_ref().is_none_or(|n| n == name)
+                })
+        })
 }
 
 #[cfg(test)]

@@ -105,14 +105,17 @@ fn attach(
         {
             continue;
         }
-        // Attached, for the listener's `attachedRoutes`, whatever the
-        // hostnames say (the spec counts by allowedRoutes and parentRef).
-        a.listener_names.push(l.name.clone());
         tally.allowed += 1;
-        let (Ok(protocol), Some(hosts)) = (
-            support.protocol,
-            listeners::intersecting(l.hostname.as_deref(), &route.hostnames),
-        ) else {
+        let Some(hosts) = listeners::intersecting(l.hostname.as_deref(), &route.hostnames) else {
+            continue;
+        };
+        // Attached, for the listener's `attachedRoutes`: admitted by
+        // allowedRoutes, selected by the parentRef, sharing a hostname
+        // (the conformance suite's `GatewayWithAttachedRoutes` counts no
+        // route refused `NoMatchingListenerHostname`), whatever the
+        // listener's own status.
+        a.listener_names.push(l.name.clone());
+        let Ok(protocol) = support.protocol else {
             continue;
         };
         a.hostnames.extend(hosts.into_iter().map(str::to_string));

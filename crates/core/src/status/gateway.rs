@@ -164,7 +164,8 @@ pub fn gateway_status(
                 .iter()
                 .map(|k| json!({"group": GATEWAY_GROUP, "kind": k.kind_name()}))
                 .collect();
-            let mut cs = listener_conditions(&support, apply);
+            let ungranted = listeners::ungranted_certificates(snapshot, &gateway.0, l);
+            let mut cs = listener_conditions(&support, &ungranted, apply);
             keep_times(&mut cs, &old, generation, now);
             json!({
                 "name": l.name,
@@ -234,7 +235,11 @@ fn attached_routes(
 }
 
 /// A listener's conditions, before timestamps.
-fn listener_conditions(support: &ListenerSupport, apply: &ApplyOutcome) -> Vec<Condition> {
+fn listener_conditions(
+    support: &ListenerSupport,
+    ungranted: &[String],
+    apply: &ApplyOutcome,
+) -> Vec<Condition> {
     let (accepted, programmed_now) = match &support.protocol {
         Ok(_) => (
             cond("Accepted", true, "Accepted", "listener accepted".into()),
@@ -253,6 +258,16 @@ fn listener_conditions(support: &ListenerSupport, apply: &ApplyOutcome) -> Vec<C
             format!(
                 "this listener cannot serve allowedRoutes.kinds {}",
                 support.invalid_kinds.join(", ")
+            ),
+        )
+    } else if !ungranted.is_empty() {
+        cond(
+            "ResolvedRefs",
+            false,
+            "RefNotPermitted",
+            format!(
+                "no ReferenceGrant lets this Gateway use the certificate Secret {}",
+                ungranted.join(", ")
             ),
         )
     } else if support.secret_certificates {
