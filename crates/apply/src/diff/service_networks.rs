@@ -91,16 +91,7 @@ impl Builder<'_> {
     fn declared_network(&mut self, d: &DeclaredServiceNetwork) {
         let name = d.name.as_str();
         let Some(o) = self.observed_network(name) else {
-            self.create_service_network(&ServiceNetworkPlan {
-                name: name.to_string(),
-                gateway: String::new(),
-                auth_type: "NONE".into(),
-                auth_policy: None,
-                auth_origin: None,
-                vpc_association: None,
-                access_logs: vec![],
-                tags: Some(d.tags.clone()),
-            });
+            self.create_service_network(&bare_network(name, Some(d.tags.clone())));
             return;
         };
         let object = format!("service network {name}");
@@ -151,16 +142,7 @@ impl Builder<'_> {
             return None;
         }
         if !self.ix.networks.contains(name.as_str()) {
-            self.create_service_network(&ServiceNetworkPlan {
-                name: name.clone(),
-                gateway: String::new(),
-                auth_type: "NONE".into(),
-                auth_policy: None,
-                auth_origin: None,
-                vpc_association: None,
-                access_logs: vec![],
-                tags: None,
-            });
+            self.create_service_network(&bare_network(&name, None));
         }
         self.vpc_association(&name, None, None).then_some(name)
     }
@@ -356,6 +338,21 @@ impl Builder<'_> {
         let object = format!("service network {name} ↔ VPC {}", v.vpc);
         let resource = unrouted(ResourceKind::ServiceNetworkVpcAssociation, name);
         self.retag(&v.arn, v.tags.as_ref(), &p.tags, &[], &object, &resource);
+    }
+}
+
+/// A network no Gateway plans, as the Go controller creates one (auth
+/// `NONE`, no VPC association); `tags: None` leaves its user tags alone.
+fn bare_network(name: &str, tags: Option<lattice_core::plan::Tags>) -> ServiceNetworkPlan {
+    ServiceNetworkPlan {
+        name: name.to_string(),
+        gateway: String::new(),
+        auth_type: "NONE".into(),
+        auth_policy: None,
+        auth_origin: None,
+        vpc_association: None,
+        access_logs: vec![],
+        tags,
     }
 }
 
