@@ -5,7 +5,13 @@
 //! Another replica tries again when the Lease expires, and takes over only
 //! once a renewal is overdue, with an update that carries the
 //! resourceVersion it read, so two candidates cannot both win.
+//!
+//! Leadership is fenced by time ([`Leadership`]): a renewal sent at `t` is
+//! trusted until `t` plus the Lease less one retry period, on the monotonic
+//! clock. A process paused past its Lease (SIGSTOP, a frozen VM) wakes up
+//! a follower, not a leader that writes once before its election notices.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
@@ -13,6 +19,42 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, PostParams};
 use tokio::sync::watch;
+use tokio::time::Instant;
+
+/// Whether this replica leads: the election's flag, trusted only until
+/// the last renewal's deadline.
+#[derive(Clone, Debug)]
+pub struct Leadership {
+    flag: watch::Receiver<bool>,
+    /// `None`: no deadline (leadership decided by the caller, as in tests).
+    until: Arc<Mutex<Option<Instant>>>,
+}
+
+impl Leadership {
+    /// Leadership that follows `flag` alone, with no deadline.
+    pub fn unfenced(flag: watch::Receiver<bool>) -> Self {
+        Leadership {
+            flag,
+            until: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Leading now: the flag says so and the last renewal is still good.
+    pub fn leading(&self) -> bool {
+        let until = *self.until.lock().unwrap_or_else(|p| p.into_inner());
+        *self.flag.borrow() && until.is_none_or(|t| Instant::now() < t)
+    }
+
+    /// Waits for the flag to change; an error once the election has stopped.
+    pub async fn changed(&mut self) -> Result<(), watch::error::RecvError> {
+        self.flag.changed().await
+    }
+
+    /// The election's flag, to wait on.
+    pub fn flag(&self) -> watch::Receiver<bool> {
+        self.flag.clone()
+    }
+}
 
 /// Who competes for which Lease.
 #[derive(Clone, Debug)]
@@ -45,12 +87,15 @@ impl Election {
         self
     }
 
-    /// Campaigns until the receiver is dropped; `true` on the channel while leading.
-    pub fn start(self, client: kube::Client) -> watch::Receiver<bool> {
+    /// Campaigns until every [`Leadership`] is dropped.
+    pub fn start(self, client: kube::Client) -> Leadership {
         let (tx, rx) = watch::channel(false);
+        let until = Arc::new(Mutex::new(Some(Instant::now())));
+        let fence = until.clone();
         tokio::spawn(async move {
             let api: Api<Lease> = Api::namespaced(client, &self.namespace);
             loop {
+                let sent = Instant::now();
                 let (leading, expires_in) = match self.attempt(&api).await {
                     Ok(a) => a,
                     Err(e) => {
@@ -59,6 +104,11 @@ impl Election {
                         (false, None)
                     }
                 };
+                // Trusted from when the renewal was sent, less a retry
+                // period for clocks and a late next renewal.
+                let good_until = sent + self.duration.saturating_sub(self.retry_period());
+                *fence.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(if leading { good_until } else { sent });
                 if *tx.borrow() != leading {
                     tracing::info!(identity = %self.identity, leading, "leadership changed");
                 }
@@ -72,7 +122,7 @@ impl Election {
                 tokio::time::sleep(next).await;
             }
         });
-        rx
+        Leadership { flag: rx, until }
     }
 
     /// How often the holder renews and a follower tries: 2 s for a 15 s
@@ -141,5 +191,33 @@ impl Election {
             Err(kube::Error::Api(e)) if e.code == 409 => Ok((false, None)),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_leader_whose_renewal_is_overdue_stops_leading_whatever_its_flag_says() {
+        let (_tx, rx) = watch::channel(true);
+        let l = Leadership {
+            flag: rx,
+            until: Arc::new(Mutex::new(Some(Instant::now() + Duration::from_millis(50)))),
+        };
+        assert!(l.leading());
+        // Stalled past the deadline: the flag still says true, the fence not.
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert!(*l.flag().borrow());
+        assert!(!l.leading());
+    }
+
+    #[tokio::test]
+    async fn unfenced_leadership_follows_its_flag() {
+        let (tx, rx) = watch::channel(false);
+        let l = Leadership::unfenced(rx);
+        assert!(!l.leading());
+        tx.send(true).unwrap();
+        assert!(l.leading());
     }
 }

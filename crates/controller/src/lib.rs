@@ -57,7 +57,7 @@ pub struct Options {
     /// Status writes in flight at once.
     pub max_concurrent_writes: usize,
     /// Leadership, from [`leader::Election::start`]; `None` means always lead.
-    pub leader: Option<tokio::sync::watch::Receiver<bool>>,
+    pub leader: Option<leader::Leadership>,
     /// This replica's name, reported on the Events it records.
     pub instance: Option<String>,
     /// The controller's own namespace: a ClusterLatticePlugin's
@@ -224,9 +224,7 @@ impl Controller {
         let mut resync = tokio::time::interval(self.options.resync.max(Duration::from_secs(1)));
         resync.tick().await;
         let mut leader = self.options.leader.clone();
-        let leading = |l: &Option<tokio::sync::watch::Receiver<bool>>| {
-            l.as_ref().is_none_or(|rx| *rx.borrow())
-        };
+        let leading = |l: &Option<leader::Leadership>| l.as_ref().is_none_or(|l| l.leading());
         // An idle loop still turns, so its heartbeat says it is alive.
         let mut recheck =
             tokio::time::interval(self.options.recheck.max(Duration::from_millis(10)));
@@ -248,7 +246,7 @@ impl Controller {
             let mut idle_tick = false;
             let lead_changed = async {
                 match leader.as_mut() {
-                    Some(rx) => rx.changed().await.is_ok(),
+                    Some(l) => l.changed().await.is_ok(),
                     None => std::future::pending().await,
                 }
             };

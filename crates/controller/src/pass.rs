@@ -74,6 +74,13 @@ impl Controller {
         let planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
         self.count_invalid_answers(&planned.plan);
         let plan_ms = started.elapsed().as_millis() as u64;
+        // Planning a whole cluster takes long enough for a Lease to lapse:
+        // a replica that no longer leads writes nothing, and keeps the work
+        // for when it leads again (a new leader re-checks everything anyway).
+        if !self.leading() {
+            tracing::info!("leadership lapsed while planning; nothing written");
+            return (dirty, false, 0);
+        }
         let (whole, applied) = self.apply(&dirty, &planned.plan, full).await;
         let calls = applied.as_ref().map_or(0, |a| a.report.total_calls());
         let apply_ms = started.elapsed().as_millis() as u64 - plan_ms;
@@ -105,6 +112,11 @@ impl Controller {
             self.count_routes(index);
         }
         (again.dirty, whole, calls)
+    }
+
+    /// Whether this replica may write now (see [`crate::leader::Leadership`]).
+    fn leading(&self) -> bool {
+        self.options.leader.as_ref().is_none_or(|l| l.leading())
     }
 
     /// Routes by the outcome last recorded for each (programmed, kept,

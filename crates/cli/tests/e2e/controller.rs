@@ -206,7 +206,7 @@ async fn a_follower_writes_nothing_until_it_leads() {
     let (_sim, client) = bookstore().await;
     let (lead, leader) = tokio::sync::watch::channel(false);
     let options = Options {
-        leader: Some(leader),
+        leader: Some(lattice_controller::leader::Leadership::unfenced(leader)),
         ..Options::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

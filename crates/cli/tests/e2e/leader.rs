@@ -52,9 +52,12 @@ async fn only_one_replica_leads_and_another_takes_over_when_it_stops() {
     assert_eq!(spec.lease_transitions, Some(1));
 
     // The background campaign reports leadership on its channel.
-    let mut rx = election("replica-b").start(client);
+    let leadership = election("replica-b").start(client);
+    let mut rx = leadership.flag();
     tokio::time::timeout(Duration::from_secs(5), rx.wait_for(|l| *l))
         .await
         .unwrap()
         .unwrap();
+    // Fenced by its renewal's deadline, which is in the future.
+    assert!(leadership.leading());
 }

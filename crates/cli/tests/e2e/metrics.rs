@@ -373,7 +373,7 @@ async fn readiness_turns_on_once_every_kind_has_listed_and_names_leader_or_stand
     let lattice = lattice().await;
     let (lead, leader) = tokio::sync::watch::channel(false);
     let options = Options {
-        leader: Some(leader),
+        leader: Some(lattice_controller::leader::Leadership::unfenced(leader)),
         ..Options::default()
     };
     let running = start(&client, &lattice.url(), options).await;
