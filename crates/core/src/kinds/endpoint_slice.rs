@@ -86,7 +86,10 @@ pub(crate) fn file(snapshot: &mut Snapshot, slice: EndpointSlice) {
     snapshot
         .endpoint_slice_services
         .insert(key.clone(), service.clone());
-    let slices = snapshot.endpoint_slices.entry((key.0, service)).or_default();
+    let slices = snapshot
+        .endpoint_slices
+        .entry((key.0, service))
+        .or_default();
     // Kept sorted by name, as a map would; most Services have one slice.
     let at = slices.partition_point(|(name, _)| *name < key.1);
     slices.insert(at, (key.1, slice.into()));

@@ -38,7 +38,9 @@ use serde_json::Value;
 
 pub use access_log_policy::AccessLogPolicyKind;
 pub use cluster_lattice_plugin::ClusterLatticePluginKind;
-pub use endpoint_slice::{EndpointSliceKind, Endpoints, SERVICE_NAME_LABEL, SliceEndpoint, SlicePort};
+pub use endpoint_slice::{
+    EndpointSliceKind, Endpoints, SERVICE_NAME_LABEL, SliceEndpoint, SlicePort,
+};
 pub use gateway::GatewayKind;
 pub use gateway_class::GatewayClassKind;
 pub use grpc_route::GrpcRouteKind;
