@@ -1,7 +1,12 @@
 //! The dependency graph: for each Service, Gateway and namespace, the routes
 //! that read it. The kinds ask it what a change dirties.
+//!
+//! Kept compact: at 10,000 routes over 20,000 Services, a `BTreeSet` per
+//! Service (one leaf with room for eleven routes, for the one or two it
+//! holds) and three per route were about 30 MB. A Service's routes are a
+//! sorted `Vec`, and a route's dependencies boxed slices.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::RouteKey;
 use crate::kinds::Deps;
@@ -10,21 +15,30 @@ use crate::snapshot::Key;
 /// Routes by what they depend on.
 #[derive(Debug, Default)]
 pub struct Graph {
-    deps: BTreeMap<RouteKey, Deps>,
-    by_service: BTreeMap<Key, BTreeSet<RouteKey>>,
+    deps: HashMap<RouteKey, Tracked>,
+    by_service: BTreeMap<Key, Vec<RouteKey>>,
     by_gateway: BTreeMap<Key, BTreeSet<RouteKey>>,
     by_grant_namespace: BTreeMap<String, BTreeSet<RouteKey>>,
 }
 
+/// What one route depends on, as the graph keeps it.
+#[derive(Debug)]
+struct Tracked {
+    services: Box<[Key]>,
+    gateways: Box<[Key]>,
+    grant_namespaces: Box<[String]>,
+}
+
 impl Graph {
-    /// What a route depends on, as last recorded.
-    pub fn deps(&self, route: &RouteKey) -> Option<&Deps> {
-        self.deps.get(route)
+    /// The parent Gateways of a route, as last recorded.
+    pub fn gateways_of(&self, route: &RouteKey) -> &[Key] {
+        self.deps.get(route).map_or(&[], |d| &d.gateways)
     }
 
     /// Routes with a Service as a backend.
     pub fn routes_of_service(&self, service: &Key) -> BTreeSet<RouteKey> {
-        self.by_service.get(service).cloned().unwrap_or_default()
+        let routes = self.by_service.get(service).into_iter().flatten();
+        routes.cloned().collect()
     }
 
     /// Routes with a Gateway as a parent.
@@ -44,7 +58,9 @@ impl Graph {
         self.forget(route);
         for k in &deps.services {
             let routes = self.by_service.entry(k.clone()).or_default();
-            routes.insert(route.clone());
+            if let Err(at) = routes.binary_search(route) {
+                routes.insert(at, route.clone());
+            }
         }
         for k in &deps.gateways {
             let routes = self.by_gateway.entry(k.clone()).or_default();
@@ -54,7 +70,12 @@ impl Graph {
             let routes = self.by_grant_namespace.entry(ns.clone()).or_default();
             routes.insert(route.clone());
         }
-        self.deps.insert(route.clone(), deps);
+        let tracked = Tracked {
+            services: deps.services.into_iter().collect(),
+            gateways: deps.gateways.into_iter().collect(),
+            grant_namespaces: deps.grant_namespaces.into_iter().collect(),
+        };
+        self.deps.insert(route.clone(), tracked);
     }
 
     /// Drops a route from the graph.
@@ -63,7 +84,12 @@ impl Graph {
             return;
         };
         for k in &old.services {
-            drop_from(&mut self.by_service, k, route);
+            if let Some(routes) = self.by_service.get_mut(k) {
+                routes.retain(|r| r != route);
+                if routes.is_empty() {
+                    self.by_service.remove(k);
+                }
+            }
         }
         for k in &old.gateways {
             drop_from(&mut self.by_gateway, k, route);

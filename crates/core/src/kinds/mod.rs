@@ -39,7 +39,9 @@ use serde_json::Value;
 
 pub use access_log_policy::AccessLogPolicyKind;
 pub use cluster_lattice_plugin::ClusterLatticePluginKind;
-pub use endpoint_slice::{EndpointSliceKind, SERVICE_NAME_LABEL};
+pub use endpoint_slice::{
+    EndpointSliceKind, Endpoints, SERVICE_NAME_LABEL, SliceEndpoint, SlicePort,
+};
 pub use gateway::GatewayKind;
 pub use gateway_class::GatewayClassKind;
 pub use grpc_route::GrpcRouteKind;
@@ -49,7 +51,7 @@ pub use lattice_plugin::LatticePluginKind;
 pub use namespace::NamespaceKind;
 pub use reference_grant::ReferenceGrantKind;
 pub use route::{Deps, RouteType};
-pub use service::ServiceKind;
+pub use service::{ServiceKind, ServicePort, ServicePorts};
 pub use service_network::ServiceNetworkKind;
 pub use target_group_policy::TargetGroupPolicyKind;
 pub use tls_route::TlsRouteKind;

@@ -91,9 +91,7 @@ impl<R: RouteType> Kind for R {
     fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
         let rk = RouteKey::new(R::KIND, key);
         let mut d = Dirty::default();
-        if let Some(deps) = graph.deps(&rk) {
-            d.gateways.extend(deps.gateways.iter().cloned());
-        }
+        d.gateways.extend(graph.gateways_of(&rk).iter().cloned());
         if let Some(route) = R::map(snapshot).get(key) {
             let name = service_name(route.meta(), key);
             d.routes.extend(

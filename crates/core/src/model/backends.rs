@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use k8s_openapi::api::core::v1::Service;
 use lattice_plugin_sdk::types::{Backend, Resolution, RuleBackends};
 use serde::Serialize;
 
@@ -12,6 +11,7 @@ use super::naming::target_group_name;
 use super::routes::{BackendRef, RouteView};
 use super::target_group_policy;
 use crate::config::ReferenceGrantPolicy;
+use crate::kinds::ServicePorts;
 use crate::snapshot::Snapshot;
 
 /// A target group the plan needs.
@@ -143,8 +143,8 @@ pub fn resolve(
 }
 
 /// The Service port a backendRef names, with its port name.
-fn service_port(svc: &Service, port: Option<i32>) -> Option<(i32, Option<String>)> {
-    let ports = svc.spec.as_ref()?.ports.as_ref()?;
+fn service_port(svc: &ServicePorts, port: Option<i32>) -> Option<(i32, Option<String>)> {
+    let ports = &svc.ports;
     let p = match port {
         Some(n) => ports.iter().find(|p| p.port == n)?,
         // Gateway API requires a port for Services; accept a sole port.
@@ -164,23 +164,17 @@ fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<
     else {
         return vec![];
     };
-    for es in slices.values() {
+    for (_, es) in slices {
         let Some(port) = es
             .ports
             .iter()
-            .flatten()
             .find(|p| p.name.as_deref().unwrap_or("") == port_name.unwrap_or(""))
             .and_then(|p| p.port)
             .filter(|p| (1..=65535).contains(p))
         else {
             continue;
         };
-        for ep in es.endpoints.iter().flatten() {
-            // Unknown readiness counts as ready, as kube-proxy treats it.
-            let ready = ep.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true);
-            if !ready {
-                continue;
-            }
+        for ep in es.endpoints.iter().filter(|ep| ep.ready) {
             // Lattice IP target groups take IP addresses only: an FQDN
             // slice's hostnames, or garbage, are not targets (issue 15).
             let ips = ep.addresses.iter().filter(|a| a.parse::<IpAddr>().is_ok());
