@@ -132,19 +132,19 @@ impl Applier {
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
         report.services.extend(created);
+        let done: Vec<&OpKind> = done(&d.ops, &outcomes).collect();
         if scope.is_none() {
             let created = exec
                 .networks
                 .into_inner()
                 .unwrap_or_else(|p| p.into_inner());
-            report.service_networks = networks_after(&observed, &d.ops, &outcomes, created);
+            report.service_networks = networks_after(&observed, &done, created);
         }
         let created = exec
             .access_logs
             .into_inner()
             .unwrap_or_else(|p| p.into_inner());
-        report.access_log_subscriptions =
-            subscriptions_after(&observed, &d.ops, &outcomes, created);
+        report.access_log_subscriptions = subscriptions_after(&observed, &done, created);
         report.record(&d.ops, &outcomes);
         report.calls = delta(&before, &self.caller.calls());
         report
@@ -187,27 +187,30 @@ fn endpoints(observed: &Observed, plan: &Plan) -> BTreeMap<String, ServiceEndpoi
         .collect()
 }
 
+/// The operations of the pass that completed.
+fn done<'o>(ops: &'o [Op], outcomes: &'o [Outcome]) -> impl Iterator<Item = &'o OpKind> {
+    ops.iter()
+        .zip(outcomes)
+        .filter(|(_, o)| matches!(o, Outcome::Done))
+        .map(|(op, _)| &op.kind)
+}
+
 /// The service networks Lattice holds after a whole pass: those listed,
 /// less those deleted, with claims counted as ours, plus those created.
 fn networks_after(
     observed: &Observed,
-    ops: &[Op],
-    outcomes: &[Outcome],
+    done: &[&OpKind],
     created: BTreeMap<String, NetworkEndpoint>,
 ) -> BTreeMap<String, NetworkEndpoint> {
-    let done = || {
-        ops.iter()
-            .zip(outcomes)
-            .filter(|(_, o)| matches!(o, Outcome::Done))
-            .map(|(op, _)| &op.kind)
-    };
-    let deleted: BTreeSet<&str> = done()
+    let deleted: BTreeSet<&str> = done
+        .iter()
         .filter_map(|k| match k {
             OpKind::DeleteServiceNetwork { id } => Some(id.as_str()),
             _ => None,
         })
         .collect();
-    let claimed: BTreeSet<&str> = done()
+    let claimed: BTreeSet<&str> = done
+        .iter()
         .filter_map(|k| match k {
             OpKind::Claim { arn } => Some(arn.as_str()),
             _ => None,
@@ -233,15 +236,13 @@ fn networks_after(
 /// those deleted, plus those created.
 fn subscriptions_after(
     observed: &Observed,
-    ops: &[Op],
-    outcomes: &[Outcome],
+    done: &[&OpKind],
     created: BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    let deleted: BTreeSet<&str> = ops
+    let deleted: BTreeSet<&str> = done
         .iter()
-        .zip(outcomes)
-        .filter_map(|(op, o)| match (&op.kind, o) {
-            (OpKind::DeleteAccessLogSubscription { id }, Outcome::Done) => Some(id.as_str()),
+        .filter_map(|k| match k {
+            OpKind::DeleteAccessLogSubscription { id } => Some(id.as_str()),
             _ => None,
         })
         .collect();

@@ -116,8 +116,11 @@ impl Desired {
         // read every network, and its status and finalizer wait on one.
         networks_changed |= !dirty.service_networks.is_empty();
         for name in &dirty.service_networks {
-            let declared = plan.declared_service_networks.iter();
-            match declared.clone().find(|d| &d.name == name) {
+            match plan
+                .declared_service_networks
+                .iter()
+                .find(|d| &d.name == name)
+            {
                 Some(d) => self.declared.insert(name.clone(), d.clone()),
                 None => self.declared.remove(name),
             };

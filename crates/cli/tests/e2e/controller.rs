@@ -134,15 +134,17 @@ pub(crate) fn start_with_lattice(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
-    let (stop, task, _) = start_counting(client, url, opts);
+    let (stop, task, _) = start_counting(client, url, opts, Options::default());
     (stop, task)
 }
 
-/// As [`start_with_lattice`], with the applier's running count of Lattice calls.
+/// As [`start_with_lattice`], with the controller's `options` (its cluster
+/// is the applier's), and the applier's running count of Lattice calls.
 pub(crate) fn start_counting(
     client: &kube::Client,
     url: &str,
     opts: lattice_apply::ApplyOptions,
+    options: Options,
 ) -> (
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
@@ -153,7 +155,7 @@ pub(crate) fn start_counting(
     let counts = applier.call_counts();
     let options = Options {
         cluster: cfg,
-        ..Options::default()
+        ..options
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(
@@ -176,6 +178,7 @@ async fn every_lattice_call_goes_through_the_applier() {
         &client,
         &lattice.url(),
         lattice_apply::ApplyOptions::unlimited(16),
+        Options::default(),
     );
     let api = routes_api(&client);
     programmed(&api, "books", "True").await;

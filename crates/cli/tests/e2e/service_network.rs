@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use lattice_controller::{Controller, Options};
+use lattice_controller::Options;
 use lattice_core::ClusterConfig;
 use lattice_core::model::naming::managed_by_tag;
 use serde_json::{Value, json};
 
-use super::controller::{bookstore, eventually, lattice, stages};
+use super::controller::{bookstore, eventually, lattice, start_counting};
 
 fn networks_api(client: &kube::Client) -> Api<DynamicObject> {
     let gvk = GroupVersionKind::gvk(
@@ -64,22 +64,11 @@ fn start(
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
 ) {
-    let cfg = ClusterConfig::default();
-    let applier =
-        lattice_apply::Applier::new(lattice_sim::client(url), cfg.clone(), Default::default());
     let options = Options {
-        cluster: cfg,
         recheck: Duration::from_millis(500),
         ..Options::default()
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(
-        Controller::new(client.clone(), stages(), options)
-            .with_applier(applier)
-            .run(async {
-                let _ = stopped.await;
-            }),
-    );
+    let (stop, task, _) = start_counting(client, url, Default::default(), options);
     (stop, task)
 }
 

@@ -267,8 +267,7 @@ pub async fn run() -> Recorded {
         .await
         .unwrap();
     // The Go controller's finalizer on an IAMAuthPolicy: removed.
-    let go = json!({"metadata":{"finalizers":["application-networking.k8s.aws/iam-auth-policy"]}});
-    Api::<DynamicObject>::namespaced_with(
+    let policies: Api<DynamicObject> = Api::namespaced_with(
         test.clone(),
         "bookstore",
         &ar(
@@ -277,10 +276,12 @@ pub async fn run() -> Recorded {
             "IAMAuthPolicy",
             "iamauthpolicies",
         ),
-    )
-    .patch("bookstore-network", &pp, &merge(go))
-    .await
-    .unwrap();
+    );
+    let go = json!({"metadata":{"finalizers":["application-networking.k8s.aws/iam-auth-policy"]}});
+    policies
+        .patch("bookstore-network", &pp, &merge(go))
+        .await
+        .unwrap();
 
     // Converge: creates, tags, auth policies, the takeover.
     let (stop, task) = start(&kube.url(), &lattice.url());
@@ -537,16 +538,6 @@ pub async fn run() -> Recorded {
     // Edits: auth policies removed (service and network back to NONE),
     // an endpoint gone, two rules' backends swapped (one batch), a rule
     // removed, a route moved to another listener, the TLS split changed.
-    let policies: Api<DynamicObject> = Api::namespaced_with(
-        test.clone(),
-        "bookstore",
-        &ar(
-            "application-networking.k8s.aws",
-            "v1alpha1",
-            "IAMAuthPolicy",
-            "iamauthpolicies",
-        ),
-    );
     for p in ["books-storefront-only", "bookstore-network"] {
         policies.delete(p, &DeleteParams::default()).await.unwrap();
     }
