@@ -26,6 +26,8 @@ fn tg(name: String, i: usize, base: u8) -> TargetGroupPlan {
         routes: vec![format!("bench/route-{i}")],
         health_check: None,
         tags: Tags::new(),
+        export: None,
+        import: None,
     }
 }
 

@@ -60,6 +60,8 @@ pub struct Desired {
     declared: BTreeMap<String, DeclaredServiceNetwork>,
     /// Routes a plugin failed on, held as Lattice has them.
     kept: BTreeMap<RouteKey, KeptRoute>,
+    /// ServiceExports' target groups, by export.
+    exports: BTreeMap<Key, Vec<TargetGroupPlan>>,
 }
 
 impl Desired {
@@ -125,17 +127,44 @@ impl Desired {
                 None => self.declared.remove(name),
             };
         }
+        self.update_exports(dirty, plan, &mut scope);
         let now = self.scope(dirty);
         scope.services.extend(now.services);
         scope.target_groups.extend(now.target_groups);
         (scope, networks_changed)
     }
 
+    /// Takes the dirty exports' groups from `plan`; their names before and
+    /// after go in `scope`, so a scoped pass creates, updates and deletes
+    /// them.
+    fn update_exports(&mut self, dirty: &Dirty, plan: &Plan, scope: &mut lattice_apply::Scope) {
+        if dirty.service_exports.is_empty() {
+            return;
+        }
+        let mut now: BTreeMap<Key, Vec<TargetGroupPlan>> = BTreeMap::new();
+        for tg in &plan.target_groups {
+            if let Some(e) = &tg.export {
+                let key = (e.namespace.clone(), e.name.clone());
+                now.entry(key).or_default().push(tg.clone());
+            }
+        }
+        for key in &dirty.service_exports {
+            let before = self.exports.remove(key).unwrap_or_default();
+            scope.target_groups.extend(before.into_iter().map(|t| t.name));
+            if let Some(groups) = now.remove(key) {
+                scope
+                    .target_groups
+                    .extend(groups.iter().map(|t| t.name.clone()));
+                self.exports.insert(key.clone(), groups);
+            }
+        }
+    }
+
     /// The whole desired state as one plan.
     pub fn plan(&self) -> Plan {
         Plan {
             services: self.routes.values().map(|s| s.service.clone()).collect(),
-            target_groups: self.target_groups(|_| true),
+            target_groups: self.with_exports(self.target_groups(|_| true), |_| true),
             service_networks: self.networks.values().cloned().collect(),
             diagnostics: vec![],
             kept: self.kept.values().cloned().collect(),
@@ -162,8 +191,24 @@ impl Desired {
             ..Plan::default()
         };
         let wanted = scope.with_references(&plan).target_groups;
-        plan.target_groups = self.target_groups(|name| wanted.contains(name));
+        let routed = self.target_groups(|name| wanted.contains(name));
+        plan.target_groups = self.with_exports(routed, |name| scope.target_groups.contains(name));
         plan
+    }
+
+    /// `routed` and the exports' groups that `keep` accepts, by name.
+    fn with_exports(
+        &self,
+        mut routed: Vec<TargetGroupPlan>,
+        keep: impl Fn(&str) -> bool,
+    ) -> Vec<TargetGroupPlan> {
+        let exports = self.exports.values().flatten();
+        let before = routed.len();
+        routed.extend(exports.filter(|t| keep(&t.name)).cloned());
+        if routed.len() > before {
+            routed.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        routed
     }
 
     /// The target groups `keep` accepts, each once with every route that

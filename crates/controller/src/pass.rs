@@ -16,8 +16,8 @@ use std::time::Instant;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use lattice_apply::ApplyReport;
 use lattice_core::index::{Dirty, Index, RouteKey};
-use lattice_core::model::service_network;
-use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents};
+use lattice_core::model::{service_export, service_network};
+use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents, with_exports};
 use lattice_core::status::{self, ApplyOutcome};
 use lattice_plugin_sdk::types::Stage;
 use tracing::Instrument;
@@ -187,6 +187,13 @@ impl Controller {
             .iter()
             .filter_map(|name| service_network::declared(snapshot, name))
             .collect();
+        let (mut exports, mut diagnostics) = (vec![], vec![]);
+        for key in &dirty.service_exports {
+            let (g, d) = service_export::declared(snapshot, &self.options.cluster, key);
+            exports.extend(g);
+            diagnostics.extend(d);
+        }
+        let plan = with_exports(plan, exports, diagnostics);
         Planned { input, plan }
     }
 

@@ -48,12 +48,14 @@ pub const GO_FINALIZERS: [&str; 5] = [
     "tlsroute.k8s.aws/resources",
 ];
 
-/// The Go controller's finalizers on its policy kinds, by kind
-/// (`iamauthpolicy_controller.go`, `vpcassociationpolicy_controller.go`,
-/// `accesslogpolicy_controller.go`). This controller needs none on a
-/// policy (a removed policy re-plans its target), so they are removed: left
-/// behind, a policy deleted after the switch would stay `Terminating`.
-pub const GO_POLICY_FINALIZERS: [(&str, &str); 3] = [
+/// The Go controller's finalizers on its policy kinds, ServiceExports and
+/// ServiceImports, by kind (`iamauthpolicy_controller.go`,
+/// `vpcassociationpolicy_controller.go`, `accesslogpolicy_controller.go`,
+/// `serviceexport_controller.go`, `serviceimport_controller.go`). This
+/// controller needs none on them (a removed one re-plans what used it), so
+/// they are removed: left behind, an object deleted after the switch would
+/// stay `Terminating`.
+pub const GO_POLICY_FINALIZERS: [(&str, &str); 5] = [
     (
         "IAMAuthPolicy",
         "application-networking.k8s.aws/iam-auth-policy",
@@ -63,6 +65,8 @@ pub const GO_POLICY_FINALIZERS: [(&str, &str); 3] = [
         "vpcassociationpolicies.application-networking.k8s.aws/resources",
     ),
     ("AccessLogPolicy", "accesslogpolicy.k8s.aws/resources"),
+    ("ServiceExport", "serviceexport.k8s.aws/resources"),
+    ("ServiceImport", "serviceimport.k8s.aws/resource"),
 ];
 
 fn is_ours(f: &str) -> bool {
@@ -229,6 +233,8 @@ fn policy_meta<'s>(
             .get(key)
             .map(|p| &p.metadata),
         "AccessLogPolicy" => snapshot.access_log_policies.get(key).map(|p| &p.metadata),
+        "ServiceExport" => snapshot.service_exports.get(key).map(|p| &p.metadata),
+        "ServiceImport" => snapshot.service_imports.get(key).map(|p| &p.metadata),
         _ => None,
     }
 }

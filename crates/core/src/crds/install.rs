@@ -16,6 +16,8 @@ pub fn project() -> Vec<CustomResourceDefinition> {
         super::VpcAssociationPolicy::crd(),
         super::AccessLogPolicy::crd(),
         super::service_network::crd(),
+        super::service_export::crd(),
+        super::service_import::crd(),
         super::ClusterLatticePlugin::crd(),
         super::LatticePlugin::crd(),
     ]

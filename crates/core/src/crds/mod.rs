@@ -5,6 +5,8 @@
 mod install;
 pub mod plugins;
 pub mod policies;
+pub mod service_export;
+pub mod service_import;
 pub mod service_network;
 
 pub use install::{gateway_api, project, project_by_group, to_yaml};
@@ -17,4 +19,6 @@ pub use policies::{
     PolicyStatus, PolicyTargetReference, TargetGroupPolicy, TargetGroupPolicySpec,
     VpcAssociationPolicy, VpcAssociationPolicySpec,
 };
+pub use service_export::{ExportedPort, RouteType, ServiceExport, ServiceExportSpec};
+pub use service_import::{ServiceImport, ServiceImportSpec};
 pub use service_network::{ServiceNetwork, ServiceNetworkSpec, ServiceNetworkStatus};

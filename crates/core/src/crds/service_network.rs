@@ -53,6 +53,12 @@ pub struct ServiceNetworkStatus {
 /// empty).
 pub fn crd() -> CustomResourceDefinition {
     let mut crd = ServiceNetwork::crd();
+    spec_optional(&mut crd);
+    crd
+}
+
+/// Leaves `spec` out of what the CRD requires.
+pub(super) fn spec_optional(crd: &mut CustomResourceDefinition) {
     for v in &mut crd.spec.versions {
         let root = v
             .schema
@@ -62,5 +68,13 @@ pub fn crd() -> CustomResourceDefinition {
             required.retain(|f| f != "spec");
         }
     }
-    crd
+}
+
+/// `spec` optional and no status subresource, as the Go controller's
+/// multi-cluster CRDs have them: their status is written with the object.
+pub(super) fn loosen(crd: &mut CustomResourceDefinition) {
+    spec_optional(crd);
+    for v in &mut crd.spec.versions {
+        v.subresources = None;
+    }
 }

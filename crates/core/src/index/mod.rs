@@ -72,11 +72,15 @@ pub struct Dirty {
     /// `Accepted` before any Gateway uses it.
     pub classes: BTreeSet<String>,
     /// Policies whose status may have changed, by kind and key: a policy
-    /// that targets nothing still gets a status.
+    /// that targets nothing still gets a status. ServiceExports and
+    /// ServiceImports are here too, for the Go controller's finalizer on
+    /// them to be removed.
     pub policies: BTreeSet<(String, Key)>,
     /// ServiceNetwork objects whose network or status may have changed, by
     /// name (cluster-scoped).
     pub service_networks: BTreeSet<String>,
+    /// ServiceExports whose target groups may have changed.
+    pub service_exports: BTreeSet<Key>,
 }
 
 impl Dirty {
@@ -87,6 +91,7 @@ impl Dirty {
         self.classes.extend(other.classes);
         self.policies.extend(other.policies);
         self.service_networks.extend(other.service_networks);
+        self.service_exports.extend(other.service_exports);
     }
     /// Nothing to do.
     pub fn is_empty(&self) -> bool {
@@ -95,6 +100,7 @@ impl Dirty {
             && self.classes.is_empty()
             && self.policies.is_empty()
             && self.service_networks.is_empty()
+            && self.service_exports.is_empty()
     }
 }
 
@@ -262,6 +268,7 @@ impl Index {
         d.gateways.extend(s.gateways.keys().cloned());
         d.service_networks
             .extend(s.service_networks.keys().cloned());
+        d.service_exports.extend(s.service_exports.keys().cloned());
         d
     }
 

@@ -129,8 +129,10 @@ impl Kind for EndpointSliceKind {
     fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
         let mut d = Dirty::default();
         if let Some(service) = snapshot.endpoint_slice_services.get(key) {
-            d.routes
-                .extend(graph.routes_of_service(&(key.0.clone(), service.clone())));
+            let service = (key.0.clone(), service.clone());
+            d.routes.extend(graph.routes_of_service(&service));
+            let exports = super::service_export::exports_of_service(snapshot, &service);
+            d.service_exports.extend(exports);
         }
         d
     }

@@ -22,6 +22,8 @@ mod namespace;
 mod reference_grant;
 pub(crate) mod route;
 mod service;
+pub mod service_export;
+mod service_import;
 pub mod service_network;
 pub mod target_group_policy;
 #[cfg(test)]
@@ -52,6 +54,8 @@ pub use namespace::NamespaceKind;
 pub use reference_grant::ReferenceGrantKind;
 pub use route::{Deps, RouteType};
 pub use service::{ServiceKind, ServicePort, ServicePorts};
+pub use service_export::ServiceExportKind;
+pub use service_import::ServiceImportKind;
 pub use service_network::ServiceNetworkKind;
 pub use target_group_policy::TargetGroupPolicyKind;
 pub use tls_route::TlsRouteKind;
@@ -91,6 +95,8 @@ pub static ALL: &[&dyn Kind] = &[
     &LatticePluginKind,
     &AccessLogPolicyKind,
     &ServiceNetworkKind,
+    &ServiceExportKind,
+    &ServiceImportKind,
 ];
 
 /// Where a kind's objects live.

@@ -83,6 +83,9 @@ impl Kind for ServiceKind {
         Dirty {
             routes: graph.routes_of_service(key),
             policies,
+            service_exports: super::service_export::exports_of_service(snapshot, key)
+                .into_iter()
+                .collect(),
             ..Dirty::default()
         }
     }

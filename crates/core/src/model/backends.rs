@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::naming::target_group_name;
 use super::routes::{BackendRef, RouteView};
-use super::target_group_policy;
+use super::{service_import, target_group_policy};
 use crate::config::ReferenceGrantPolicy;
 use crate::kinds::ServicePorts;
 use crate::snapshot::Snapshot;
@@ -32,6 +32,8 @@ pub struct TargetGroupIntent {
     pub targets: Vec<Target>,
     /// The health check a TargetGroupPolicy asks for.
     pub health_check: Option<crate::plan::HealthCheckPlan>,
+    /// A ServiceImport's: how the applier finds the group.
+    pub import: Option<crate::plan::ImportPlan>,
 }
 
 /// A Lattice target: an endpoint IP and port.
@@ -92,7 +94,8 @@ pub fn resolve(
         resolution: Resolution::Resolved,
         field,
     };
-    if !(b.group.is_empty() && b.kind == "Service") {
+    let import = b.kind == "ServiceImport" && service_import::GROUPS.contains(&b.group.as_str());
+    if !(b.group.is_empty() && b.kind == "Service") && !import {
         out.resolution = Resolution::InvalidKind;
         return (out, None);
     }
@@ -101,6 +104,9 @@ pub fn resolve(
         out.resolution = Resolution::NotPermitted;
         out.display = not_permitted(&out.display, route, b);
         return (out, None);
+    }
+    if import {
+        return service_import::resolve(snapshot, b, out);
     }
     let Some(svc) = snapshot
         .services
@@ -137,6 +143,7 @@ pub fn resolve(
         protocol_version: version,
         targets: targets(snapshot, b, port_name.as_deref()),
         health_check: target_group_policy::health_check(policy),
+        import: None,
     };
     out.target_group = tg.name.clone();
     (out, Some(tg))
@@ -157,32 +164,35 @@ fn service_port(svc: &ServicePorts, port: Option<i32>) -> Option<(i32, Option<St
 /// Ready endpoints of the Service's port, from its EndpointSlices: IP
 /// addresses on ports 1-65535.
 fn targets(snapshot: &Snapshot, b: &BackendRef, port_name: Option<&str>) -> Vec<Target> {
+    let service = (b.namespace.clone(), b.name.clone());
+    let wanted = port_name.unwrap_or("");
+    endpoint_targets(snapshot, &service, |name| name.unwrap_or("") == wanted)
+}
+
+/// Ready endpoints of the Service `service` on the slice ports whose name
+/// `port` accepts: IP addresses on ports 1-65535.
+pub(crate) fn endpoint_targets(
+    snapshot: &Snapshot,
+    service: &(String, String),
+    port: impl Fn(Option<&str>) -> bool,
+) -> Vec<Target> {
     let mut out = BTreeSet::new();
-    let Some(slices) = snapshot
-        .endpoint_slices
-        .get(&(b.namespace.clone(), b.name.clone()))
-    else {
+    let Some(slices) = snapshot.endpoint_slices.get(service) else {
         return vec![];
     };
     for (_, es) in slices {
-        let Some(port) = es
-            .ports
-            .iter()
-            .find(|p| p.name.as_deref().unwrap_or("") == port_name.unwrap_or(""))
-            .and_then(|p| p.port)
-            .filter(|p| (1..=65535).contains(p))
-        else {
-            continue;
-        };
-        for ep in es.endpoints.iter().filter(|ep| ep.ready) {
-            // Lattice IP target groups take IP addresses only: an FQDN
-            // slice's hostnames, or garbage, are not targets (issue 15).
-            let ips = ep.addresses.iter().filter(|a| a.parse::<IpAddr>().is_ok());
-            for ip in ips {
-                out.insert(Target {
-                    ip: ip.clone(),
-                    port,
-                });
+        let ports = es.ports.iter().filter(|p| port(p.name.as_deref()));
+        for port in ports.filter_map(|p| p.port.filter(|p| (1..=65535).contains(p))) {
+            for ep in es.endpoints.iter().filter(|ep| ep.ready) {
+                // Lattice IP target groups take IP addresses only: an FQDN
+                // slice's hostnames, or garbage, are not targets (issue 15).
+                let ips = ep.addresses.iter().filter(|a| a.parse::<IpAddr>().is_ok());
+                for ip in ips {
+                    out.insert(Target {
+                        ip: ip.clone(),
+                        port,
+                    });
+                }
             }
         }
     }
@@ -216,9 +226,7 @@ fn granted(snapshot: &Snapshot, route: &RouteView, b: &BackendRef) -> bool {
                     && f.kind == route.kind.kind_name()
                     && f.namespace == route.id.namespace
             }) && g.spec.to.iter().any(|t| {
-                t.group.is_empty()
-                    && t.kind == "Service"
-                    && t.name.as_ref().is_none_or(|n| n == &b.name)
+                t.group == b.group && t.kind == b.kind && t.name.as_ref().is_none_or(|n| n == &b.name)
             })
         })
 }

@@ -8,6 +8,8 @@ pub mod listeners;
 pub mod naming;
 pub mod parents;
 pub mod routes;
+pub mod service_export;
+pub mod service_import;
 pub mod service_network;
 pub mod standalone;
 pub mod tags;

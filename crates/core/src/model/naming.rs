@@ -79,6 +79,33 @@ pub fn target_group_name(
     tidy(s)
 }
 
+/// The Lattice target group of a ServiceExport's port, in this cluster:
+/// `k8s-export-<export:30>-<namespace:20>-<port>-<protocol>[-<version>]-<cluster:30>`.
+/// Lattice names target groups per account and region, and every cluster
+/// that exports a namesake needs its own; other clusters find it by its
+/// tags, not its name (the Go controller's names end in random letters).
+pub fn export_target_group_name(
+    export: &str,
+    namespace: &str,
+    port: i32,
+    protocol: &str,
+    version: Option<&str>,
+    cluster: &str,
+) -> String {
+    let mut s = format!(
+        "k8s-export-{}-{}-{port}-{protocol}",
+        truncate(export, 30),
+        truncate(namespace, 20)
+    );
+    if let Some(v) = version {
+        s.push('-');
+        s.push_str(v);
+    }
+    s.push('-');
+    s.push_str(truncate(cluster, 30));
+    tidy(s)
+}
+
 /// Why a name is not a valid Lattice name of the given kind.
 pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
     let (min, max, reserved) = match kind {
@@ -163,6 +190,16 @@ mod tests {
         assert_eq!(service_name(route, "ns", &[]), "aaaaaaaaaaaaaaaaaaa-ns");
         let tg = target_group_name(&"é".repeat(30), "web", "ns", 80, "HTTP", None);
         assert!(check_name(NameKind::TargetGroup, &tg).is_ok(), "{tg}");
+    }
+
+    #[test]
+    fn export_groups_are_named_per_cluster_within_lattice_limits() {
+        let east = export_target_group_name("inventory", "default", 80, "HTTP", Some("HTTP1"), "east");
+        assert_eq!(east, "k8s-export-inventory-default-80-http-http1-east");
+        let west = export_target_group_name("inventory", "default", 80, "HTTP", Some("HTTP1"), "west");
+        assert_ne!(east, west);
+        let long = export_target_group_name(&"e".repeat(90), &"n".repeat(63), 65535, "TCP", None, &"c".repeat(100));
+        assert!(check_name(NameKind::TargetGroup, &long).is_ok(), "{long}");
     }
 
     #[test]

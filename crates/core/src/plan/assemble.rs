@@ -18,6 +18,24 @@ pub fn build_plan(snapshot: &Snapshot, cfg: &ClusterConfig, stages: &dyn Stages)
     let input = PlanInput::from_snapshot(snapshot, cfg);
     let mut plan = plan_intents(&input.routes, &input.service_networks, stages);
     plan.declared_service_networks = crate::model::service_network::all_declared(snapshot);
+    let (exports, diagnostics) = crate::model::service_export::all_declared(snapshot, cfg);
+    with_exports(plan, exports, diagnostics)
+}
+
+/// `plan` with the target groups of ServiceExports, and what is wrong with
+/// them, in the plan's order.
+pub fn with_exports(
+    mut plan: Plan,
+    exports: Vec<TargetGroupPlan>,
+    diagnostics: Vec<PlanDiagnostic>,
+) -> Plan {
+    if exports.is_empty() && diagnostics.is_empty() {
+        return plan;
+    }
+    plan.target_groups.extend(exports);
+    plan.target_groups.sort_by(|a, b| a.name.cmp(&b.name));
+    plan.diagnostics.extend(diagnostics);
+    plan.diagnostics.sort();
     plan
 }
 
@@ -359,6 +377,8 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
         routes: vec![],
         health_check: tg.health_check.clone(),
         tags: Default::default(),
+        export: None,
+        import: tg.import.clone(),
     }
 }
 

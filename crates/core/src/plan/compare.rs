@@ -211,6 +211,8 @@ mod tests {
             routes: vec![],
             health_check: None,
             tags: Default::default(),
+            export: None,
+            import: None,
         }
     }
 

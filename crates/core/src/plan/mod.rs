@@ -10,7 +10,7 @@ mod tests;
 mod types;
 pub mod validate;
 
-pub use assemble::{Group, build_plan, merge, plan_groups, plan_intents};
+pub use assemble::{Group, build_plan, merge, plan_groups, plan_intents, with_exports};
 pub use input::PlanInput;
 pub use resource::{ApplyProblem, ResourceKind, ResourceRef};
 pub use types::*;

@@ -277,6 +277,49 @@ pub struct TargetGroupPlan {
     /// `namespace/name`) wins.
     #[serde(default, skip_serializing_if = "Tags::is_empty")]
     pub tags: Tags,
+    /// A ServiceExport's group: no route here forwards to it; it is
+    /// tagged so that other clusters' imports find it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub export: Option<ExportPlan>,
+    /// A ServiceImport's group: found in Lattice (by tags or ARN) when
+    /// applied, never created, changed or deleted. Its name is the key the
+    /// forwards use (`serviceimport/<namespace>/<name>`, never a Lattice
+    /// name); port, protocol and targets are the exporter's business.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportPlan>,
+}
+
+/// The ServiceExport a target group stands for, as the Go controller tags
+/// it (`ServiceName`, `ServiceNamespace`, `SourceTypeKey: ServiceExport`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportPlan {
+    /// The export's namespace.
+    pub namespace: String,
+    /// The export's name: the name imports ask for.
+    pub name: String,
+}
+
+/// How a ServiceImport backend finds its target group, as the Go
+/// controller does: by ARN, or by the tags of an exported group.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportPlan {
+    /// `namespace/name` of the ServiceImport.
+    pub service_import: String,
+    /// The `target-group-arn` annotation: this group, whatever made it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_group_arn: Option<String>,
+    /// The export's namespace (the import's).
+    pub export_namespace: String,
+    /// The export's name: the `export-name` annotation, else the import's.
+    pub export_name: String,
+    /// The `aws-eks-cluster-name` annotation: only that cluster's export.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// The `aws-vpc` annotation: only the export in that VPC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc: Option<String>,
 }
 
 /// A target group's health check, as VPC Lattice's `HealthCheckConfig`
