@@ -3,6 +3,7 @@
 //! Resources that may not exist yet are named by [`Key`]; the executor turns a
 //! key into an id from what it observed or from the create call that made it.
 
+use crate::observed::adoption::GoIdentity;
 use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, ResourceRef, Tags, TargetPlan};
 
 /// A resource by name, resolved to an id when the operation runs.
@@ -68,6 +69,9 @@ pub enum OpKind {
         /// `config.healthCheck`: only the fields the plan sets.
         health_check: Option<HealthCheckPlan>,
         tags: Tags,
+        /// A ServiceExport's group: the Go controller's tags that let any
+        /// cluster's import find it.
+        identity: Option<GoIdentity>,
     },
     /// `UpdateTargetGroup`: the whole health check, as Lattice replaces it.
     UpdateTargetGroup {
@@ -222,6 +226,14 @@ impl OpKind {
             OpKind::CreateAccessLogSubscription { .. } => "CreateAccessLogSubscription",
             OpKind::UpdateAccessLogSubscription { .. } => "UpdateAccessLogSubscription",
             OpKind::DeleteAccessLogSubscription { .. } => "DeleteAccessLogSubscription",
+        }
+    }
+
+    /// The identity tags a create carries besides ManagedBy.
+    pub fn identity(&self) -> Option<&GoIdentity> {
+        match self {
+            OpKind::CreateTargetGroup { identity, .. } => identity.as_ref(),
+            _ => None,
         }
     }
 

@@ -63,9 +63,10 @@ pub struct Options {
     /// The controller's own namespace: a ClusterLatticePlugin's
     /// `pullSecret` is read from it.
     pub namespace: String,
-    /// How soon a deletion that waits on something outside the cluster
-    /// (a ServiceNetwork whose network another service still uses) is
-    /// looked at again.
+    /// How soon what waits on something outside the cluster is looked at
+    /// again: a deletion (a ServiceNetwork whose network another service
+    /// still uses), or a route whose ServiceImport finds no target group
+    /// (another cluster may export it later).
     pub recheck: Duration,
 }
 

@@ -126,7 +126,7 @@ impl Controller {
         let mut counts = [0usize; 4];
         for key in index.all_routes().routes {
             let i = match seen.get(&key) {
-                Some(ApplyOutcome::Programmed) => 0,
+                Some(ApplyOutcome::Programmed | ApplyOutcome::Unresolved(_)) => 0,
                 Some(ApplyOutcome::Kept(_)) => 1,
                 Some(ApplyOutcome::Failed(_)) => 2,
                 Some(ApplyOutcome::Pending) | None => 3,
@@ -284,8 +284,14 @@ impl Controller {
             dirty.routes.clone()
         };
         let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut unresolved = Vec::new();
         for key in keys {
             let now = self.route_outcome(&key, Some(applied));
+            // Another cluster may export what is missing at any moment, and
+            // no watch here would say so: look again after a while.
+            if matches!(now, ApplyOutcome::Unresolved(_)) {
+                unresolved.push(key.clone());
+            }
             if seen.get(&key) != Some(&now) {
                 match &now {
                     ApplyOutcome::Failed(m) => {
@@ -303,6 +309,10 @@ impl Controller {
                 }
             }
             seen.insert(key, now);
+        }
+        if !unresolved.is_empty() {
+            let mut later = self.recheck.lock().unwrap_or_else(|p| p.into_inner());
+            later.routes.extend(unresolved);
         }
         again
     }

@@ -19,6 +19,7 @@
 
 mod access_logs;
 mod garbage;
+mod imports;
 mod listeners;
 mod rules;
 mod service_networks;
@@ -73,6 +74,8 @@ pub struct Diff {
 
 /// Compute the operations that take `observed` to `plan`.
 pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOptions) -> Diff {
+    let (plan, unresolved) = imports::settle(plan, observed);
+    let plan = plan.as_ref();
     let mut b = Builder {
         observed,
         ix: Index::new(observed, plan),
@@ -93,6 +96,7 @@ pub fn diff(observed: &Observed, plan: &Plan, cfg: &ClusterConfig, opts: &DiffOp
     if opts.prune {
         b.garbage(plan);
     }
+    b.out.diagnostics.extend(unresolved);
     b.out
 }
 

@@ -5,6 +5,7 @@
 use super::{Builder, TARGET_CHUNK, of_target_group};
 use crate::health_check::merged;
 use crate::model::ObsTargetGroup;
+use crate::observed::adoption::GoIdentity;
 use crate::ops::{Key, OpKind};
 use crate::ownership::{Decision, decide};
 use lattice_core::plan::{Plan, ResourceKind, ResourceRef, TargetGroupPlan, TargetPlan};
@@ -12,7 +13,8 @@ use std::collections::BTreeSet;
 
 impl Builder<'_> {
     pub(super) fn target_groups(&mut self, plan: &Plan) {
-        for tg in &plan.target_groups {
+        // An import's group is someone else's: found, used, never changed.
+        for tg in plan.target_groups.iter().filter(|t| t.import.is_none()) {
             let obs = self.ix.target_groups.get(tg.name.as_str()).copied();
             let Some((deps, have)) = (match obs {
                 None => Some((vec![self.create_target_group(tg)], &[][..])),
@@ -34,6 +36,7 @@ impl Builder<'_> {
                 vpc: self.cfg.vpc_id.clone(),
                 health_check: tg.health_check.clone(),
                 tags: tg.tags.clone(),
+                identity: GoIdentity::of_export(tg, self.cfg),
             },
             vec![],
             format!("target group {}", tg.name),

@@ -13,6 +13,7 @@ impl Executor<'_> {
     pub(super) fn tags_of(&self, op: &OpKind) -> HashMap<String, String> {
         let user = op.create_tags().into_iter().flatten();
         let mut tags: HashMap<String, String> = user.map(|(k, v)| (k.clone(), v.clone())).collect();
+        tags.extend(op.identity().into_iter().flat_map(|id| id.tags()));
         tags.insert(self.tag.0.clone(), self.tag.1.clone());
         tags
     }

@@ -58,6 +58,10 @@ impl Executor<'_> {
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
             let mut cache = self.cache();
             cache.owners.insert(arn.into(), Owner::Ours);
+            // Its tags are not read again: an import here finds it by these.
+            if let Some(identity) = op.identity() {
+                cache.go_target_groups.insert(arn.into(), identity.clone());
+            }
             let at = Location {
                 id: id.into(),
                 arn: arn.into(),

@@ -9,11 +9,16 @@
 //! with the tags a plan group stands for, in this cluster's VPC, with the
 //! plan's protocol, is that group: it is observed under the plan's name, so
 //! rules keep forwarding to it and nothing is created or deleted.
+//!
+//! A ServiceExport's group carries `SourceTypeKey: ServiceExport`, the
+//! export's name and namespace, and no route; this cluster's is adopted the
+//! same way (matched on its port too), and every cluster's is what a
+//! ServiceImport finds (`observed::imports`).
 
 use std::collections::HashMap;
 
 use lattice_core::ClusterConfig;
-use lattice_core::plan::{Action, Plan};
+use lattice_core::plan::{Action, Plan, TargetGroupPlan};
 
 use super::lists::TargetGroupSummary;
 use crate::cache::{Cache, Location};
@@ -25,39 +30,82 @@ const TAG: &str = "application-networking.k8s.aws/";
 pub struct GoIdentity {
     /// `ClusterName`.
     pub cluster: String,
-    /// `ServiceNamespace` and `ServiceName`: the backend Service.
+    /// `ServiceNamespace` and `ServiceName`: the backend Service, or the
+    /// ServiceExport.
     pub service: (String, String),
-    /// `RouteNamespace` and `RouteName`.
-    pub route: (String, String),
-    /// `SourceTypeKey`: `HTTPRoute`, `GRPCRoute` or `TLSRoute`.
+    /// `RouteNamespace` and `RouteName`; none for an exported group.
+    pub route: Option<(String, String)>,
+    /// `SourceTypeKey`: `HTTPRoute`, `GRPCRoute`, `TLSRoute` or
+    /// `ServiceExport`.
     pub source: String,
     /// `ProtocolVersion`: `HTTP1`, `HTTP2`, `GRPC`, or empty for TCP.
     pub protocol_version: String,
 }
 
+/// The `SourceTypeKey` of a ServiceExport's group.
+pub const SERVICE_EXPORT: &str = "ServiceExport";
+
 impl GoIdentity {
-    /// The identity in a route target group's tags, if it has one.
+    /// The identity in a route's or an export's target group tags, if it
+    /// has one.
     pub fn from_tags<'t>(tags: impl Iterator<Item = (&'t str, &'t str)>) -> Option<Self> {
         let tags: HashMap<&str, &str> = tags
             .filter_map(|(k, v)| Some((k.strip_prefix(TAG)?, v)))
             .collect();
         let get = |k: &str| tags.get(k).map(|v| v.to_string());
         let source = get("SourceTypeKey")?;
-        if !["HTTPRoute", "GRPCRoute", "TLSRoute"].contains(&source.as_str()) {
-            return None;
-        }
+        let route = match source.as_str() {
+            "HTTPRoute" | "GRPCRoute" | "TLSRoute" => {
+                Some((get("RouteNamespace")?, get("RouteName")?))
+            }
+            SERVICE_EXPORT => None,
+            _ => return None,
+        };
         Some(GoIdentity {
             cluster: get("ClusterName")?,
             service: (get("ServiceNamespace")?, get("ServiceName")?),
-            route: (get("RouteNamespace")?, get("RouteName")?),
+            route,
             source,
             protocol_version: get("ProtocolVersion").unwrap_or_default(),
         })
     }
+
+    /// The tags that say it, as the Go controller writes them.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            (format!("{TAG}ClusterName"), self.cluster.clone()),
+            (format!("{TAG}ServiceNamespace"), self.service.0.clone()),
+            (format!("{TAG}ServiceName"), self.service.1.clone()),
+            (format!("{TAG}SourceTypeKey"), self.source.clone()),
+            (format!("{TAG}ProtocolVersion"), self.protocol_version.clone()),
+        ];
+        if let Some((ns, name)) = &self.route {
+            out.push((format!("{TAG}RouteNamespace"), ns.clone()));
+            out.push((format!("{TAG}RouteName"), name.clone()));
+        }
+        out
+    }
+
+    /// The identity of a ServiceExport's group of this cluster.
+    pub fn of_export(tg: &TargetGroupPlan, cfg: &ClusterConfig) -> Option<Self> {
+        let e = tg.export.as_ref()?;
+        Some(GoIdentity {
+            cluster: cfg.cluster_name.clone(),
+            service: (e.namespace.clone(), e.name.clone()),
+            route: None,
+            source: SERVICE_EXPORT.into(),
+            protocol_version: tg.protocol_version.clone().unwrap_or_default(),
+        })
+    }
 }
 
-/// The Go identity each plan target group stands for, with its protocol.
-fn wanted(plan: &Plan, cfg: &ClusterConfig) -> HashMap<(GoIdentity, String), String> {
+/// A plan group's identity, protocol, and for an export its port (Go's
+/// route groups listen on port 80 whatever the backend's; an export's on
+/// the exported port, so that one export's ports are told apart).
+type Wanted = (GoIdentity, String, Option<i32>);
+
+/// The Go identity each plan target group stands for.
+fn wanted(plan: &Plan, cfg: &ClusterConfig) -> HashMap<Wanted, String> {
     let mut kinds: HashMap<&str, &str> = HashMap::new();
     for s in &plan.services {
         let actions = s.listeners.iter().flat_map(|l| {
@@ -74,6 +122,10 @@ fn wanted(plan: &Plan, cfg: &ClusterConfig) -> HashMap<(GoIdentity, String), Str
     }
     let mut out = HashMap::new();
     for tg in &plan.target_groups {
+        if let Some(id) = GoIdentity::of_export(tg, cfg) {
+            out.insert((id, tg.protocol.clone(), Some(tg.port)), tg.name.clone());
+            continue;
+        }
         let (Some(kind), Some(route)) = (kinds.get(tg.name.as_str()), tg.routes.first()) else {
             continue;
         };
@@ -86,11 +138,11 @@ fn wanted(plan: &Plan, cfg: &ClusterConfig) -> HashMap<(GoIdentity, String), Str
         let id = GoIdentity {
             cluster: cfg.cluster_name.clone(),
             service,
-            route: (rns.into(), rname.into()),
+            route: Some((rns.into(), rname.into())),
             source: kind.to_string(),
             protocol_version: tg.protocol_version.clone().unwrap_or_default(),
         };
-        out.insert((id, tg.protocol.clone()), tg.name.clone());
+        out.insert((id, tg.protocol.clone(), None), tg.name.clone());
     }
     out
 }
@@ -129,14 +181,17 @@ pub(super) fn adopt(
         if g.vpc.as_deref().is_some_and(|v| v != cfg.vpc_id) {
             continue;
         }
-        let key = (id.clone(), g.protocol.clone().unwrap_or_default());
+        let port = (id.source == SERVICE_EXPORT).then_some(g.port).flatten();
+        let key = (id.clone(), g.protocol.clone().unwrap_or_default(), port);
         let Some(name) = wanted.remove(&key) else {
             continue;
         };
         g.s.name = name;
-        // Go's groups listen on port 80 whatever the Service's port; every
-        // target carries its own port, so the group's is not compared.
-        g.port = None;
+        // Go's route groups listen on port 80 whatever the Service's port;
+        // every target carries its own port, so the group's is not compared.
+        if port.is_none() {
+            g.port = None;
+        }
         let at = Location {
             id: g.s.id.clone(),
             arn: g.s.arn.clone(),
@@ -167,9 +222,12 @@ mod tests {
             (id.source.as_str(), id.protocol_version.as_str()),
             ("HTTPRoute", "HTTP1")
         );
-        // An exported group is not a route's.
+        // An exported group has no route.
         let export = tags.map(|(k, v)| (k, if v == "HTTPRoute" { "ServiceExport" } else { v }));
-        assert_eq!(GoIdentity::from_tags(export.into_iter()), None);
+        let export = GoIdentity::from_tags(export.into_iter()).expect("an export");
+        assert_eq!((export.route, export.source.as_str()), (None, "ServiceExport"));
+        let unknown = tags.map(|(k, v)| (k, if v == "HTTPRoute" { "Gateway" } else { v }));
+        assert_eq!(GoIdentity::from_tags(unknown.into_iter()), None);
     }
 
     #[test]

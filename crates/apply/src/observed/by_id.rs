@@ -128,7 +128,7 @@ impl Observer<'_> {
         })
     }
 
-    async fn get_target_group(&self, at: &Location) -> Result<TargetGroupSummary, CallError> {
+    pub(super) async fn get_target_group(&self, at: &Location) -> Result<TargetGroupSummary, CallError> {
         let c = &self.caller.client;
         let o = self
             .caller

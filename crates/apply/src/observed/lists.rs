@@ -23,6 +23,7 @@ pub(super) struct ServiceSummary {
 }
 
 /// A listed target group.
+#[derive(Clone)]
 pub(super) struct TargetGroupSummary {
     pub s: Summary,
     pub port: Option<i32>,

@@ -25,7 +25,8 @@
 //! One module per step: `lists` (the four top-level lists), `by_id` (what a
 //! scoped pass reads instead), `owners` (tags),
 //! `service_networks`, `services`, `listeners` (and their rules),
-//! `target_groups`, and `details` (auth types and policies).
+//! `target_groups`, `imports` (the groups ServiceImports name), and
+//! `details` (auth types and policies).
 
 pub(crate) mod adoption;
 
@@ -61,6 +62,7 @@ macro_rules! paginate {
 mod access_logs;
 mod by_id;
 mod details;
+mod imports;
 mod listeners;
 mod lists;
 mod owners;
@@ -86,6 +88,7 @@ fn lock(c: &Mutex<Cache>) -> std::sync::MutexGuard<'_, Cache> {
 }
 
 /// What every List* item of a top-level resource has.
+#[derive(Clone)]
 struct Summary {
     id: String,
     arn: String,
@@ -104,6 +107,11 @@ struct Wanted<'p> {
     service_networks: BTreeSet<&'p str>,
     /// Some network's VpcAssociationPolicy may change the VPC's association.
     vpc_policies: bool,
+    /// ServiceImports' groups, by their keys: found, never read further.
+    imports: BTreeSet<&'p str>,
+    /// Some import looks for an exported group by its tags: every `k8s-…`
+    /// group's tags may tell.
+    imports_by_tags: bool,
 }
 
 impl<'p> Wanted<'p> {
@@ -128,6 +136,17 @@ impl<'p> Wanted<'p> {
                 .iter()
                 .map(|s| s.name.as_str())
                 .collect(),
+            imports: plan
+                .target_groups
+                .iter()
+                .filter(|t| t.import.is_some())
+                .map(|t| t.name.as_str())
+                .collect(),
+            imports_by_tags: plan
+                .target_groups
+                .iter()
+                .filter_map(|t| t.import.as_ref())
+                .any(|i| i.target_group_arn.is_none()),
         }
     }
 
@@ -156,6 +175,7 @@ impl Observer<'_> {
             self.cfg,
             &mut lock(self.cache),
         );
+        self.imports(&mut lists.target_groups, plan).await?;
         for v in &mut lists.vpc_associations {
             v.owner = owners.of(&v.arn);
             v.tags = self.known_tags(&v.arn);

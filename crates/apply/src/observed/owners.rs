@@ -56,9 +56,10 @@ impl<'a> Observer<'a> {
                     .target_groups
                     .iter()
                     .filter(|g| {
-                        want.target_group_in_scope(&g.s.name)
-                            && (g.s.name.starts_with("k8s-")
-                                || want.target_groups.contains(g.s.name.as_str()))
+                        let k8s = g.s.name.starts_with("k8s-");
+                        let in_scope = want.target_group_in_scope(&g.s.name)
+                            && (k8s || want.target_groups.contains(g.s.name.as_str()));
+                        in_scope || (k8s && want.imports_by_tags)
                     })
                     .map(|g| g.s.arn.clone()),
             )

@@ -36,7 +36,8 @@ impl Observer<'_> {
             .map(|(g, own)| {
                 let name = g.s.name.as_str();
                 let need = Need {
-                    targets: want.target_groups.contains(name),
+                    // An imported group's targets are its exporter's.
+                    targets: want.target_groups.contains(name) && !want.imports.contains(name),
                     health_check: want.health_checks.contains(name),
                 };
                 self.target_group(g, own, need)

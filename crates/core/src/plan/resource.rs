@@ -29,6 +29,9 @@ pub enum ResourceKind {
     ObservedState,
     /// An access log subscription of a service or service network.
     AccessLogSubscription,
+    /// The target group a ServiceImport names: found in Lattice, never
+    /// changed; a problem with it is an unresolved backend, not a failure.
+    ImportedTargetGroup,
 }
 
 /// A Lattice resource as an apply outcome refers to it.

@@ -52,6 +52,10 @@ pub enum ApplyOutcome {
     /// A plugin failed on the route under `KeepLastGood`: Lattice keeps
     /// what it held; the message names the plugin and the failure.
     Kept(String),
+    /// Lattice holds the plan but for backends the apply could not find
+    /// (a ServiceImport's group): `ResolvedRefs=False`, the message says
+    /// which.
+    Unresolved(String),
 }
 
 pub(crate) fn cond(type_: &str, ok: bool, reason: &str, message: String) -> Condition {
@@ -102,7 +106,7 @@ pub(crate) fn keep_times(
 
 pub(crate) fn programmed(apply: &ApplyOutcome, what: &str) -> Condition {
     match apply {
-        ApplyOutcome::Programmed => cond(
+        ApplyOutcome::Programmed | ApplyOutcome::Unresolved(_) => cond(
             "Programmed",
             true,
             "Programmed",

@@ -2,7 +2,7 @@
 //! of what failed say which routes it served, so nothing is parsed from text.
 
 use super::ApplyOutcome;
-use crate::plan::ApplyProblem;
+use crate::plan::{ApplyProblem, ResourceKind};
 
 /// The outcome for the route `namespace/name`: `planned` says the desired
 /// state holds a service for it (if not, nothing was applied for it yet);
@@ -11,15 +11,19 @@ pub fn route_outcome(route: &str, planned: bool, problems: &[ApplyProblem]) -> A
     if !planned {
         return ApplyOutcome::Pending;
     }
-    let ours: Vec<&str> = problems
+    let ours: Vec<&ApplyProblem> = problems
         .iter()
         .filter(|p| p.resource.routes.iter().any(|r| r == route))
-        .map(|p| p.message.as_str())
         .collect();
-    if ours.is_empty() {
-        ApplyOutcome::Programmed
-    } else {
-        ApplyOutcome::Failed(ours.join("; "))
+    let message = || {
+        let all: Vec<&str> = ours.iter().map(|p| p.message.as_str()).collect();
+        all.join("; ")
+    };
+    let unresolved = |p: &&ApplyProblem| p.resource.kind == ResourceKind::ImportedTargetGroup;
+    match ours.is_empty() {
+        true => ApplyOutcome::Programmed,
+        false if ours.iter().all(unresolved) => ApplyOutcome::Unresolved(message()),
+        false => ApplyOutcome::Failed(message()),
     }
 }
 
@@ -47,6 +51,25 @@ mod tests {
             },
             message: message.into(),
         }
+    }
+
+    #[test]
+    fn a_missing_import_alone_leaves_the_route_programmed_but_unresolved() {
+        let missing = problem(
+            ResourceKind::ImportedTargetGroup,
+            "serviceimport/ns/inv",
+            &["ns/a"],
+            "BackendNotFound: no cluster exports ns/inv",
+        );
+        assert_eq!(
+            route_outcome("ns/a", true, std::slice::from_ref(&missing)),
+            ApplyOutcome::Unresolved("BackendNotFound: no cluster exports ns/inv".into())
+        );
+        let failed = problem(ResourceKind::Rule, "a-ns", &["ns/a"], "UpdateRule: boom");
+        assert!(matches!(
+            route_outcome("ns/a", true, &[missing, failed]),
+            ApplyOutcome::Failed(m) if m.contains("boom") && m.contains("ns/inv")
+        ));
     }
 
     #[test]

@@ -68,14 +68,18 @@ pub fn route_parent_conditions(
         Some(d) => cond("Accepted", false, &d.reason, summary(&accepted)),
     });
     let refs = of("ResolvedRefs");
-    out.push(match refs.first() {
-        None => cond(
+    out.push(match (refs.first(), apply) {
+        (None, ApplyOutcome::Unresolved(m)) => cond("ResolvedRefs", false, "BackendNotFound", m.clone()),
+        (None, _) => cond(
             "ResolvedRefs",
             true,
             "ResolvedRefs",
             "all backendRefs resolved".into(),
         ),
-        Some(d) => cond("ResolvedRefs", false, &d.reason, summary(&refs)),
+        (Some(d), ApplyOutcome::Unresolved(m)) => {
+            cond("ResolvedRefs", false, &d.reason, format!("{}; {m}", summary(&refs)))
+        }
+        (Some(d), _) => cond("ResolvedRefs", false, &d.reason, summary(&refs)),
     });
     let partial = of("PartiallyInvalid");
     if !partial.is_empty() {
@@ -88,7 +92,7 @@ pub fn route_parent_conditions(
     }
     let programmed = programmed_condition();
     out.push(match apply {
-        ApplyOutcome::Programmed => cond(
+        ApplyOutcome::Programmed | ApplyOutcome::Unresolved(_) => cond(
             &programmed,
             true,
             "Programmed",
