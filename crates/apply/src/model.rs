@@ -185,6 +185,9 @@ pub struct ObsTargetGroup {
     pub health_check: Option<HealthCheckPlan>,
     /// User tags.
     pub tags: Option<Tags>,
+    /// It carries a ServiceExport's identity tags: any cluster's import may
+    /// forward to it.
+    pub exported: bool,
 }
 
 /// A service-network↔VPC association.

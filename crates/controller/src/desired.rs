@@ -150,7 +150,9 @@ impl Desired {
         }
         for key in &dirty.service_exports {
             let before = self.exports.remove(key).unwrap_or_default();
-            scope.target_groups.extend(before.into_iter().map(|t| t.name));
+            scope
+                .target_groups
+                .extend(before.into_iter().map(|t| t.name));
             if let Some(groups) = now.remove(key) {
                 scope
                     .target_groups

@@ -241,6 +241,11 @@ impl Controller {
                 failures = report.failures.len(),
                 "VPC Lattice rejected part of the plan; the next pass retries"
             );
+            // What failed may pass later with no event to say so (a target
+            // group another cluster's rule still uses): it comes back after
+            // the recheck period even if nothing else changes.
+            let mut later = self.recheck.lock().unwrap_or_else(|p| p.into_inner());
+            later.merge(dirty.clone());
         }
         let problems = report.problems();
         let applied = Applied {

@@ -3,6 +3,7 @@
 
 use super::{Builder, of_service, unrouted};
 use crate::model::{ObsServiceNetwork, Owner};
+use crate::observed::adoption::SOURCE_TYPE_TAG;
 use crate::ops::{Key, OpKind};
 use crate::ownership::{Decision, decide};
 use lattice_core::plan::{Plan, ResourceKind};
@@ -114,6 +115,20 @@ impl Builder<'_> {
             // A deleted service's listeners are not read, so any of them may
             // use any target group.
             deps.extend(svc_deletes.iter().copied());
+            // Another cluster's rule may forward to an export's group, and
+            // Lattice refuses the delete while one does: first its identity
+            // goes, so imports let go of it, and the delete is retried.
+            if o.exported {
+                deps.push(self.push(
+                    OpKind::UntagResource {
+                        arn: o.arn.clone(),
+                        keys: vec![SOURCE_TYPE_TAG.into()],
+                    },
+                    vec![],
+                    format!("target group {}", o.name),
+                    unrouted(ResourceKind::TargetGroup, &o.name),
+                ));
+            }
             self.push(
                 OpKind::DeleteTargetGroup { id: o.id.clone() },
                 deps,

@@ -24,14 +24,18 @@ pub(super) fn settle<'p>(plan: &'p Plan, observed: &Observed) -> (Cow<'p, Plan>,
         .iter()
         .map(|o| o.name.as_str())
         .collect();
-    let missing: Vec<&TargetGroupPlan> = imports.filter(|t| !found.contains(t.name.as_str())).collect();
+    let missing: Vec<&TargetGroupPlan> = imports
+        .filter(|t| !found.contains(t.name.as_str()))
+        .collect();
     if missing.is_empty() {
         return (Cow::Borrowed(plan), vec![]);
     }
     let diagnostics = missing.iter().map(|t| not_found(t)).collect();
     let gone: HashSet<&str> = missing.iter().map(|t| t.name.as_str()).collect();
     let mut settled = plan.clone();
-    settled.target_groups.retain(|t| !gone.contains(t.name.as_str()));
+    settled
+        .target_groups
+        .retain(|t| !gone.contains(t.name.as_str()));
     for l in settled.services.iter_mut().flat_map(|s| &mut s.listeners) {
         without(&mut l.default_action, &gone);
         for r in &mut l.rules {

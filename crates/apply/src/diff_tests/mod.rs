@@ -5,6 +5,7 @@ mod default_network;
 mod garbage;
 mod health_checks;
 mod kept;
+mod multicluster;
 mod ownership;
 mod resources;
 mod rules;
@@ -160,6 +161,7 @@ fn obs_target_group(i: usize, t: &TargetGroupPlan, vpc: &str) -> ObsTargetGroup 
         targets: t.targets.clone(),
         health_check: t.health_check.clone(),
         tags: Some(t.tags.clone()),
+        exported: t.export.is_some(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::Executor;
 use crate::caller::CallError;
+use crate::observed::adoption::SOURCE_TYPE_TAG;
 use crate::ops::OpKind;
 use lattice_core::plan::Tags;
 use std::collections::HashMap;
@@ -52,10 +53,15 @@ impl Executor<'_> {
                     .send()
             })
             .await?;
-        if let Some(held) = self.cache().tags.get_mut(arn) {
+        let mut cache = self.cache();
+        if let Some(held) = cache.tags.get_mut(arn) {
             for k in keys {
                 held.remove(k);
             }
+        }
+        // An export's identity gone, no import finds the group any more.
+        if keys.iter().any(|k| k == SOURCE_TYPE_TAG) {
+            cache.go_target_groups.remove(arn);
         }
         Ok(())
     }

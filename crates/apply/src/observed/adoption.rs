@@ -45,6 +45,10 @@ pub struct GoIdentity {
 /// The `SourceTypeKey` of a ServiceExport's group.
 pub const SERVICE_EXPORT: &str = "ServiceExport";
 
+/// The tag that says what a group is for: without it, no import (this
+/// controller's or the Go controller's) takes a group for an export.
+pub const SOURCE_TYPE_TAG: &str = "application-networking.k8s.aws/SourceTypeKey";
+
 impl GoIdentity {
     /// The identity in a route's or an export's target group tags, if it
     /// has one.
@@ -77,7 +81,10 @@ impl GoIdentity {
             (format!("{TAG}ServiceNamespace"), self.service.0.clone()),
             (format!("{TAG}ServiceName"), self.service.1.clone()),
             (format!("{TAG}SourceTypeKey"), self.source.clone()),
-            (format!("{TAG}ProtocolVersion"), self.protocol_version.clone()),
+            (
+                format!("{TAG}ProtocolVersion"),
+                self.protocol_version.clone(),
+            ),
         ];
         if let Some((ns, name)) = &self.route {
             out.push((format!("{TAG}RouteNamespace"), ns.clone()));
@@ -225,7 +232,10 @@ mod tests {
         // An exported group has no route.
         let export = tags.map(|(k, v)| (k, if v == "HTTPRoute" { "ServiceExport" } else { v }));
         let export = GoIdentity::from_tags(export.into_iter()).expect("an export");
-        assert_eq!((export.route, export.source.as_str()), (None, "ServiceExport"));
+        assert_eq!(
+            (export.route, export.source.as_str()),
+            (None, "ServiceExport")
+        );
         let unknown = tags.map(|(k, v)| (k, if v == "HTTPRoute" { "Gateway" } else { v }));
         assert_eq!(GoIdentity::from_tags(unknown.into_iter()), None);
     }

@@ -128,7 +128,10 @@ impl Observer<'_> {
         })
     }
 
-    pub(super) async fn get_target_group(&self, at: &Location) -> Result<TargetGroupSummary, CallError> {
+    pub(super) async fn get_target_group(
+        &self,
+        at: &Location,
+    ) -> Result<TargetGroupSummary, CallError> {
         let c = &self.caller.client;
         let o = self
             .caller

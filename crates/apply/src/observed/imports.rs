@@ -69,7 +69,10 @@ impl Observer<'_> {
                     && id.service.0 == import.export_namespace
                     && id.service.1 == import.export_name
                     && import.cluster.as_ref().is_none_or(|c| *c == id.cluster)
-                    && import.vpc.as_ref().is_none_or(|v| Some(v) == g.vpc.as_ref())
+                    && import
+                        .vpc
+                        .as_ref()
+                        .is_none_or(|v| Some(v) == g.vpc.as_ref())
             })
             .min_by(|a, b| a.s.name.cmp(&b.s.name))
             .cloned()

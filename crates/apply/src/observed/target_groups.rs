@@ -1,6 +1,7 @@
 //! Target groups: the plan's and ours, in scope; targets only for the plan's,
 //! health checks only where the plan sets one.
 
+use super::adoption::SERVICE_EXPORT;
 use super::lists::{Lists, TargetGroupSummary};
 use super::owners::Owners;
 use super::{Observer, Wanted, lock};
@@ -76,6 +77,10 @@ impl Observer<'_> {
             targets,
             health_check,
             tags: self.known_tags(&g.s.arn),
+            exported: lock(self.cache)
+                .go_target_groups
+                .get(&g.s.arn)
+                .is_some_and(|id| id.source == SERVICE_EXPORT),
         })
     }
 

@@ -226,7 +226,9 @@ fn granted(snapshot: &Snapshot, route: &RouteView, b: &BackendRef) -> bool {
                     && f.kind == route.kind.kind_name()
                     && f.namespace == route.id.namespace
             }) && g.spec.to.iter().any(|t| {
-                t.group == b.group && t.kind == b.kind && t.name.as_ref().is_none_or(|n| n == &b.name)
+                t.group == b.group
+                    && t.kind == b.kind
+                    && t.name.as_ref().is_none_or(|n| n == &b.name)
             })
         })
 }

@@ -194,11 +194,20 @@ mod tests {
 
     #[test]
     fn export_groups_are_named_per_cluster_within_lattice_limits() {
-        let east = export_target_group_name("inventory", "default", 80, "HTTP", Some("HTTP1"), "east");
+        let east =
+            export_target_group_name("inventory", "default", 80, "HTTP", Some("HTTP1"), "east");
         assert_eq!(east, "k8s-export-inventory-default-80-http-http1-east");
-        let west = export_target_group_name("inventory", "default", 80, "HTTP", Some("HTTP1"), "west");
+        let west =
+            export_target_group_name("inventory", "default", 80, "HTTP", Some("HTTP1"), "west");
         assert_ne!(east, west);
-        let long = export_target_group_name(&"e".repeat(90), &"n".repeat(63), 65535, "TCP", None, &"c".repeat(100));
+        let long = export_target_group_name(
+            &"e".repeat(90),
+            &"n".repeat(63),
+            65535,
+            "TCP",
+            None,
+            &"c".repeat(100),
+        );
         assert!(check_name(NameKind::TargetGroup, &long).is_ok(), "{long}");
     }
 

@@ -162,9 +162,8 @@ impl<'a> Builder<'a> {
                 RouteType::Tls => RouteKind::Tls,
             };
             let name = p.name.as_deref().unwrap_or("");
-            let targets = endpoint_targets(self.snapshot, &self.service, |n| {
-                n.unwrap_or("") == name
-            });
+            let targets =
+                endpoint_targets(self.snapshot, &self.service, |n| n.unwrap_or("") == name);
             out.push(self.group(e.port, kind, targets));
         }
         out
@@ -191,9 +190,7 @@ impl<'a> Builder<'a> {
                     return None;
                 };
                 let name = p.name.as_deref().unwrap_or("");
-                endpoint_targets(self.snapshot, &self.service, |n| {
-                    n.unwrap_or("") == name
-                })
+                endpoint_targets(self.snapshot, &self.service, |n| n.unwrap_or("") == name)
             }
         };
         Some(self.group(80, RouteKind::Http, targets))

@@ -108,7 +108,8 @@ pub fn target_group_id(arn: &str) -> Option<&str> {
         return None;
     };
     let id = resource.strip_prefix("targetgroup/")?;
-    let plain = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    let plain =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let ok = prefix == "arn"
         && plain(partition)
         && service == "vpc-lattice"
@@ -143,7 +144,8 @@ mod tests {
     fn import_keys_can_never_be_lattice_names() {
         let k = key("default", "inventory");
         assert_eq!(k, "serviceimport/default/inventory");
-        let lattice = crate::model::naming::check_name(crate::model::naming::NameKind::TargetGroup, &k);
+        let lattice =
+            crate::model::naming::check_name(crate::model::naming::NameKind::TargetGroup, &k);
         assert!(lattice.is_err());
     }
 }

@@ -69,16 +69,21 @@ pub fn route_parent_conditions(
     });
     let refs = of("ResolvedRefs");
     out.push(match (refs.first(), apply) {
-        (None, ApplyOutcome::Unresolved(m)) => cond("ResolvedRefs", false, "BackendNotFound", m.clone()),
+        (None, ApplyOutcome::Unresolved(m)) => {
+            cond("ResolvedRefs", false, "BackendNotFound", m.clone())
+        }
         (None, _) => cond(
             "ResolvedRefs",
             true,
             "ResolvedRefs",
             "all backendRefs resolved".into(),
         ),
-        (Some(d), ApplyOutcome::Unresolved(m)) => {
-            cond("ResolvedRefs", false, &d.reason, format!("{}; {m}", summary(&refs)))
-        }
+        (Some(d), ApplyOutcome::Unresolved(m)) => cond(
+            "ResolvedRefs",
+            false,
+            &d.reason,
+            format!("{}; {m}", summary(&refs)),
+        ),
         (Some(d), _) => cond("ResolvedRefs", false, &d.reason, summary(&refs)),
     });
     let partial = of("PartiallyInvalid");
