@@ -9,8 +9,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use lattice_apply::ApplyReport;
 use lattice_core::index::{Dirty, Index, RouteKey};
-use lattice_core::plan::{ResourceKind, ResourceRef};
-use lattice_core::status::{self, ApplyOutcome, NetworkState, StatusPatch, StatusTarget};
+use lattice_core::plan::{ApplyProblem, ResourceKind, ResourceRef};
+use lattice_core::snapshot::Key;
+use lattice_core::status::{
+    self, ApplyOutcome, ExportState, NetworkState, StatusPatch, StatusTarget,
+};
 use serde_json::{Value, json};
 
 use super::FIELD_MANAGER;
@@ -57,6 +60,14 @@ impl Controller {
             objects.extend(status::service_network_statuses(
                 snapshot, &names, &state, now,
             ));
+            let state = |key: &Key| applied.map(|a| export_state(plan, &a.problems, key));
+            objects.extend(status::service_export_statuses(
+                snapshot,
+                &dirty.service_exports,
+                plan,
+                &state,
+                now,
+            ));
             (
                 status::route_statuses(snapshot, &dirty.routes, input, plan, &outcome, now),
                 objects,
@@ -91,6 +102,9 @@ impl Controller {
                 }
                 StatusTarget::ServiceNetwork(name) => {
                     again.service_networks.insert(name);
+                }
+                StatusTarget::ServiceExport(key) => {
+                    again.service_exports.insert(key);
                 }
             }
         }
@@ -179,6 +193,20 @@ async fn write_object_status(client: &kube::Client, patch: &StatusPatch) -> kube
             Api::all_with(client.clone(), &kinds::service_network()),
             name,
         ),
+        StatusTarget::ServiceExport((ns, name)) => {
+            // No status subresource: the status goes with the object.
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(client.clone(), ns, &kinds::policy("ServiceExport"));
+            let params = PatchParams {
+                field_manager: Some(FIELD_MANAGER.into()),
+                ..Default::default()
+            };
+            let patch = json!({ "status": &patch.status });
+            return api
+                .patch(name, &params, &Patch::Merge(&patch))
+                .await
+                .map(|_| ());
+        }
     };
     let params = PatchParams {
         field_manager: Some(FIELD_MANAGER.into()),
@@ -191,4 +219,32 @@ async fn write_object_status(client: &kube::Client, patch: &StatusPatch) -> kube
     )
     .await
     .map(|_| ())
+}
+
+/// What the apply did with the export `key`'s target groups: failed where
+/// a problem names one of them.
+fn export_state(
+    plan: &lattice_core::plan::Plan,
+    problems: &[ApplyProblem],
+    key: &Key,
+) -> ExportState {
+    let groups: Vec<&str> = plan
+        .target_groups
+        .iter()
+        .filter(|t| {
+            t.export
+                .as_ref()
+                .is_some_and(|e| (&e.namespace, &e.name) == (&key.0, &key.1))
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    let failed: Vec<&str> = problems
+        .iter()
+        .filter(|p| groups.contains(&p.resource.name.as_str()))
+        .map(|p| p.message.as_str())
+        .collect();
+    match failed.is_empty() {
+        true => ExportState::Ready,
+        false => ExportState::Failed(failed.join("; ")),
+    }
 }

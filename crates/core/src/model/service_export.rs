@@ -26,6 +26,11 @@ pub const SERVICE_NAME: &str = "application-networking.k8s.aws/service-name";
 /// The legacy export's port annotation.
 pub const PORT: &str = "application-networking.k8s.aws/port";
 
+/// How plan diagnostics name an export.
+pub fn object(key: &Key) -> String {
+    format!("ServiceExport {}/{}", key.0, key.1)
+}
+
 /// The name of the Service an export exports.
 pub fn exported_service(e: &ServiceExport) -> String {
     e.annotations()
@@ -131,7 +136,7 @@ impl<'a> Builder<'a> {
         );
         if let Some(why) = parsed.problems() {
             let field = format!("metadata.annotations[{:?}]", tags::TAGS);
-            self.diag("UnsupportedValue", &field, why);
+            self.diag_as("PartiallyInvalid", "UnsupportedValue", &field, why);
         }
         for g in &mut groups {
             g.tags = parsed.tags.clone();
@@ -234,10 +239,15 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// A reason the export is not valid (`Valid=False`).
     fn diag(&mut self, reason: &str, field: &str, message: String) {
+        self.diag_as("Valid", reason, field, message)
+    }
+
+    fn diag_as(&mut self, condition: &str, reason: &str, field: &str, message: String) {
         self.diagnostics.push(PlanDiagnostic {
-            object: format!("ServiceExport {}/{}", self.key.0, self.key.1),
-            condition: "Valid".into(),
+            object: object(self.key),
+            condition: condition.into(),
             reason: reason.into(),
             message,
             field: field.into(),

@@ -25,6 +25,9 @@ pub enum StatusTarget {
     Policy(&'static str, Key),
     /// A ServiceNetwork object, by name (cluster-scoped).
     ServiceNetwork(String),
+    /// A ServiceExport, by namespace and name: its status is written with
+    /// the object (its CRD has no status subresource).
+    ServiceExport(Key),
 }
 
 /// A status to write, because it says something other than the current one.

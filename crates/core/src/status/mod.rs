@@ -20,6 +20,7 @@ pub mod outcome;
 pub mod plugin;
 pub mod policy;
 pub mod route;
+pub mod service_export;
 pub mod service_network;
 
 pub use gateway::{
@@ -29,6 +30,7 @@ pub use outcome::{gateway_outcome, route_outcome};
 pub use plugin::{Attempt, PluginFacts, plugin_status};
 pub use policy::policy_statuses;
 pub use route::{desired_parents, route_parent_conditions, route_statuses};
+pub use service_export::{ExportState, service_export_statuses};
 pub use service_network::{NetworkState, service_network_statuses};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
