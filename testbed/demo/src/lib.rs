@@ -6,6 +6,8 @@
 //! the controller's admin server (the topology page at `/`, `/metrics`,
 //! `/healthz`, `/readyz`) runs too.
 
+pub mod cluster;
+pub mod multicluster;
 mod tree;
 
 use std::collections::BTreeSet;
@@ -15,8 +17,10 @@ use std::time::Duration;
 use anyhow::Context;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use lattice_controller::Options;
+use lattice_core::ClusterConfig;
 use lattice_wasm::PluginConfig;
-use lattice_wiring::{Lattice, Parts, manifests};
+
+use cluster::Cluster;
 
 /// How the demo runs.
 #[derive(Debug)]
@@ -37,32 +41,9 @@ pub struct DemoOptions {
     pub timeout: Duration,
     /// The plugins.
     pub plugins: PluginConfig,
-}
-
-/// Manifest text, with the namespaces they use created first.
-fn manifest_texts(paths: &[PathBuf]) -> anyhow::Result<(Vec<String>, BTreeSet<String>)> {
-    // Bad manifests fail here, naming file and line, before anything starts.
-    manifests::load(paths)?;
-    let mut texts = Vec::new();
-    let mut namespaces = BTreeSet::new();
-    for p in paths {
-        for f in manifests::files(p)? {
-            let text = std::fs::read_to_string(&f).with_context(|| f.display().to_string())?;
-            for doc in serde_yaml::Deserializer::from_str(&text) {
-                let v: serde_yaml::Value = serde::Deserialize::deserialize(doc)
-                    .with_context(|| f.display().to_string())?;
-                if let Some(ns) = v
-                    .get("metadata")
-                    .and_then(|m| m.get("namespace"))
-                    .and_then(|n| n.as_str())
-                {
-                    namespaces.insert(ns.to_string());
-                }
-            }
-            texts.push(text);
-        }
-    }
-    Ok((texts, namespaces))
+    /// Two clusters (`east`, `west`) and one VPC Lattice: the multi-cluster
+    /// example ([`multicluster`]).
+    pub multicluster: bool,
 }
 
 fn routes_ar(kind: &str, plural: &str) -> ApiResource {
@@ -72,8 +53,9 @@ fn routes_ar(kind: &str, plural: &str) -> ApiResource {
     )
 }
 
-/// Route conditions, one line each; `None` while some route is not settled.
-async fn route_summary(client: &kube::Client) -> anyhow::Result<(bool, String)> {
+/// Route conditions, one line each, and whether every route is settled
+/// (and, with `resolved`, has every backendRef resolved).
+async fn route_summary(client: &kube::Client, resolved: bool) -> anyhow::Result<(bool, String)> {
     let mut lines = Vec::new();
     let mut settled = true;
     for (kind, plural) in [
@@ -123,6 +105,7 @@ async fn route_summary(client: &kube::Client) -> anyhow::Result<(bool, String)> 
                 ));
                 if c["observedGeneration"] != generation.clone().unwrap_or_default()
                     || c["reason"] == "Pending"
+                    || (resolved && c["type"] == "ResolvedRefs" && c["status"] != "True")
                 {
                     settled = false;
                 }
@@ -148,127 +131,127 @@ pub async fn run(
     args: DemoOptions,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let (texts, namespaces) = manifest_texts(&args.manifests)?;
-    {
-        let kube_listener = tokio::net::TcpListener::bind(args.kube_listen)
-            .await
-            .with_context(|| format!("--kube-listen {}", args.kube_listen))?;
-        let lattice_listener = tokio::net::TcpListener::bind(args.lattice_listen)
-            .await
-            .with_context(|| format!("--lattice-listen {}", args.lattice_listen))?;
-        let admin_listener = tokio::net::TcpListener::bind(args.admin_listen)
-            .await
-            .with_context(|| format!("--admin-listen {}", args.admin_listen))?;
-        let admin_url = format!("http://{}", admin_listener.local_addr()?);
-        let kube_url = format!("http://{}", kube_listener.local_addr()?);
-        let lattice_url = format!("http://{}", lattice_listener.local_addr()?);
-
-        let kube = kube_sim::KubeSim::new(kube_sim::SimOptions::default())?;
-        let served = kube.clone();
-        tokio::spawn(async move { served.serve(kube_listener, std::future::pending()).await });
-        let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default());
-        tokio::spawn(lattice.clone().serve(lattice_listener));
-        if let Some(dir) = args.kubeconfig.parent() {
-            std::fs::create_dir_all(dir).ok();
-        }
-        kube_sim::write_kubeconfig(&args.kubeconfig, &kube_url)?;
-
-        let crds = [
-            lattice_core::crds::gateway_api(),
-            lattice_core::crds::project(),
-        ]
-        .concat();
-        kube.apply_yaml(&lattice_core::crds::to_yaml(&crds)?)?;
-        for ns in &namespaces {
-            kube.apply_yaml(&format!(
-                "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n"
-            ))?;
-        }
-        for t in &texts {
-            kube.apply_yaml(t)?;
-        }
-
-        let client = kube::Client::try_from(kube::Config::new(kube_url.parse()?))?;
-        let aws = lattice_sim::client(&lattice_url);
-        let assembled = lattice_wiring::controller(Parts {
-            kube: client.clone(),
-            plugins: args.plugins,
-            lattice: Some(Lattice {
-                client: aws.clone(),
-                options: lattice_apply::ApplyOptions::unlimited(16),
-            }),
-            options: Options::default(),
-        })?;
-        let router = lattice_admin::router(assembled.admin.clone());
-        tokio::spawn(lattice_admin::serve(
-            admin_listener,
-            router,
-            std::future::pending(),
-        ));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(assembled.controller.run(async {
-            let _ = stopped.await;
-        }));
-
-        let deadline = tokio::time::Instant::now() + args.timeout;
-        let (settled, summary) = loop {
-            let (settled, summary) = route_summary(&client).await?;
-            if settled || tokio::time::Instant::now() > deadline {
-                break (settled, summary);
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
-        println!("Routes\n{summary}\n");
-        println!("VPC Lattice (lattice-sim at {lattice_url})");
-        let shown = match tree::render(&aws).await {
-            Ok(t) => {
-                println!("{t}");
-                t
-            }
-            Err(e) => {
-                println!("  (could not list: {e})");
-                String::new()
-            }
-        };
-        println!("Drive it:");
-        println!(
-            "  kubectl --kubeconfig {} get httproutes -A",
-            args.kubeconfig.display()
-        );
-        println!(
-            "  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws vpc-lattice list-services --endpoint-url {lattice_url} --region us-west-2"
-        );
-        println!("  open {admin_url}/    # the live VPC Lattice topology page");
-        println!("  curl {admin_url}/metrics    # also /healthz and /readyz");
-        if args.once {
-            let _ = stop.send(());
-            let _ = task.await;
-            anyhow::ensure!(
-                settled,
-                "not converged within {} s; see the route conditions above",
-                args.timeout.as_secs()
-            );
-            return Ok(());
-        }
+    if args.multicluster {
+        return multicluster::run(args, shutdown).await;
+    }
+    let listeners = Listeners::bind(&args).await?;
+    let lattice_url = listeners.lattice_url()?;
+    let admin_url = format!("http://{}", listeners.admin.local_addr()?);
+    let lattice = lattice_sim::LatticeSim::new(lattice_sim::SimConfig::default());
+    tokio::spawn(lattice.clone().serve(listeners.lattice));
+    let config = ClusterConfig::default();
+    let mut cluster =
+        Cluster::start(config, listeners.kube, &args.manifests, &args.kubeconfig).await?;
+    let aws = lattice_sim::client(&lattice_url);
+    let admin = cluster.run_controller(&aws, args.plugins.clone(), Options::default())?;
+    let router = lattice_admin::router(admin);
+    tokio::spawn(lattice_admin::serve(
+        listeners.admin,
+        router,
+        std::future::pending(),
+    ));
+    let (settled, summary) =
+        converge(args.timeout, || route_summary(&cluster.client, false)).await?;
+    println!("Routes\n{summary}\n");
+    println!("VPC Lattice (lattice-sim at {lattice_url})");
+    let shown = print_tree(&aws, false).await;
+    println!("Drive it:");
+    println!(
+        "  kubectl --kubeconfig {} get httproutes -A",
+        args.kubeconfig.display()
+    );
+    print_aws_hint(&lattice_url);
+    println!("  open {admin_url}/    # the live VPC Lattice topology page");
+    println!("  curl {admin_url}/metrics    # also /healthz and /readyz");
+    if !args.once {
         println!(
             "\nReconciling what you change with kubectl; VPC Lattice's changes are printed below. Ctrl-C to stop."
         );
         tokio::select! {
             _ = shutdown => {}
-            _ = follow(&aws, shown) => {}
+            _ = follow(&aws, shown, false) => {}
         }
-        let _ = stop.send(());
-        let _ = task.await;
-        Ok(())
     }
+    cluster.stop_controller().await;
+    anyhow::ensure!(
+        settled || !args.once,
+        "not converged within {} s; see the route conditions above",
+        args.timeout.as_secs()
+    );
+    Ok(())
+}
+
+/// The demo's listeners, bound before anything starts so that a busy
+/// address fails at once, naming the flag.
+struct Listeners {
+    kube: tokio::net::TcpListener,
+    lattice: tokio::net::TcpListener,
+    admin: tokio::net::TcpListener,
+}
+
+impl Listeners {
+    async fn bind(args: &DemoOptions) -> anyhow::Result<Self> {
+        Ok(Listeners {
+            kube: bind(args.kube_listen, "--kube-listen").await?,
+            lattice: bind(args.lattice_listen, "--lattice-listen").await?,
+            admin: bind(args.admin_listen, "--admin-listen").await?,
+        })
+    }
+
+    fn lattice_url(&self) -> anyhow::Result<String> {
+        Ok(format!("http://{}", self.lattice.local_addr()?))
+    }
+}
+
+async fn bind(addr: std::net::SocketAddr, flag: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("{flag} {addr}"))
+}
+
+/// Polls `summary` until it says settled or `timeout` passes.
+async fn converge<F, Fut>(timeout: Duration, mut summary: F) -> anyhow::Result<(bool, String)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<(bool, String)>>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let (settled, text) = summary().await?;
+        if settled || tokio::time::Instant::now() > deadline {
+            return Ok((settled, text));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Prints the Lattice tree (with each target group's cluster and VPC when
+/// `owners`); returns what it printed.
+async fn print_tree(aws: &aws_sdk_vpclattice::Client, owners: bool) -> String {
+    match tree::render(aws, owners).await {
+        Ok(t) => {
+            println!("{t}");
+            t
+        }
+        Err(e) => {
+            println!("  (could not list: {e})");
+            String::new()
+        }
+    }
+}
+
+fn print_aws_hint(lattice_url: &str) {
+    println!(
+        "  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x aws vpc-lattice list-services --endpoint-url {lattice_url} --region us-west-2"
+    );
 }
 
 /// Prints what changed in the Lattice tree, line by line, once a second:
 /// `+` for a line that appeared, `-` for one that went.
-async fn follow(aws: &aws_sdk_vpclattice::Client, mut shown: String) {
+async fn follow(aws: &aws_sdk_vpclattice::Client, mut shown: String, owners: bool) {
     loop {
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let Ok(now) = tree::render(aws).await else {
+        let Ok(now) = tree::render(aws, owners).await else {
             continue;
         };
         if now == shown {

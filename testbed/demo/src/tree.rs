@@ -59,8 +59,10 @@ fn describe_action(
     }
 }
 
-/// Service networks → services → listeners → rules → target groups → targets.
-pub async fn render(client: &Client) -> Result<String> {
+/// Service networks → services → listeners → rules → target groups → targets;
+/// with `owners`, each target group's VPC and the cluster its `ManagedBy`
+/// tag names.
+pub async fn render(client: &Client, owners: bool) -> Result<String> {
     let mut out = String::new();
     let tgs: Vec<_> = client
         .list_target_groups()
@@ -161,9 +163,13 @@ pub async fn render(client: &Client) -> Result<String> {
             .iter()
             .map(|t| format!("{}:{}", t.id().unwrap_or("?"), t.port().unwrap_or(0)))
             .collect();
+        let owner = match owners {
+            true => owner(client, tg).await?,
+            false => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  {}  {}:{}  {}",
+            "  {}  {}:{}{owner}  {}",
             tg.name().unwrap_or("?"),
             tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
             tg.port().unwrap_or(0),
@@ -175,6 +181,28 @@ pub async fn render(client: &Client) -> Result<String> {
         );
     }
     Ok(out)
+}
+
+/// `  cluster <name>  <vpc>`: the cluster its `ManagedBy` tag
+/// (`<account>/<cluster>/<vpc>`) names, and its VPC.
+async fn owner(
+    client: &Client,
+    tg: &aws_sdk_vpclattice::types::TargetGroupSummary,
+) -> Result<String> {
+    let tags = client
+        .list_tags_for_resource()
+        .resource_arn(tg.arn().unwrap_or_default())
+        .send()
+        .await?;
+    let managed_by = tags
+        .tags()
+        .and_then(|t| t.get("application-networking.k8s.aws/ManagedBy"))
+        .and_then(|m| m.split('/').nth(1))
+        .unwrap_or("?");
+    Ok(format!(
+        "  cluster {managed_by}  {}",
+        tg.vpc_identifier().unwrap_or("-")
+    ))
 }
 
 async fn listeners(

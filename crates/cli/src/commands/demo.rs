@@ -12,7 +12,9 @@ use crate::args::PluginArgs;
 pub struct DemoArgs {
     /// Manifests to apply (files or directories). The default leaves out
     /// `examples/plugins`, which the README applies by hand to show a swap.
-    #[arg(long, default_values = ["examples/bookstore", "examples/unsupported"])]
+    /// With `--multicluster`: one directory with `east/` and `west/` in it
+    /// (default `examples/multicluster`).
+    #[arg(long)]
     manifests: Vec<PathBuf>,
     /// Address of the Kubernetes API (kube-sim).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -23,9 +25,15 @@ pub struct DemoArgs {
     /// Address of the controller's admin server (/metrics, /healthz, /readyz).
     #[arg(long, default_value = "127.0.0.1:0")]
     admin_listen: std::net::SocketAddr,
-    /// Where to write a kubeconfig for kube-sim.
+    /// Where to write a kubeconfig for kube-sim; with `--multicluster`, one
+    /// per cluster beside it (`demo-kubeconfig-east.yaml`, `-west.yaml`).
     #[arg(long, default_value = "target/demo-kubeconfig.yaml")]
     kubeconfig: PathBuf,
+    /// Two clusters, `east` and `west`, each with its own kube-sim,
+    /// controller and VPC, sharing one VPC Lattice: a ServiceExport in
+    /// `west`, imported by a route in `east`.
+    #[arg(long)]
+    multicluster: bool,
     /// Exit once converged (0), or with the reasons when not converged in time (1).
     #[arg(long)]
     once: bool,
@@ -39,8 +47,14 @@ pub struct DemoArgs {
 
 /// Runs the demo until Ctrl-C, or until converged with `--once`.
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let manifests = match (args.manifests.is_empty(), args.multicluster) {
+        (false, _) => args.manifests,
+        (true, true) => vec!["examples/multicluster".into()],
+        (true, false) => vec!["examples/bookstore".into(), "examples/unsupported".into()],
+    };
     let options = lattice_demo::DemoOptions {
-        manifests: args.manifests,
+        manifests,
+        multicluster: args.multicluster,
         kube_listen: args.kube_listen,
         lattice_listen: args.lattice_listen,
         admin_listen: args.admin_listen,
