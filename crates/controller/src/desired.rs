@@ -278,6 +278,13 @@ impl Desired {
         self.kept.get(key)
     }
 
+    /// Whether a route forwards to a ServiceImport's group: what it finds
+    /// changes outside this cluster.
+    pub fn uses_imports(&self, key: &RouteKey) -> bool {
+        let slice = self.routes.get(key);
+        slice.is_some_and(|s| s.target_groups.iter().any(|t| t.import.is_some()))
+    }
+
     /// The Lattice service name planned for a route, if any.
     pub fn service_name(&self, key: &RouteKey) -> Option<&str> {
         self.routes.get(key).map(|s| s.service.name.as_str())

@@ -114,6 +114,11 @@ impl Controller {
         (again.dirty, whole, calls)
     }
 
+    fn uses_imports(&self, key: &RouteKey) -> bool {
+        let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+        desired.uses_imports(key)
+    }
+
     /// Whether this replica may write now (see [`crate::leader::Leadership`]).
     fn leading(&self) -> bool {
         self.options.leader.as_ref().is_none_or(|l| l.leading())
@@ -289,13 +294,14 @@ impl Controller {
             dirty.routes.clone()
         };
         let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-        let mut unresolved = Vec::new();
+        let mut imports = Vec::new();
         for key in keys {
             let now = self.route_outcome(&key, Some(applied));
-            // Another cluster may export what is missing at any moment, and
-            // no watch here would say so: look again after a while.
-            if matches!(now, ApplyOutcome::Unresolved(_)) {
-                unresolved.push(key.clone());
+            // Another cluster may export (or stop exporting) what an import
+            // names at any moment, and no watch here would say so: look
+            // again after a while.
+            if self.uses_imports(&key) {
+                imports.push(key.clone());
             }
             if seen.get(&key) != Some(&now) {
                 match &now {
@@ -315,9 +321,9 @@ impl Controller {
             }
             seen.insert(key, now);
         }
-        if !unresolved.is_empty() {
+        if !imports.is_empty() {
             let mut later = self.recheck.lock().unwrap_or_else(|p| p.into_inner());
-            later.routes.extend(unresolved);
+            later.routes.extend(imports);
         }
         again
     }

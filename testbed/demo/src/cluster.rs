@@ -68,6 +68,8 @@ impl Cluster {
         kubeconfig: &Path,
     ) -> anyhow::Result<Self> {
         let (texts, namespaces) = manifest_texts(manifests)?;
+        // Whoever embeds the demo (a test) gets the binary's TLS provider.
+        lattice_wiring::install_crypto_provider();
         let url = format!("http://{}", listener.local_addr()?);
         let kube = kube_sim::KubeSim::new(kube_sim::SimOptions::default())?;
         let served = kube.clone();

@@ -34,7 +34,7 @@ impl Observer<'_> {
                     Some(g) => Some(g.clone()),
                     None => self.shared(arn).await?,
                 },
-                None => self.exported(groups, import),
+                None => self.exported(groups, import).await,
             };
             found.extend(g.map(|g| (key, g)));
         }
@@ -52,30 +52,41 @@ impl Observer<'_> {
     }
 
     /// The exported group `import` asks for: the first by name of those
-    /// that match, so every pass finds the same one.
-    fn exported(
+    /// whose tags, read again now, still say so (an export being deleted
+    /// loses its identity first, and no other event would tell this
+    /// cluster).
+    async fn exported(
         &self,
         groups: &[TargetGroupSummary],
         import: &ImportPlan,
     ) -> Option<TargetGroupSummary> {
+        let mut candidates: Vec<&TargetGroupSummary> =
+            groups.iter().filter(|g| self.exports(g, import)).collect();
+        candidates.sort_by(|a, b| a.s.name.cmp(&b.s.name));
+        for g in candidates {
+            // A group whose tags cannot be read is not taken.
+            let (_, owner) = self.owner(g.s.arn.clone()).await;
+            if owner.is_ok() && self.exports(g, import) {
+                return Some(g.clone());
+            }
+        }
+        None
+    }
+
+    /// Whether the cached tags say `g` is the export `import` asks for.
+    fn exports(&self, g: &TargetGroupSummary, import: &ImportPlan) -> bool {
         let cache = lock(self.cache);
-        groups
-            .iter()
-            .filter(|g| {
-                let Some(id) = cache.go_target_groups.get(&g.s.arn) else {
-                    return false;
-                };
-                id.source == SERVICE_EXPORT
-                    && id.service.0 == import.export_namespace
-                    && id.service.1 == import.export_name
-                    && import.cluster.as_ref().is_none_or(|c| *c == id.cluster)
-                    && import
-                        .vpc
-                        .as_ref()
-                        .is_none_or(|v| Some(v) == g.vpc.as_ref())
-            })
-            .min_by(|a, b| a.s.name.cmp(&b.s.name))
-            .cloned()
+        let Some(id) = cache.go_target_groups.get(&g.s.arn) else {
+            return false;
+        };
+        id.source == SERVICE_EXPORT
+            && id.service.0 == import.export_namespace
+            && id.service.1 == import.export_name
+            && import.cluster.as_ref().is_none_or(|c| *c == id.cluster)
+            && import
+                .vpc
+                .as_ref()
+                .is_none_or(|v| Some(v) == g.vpc.as_ref())
     }
 
     /// A group the list does not show, by ARN; `None` when Lattice does not

@@ -105,8 +105,8 @@ impl<'a> Observer<'a> {
             .map(|v| v.arn.clone())
     }
 
-    /// One ARN's owner, from its tags.
-    async fn owner(&self, arn: String) -> (String, Result<Owner, CallError>) {
+    /// One ARN's owner, from its tags (remembering what else they say).
+    pub(super) async fn owner(&self, arn: String) -> (String, Result<Owner, CallError>) {
         let c = &self.caller.client;
         let o = self
             .caller
@@ -119,9 +119,10 @@ impl<'a> Observer<'a> {
             let tags = o.tags().cloned().unwrap_or_default();
             let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             let mut cache = lock(self.cache);
-            if let Some(id) = GoIdentity::from_tags(pairs()) {
-                cache.go_target_groups.insert(arn.clone(), id);
-            }
+            match GoIdentity::from_tags(pairs()) {
+                Some(id) => cache.go_target_groups.insert(arn.clone(), id),
+                None => cache.go_target_groups.remove(&arn),
+            };
             cache
                 .tags
                 .insert(arn.clone(), super::tags::user_tags(&tags));

@@ -12,6 +12,7 @@ mod leader;
 mod least_privilege;
 mod metrics;
 mod migration;
+mod multicluster;
 mod oci;
 mod plugin_failures;
 mod plugin_objects;
