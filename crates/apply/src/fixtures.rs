@@ -26,6 +26,7 @@ fn tg(name: String, i: usize, base: u8) -> TargetGroupPlan {
         routes: vec![format!("bench/route-{i}")],
         health_check: None,
         tags: Tags::new(),
+        lambda: None,
     }
 }
 

@@ -19,8 +19,8 @@ use kube::ResourceExt;
 use thiserror::Error;
 
 use crate::crds::{
-    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, ServiceNetwork,
-    TargetGroupPolicy, VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LambdaTarget, LatticePlugin,
+    ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
 };
 use crate::index::RouteKey;
 use crate::kinds::{self, Endpoints, GatewayKind, Kind, ServicePorts};
@@ -78,6 +78,8 @@ pub struct Snapshot {
     pub access_log_policies: BTreeMap<Key, AccessLogPolicy>,
     /// ServiceNetwork objects by name (cluster-scoped).
     pub service_networks: BTreeMap<String, ServiceNetwork>,
+    /// LambdaTargets: Lambda functions that backendRefs name.
+    pub lambda_targets: BTreeMap<Key, LambdaTarget>,
 }
 
 /// Why a manifest could not be added.

@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::*;
 use crate::crds::{
-    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, ServiceNetwork,
-    TargetGroupPolicy, VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LambdaTarget, LatticePlugin,
+    ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
 };
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
@@ -36,6 +36,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<LatticePlugin>(&()),
         ApiResource::erase::<AccessLogPolicy>(&()),
         ApiResource::erase::<ServiceNetwork>(&()),
+        ApiResource::erase::<LambdaTarget>(&()),
     ]
 }
 

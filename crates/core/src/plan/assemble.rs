@@ -359,6 +359,7 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
         routes: vec![],
         health_check: tg.health_check.clone(),
         tags: Default::default(),
+        lambda: tg.lambda.clone(),
     }
 }
 

@@ -211,6 +211,7 @@ mod tests {
             routes: vec![],
             health_check: None,
             tags: Default::default(),
+            lambda: None,
         }
     }
 

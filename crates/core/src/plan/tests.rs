@@ -148,6 +148,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
                     port: 8080,
                 }],
                 health_check: None,
+                lambda: None,
             };
             (tg.name.clone(), tg)
         })
