@@ -3,7 +3,9 @@
 //! Resources that may not exist yet are named by [`Key`]; the executor turns a
 //! key into an id from what it observed or from the create call that made it.
 
-use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, ResourceRef, Tags, TargetPlan};
+use lattice_core::plan::{
+    Action, HealthCheckPlan, LambdaPlan, MatchPlan, ResourceRef, Tags, TargetPlan,
+};
 
 /// A resource by name, resolved to an id when the operation runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,7 +60,8 @@ pub enum OpKind {
         id: String,
         security_group_ids: Vec<String>,
     },
-    /// `CreateTargetGroup` (type `IP`).
+    /// `CreateTargetGroup`: type `IP`, or `LAMBDA` when `lambda` is set
+    /// (then port, protocol, VPC and health check are not sent).
     CreateTargetGroup {
         name: String,
         port: i32,
@@ -68,6 +71,8 @@ pub enum OpKind {
         /// `config.healthCheck`: only the fields the plan sets.
         health_check: Option<HealthCheckPlan>,
         tags: Tags,
+        /// The function of a `LAMBDA` group.
+        lambda: Option<LambdaPlan>,
     },
     /// `UpdateTargetGroup`: the whole health check, as Lattice replaces it.
     UpdateTargetGroup {

@@ -73,7 +73,8 @@ fn wanted(plan: &Plan, cfg: &ClusterConfig) -> HashMap<(GoIdentity, String), Str
         }
     }
     let mut out = HashMap::new();
-    for tg in &plan.target_groups {
+    // The Go controller has no LambdaTarget: nothing of its stands for one.
+    for tg in plan.target_groups.iter().filter(|t| t.lambda.is_none()) {
         let (Some(kind), Some(route)) = (kinds.get(tg.name.as_str()), tg.routes.first()) else {
             continue;
         };

@@ -75,6 +75,7 @@ impl Observer<'_> {
             targets,
             health_check,
             tags: self.known_tags(&g.s.arn),
+            lambda_event_structure_version: g.lambda_event_structure_version.clone(),
         })
     }
 
@@ -112,7 +113,8 @@ impl Observer<'_> {
         Ok(h)
     }
 
-    /// Registered targets; draining ones are on their way out.
+    /// Registered targets; draining ones are on their way out. A Lambda
+    /// target has no port: it reads as port 0.
     async fn targets(&self, id: &str) -> Result<Vec<TargetPlan>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
         Ok(paginate!(
