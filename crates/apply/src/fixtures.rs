@@ -28,6 +28,7 @@ fn tg(name: String, i: usize, base: u8) -> TargetGroupPlan {
         tags: Tags::new(),
         export: None,
         import: None,
+        lambda: None,
     }
 }
 
@@ -135,7 +136,8 @@ pub fn min_writes(plan: &Plan) -> u64 {
     let tgs: u64 = plan
         .target_groups
         .iter()
-        .map(|t| 1 + t.targets.len().div_ceil(100) as u64)
+        // A LAMBDA group's one target is its function.
+        .map(|t| 1 + (t.targets.len() + usize::from(t.lambda.is_some())).div_ceil(100) as u64)
         .sum();
     let svcs: u64 = plan
         .services

@@ -179,7 +179,9 @@ pub struct ObsTargetGroup {
     pub protocol: Option<String>,
     /// VPC id.
     pub vpc: Option<String>,
-    /// Targets that are registered and not draining.
+    /// Targets that are registered and not draining: a `LAMBDA` group's is
+    /// its function's ARN as `ip`, with port 0 (see
+    /// `crate::diff`'s target groups).
     pub targets: Vec<TargetPlan>,
     /// Its health check, read only where the plan sets one (`None`: not read).
     pub health_check: Option<HealthCheckPlan>,
@@ -188,6 +190,8 @@ pub struct ObsTargetGroup {
     /// It carries a ServiceExport's identity tags: any cluster's import may
     /// forward to it.
     pub exported: bool,
+    /// `V1` or `V2` for a `LAMBDA` group; `None` for any other type.
+    pub lambda_event_structure_version: Option<String>,
 }
 
 /// A service-network↔VPC association.

@@ -4,7 +4,9 @@
 //! key into an id from what it observed or from the create call that made it.
 
 use crate::observed::adoption::GoIdentity;
-use lattice_core::plan::{Action, HealthCheckPlan, MatchPlan, ResourceRef, Tags, TargetPlan};
+use lattice_core::plan::{
+    Action, HealthCheckPlan, LambdaPlan, MatchPlan, ResourceRef, Tags, TargetPlan,
+};
 
 /// A resource by name, resolved to an id when the operation runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -59,7 +61,8 @@ pub enum OpKind {
         id: String,
         security_group_ids: Vec<String>,
     },
-    /// `CreateTargetGroup` (type `IP`).
+    /// `CreateTargetGroup`: type `IP`, or `LAMBDA` when `lambda` is set
+    /// (then port, protocol, VPC and health check are not sent).
     CreateTargetGroup {
         name: String,
         port: i32,
@@ -72,6 +75,8 @@ pub enum OpKind {
         /// A ServiceExport's group: the Go controller's tags that let any
         /// cluster's import find it.
         identity: Option<GoIdentity>,
+        /// The function of a `LAMBDA` group.
+        lambda: Option<LambdaPlan>,
     },
     /// `UpdateTargetGroup`: the whole health check, as Lattice replaces it.
     UpdateTargetGroup {

@@ -187,16 +187,24 @@ fn target_group_rows(plan: &Plan) -> Vec<Vec<String>> {
     plan.target_groups
         .iter()
         .map(|t| {
-            let targets: Vec<String> = t
+            let mut targets: Vec<String> = t
                 .targets
                 .iter()
                 .map(|x| format!("{}:{}", x.ip, x.port))
                 .collect();
-            let protocol = format!(
-                "{}/{}",
-                t.protocol,
-                t.protocol_version.as_deref().unwrap_or("-")
-            );
+            // A LAMBDA group's one target is its function.
+            targets.extend(t.lambda.iter().map(|l| l.function_arn.clone()));
+            let protocol = match &t.lambda {
+                Some(l) => format!(
+                    "LAMBDA/{}",
+                    l.event_structure_version.as_deref().unwrap_or("-")
+                ),
+                None => format!(
+                    "{}/{}",
+                    t.protocol,
+                    t.protocol_version.as_deref().unwrap_or("-")
+                ),
+            };
             let targets = if targets.is_empty() {
                 "(no ready endpoints)".into()
             } else {

@@ -63,8 +63,9 @@ mod tests {
         assert!(watched.contains(&"gateway.networking.k8s.io/v1beta1".to_string()));
         assert!(watched.contains(&"v1".to_string()));
         // The eleven kinds planning always read, plus Namespaces and the two
-        // plugin kinds (issue 10), plus AccessLogPolicy and ServiceNetwork.
+        // plugin kinds (issue 10), plus AccessLogPolicy and ServiceNetwork,
+        // plus LambdaTarget (issue 13).
         assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
-        assert_eq!(watched.len(), 16);
+        assert_eq!(watched.len(), 17);
     }
 }

@@ -19,8 +19,8 @@ use kube::ResourceExt;
 use thiserror::Error;
 
 use crate::crds::{
-    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, ServiceExport,
-    ServiceImport, ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LambdaTarget, LatticePlugin,
+    ServiceExport, ServiceImport, ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
 };
 use crate::index::RouteKey;
 use crate::kinds::{self, Endpoints, GatewayKind, Kind, ServicePorts};
@@ -82,6 +82,8 @@ pub struct Snapshot {
     pub service_exports: BTreeMap<Key, ServiceExport>,
     /// ServiceImports.
     pub service_imports: BTreeMap<Key, ServiceImport>,
+    /// LambdaTargets: Lambda functions that backendRefs name.
+    pub lambda_targets: BTreeMap<Key, LambdaTarget>,
 }
 
 /// Why a manifest could not be added.

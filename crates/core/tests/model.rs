@@ -129,6 +129,82 @@ fn service_port_becomes_an_ip_target_group_with_ready_endpoints() {
 }
 
 #[test]
+fn a_route_splitting_between_a_service_and_a_lambda_target_forwards_to_an_ip_and_a_lambda_group() {
+    let mut objs = base();
+    let arn = "arn:aws:lambda:us-west-2:123456789012:function:web-next";
+    objs.push(
+        json!({"apiVersion":"lattice-host.io/v1alpha1","kind":"LambdaTarget",
+        "metadata":{"name":"web-next","namespace":"app"},
+        "spec":{"functionArn":arn,"eventStructureVersion":"V2"}}),
+    );
+    objs.push(mk_route(
+        "HTTPRoute",
+        "r",
+        json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[
+        {"name":"web","port":8080,"weight":80},
+        {"group":"lattice-host.io","kind":"LambdaTarget","name":"web-next","weight":20}]}]}),
+    ));
+    let plan = plan_of(objs);
+    assert!(plan.diagnostics.is_empty(), "{:?}", plan.diagnostics);
+    let lambda_group = "k8s-r-app-web-next-app-lambda";
+    let Action::Forward(ts) = &plan.services[0].listeners[0].rules[0].action else {
+        panic!("{:?}", plan.services[0].listeners[0].rules[0].action)
+    };
+    let weights: Vec<(&str, u32)> = ts
+        .iter()
+        .map(|t| (t.target_group.as_str(), t.weight))
+        .collect();
+    assert_eq!(
+        weights,
+        vec![
+            ("k8s-r-app-web-app-8080-http-http1", 80),
+            (lambda_group, 20)
+        ]
+    );
+    let tg = plan
+        .target_groups
+        .iter()
+        .find(|t| t.name == lambda_group)
+        .expect("the LAMBDA group is planned");
+    let lambda = tg.lambda.as_ref().expect("a LAMBDA group");
+    assert_eq!(lambda.function_arn, arn);
+    assert_eq!(lambda.event_structure_version.as_deref(), Some("V2"));
+    assert_eq!((tg.port, tg.protocol.as_str()), (0, ""));
+    assert!(tg.targets.is_empty() && tg.protocol_version.is_none());
+    assert_eq!(tg.routes, vec!["app/r".to_string()]);
+    // As `plan -o json` writes it; an IP group has no `lambda` field.
+    let json = serde_json::to_value(&plan).unwrap();
+    let groups = json["targetGroups"].as_array().unwrap();
+    let written = groups.iter().find(|g| g["name"] == lambda_group).unwrap();
+    assert_eq!(
+        written["lambda"],
+        json!({"functionArn": arn, "eventStructureVersion": "V2"})
+    );
+    let ip = groups.iter().find(|g| g["name"] != lambda_group).unwrap();
+    assert!(ip.get("lambda").is_none(), "{ip}");
+}
+
+#[test]
+fn a_missing_lambda_target_is_backend_not_found() {
+    let mut objs = base();
+    objs.push(mk_route(
+        "HTTPRoute",
+        "r",
+        json!({"parentRefs":[{"name":"mesh"}],"rules":[{"backendRefs":[
+        {"name":"web","port":8080},
+        {"group":"lattice-host.io","kind":"LambdaTarget","name":"gone"}]}]}),
+    ));
+    let plan = plan_of(objs);
+    assert!(reasons(&plan).contains(&(
+        "HTTPRoute app/r".into(),
+        "BackendNotFound".into(),
+        "spec.rules[0].backendRefs[1]".into()
+    )));
+    assert_eq!(plan.target_groups.len(), 1);
+    assert!(plan.target_groups[0].lambda.is_none());
+}
+
+#[test]
 fn two_routes_to_one_service_get_a_target_group_each() {
     // Lattice lets a target group serve one service only.
     let mut objs = base();

@@ -28,6 +28,8 @@ mod tags;
 mod target_groups;
 
 pub use tags::tag_changes;
+#[cfg(test)]
+pub(crate) use target_groups::planned_targets;
 
 use crate::model::{ObsService, ObsTargetGroup, Observed};
 use crate::ops::{Key, Op, OpKind};

@@ -1,6 +1,12 @@
 //! Target groups: create or claim each planned group, bring its health check
 //! to what the plan sets, then register and deregister only the difference
 //! in its targets.
+//!
+//! A `LAMBDA` group (the plan's `lambda`) has one target, its function,
+//! which Lattice lists by ARN without a port. Here it is a [`TargetPlan`]
+//! with the ARN as `ip` and port 0, as the observer reads it: the plan keeps
+//! endpoint targets and the function apart, while registering, deregistering
+//! (a changed function is one of each) and observing stay one code path.
 
 use super::{Builder, TARGET_CHUNK, of_target_group};
 use crate::health_check::merged;
@@ -37,6 +43,7 @@ impl Builder<'_> {
                 health_check: tg.health_check.clone(),
                 tags: tg.tags.clone(),
                 identity: GoIdentity::of_export(tg, self.cfg),
+                lambda: tg.lambda.clone(),
             },
             vec![],
             format!("target group {}", tg.name),
@@ -77,18 +84,34 @@ impl Builder<'_> {
             }
             Decision::Manage => vec![],
         };
-        if o.port.is_some_and(|p| p != tg.port)
-            || o.vpc.as_ref().is_some_and(|v| *v != self.cfg.vpc_id)
-        {
-            let message = format!(
-                "{object} has port {:?} in VPC {:?}; the plan wants {} in {}; delete it to recreate",
-                o.port, o.vpc, tg.port, self.cfg.vpc_id
-            );
+        if let Some(message) = self.immutable(tg, o) {
+            let message = format!("{object} {message}; delete it to recreate");
             self.diag(object.clone(), resource.clone(), "Immutable", message);
         }
         self.retag(&o.arn, o.tags.as_ref(), &tg.tags, &deps, &object, &resource);
         self.health_check(tg, o, &deps, object, resource);
         Some((deps, &o.targets))
+    }
+
+    /// What Lattice holds that the plan wants otherwise and Lattice cannot
+    /// change: an IP group's port or VPC, a `LAMBDA` group's event structure
+    /// version (a plan without one takes whatever the group has).
+    fn immutable(&self, tg: &TargetGroupPlan, o: &ObsTargetGroup) -> Option<String> {
+        if let Some(lambda) = &tg.lambda {
+            let want = lambda.event_structure_version.as_ref()?;
+            let have = o.lambda_event_structure_version.as_ref()?;
+            return (want != have)
+                .then(|| format!("has event structure version {have}; the plan wants {want}"));
+        }
+        let vpc = &self.cfg.vpc_id;
+        let moved =
+            o.port.is_some_and(|p| p != tg.port) || o.vpc.as_ref().is_some_and(|v| v != vpc);
+        moved.then(|| {
+            format!(
+                "has port {:?} in VPC {:?}; the plan wants {} in {vpc}",
+                o.port, o.vpc, tg.port
+            )
+        })
     }
 
     /// One `UpdateTargetGroup` when a field the plan sets differs from what
@@ -133,7 +156,8 @@ impl Builder<'_> {
     fn targets(&mut self, tg: &TargetGroupPlan, mut deps: Vec<usize>, have: &[TargetPlan]) {
         let object = format!("target group {}", tg.name);
         let key = Key::TargetGroup(tg.name.clone());
-        let want: BTreeSet<&TargetPlan> = tg.targets.iter().collect();
+        let planned = planned_targets(tg);
+        let want: BTreeSet<&TargetPlan> = planned.iter().collect();
         let have: BTreeSet<&TargetPlan> = have.iter().collect();
         let add: Vec<TargetPlan> = want.difference(&have).map(|t| (*t).clone()).collect();
         let del: Vec<TargetPlan> = have.difference(&want).map(|t| (*t).clone()).collect();
@@ -160,5 +184,17 @@ impl Builder<'_> {
                 of_target_group(ResourceKind::Targets, tg),
             );
         }
+    }
+}
+
+/// The targets a group should hold: its endpoints, or a `LAMBDA` group's
+/// function (its ARN, port 0).
+pub(crate) fn planned_targets(tg: &TargetGroupPlan) -> Vec<TargetPlan> {
+    match &tg.lambda {
+        Some(l) => vec![TargetPlan {
+            ip: l.function_arn.clone(),
+            port: 0,
+        }],
+        None => tg.targets.clone(),
     }
 }

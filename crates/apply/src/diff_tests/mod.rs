@@ -5,6 +5,7 @@ mod default_network;
 mod garbage;
 mod health_checks;
 mod kept;
+mod lambda;
 mod multicluster;
 mod ownership;
 mod resources;
@@ -155,13 +156,18 @@ fn obs_target_group(i: usize, t: &TargetGroupPlan, vpc: &str) -> ObsTargetGroup 
         arn: format!("arn:tg-{i}"),
         name: t.name.clone(),
         owner: Owner::Ours,
-        port: Some(t.port),
-        protocol: Some(t.protocol.clone()),
-        vpc: Some(vpc.to_string()),
-        targets: t.targets.clone(),
+        // A LAMBDA group lists no port, protocol or VPC.
+        port: t.lambda.is_none().then_some(t.port),
+        protocol: t.lambda.is_none().then(|| t.protocol.clone()),
+        vpc: t.lambda.is_none().then(|| vpc.to_string()),
+        targets: crate::diff::planned_targets(t),
         health_check: t.health_check.clone(),
         tags: Some(t.tags.clone()),
         exported: t.export.is_some(),
+        lambda_event_structure_version: t
+            .lambda
+            .as_ref()
+            .map(|l| l.event_structure_version.clone().unwrap_or("V1".into())),
     }
 }
 

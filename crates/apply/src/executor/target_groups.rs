@@ -11,34 +11,17 @@ use aws_sdk_vpclattice::types as t;
 use lattice_core::plan::{HealthCheckPlan, TargetPlan};
 
 impl Executor<'_> {
-    /// Type `IP`, IPv4, with the health check fields the plan sets (Lattice
-    /// fills in the rest), checked against Lattice's limits first.
+    /// Type `IP`, or `LAMBDA` for a plan group with a function (see
+    /// [`config`]).
     pub(super) async fn create_target_group(&self, op: &OpKind) -> Result<(), CallError> {
-        let OpKind::CreateTargetGroup {
-            name,
-            port,
-            protocol,
-            protocol_version,
-            vpc,
-            health_check,
-            ..
-        } = op
-        else {
+        let OpKind::CreateTargetGroup { name, lambda, .. } = op else {
             return Err(build(BuildError(format!("not a target group: {op:?}"))));
         };
-        let mut cfg = t::TargetGroupConfig::builder()
-            .port(*port)
-            .protocol(t::TargetGroupProtocol::from(protocol.as_str()))
-            .vpc_identifier(vpc)
-            .ip_address_type(t::IpAddressType::Ipv4);
-        if let Some(v) = protocol_version {
-            cfg = cfg.protocol_version(t::TargetGroupProtocolVersion::from(v.as_str()));
-        }
-        if let Some(h) = health_check {
-            checked("CreateTargetGroup", h)?;
-            cfg = cfg.health_check(health::to_sdk(h));
-        }
-        let cfg = cfg.build();
+        let ty = match lambda {
+            Some(_) => t::TargetGroupType::Lambda,
+            None => t::TargetGroupType::Ip,
+        };
+        let cfg = config(op)?;
         let (c, tok) = (&self.caller.client, self.token(op));
         let tags = self.tags_of(op);
         let o = self
@@ -46,8 +29,8 @@ impl Executor<'_> {
             .call("CreateTargetGroup", || {
                 c.create_target_group()
                     .name(name)
-                    .r#type(t::TargetGroupType::Ip)
-                    .config(cfg.clone())
+                    .r#type(ty.clone())
+                    .set_config(cfg.clone())
                     .client_token(&tok)
                     .set_tags(Some(tags.clone()))
                     .send()
@@ -173,6 +156,46 @@ impl Executor<'_> {
     }
 }
 
+/// A new group's `config`. An `IP` group: IPv4, port, protocol, VPC, and
+/// the health check fields the plan sets (Lattice fills in the rest),
+/// checked against Lattice's limits first. A `LAMBDA` group takes none of
+/// those: only its event structure version, and no config at all without
+/// one, so Lattice applies its default.
+fn config(op: &OpKind) -> Result<Option<t::TargetGroupConfig>, CallError> {
+    let OpKind::CreateTargetGroup {
+        port,
+        protocol,
+        protocol_version,
+        vpc,
+        health_check,
+        lambda,
+        ..
+    } = op
+    else {
+        return Err(build(BuildError(format!("not a target group: {op:?}"))));
+    };
+    if let Some(l) = lambda {
+        return Ok(l.event_structure_version.as_deref().map(|v| {
+            t::TargetGroupConfig::builder()
+                .lambda_event_structure_version(t::LambdaEventStructureVersion::from(v))
+                .build()
+        }));
+    }
+    let mut cfg = t::TargetGroupConfig::builder()
+        .port(*port)
+        .protocol(t::TargetGroupProtocol::from(protocol.as_str()))
+        .vpc_identifier(vpc)
+        .ip_address_type(t::IpAddressType::Ipv4);
+    if let Some(v) = protocol_version {
+        cfg = cfg.protocol_version(t::TargetGroupProtocolVersion::from(v.as_str()));
+    }
+    if let Some(h) = health_check {
+        checked("CreateTargetGroup", h)?;
+        cfg = cfg.health_check(health::to_sdk(h));
+    }
+    Ok(Some(cfg.build()))
+}
+
 /// A health check beyond Lattice's limits fails its operation before any
 /// call: the failure names the target group, and no other group is held up.
 fn checked(operation: &str, h: &HealthCheckPlan) -> Result<(), CallError> {
@@ -183,10 +206,15 @@ fn checked(operation: &str, h: &HealthCheckPlan) -> Result<(), CallError> {
     })
 }
 
+/// Targets as the SDK sends them; port 0 (a Lambda function) is sent
+/// without a port, as Lattice wants a function.
 fn sdk_targets(targets: &[TargetPlan]) -> Result<Vec<t::Target>, CallError> {
     targets
         .iter()
-        .map(|x| t::Target::builder().id(&x.ip).port(x.port).build())
+        .map(|x| {
+            let port = Some(x.port).filter(|p| *p > 0);
+            t::Target::builder().id(&x.ip).set_port(port).build()
+        })
         .collect::<Result<_, _>>()
         .map_err(|e| build(BuildError(e.to_string())))
 }

@@ -128,7 +128,8 @@ fn wanted(plan: &Plan, cfg: &ClusterConfig) -> HashMap<Wanted, String> {
         }
     }
     let mut out = HashMap::new();
-    for tg in &plan.target_groups {
+    // The Go controller has no LambdaTarget: nothing of its stands for one.
+    for tg in plan.target_groups.iter().filter(|t| t.lambda.is_none()) {
         if let Some(id) = GoIdentity::of_export(tg, cfg) {
             out.insert((id, tg.protocol.clone(), Some(tg.port)), tg.name.clone());
             continue;

@@ -157,6 +157,9 @@ impl Observer<'_> {
             health_check: Some(health_check::from_sdk(
                 config.and_then(|c| c.health_check()),
             )),
+            lambda_event_structure_version: config
+                .and_then(|c| c.lambda_event_structure_version())
+                .map(|v| v.as_str().to_string()),
         })
     }
 }

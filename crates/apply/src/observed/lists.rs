@@ -32,6 +32,8 @@ pub(super) struct TargetGroupSummary {
     /// Its health check, when a `GetTargetGroup` read it anyway (a scoped
     /// pass); a list shows none.
     pub health_check: Option<HealthCheckPlan>,
+    /// A `LAMBDA` group's event structure version.
+    pub lambda_event_structure_version: Option<String>,
 }
 
 /// What the top-level lists show.
@@ -135,6 +137,9 @@ impl Observer<'_> {
                     protocol: g.protocol().map(|p| p.as_str().to_string()),
                     vpc: g.vpc_identifier().map(str::to_string),
                     health_check: None,
+                    lambda_event_structure_version: g
+                        .lambda_event_structure_version()
+                        .map(|v| v.as_str().to_string()),
                 })
                 .collect::<Vec<_>>()
         );

@@ -81,6 +81,7 @@ impl Observer<'_> {
                 .go_target_groups
                 .get(&g.s.arn)
                 .is_some_and(|id| id.source == SERVICE_EXPORT),
+            lambda_event_structure_version: g.lambda_event_structure_version.clone(),
         })
     }
 
@@ -118,7 +119,8 @@ impl Observer<'_> {
         Ok(h)
     }
 
-    /// Registered targets; draining ones are on their way out.
+    /// Registered targets; draining ones are on their way out. A Lambda
+    /// target has no port: it reads as port 0.
     async fn targets(&self, id: &str) -> Result<Vec<TargetPlan>, CallError> {
         let (c, cl) = (&self.caller.client, self.caller);
         Ok(paginate!(

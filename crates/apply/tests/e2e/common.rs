@@ -99,7 +99,12 @@ pub async fn assert_holds_exactly(sim: &RunningSim, plan: &Plan) {
         assocs,
         "service associations"
     );
-    let targets: usize = plan.target_groups.iter().map(|t| t.targets.len()).sum();
+    // A LAMBDA group's one target is its function.
+    let targets: usize = plan
+        .target_groups
+        .iter()
+        .map(|t| t.targets.len() + usize::from(t.lambda.is_some()))
+        .sum();
     let live: usize = map(&d, "targetGroups")
         .iter()
         .map(|tg| {

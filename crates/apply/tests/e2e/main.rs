@@ -10,6 +10,7 @@ mod certificate;
 mod common;
 mod health_check;
 mod kept;
+mod lambda;
 mod report;
 mod scope;
 mod tags;

@@ -575,7 +575,16 @@ fn the_demo_leaves_lattice_holding_exactly_the_plan_as_boto3_reads_it() {
     use std::io::BufRead;
     let port = free_port();
     let dir = tempfile::tempdir().unwrap();
-    let plan = lattice_host(&["plan", "-f", "examples", "-o", "json"]);
+    // The demo's default manifests (examples/lambda is applied elsewhere).
+    let plan = lattice_host(&[
+        "plan",
+        "-f",
+        "examples/bookstore",
+        "-f",
+        "examples/unsupported",
+        "-o",
+        "json",
+    ]);
     assert!(plan.status.success(), "{}", stderr(&plan));
     let plan_path = dir.path().join("plan.json");
     std::fs::write(&plan_path, &plan.stdout).unwrap();

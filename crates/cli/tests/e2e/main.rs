@@ -8,6 +8,7 @@ mod cli;
 mod controller;
 mod crds;
 mod deploy;
+mod lambda;
 mod leader;
 mod least_privilege;
 mod metrics;

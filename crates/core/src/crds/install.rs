@@ -8,7 +8,7 @@ use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomRe
 use kube::CustomResourceExt;
 
 /// The project's CRDs: the AWS controller's policies it reads, then its
-/// own plugin objects.
+/// own plugin objects and LambdaTargets.
 pub fn project() -> Vec<CustomResourceDefinition> {
     vec![
         super::IAMAuthPolicy::crd(),
@@ -20,6 +20,7 @@ pub fn project() -> Vec<CustomResourceDefinition> {
         super::service_import::crd(),
         super::ClusterLatticePlugin::crd(),
         super::LatticePlugin::crd(),
+        super::LambdaTarget::crd(),
     ]
 }
 

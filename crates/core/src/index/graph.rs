@@ -1,5 +1,5 @@
-//! The dependency graph: for each Service, Gateway and namespace, the routes
-//! that read it. The kinds ask it what a change dirties.
+//! The dependency graph: for each Service, LambdaTarget, Gateway and
+//! namespace, the routes that read it. The kinds ask it what a change dirties.
 //!
 //! Kept compact: at 10,000 routes over 20,000 Services, a `BTreeSet` per
 //! Service (one leaf with room for eleven routes, for the one or two it
@@ -17,6 +17,7 @@ use crate::snapshot::Key;
 pub struct Graph {
     deps: HashMap<RouteKey, Tracked>,
     by_service: BTreeMap<Key, Vec<RouteKey>>,
+    by_lambda_target: BTreeMap<Key, Vec<RouteKey>>,
     by_gateway: BTreeMap<Key, BTreeSet<RouteKey>>,
     by_grant_namespace: BTreeMap<String, BTreeSet<RouteKey>>,
 }
@@ -25,6 +26,7 @@ pub struct Graph {
 #[derive(Debug)]
 struct Tracked {
     services: Box<[Key]>,
+    lambda_targets: Box<[Key]>,
     gateways: Box<[Key]>,
     grant_namespaces: Box<[String]>,
 }
@@ -38,6 +40,12 @@ impl Graph {
     /// Routes with a Service as a backend.
     pub fn routes_of_service(&self, service: &Key) -> BTreeSet<RouteKey> {
         let routes = self.by_service.get(service).into_iter().flatten();
+        routes.cloned().collect()
+    }
+
+    /// Routes with a LambdaTarget as a backend.
+    pub fn routes_of_lambda_target(&self, target: &Key) -> BTreeSet<RouteKey> {
+        let routes = self.by_lambda_target.get(target).into_iter().flatten();
         routes.cloned().collect()
     }
 
@@ -57,10 +65,10 @@ impl Graph {
     pub(crate) fn track(&mut self, route: &RouteKey, deps: Deps) {
         self.forget(route);
         for k in &deps.services {
-            let routes = self.by_service.entry(k.clone()).or_default();
-            if let Err(at) = routes.binary_search(route) {
-                routes.insert(at, route.clone());
-            }
+            add_sorted(&mut self.by_service, k, route);
+        }
+        for k in &deps.lambda_targets {
+            add_sorted(&mut self.by_lambda_target, k, route);
         }
         for k in &deps.gateways {
             let routes = self.by_gateway.entry(k.clone()).or_default();
@@ -72,6 +80,7 @@ impl Graph {
         }
         let tracked = Tracked {
             services: deps.services.into_iter().collect(),
+            lambda_targets: deps.lambda_targets.into_iter().collect(),
             gateways: deps.gateways.into_iter().collect(),
             grant_namespaces: deps.grant_namespaces.into_iter().collect(),
         };
@@ -84,18 +93,35 @@ impl Graph {
             return;
         };
         for k in &old.services {
-            if let Some(routes) = self.by_service.get_mut(k) {
-                routes.retain(|r| r != route);
-                if routes.is_empty() {
-                    self.by_service.remove(k);
-                }
-            }
+            drop_sorted(&mut self.by_service, k, route);
+        }
+        for k in &old.lambda_targets {
+            drop_sorted(&mut self.by_lambda_target, k, route);
         }
         for k in &old.gateways {
             drop_from(&mut self.by_gateway, k, route);
         }
         for ns in &old.grant_namespaces {
             drop_from(&mut self.by_grant_namespace, ns, route);
+        }
+    }
+}
+
+/// Adds a route to one entry of a sorted-`Vec` reverse map.
+fn add_sorted(map: &mut BTreeMap<Key, Vec<RouteKey>>, key: &Key, route: &RouteKey) {
+    let routes = map.entry(key.clone()).or_default();
+    if let Err(at) = routes.binary_search(route) {
+        routes.insert(at, route.clone());
+    }
+}
+
+/// Removes a route from one entry of a sorted-`Vec` reverse map, and the
+/// entry once empty.
+fn drop_sorted(map: &mut BTreeMap<Key, Vec<RouteKey>>, key: &Key, route: &RouteKey) {
+    if let Some(routes) = map.get_mut(key) {
+        routes.retain(|r| r != route);
+        if routes.is_empty() {
+            map.remove(key);
         }
     }
 }

@@ -17,6 +17,7 @@ mod gateway_class;
 mod grpc_route;
 mod http_route;
 mod iam_auth_policy;
+pub mod lambda_target;
 mod lattice_plugin;
 mod namespace;
 mod reference_grant;
@@ -49,6 +50,7 @@ pub use gateway_class::GatewayClassKind;
 pub use grpc_route::GrpcRouteKind;
 pub use http_route::HttpRouteKind;
 pub use iam_auth_policy::IamAuthPolicyKind;
+pub use lambda_target::LambdaTargetKind;
 pub use lattice_plugin::LatticePluginKind;
 pub use namespace::NamespaceKind;
 pub use reference_grant::ReferenceGrantKind;
@@ -73,7 +75,7 @@ pub const CORE_GROUP: &str = "";
 pub const DISCOVERY_GROUP: &str = "discovery.k8s.io";
 /// The group of the AWS Gateway API controller's policies.
 pub const POLICY_GROUP: &str = "application-networking.k8s.aws";
-/// The project's own group: plugin objects.
+/// The project's own group: plugin objects and LambdaTargets.
 pub const PLUGIN_GROUP: &str = crate::crds::plugins::GROUP;
 
 /// Every kind the index reads and the controller watches, in watch order.
@@ -97,6 +99,7 @@ pub static ALL: &[&dyn Kind] = &[
     &ServiceNetworkKind,
     &ServiceExportKind,
     &ServiceImportKind,
+    &LambdaTargetKind,
 ];
 
 /// Where a kind's objects live.

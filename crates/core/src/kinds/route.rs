@@ -38,6 +38,8 @@ pub trait RouteType: Sync + 'static {
 pub struct Deps {
     /// Backend Services.
     pub services: BTreeSet<Key>,
+    /// Backend LambdaTargets.
+    pub lambda_targets: BTreeSet<Key>,
     /// Parent Gateways.
     pub gateways: BTreeSet<Key>,
     /// Namespaces of backends in another namespace, where a ReferenceGrant
@@ -53,7 +55,12 @@ fn depends_on(view: &RouteView, namespace: &str) -> Deps {
         deps.gateways.insert((p.namespace.clone(), p.name.clone()));
     }
     for b in view.rules.iter().flat_map(|r| &r.backend_refs) {
-        deps.services.insert((b.namespace.clone(), b.name.clone()));
+        let key = (b.namespace.clone(), b.name.clone());
+        if super::lambda_target::is_lambda_target(&b.group, &b.kind) {
+            deps.lambda_targets.insert(key);
+        } else {
+            deps.services.insert(key);
+        }
         if b.namespace != namespace {
             deps.grant_namespaces.insert(b.namespace.clone());
         }

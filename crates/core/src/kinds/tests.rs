@@ -13,8 +13,8 @@ use serde_json::json;
 
 use super::*;
 use crate::crds::{
-    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LatticePlugin, ServiceExport,
-    ServiceImport, ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
+    AccessLogPolicy, ClusterLatticePlugin, IAMAuthPolicy, LambdaTarget, LatticePlugin,
+    ServiceExport, ServiceImport, ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
 };
 
 /// The typed resource each kind decodes into, in [`ALL`]'s order.
@@ -38,6 +38,7 @@ fn typed() -> Vec<ApiResource> {
         ApiResource::erase::<ServiceNetwork>(&()),
         ApiResource::erase::<ServiceExport>(&()),
         ApiResource::erase::<ServiceImport>(&()),
+        ApiResource::erase::<LambdaTarget>(&()),
     ]
 }
 

@@ -1,5 +1,6 @@
 //! backendRefs to target groups: kind checks, ReferenceGrants, Service
-//! ports, and ready endpoints as targets.
+//! ports, and ready endpoints as targets. A LambdaTarget backend is
+//! resolved in [`super::lambda_target`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -11,7 +12,8 @@ use super::naming::target_group_name;
 use super::routes::{BackendRef, RouteView};
 use super::{service_import, target_group_policy};
 use crate::config::ReferenceGrantPolicy;
-use crate::kinds::ServicePorts;
+use crate::kinds::lambda_target::is_lambda_target;
+use crate::kinds::{CORE_GROUP, ServicePorts};
 use crate::snapshot::Snapshot;
 
 /// A target group the plan needs.
@@ -34,6 +36,9 @@ pub struct TargetGroupIntent {
     pub health_check: Option<crate::plan::HealthCheckPlan>,
     /// A ServiceImport's: how the applier finds the group.
     pub import: Option<crate::plan::ImportPlan>,
+    /// The function of a LambdaTarget backend: a `LAMBDA` group, with no
+    /// port, protocol or targets of its own.
+    pub lambda: Option<crate::plan::LambdaPlan>,
 }
 
 /// A Lattice target: an endpoint IP and port.
@@ -94,19 +99,20 @@ pub fn resolve(
         resolution: Resolution::Resolved,
         field,
     };
-    let import = b.kind == "ServiceImport" && service_import::GROUPS.contains(&b.group.as_str());
-    if !(b.group.is_empty() && b.kind == "Service") && !import {
+    if is_lambda_target(&b.group, &b.kind) {
+        return super::lambda_target::resolve(snapshot, grants, route, lattice_service, b, out);
+    }
+    if service_import::is_service_import(&b.group, &b.kind) {
+        return service_import::resolve(snapshot, grants, route, b, out);
+    }
+    if !(b.group.is_empty() && b.kind == "Service") {
         out.resolution = Resolution::InvalidKind;
         return (out, None);
     }
-    let checked = grants == ReferenceGrantPolicy::Require;
-    if checked && b.namespace != route.id.namespace && !granted(snapshot, route, b) {
+    if !permitted(snapshot, grants, route, b, CORE_GROUP, "Service") {
         out.resolution = Resolution::NotPermitted;
         out.display = not_permitted(&out.display, route, b);
         return (out, None);
-    }
-    if import {
-        return service_import::resolve(snapshot, b, out);
     }
     let Some(svc) = snapshot
         .services
@@ -144,6 +150,7 @@ pub fn resolve(
         targets: targets(snapshot, b, port_name.as_deref()),
         health_check: target_group_policy::health_check(policy),
         import: None,
+        lambda: None,
     };
     out.target_group = tg.name.clone();
     (out, Some(tg))
@@ -199,9 +206,25 @@ pub(crate) fn endpoint_targets(
     out.into_iter().collect()
 }
 
+/// Whether the route may refer to the backend, a `to_group`/`to_kind`
+/// object: it is in the route's namespace, grants are not checked, or a
+/// ReferenceGrant in its namespace allows it.
+pub(super) fn permitted(
+    snapshot: &Snapshot,
+    grants: ReferenceGrantPolicy,
+    route: &RouteView,
+    b: &BackendRef,
+    to_group: &str,
+    to_kind: &str,
+) -> bool {
+    grants != ReferenceGrantPolicy::Require
+        || b.namespace == route.id.namespace
+        || granted(snapshot, route, b, to_group, to_kind)
+}
+
 /// What a plugin says of a backend no grant permits: the grant that is
 /// missing, and the setting that drops the check.
-fn not_permitted(display: &str, route: &RouteView, b: &BackendRef) -> String {
+pub(super) fn not_permitted(display: &str, route: &RouteView, b: &BackendRef) -> String {
     format!(
         "{display} is in another namespace, and no ReferenceGrant in namespace {} allows {} from namespace {} to {} {} ({}={} resolves it without one)",
         b.namespace,
@@ -214,8 +237,15 @@ fn not_permitted(display: &str, route: &RouteView, b: &BackendRef) -> String {
     )
 }
 
-/// Whether a ReferenceGrant in the backend's namespace lets this route refer to it.
-fn granted(snapshot: &Snapshot, route: &RouteView, b: &BackendRef) -> bool {
+/// Whether a ReferenceGrant in the backend's namespace lets this route refer
+/// to it, a `to_group`/`to_kind` object.
+fn granted(
+    snapshot: &Snapshot,
+    route: &RouteView,
+    b: &BackendRef,
+    to_group: &str,
+    to_kind: &str,
+) -> bool {
     snapshot
         .reference_grants
         .range((b.namespace.clone(), String::new())..)
@@ -226,8 +256,8 @@ fn granted(snapshot: &Snapshot, route: &RouteView, b: &BackendRef) -> bool {
                     && f.kind == route.kind.kind_name()
                     && f.namespace == route.id.namespace
             }) && g.spec.to.iter().any(|t| {
-                t.group == b.group
-                    && t.kind == b.kind
+                t.group == to_group
+                    && t.kind == to_kind
                     && t.name.as_ref().is_none_or(|n| n == &b.name)
             })
         })

@@ -4,6 +4,7 @@
 pub mod access_log_policy;
 pub mod backends;
 mod claims;
+mod lambda_target;
 pub mod listeners;
 pub mod naming;
 pub mod parents;

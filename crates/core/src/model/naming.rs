@@ -106,6 +106,21 @@ pub fn export_target_group_name(
     tidy(s)
 }
 
+/// The Lattice target group of one route's LambdaTarget backend, under
+/// the route's Lattice service `lattice_service`: one per route, as for a
+/// Service, and deterministic:
+/// `k8s-<lattice service:40>-<name:30>-<namespace:20>-lambda`, at most 103
+/// characters (Lattice allows 128). The suffix keeps it apart from every
+/// Service group, whose names end in a protocol.
+pub fn lambda_target_group_name(lattice_service: &str, name: &str, namespace: &str) -> String {
+    tidy(format!(
+        "k8s-{}-{}-{}-lambda",
+        truncate(lattice_service, 40),
+        truncate(name, 30),
+        truncate(namespace, 20)
+    ))
+}
+
 /// Why a name is not a valid Lattice name of the given kind.
 pub fn check_name(kind: NameKind, name: &str) -> Result<(), String> {
     let (min, max, reserved) = match kind {
@@ -209,6 +224,21 @@ mod tests {
             &"c".repeat(100),
         );
         assert!(check_name(NameKind::TargetGroup, &long).is_ok(), "{long}");
+    }
+
+    #[test]
+    fn a_lambda_target_group_name_is_cut_tidied_and_valid() {
+        assert_eq!(
+            lambda_target_group_name("books-bookstore", "Books_Fn", "bookstore"),
+            "k8s-books-bookstore-books-fn-bookstore-lambda"
+        );
+        let long = lambda_target_group_name(&"s".repeat(90), &"n".repeat(90), &"a".repeat(90));
+        assert_eq!(long.len(), 103, "{long}");
+        assert!(check_name(NameKind::TargetGroup, &long).is_ok(), "{long}");
+        // A cut that ends on a hyphen leaves no double hyphen.
+        let cut = lambda_target_group_name("svc", &format!("{}-x", "f".repeat(29)), "ns");
+        assert_eq!(cut, format!("k8s-svc-{}-ns-lambda", "f".repeat(29)));
+        assert!(check_name(NameKind::TargetGroup, &cut).is_ok(), "{cut}");
     }
 
     #[test]

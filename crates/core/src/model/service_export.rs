@@ -236,6 +236,7 @@ impl<'a> Builder<'a> {
                 name: self.key.1.clone(),
             }),
             import: None,
+            lambda: None,
         }
     }
 

@@ -13,8 +13,9 @@
 use kube::ResourceExt;
 use lattice_plugin_sdk::types::{Backend, Resolution};
 
-use super::backends::TargetGroupIntent;
-use super::routes::BackendRef;
+use super::backends::{TargetGroupIntent, not_permitted, permitted};
+use super::routes::{BackendRef, RouteView};
+use crate::config::ReferenceGrantPolicy;
 use crate::plan::ImportPlan;
 use crate::snapshot::Snapshot;
 
@@ -37,13 +38,26 @@ pub fn key(namespace: &str, name: &str) -> String {
     format!("serviceimport/{namespace}/{name}")
 }
 
-/// Resolves a ServiceImport backendRef whose grant (if one is needed) was
-/// checked: `out` gets the key, or says why there is none.
+/// Whether a backendRef names a ServiceImport.
+pub fn is_service_import(group: &str, kind: &str) -> bool {
+    kind == "ServiceImport" && GROUPS.contains(&group)
+}
+
+/// Resolves a ServiceImport backendRef: `out` gets the key, or says why
+/// there is none (another namespace's import needs a ReferenceGrant to
+/// ServiceImport in the backendRef's group).
 pub(crate) fn resolve(
     snapshot: &Snapshot,
+    grants: ReferenceGrantPolicy,
+    route: &RouteView,
     b: &BackendRef,
     mut out: Backend,
 ) -> (Backend, Option<TargetGroupIntent>) {
+    if !permitted(snapshot, grants, route, b, &b.group, "ServiceImport") {
+        out.resolution = Resolution::NotPermitted;
+        out.display = not_permitted(&out.display, route, b);
+        return (out, None);
+    }
     let import = match lookup(snapshot, b) {
         Ok(i) => i,
         Err(why) => {
@@ -63,6 +77,7 @@ pub(crate) fn resolve(
         targets: vec![],
         health_check: None,
         import: Some(import),
+        lambda: None,
     };
     (out, Some(tg))
 }

@@ -379,6 +379,7 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
         tags: Default::default(),
         export: None,
         import: tg.import.clone(),
+        lambda: tg.lambda.clone(),
     }
 }
 

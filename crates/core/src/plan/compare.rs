@@ -213,6 +213,7 @@ mod tests {
             tags: Default::default(),
             export: None,
             import: None,
+            lambda: None,
         }
     }
 

@@ -149,6 +149,7 @@ fn mk_route(name: &str, rules: usize) -> RouteIntent {
                 }],
                 health_check: None,
                 import: None,
+                lambda: None,
             };
             (tg.name.clone(), tg)
         })

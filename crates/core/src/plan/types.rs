@@ -250,21 +250,23 @@ pub struct Origin {
     pub weighting: Option<String>,
 }
 
-/// A Lattice target group (IP type).
+/// A Lattice target group: type `IP` (a Service port), or type `LAMBDA`
+/// when [`TargetGroupPlan::lambda`] is set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetGroupPlan {
     /// Lattice name.
     pub name: String,
-    /// `namespace/service:port`.
+    /// `namespace/service:port`, or `LambdaTarget namespace/name`.
     pub backend: String,
-    /// Port.
+    /// Port; 0 for a `LAMBDA` group, which has none.
     pub port: i32,
-    /// `HTTP` or `TCP`.
+    /// `HTTP` or `TCP`; empty for a `LAMBDA` group.
     pub protocol: String,
-    /// `HTTP1`, `GRPC` or none.
+    /// `HTTP1`, `GRPC` or none (always none for a `LAMBDA` group).
     pub protocol_version: Option<String>,
-    /// Ready endpoints.
+    /// Ready endpoints; empty for a `LAMBDA` group, whose one target is
+    /// its function.
     pub targets: Vec<TargetPlan>,
     /// Routes (`namespace/name`) that forward to it.
     pub routes: Vec<String>,
@@ -287,6 +289,11 @@ pub struct TargetGroupPlan {
     /// name); port, protocol and targets are the exporter's business.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub import: Option<ImportPlan>,
+    /// Set for a `LAMBDA` group (a LambdaTarget backend): the function that
+    /// is its only target. Such a group has no port, protocol, VPC, health
+    /// check or endpoint targets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lambda: Option<LambdaPlan>,
 }
 
 /// The ServiceExport a target group stands for, as the Go controller tags
@@ -320,6 +327,19 @@ pub struct ImportPlan {
     /// The `aws-vpc` annotation: only the export in that VPC.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc: Option<String>,
+}
+
+/// What a `LAMBDA` target group invokes, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LambdaPlan {
+    /// The function's ARN (with its version or alias, if any): the group's
+    /// one target.
+    pub function_arn: String,
+    /// `V1` or `V2` (`config.lambdaEventStructureVersion`); none leaves
+    /// Lattice's default. Lattice cannot change it on an existing group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_structure_version: Option<String>,
 }
 
 /// A target group's health check, as VPC Lattice's `HealthCheckConfig`
