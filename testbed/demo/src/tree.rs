@@ -159,20 +159,30 @@ pub async fn render(client: &Client, owners: bool) -> Result<String> {
             .send()
             .collect::<std::result::Result<Vec<_>, _>>()
             .await?;
+        // A Lambda function is a target without a port.
         let ts: Vec<String> = targets
             .iter()
-            .map(|t| format!("{}:{}", t.id().unwrap_or("?"), t.port().unwrap_or(0)))
+            .map(|t| match t.port() {
+                Some(p) => format!("{}:{p}", t.id().unwrap_or("?")),
+                None => t.id().unwrap_or("?").to_string(),
+            })
             .collect();
+        let kind = match tg.r#type() {
+            Some(aws_sdk_vpclattice::types::TargetGroupType::Lambda) => "LAMBDA".to_string(),
+            _ => format!(
+                "{}:{}",
+                tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
+                tg.port().unwrap_or(0)
+            ),
+        };
         let owner = match owners {
             true => owner(client, tg).await?,
             false => String::new(),
         };
         let _ = writeln!(
             out,
-            "  {}  {}:{}{owner}  {}",
+            "  {}  {kind}{owner}  {}",
             tg.name().unwrap_or("?"),
-            tg.protocol().map(|p| p.as_str()).unwrap_or("?"),
-            tg.port().unwrap_or(0),
             if ts.is_empty() {
                 "(no targets)".to_string()
             } else {
