@@ -64,8 +64,8 @@ mod tests {
         assert!(watched.contains(&"v1".to_string()));
         // The eleven kinds planning always read, plus Namespaces and the two
         // plugin kinds (issue 10), plus AccessLogPolicy and ServiceNetwork,
-        // plus LambdaTarget (issue 13).
+        // plus LambdaTarget, ServiceExport and ServiceImport (issue 13).
         assert!(watched.contains(&"lattice-host.io/v1alpha1".to_string()));
-        assert_eq!(watched.len(), 17);
+        assert_eq!(watched.len(), 19);
     }
 }

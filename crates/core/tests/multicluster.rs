@@ -297,3 +297,21 @@ fn an_import_in_another_namespace_needs_a_reference_grant() {
     assert_eq!(the_import(&p).export_namespace, "stock");
     assert!(resolved_refs(&p).is_empty(), "{:?}", p.diagnostics);
 }
+
+#[test]
+fn a_target_group_policy_on_the_export_sets_its_protocol_and_health_check() {
+    let spec = json!({"exportedPorts":[{"port":80,"routeType":"HTTP"}]});
+    let policy = json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"TargetGroupPolicy",
+        "metadata":{"name":"inv","namespace":"store"},
+        "spec":{"targetRef":{"group":"application-networking.k8s.aws","kind":"ServiceExport","name":"inventory"},
+            "protocolVersion":"HTTP2","healthCheck":{"path":"/healthz"}}});
+    let p = plan(vec![service(), slice(), export(json!({}), spec), policy]);
+    let [g] = exports(&p)[..] else {
+        panic!("{:?}", p.target_groups)
+    };
+    assert_eq!(g.protocol_version.as_deref(), Some("HTTP2"));
+    assert_eq!(
+        g.health_check.as_ref().and_then(|h| h.path.as_deref()),
+        Some("/healthz")
+    );
+}

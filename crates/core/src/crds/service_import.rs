@@ -78,10 +78,9 @@ pub enum ServiceImportType {
 
 /// Session affinity settings.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
 pub struct SessionAffinityConfig {
     /// Client IP affinity.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, rename = "clientIP", skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<ClientIpConfig>,
 }
 

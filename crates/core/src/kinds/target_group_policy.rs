@@ -1,8 +1,8 @@
 //! TargetGroupPolicy: the protocol, version and health check of a
-//! Service's target groups. A change re-plans the routes that use the
-//! Service; the index asks before and after, so a retargeted policy
-//! re-plans the routes of both Services. The policy's own status is judged
-//! on every pass, so it is marked for one.
+//! Service's target groups, or a ServiceExport's. A change re-plans the
+//! routes that use the Service (or the export); the index asks before and
+//! after, so a retargeted policy re-plans what both targets feed. The
+//! policy's own status is judged on every pass, so it is marked for one.
 
 use serde_json::Value;
 
@@ -44,13 +44,15 @@ impl Kind for TargetGroupPolicyKind {
     fn dirties(&self, snapshot: &Snapshot, graph: &Graph, key: &Key) -> Dirty {
         let mut d = Dirty::default();
         d.policies.insert((ID.kind.to_string(), key.clone()));
-        if let Some(service) = snapshot
-            .target_group_policies
-            .get(key)
-            .and_then(|p| targeted_service(&p.spec.target_ref, key))
-        {
+        let Some(policy) = snapshot.target_group_policies.get(key) else {
+            return d;
+        };
+        if let Some(service) = targeted_service(&policy.spec.target_ref, key) {
             d.routes = graph.routes_of_service(&service);
         }
+        // Or it configures a ServiceExport's groups.
+        d.service_exports
+            .extend(crate::model::service_export::targets_export(policy, key));
         d
     }
 }

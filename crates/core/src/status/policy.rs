@@ -140,11 +140,14 @@ fn target_group_policy_accepted(
         return refused("Invalid", why);
     }
     let t = &p.spec.target_ref;
+    if let Some(export) = crate::model::service_export::targets_export(p, key) {
+        return export_policy_accepted(snapshot, key, &export);
+    }
     let Some(service) = targeted_service(t, key) else {
         return refused(
             "Invalid",
             format!(
-                "spec.targetRef: {}/{} in this namespace is not a target here; a TargetGroupPolicy targets a Service of its own namespace (ServiceExport is not supported yet)",
+                "spec.targetRef: {}/{} in this namespace is not a target here; a TargetGroupPolicy targets a Service or a ServiceExport of its own namespace",
                 t.group, t.kind
             ),
         );
@@ -164,6 +167,26 @@ fn target_group_policy_accepted(
             ),
         ),
         _ => accepted("the policy configures the Service's VPC Lattice target groups"),
+    }
+}
+
+/// A TargetGroupPolicy on a ServiceExport: its exported groups.
+fn export_policy_accepted(snapshot: &Snapshot, key: &Key, export: &Key) -> Condition {
+    if !snapshot.service_exports.contains_key(export) {
+        let why = format!("ServiceExport {}/{} does not exist", export.0, export.1);
+        return refused("TargetNotFound", why);
+    }
+    match crate::model::service_export::policy_for(snapshot, export) {
+        Some(winner) if winner.name_any() != key.1 => refused(
+            "Conflicted",
+            format!(
+                "TargetGroupPolicy {}/{} is older and configures ServiceExport {} already",
+                export.0,
+                winner.name_any(),
+                export.1
+            ),
+        ),
+        _ => accepted("the policy configures the ServiceExport's VPC Lattice target groups"),
     }
 }
 

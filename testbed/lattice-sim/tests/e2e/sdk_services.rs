@@ -272,3 +272,64 @@ async fn a_tcp_target_group_keeps_the_health_check_it_is_given_over_http_only() 
         .await;
     assert_eq!(code(&update), "ValidationException");
 }
+
+/// Target groups live in a VPC (issue 13): two clusters whose pods share
+/// addresses register them in groups of their own VPCs, each group holding
+/// its own, and a list by VPC shows each VPC's only.
+#[tokio::test]
+async fn the_same_address_in_groups_of_two_vpcs_is_two_targets() {
+    let sim = start().await;
+    let c = client(&sim.url());
+    let mut ids = vec![];
+    for (name, vpc) in [
+        ("east-inv", "vpc-0east000000000000"),
+        ("west-inv", "vpc-0west000000000000"),
+    ] {
+        let config = TargetGroupConfig::builder()
+            .port(80)
+            .protocol(TargetGroupProtocol::Http)
+            .vpc_identifier(vpc)
+            .build();
+        let tg = c
+            .create_target_group()
+            .name(name)
+            .r#type(TargetGroupType::Ip)
+            .config(config)
+            .send()
+            .await
+            .expect("create");
+        let id = tg.id().expect("id").to_string();
+        let target = Target::builder()
+            .id("10.0.1.11")
+            .port(8090)
+            .build()
+            .expect("target");
+        let r = c
+            .register_targets()
+            .target_group_identifier(&id)
+            .targets(target)
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(r.successful().len(), 1, "{r:?}");
+        ids.push((id, vpc));
+    }
+    for (id, vpc) in &ids {
+        let ts = c
+            .list_targets()
+            .target_group_identifier(id)
+            .send()
+            .await
+            .expect("list");
+        let held: Vec<_> = ts.items().iter().map(|t| (t.id(), t.port())).collect();
+        assert_eq!(held, vec![(Some("10.0.1.11"), Some(8090))]);
+        let in_vpc = c
+            .list_target_groups()
+            .vpc_identifier(*vpc)
+            .send()
+            .await
+            .expect("list");
+        let names: Vec<_> = in_vpc.items().iter().filter_map(|t| t.id()).collect();
+        assert_eq!(names, vec![id.as_str()]);
+    }
+}

@@ -84,6 +84,19 @@ fn inventory() -> String {
          \x20 targetRef: {group: \"\", kind: Service, name: stock-v1}\n\
          \x20 healthCheck: {enabled: true, protocol: HTTP, path: /healthz, intervalSeconds: 10}\n",
     );
+    // A ServiceExport and a ServiceImport that the Go controller had
+    // finalized: the export's group made and its status written with the
+    // object, and both finalizers removed.
+    out.push_str(
+        "---\napiVersion: application-networking.k8s.aws/v1alpha1\nkind: ServiceExport\n\
+         metadata:\n  name: stock-v2\n  namespace: inventory\n\
+         \x20 finalizers: [serviceexport.k8s.aws/resources]\n\
+         spec:\n  exportedPorts: [{port: 8443, routeType: TLS}]\n---\n\
+         apiVersion: application-networking.k8s.aws/v1alpha1\nkind: ServiceImport\n\
+         metadata:\n  name: stock-v3\n  namespace: inventory\n\
+         \x20 finalizers: [serviceimport.k8s.aws/resource]\n\
+         spec:\n  type: ClusterSetIP\n  ports: [{port: 8443, protocol: TCP}]\n",
+    );
     // An AccessLogPolicy on the Gateway: a subscription on its network.
     out.push_str(
         "---\napiVersion: application-networking.k8s.aws/v1alpha1\nkind: AccessLogPolicy\n\
@@ -499,6 +512,35 @@ pub async fn run() -> Recorded {
         .await
         .unwrap();
     settled(&lattice, "DeleteServiceNetwork").await;
+
+    // The export: Ready, the Go controller's finalizer gone; the import's too.
+    let mc = |kind: &str, plural: &str| {
+        let ar = ar("application-networking.k8s.aws", "v1alpha1", kind, plural);
+        Api::<DynamicObject>::namespaced_with(test.clone(), "inventory", &ar)
+    };
+    let (exports, imports) = (
+        mc("ServiceExport", "serviceexports"),
+        mc("ServiceImport", "serviceimports"),
+    );
+    until("the export ready, without the Go finalizer", async || {
+        let e = serde_json::to_value(exports.get("stock-v2").await.ok()?).ok()?;
+        let conditions = e.pointer("/status/conditions")?.as_array()?;
+        let ready = conditions
+            .iter()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        let finalizers = e.pointer("/metadata/finalizers").and_then(Value::as_array);
+        (ready && finalizers.is_none_or(|f| f.is_empty())).then_some(())
+    })
+    .await;
+    until("the import without the Go finalizer", async || {
+        let i = imports.get("stock-v3").await.ok()?;
+        i.metadata
+            .finalizers
+            .unwrap_or_default()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
 
     // The AccessLogPolicy's bucket changed (`UpdateAccessLogSubscription`),
     // then the policy removed (`DeleteAccessLogSubscription`).
