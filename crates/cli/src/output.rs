@@ -187,6 +187,13 @@ fn target_group_rows(plan: &Plan) -> Vec<Vec<String>> {
     plan.target_groups
         .iter()
         .map(|t| {
+            if let Some(i) = &t.import {
+                return import_row(t, i);
+            }
+            let backend = match &t.export {
+                Some(e) => format!("ServiceExport {}/{} ({})", e.namespace, e.name, t.backend),
+                None => t.backend.clone(),
+            };
             let mut targets: Vec<String> = t
                 .targets
                 .iter()
@@ -210,9 +217,31 @@ fn target_group_rows(plan: &Plan) -> Vec<Vec<String>> {
             } else {
                 targets.join(", ")
             };
-            vec![t.name.clone(), t.backend.clone(), protocol, targets]
+            vec![t.name.clone(), backend, protocol, targets]
         })
         .collect()
+}
+
+/// A ServiceImport's group: what the applier will look for in Lattice.
+fn import_row(
+    t: &lattice_core::plan::TargetGroupPlan,
+    i: &lattice_core::plan::ImportPlan,
+) -> Vec<String> {
+    let found = match &i.target_group_arn {
+        Some(arn) => format!("the target group {arn}"),
+        None => {
+            let mut by = format!("the export {}/{}", i.export_namespace, i.export_name);
+            by.extend(i.cluster.as_ref().map(|c| format!(" of cluster {c}")));
+            by.extend(i.vpc.as_ref().map(|v| format!(" in VPC {v}")));
+            by
+        }
+    };
+    vec![
+        t.name.clone(),
+        format!("ServiceImport {}", i.service_import),
+        "imported".into(),
+        format!("(found in VPC Lattice when applied: {found})"),
+    ]
 }
 
 /// Routes a plugin failed on under `KeepLastGood`: their services and

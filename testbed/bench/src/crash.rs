@@ -84,8 +84,9 @@ pub(crate) async fn rounds(
     timeout: Duration,
 ) -> anyhow::Result<CrashFigures> {
     let cache = tempfile::tempdir()?;
-    // Kill moments spread over a start that finds the plugins compiled, as
-    // a restarted pod does.
+    // Kill moments spread over a convergence (first Lattice call to every
+    // route programmed) that finds the plugins compiled, as a restarted pod
+    // does.
     let span = warm(exe, n, cache.path(), timeout).await?;
     let mut f = CrashFigures {
         routes: n,
@@ -108,6 +109,9 @@ pub(crate) async fn rounds(
             &url,
             Some(cache.path()),
         )?;
+        // Killed during convergence: after its first Lattice call, however
+        // long the start takes on a loaded machine.
+        first_call(&cluster, timeout).await?;
         tokio::time::sleep(Duration::from_millis(at)).await;
         first.stop().await;
         f.calls_before_kills += cluster.calls(None);
@@ -146,13 +150,27 @@ async fn warm(exe: &Path, n: usize, cache: &Path, timeout: Duration) -> anyhow::
     for _ in 0..2 {
         let cluster = crate::cluster::start(n).await?;
         let url = cluster.lattice.url();
-        let started = Instant::now();
         let c = External::start(exe, |p| cluster.write_kubeconfig(p), &url, Some(cache))?;
+        first_call(&cluster, timeout).await?;
+        let started = Instant::now();
         cluster.converged(n, started + timeout).await?;
         took = started.elapsed().as_millis() as u64;
         c.stop().await;
     }
     Ok(took)
+}
+
+/// Waits for the controller's first Lattice call: convergence has begun.
+async fn first_call(cluster: &crate::cluster::Cluster, timeout: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    while cluster.calls(None) == 0 {
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "no Lattice call within {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    Ok(())
 }
 
 impl std::fmt::Display for CrashFigures {

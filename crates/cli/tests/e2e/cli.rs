@@ -561,6 +561,42 @@ fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
     );
 }
 
+#[test]
+fn demo_multicluster_once_converges_both_clusters_and_shows_where_each_group_lives() {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("demo-kubeconfig.yaml");
+    let o = lattice_host(&[
+        "demo",
+        "--multicluster",
+        "--once",
+        "--timeout-secs",
+        "60",
+        "--kubeconfig",
+        kubeconfig.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    assert!(
+        out.contains("ServiceExport inventory/inventory-ver2: Valid=True(Valid) Ready=True(Ready)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(80), k8s-export-inventory-ver2-inventory-80-http-http1-west (20)"),
+        "{out}"
+    );
+    assert!(out.contains("k8s-export-inventory-ver2-inventory-80-http-http1-west  HTTP:80  cluster west  vpc-0west000000000000"), "{out}");
+    assert!(out.contains("LAMBDA  cluster east"), "{out}");
+    for cluster in ["east", "west"] {
+        let path = dir.path().join(format!("demo-kubeconfig-{cluster}.yaml"));
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            text.contains("server: http://127.0.0.1:"),
+            "{}",
+            path.display()
+        );
+    }
+}
+
 /// A free loopback port (bound, then released).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
