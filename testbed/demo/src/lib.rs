@@ -46,6 +46,12 @@ pub struct DemoOptions {
     pub multicluster: bool,
 }
 
+/// An object's namespace and name, as JSON holds them.
+fn ns_name(v: &serde_json::Value) -> (&str, &str) {
+    let at = |p: &str| v.pointer(p).and_then(|x| x.as_str()).unwrap_or("");
+    (at("/metadata/namespace"), at("/metadata/name"))
+}
+
 fn routes_ar(kind: &str, plural: &str) -> ApiResource {
     ApiResource::from_gvk_with_plural(
         &GroupVersionKind::gvk("gateway.networking.k8s.io", "v1", kind),
@@ -67,14 +73,7 @@ async fn route_summary(client: &kube::Client, resolved: bool) -> anyhow::Result<
         for o in api.list(&Default::default()).await?.items {
             let v = serde_json::to_value(&o)?;
             let generation = v.pointer("/metadata/generation").cloned();
-            let ns = v
-                .pointer("/metadata/namespace")
-                .and_then(|x| x.as_str())
-                .unwrap_or("");
-            let name = v
-                .pointer("/metadata/name")
-                .and_then(|x| x.as_str())
-                .unwrap_or("");
+            let (ns, name) = ns_name(&v);
             let parents = v
                 .pointer("/status/parents")
                 .and_then(|p| p.as_array())

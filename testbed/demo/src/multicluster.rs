@@ -14,7 +14,9 @@ use lattice_core::ClusterConfig;
 use lattice_wasm::PluginConfig;
 
 use super::cluster::Cluster;
-use super::{DemoOptions, Listeners, converge, follow, print_aws_hint, print_tree, route_summary};
+use super::{
+    DemoOptions, Listeners, converge, follow, ns_name, print_aws_hint, print_tree, route_summary,
+};
 
 /// The `east` cluster's identity: it runs the route.
 pub fn east() -> ClusterConfig {
@@ -123,14 +125,7 @@ async fn export_summary(client: &kube::Client) -> anyhow::Result<(bool, String)>
     let (mut settled, mut lines) = (true, Vec::new());
     for o in api.list(&Default::default()).await?.items {
         let v = serde_json::to_value(&o)?;
-        let ns = v
-            .pointer("/metadata/namespace")
-            .and_then(|x| x.as_str())
-            .unwrap_or("");
-        let name = v
-            .pointer("/metadata/name")
-            .and_then(|x| x.as_str())
-            .unwrap_or("");
+        let (ns, name) = ns_name(&v);
         let conditions = v
             .pointer("/status/conditions")
             .and_then(|c| c.as_array())

@@ -13,6 +13,22 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Runs `crates/cli/tests/py/<script>` (boto3, or anything else of the
+/// test Python) with `args` and reads the JSON it prints.
+pub fn boto3<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> serde_json::Value {
+    let out = Command::new("python3")
+        .arg(root().join("crates/cli/tests/py").join(script))
+        .args(args)
+        .output()
+        .expect("python3 with boto3 (scripts/setup --test)");
+    assert!(
+        out.status.success(),
+        "{script}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{script} printed no JSON: {e}"))
+}
+
 fn lattice_host(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_lattice-host"))
         .args(args)

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use super::cli::root;
+use super::cli::{boto3, root};
 use super::controller::{
     bookstore, condition, eventually, lattice, programmed, routes_api, start_with_lattice,
 };
@@ -40,18 +40,7 @@ fn kubectl_apply(kubeconfig: &Path, file: &str, stdin: &str) {
 
 /// The forward actions of service `name`, as boto3 reads them.
 fn forwards(lattice: &lattice_sim::RunningSim, name: &str) -> Value {
-    let out = Command::new("python3")
-        .arg(root().join("crates/cli/tests/py/lambda.py"))
-        .arg(lattice.url())
-        .arg(name)
-        .output()
-        .expect("python3 with boto3 (scripts/setup --test)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("forwards as JSON")
+    boto3("lambda.py", &[lattice.url().as_str(), name])
 }
 
 /// Polls boto3's view of service `name` until a forward goes to a `LAMBDA`

@@ -4,13 +4,11 @@
 //! controller's (or, on policies, removed), so an object deleted afterwards
 //! does not hang in `Terminating` with the Go controller gone.
 
-use std::process::Command;
-
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
-use super::cli::root;
+use super::cli::{boto3, root};
 use super::controller::{
     bookstore, eventually, lattice, programmed, routes_api, start_with_lattice,
 };
@@ -115,19 +113,16 @@ async fn the_go_controllers_finalizers_are_replaced_and_deletion_completes() {
 /// routes, built with boto3 as its code builds it (`tests/py/go_estate.py`).
 fn go_estate(lattice: &lattice_sim::RunningSim) -> Value {
     let cfg = lattice_core::ClusterConfig::default();
-    let out = Command::new("python3")
-        .arg(root().join("crates/cli/tests/py/go_estate.py"))
-        .arg(lattice.url())
-        .arg(root().join("examples/bookstore/services.yaml"))
-        .args([&cfg.account_id, &cfg.cluster_name, &cfg.vpc_id])
-        .output()
-        .expect("python3 with boto3 (scripts/setup --test)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the estate as JSON")
+    let services = root().join("examples/bookstore/services.yaml");
+    let services = services.to_string_lossy().into_owned();
+    let args = [
+        &lattice.url(),
+        &services,
+        &cfg.account_id,
+        &cfg.cluster_name,
+        &cfg.vpc_id,
+    ];
+    boto3("go_estate.py", &args)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

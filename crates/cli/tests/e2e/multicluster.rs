@@ -7,14 +7,13 @@
 //! controller's way: a group it exported (built with boto3 as its code
 //! builds it) is found by an import here and never deleted.
 
-use std::process::Command;
 use std::time::Duration;
 
 use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, PostParams};
 use lattice_demo::multicluster::Estate;
 use serde_json::{Value, json};
 
-use super::cli::root;
+use super::cli::{boto3, root};
 use super::controller::lattice;
 
 fn api(client: &kube::Client, group: &str, kind: &str, plural: &str) -> Api<DynamicObject> {
@@ -266,27 +265,19 @@ async fn an_export_in_west_splits_a_route_in_east_and_each_controller_keeps_to_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_the_go_controller_exported_is_imported_and_never_deleted() {
     let sim = lattice().await;
-    let out = Command::new("python3")
-        .arg(root().join("crates/cli/tests/py/go_export.py"))
-        .args([
-            &sim.url(),
-            "111122223333",
-            "legacy",
-            "vpc-0legacy0000000000",
-            "inventory",
-            "inventory-ver2",
-            "80",
-            "10.0.1.11",
-            "10.0.1.12",
-        ])
-        .output()
-        .expect("python3 with boto3 (scripts/setup --test)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let go: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let url = sim.url();
+    let args = [
+        url.as_str(),
+        "111122223333",
+        "legacy",
+        "vpc-0legacy0000000000",
+        "inventory",
+        "inventory-ver2",
+        "80",
+        "10.0.1.11",
+        "10.0.1.12",
+    ];
+    let go = boto3("go_export.py", &args);
     let go_name = go["name"].as_str().unwrap().to_string();
     let (mut estate, _dir) = start(&sim.url()).await;
     // east's import asks for the Go cluster's export, not west's.

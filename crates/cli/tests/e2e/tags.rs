@@ -5,12 +5,10 @@
 //! entry is said in the route's status and the rest applied; a removed key
 //! is untagged with nothing else written, and `ManagedBy` stays.
 
-use std::process::Command;
-
 use kube::api::{Patch, PatchParams};
 use serde_json::{Value, json};
 
-use super::cli::root;
+use super::cli::boto3;
 use super::controller::{
     bookstore, condition, eventually, lattice, lattice_writes, programmed, routes_api,
     start_with_lattice,
@@ -21,18 +19,7 @@ const MANAGED_BY: &str = "application-networking.k8s.aws/ManagedBy";
 
 /// The tags of service `name` and its parts, as boto3 reads them.
 fn read_with_boto3(lattice: &lattice_sim::RunningSim, name: &str) -> Value {
-    let out = Command::new("python3")
-        .arg(root().join("crates/cli/tests/py/tags.py"))
-        .arg(lattice.url())
-        .arg(name)
-        .output()
-        .expect("python3 with boto3 (scripts/setup --test)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("tags as JSON")
+    boto3("tags.py", &[lattice.url().as_str(), name])
 }
 
 /// Every tag map: the service's, then its parts'.

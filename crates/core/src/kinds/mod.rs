@@ -279,6 +279,17 @@ fn decode<T: DeserializeOwned>(id: &Identity, object: Value) -> Result<T, Manife
     })
 }
 
+/// An object whose CRD does not require `spec` (the Go controller's
+/// ServiceNetwork, ServiceExport, ServiceImport), read as if it had an
+/// empty one.
+fn with_spec(mut object: Value) -> Value {
+    if let Some(o) = object.as_object_mut() {
+        o.entry("spec")
+            .or_insert_with(|| Value::Object(Default::default()));
+    }
+    object
+}
+
 /// Decodes an object and files it under its key.
 fn insert_keyed<T: DeserializeOwned>(
     id: &Identity,

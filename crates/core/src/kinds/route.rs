@@ -36,7 +36,8 @@ pub trait RouteType: Sync + 'static {
 /// What one route reads besides itself.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Deps {
-    /// Backend Services.
+    /// Backend Services, and ServiceImports (by namespace and name: a
+    /// change to either re-plans the route).
     pub services: BTreeSet<Key>,
     /// Backend LambdaTargets.
     pub lambda_targets: BTreeSet<Key>,

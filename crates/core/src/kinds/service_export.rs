@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Identity, Kind, POLICY_GROUP, Scope, decode};
+use super::{Identity, Kind, POLICY_GROUP, Scope, insert_keyed, with_spec};
 use crate::index::{Dirty, Graph};
 use crate::model::service_export::exported_service;
 use crate::snapshot::{Key, ManifestError, Snapshot};
@@ -27,15 +27,8 @@ impl Kind for ServiceExportKind {
         &ID
     }
 
-    fn insert(&self, snapshot: &mut Snapshot, mut object: Value) -> Result<(), ManifestError> {
-        let key = ID.key_of(&object);
-        // The CRD does not require `spec`, as the Go controller's does not.
-        if let Some(o) = object.as_object_mut() {
-            o.entry("spec")
-                .or_insert_with(|| Value::Object(Default::default()));
-        }
-        snapshot.service_exports.insert(key, decode(&ID, object)?);
-        Ok(())
+    fn insert(&self, snapshot: &mut Snapshot, object: Value) -> Result<(), ManifestError> {
+        insert_keyed(&ID, &mut snapshot.service_exports, with_spec(object))
     }
 
     fn remove(&self, snapshot: &mut Snapshot, key: &Key) {
@@ -63,4 +56,39 @@ pub fn exports_of_service(snapshot: &Snapshot, service: &Key) -> Vec<Key> {
         .filter(|(k, e)| k.0 == service.0 && exported_service(e) == service.1)
         .map(|(k, _)| k.clone())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::mk_service;
+    use crate::index::Index;
+
+    fn key(name: &str) -> (String, String) {
+        ("app".into(), name.into())
+    }
+
+    /// An export's groups come from its Service and the Service's slices:
+    /// a change to either re-plans the export.
+    #[test]
+    fn its_service_and_slices_dirty_the_export() {
+        let mut ix = Index::default();
+        ix.apply(
+            json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"ServiceExport",
+            "metadata":{"name":"web","namespace":"app"}}),
+        )
+        .unwrap();
+        let d = ix.apply(mk_service("app", "web")).unwrap();
+        assert_eq!(d.service_exports, [key("web")].into());
+        let slice = json!({"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+            "metadata":{"name":"web-1","namespace":"app","labels":{"kubernetes.io/service-name":"web"}},
+            "addressType":"IPv4","endpoints":[{"addresses":["10.0.0.1"]}]});
+        assert_eq!(
+            ix.apply(slice).unwrap().service_exports,
+            [key("web")].into()
+        );
+        let other = ix.apply(mk_service("app", "api")).unwrap();
+        assert!(other.service_exports.is_empty());
+    }
 }

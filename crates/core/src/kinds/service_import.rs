@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Identity, Kind, POLICY_GROUP, Scope, decode};
+use super::{Identity, Kind, POLICY_GROUP, Scope, insert_keyed, with_spec};
 use crate::index::{Dirty, Graph};
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
@@ -26,16 +26,8 @@ impl Kind for ServiceImportKind {
         &ID
     }
 
-    fn insert(&self, snapshot: &mut Snapshot, mut object: Value) -> Result<(), ManifestError> {
-        let key = ID.key_of(&object);
-        // Nothing here reads the spec; a manifest without one still names
-        // an import.
-        if let Some(o) = object.as_object_mut() {
-            o.entry("spec")
-                .or_insert_with(|| Value::Object(Default::default()));
-        }
-        snapshot.service_imports.insert(key, decode(&ID, object)?);
-        Ok(())
+    fn insert(&self, snapshot: &mut Snapshot, object: Value) -> Result<(), ManifestError> {
+        insert_keyed(&ID, &mut snapshot.service_imports, with_spec(object))
     }
 
     fn remove(&self, snapshot: &mut Snapshot, key: &Key) {
@@ -54,5 +46,44 @@ impl Kind for ServiceImportKind {
             policies: [(ID.kind.to_string(), key.clone())].into(),
             ..Dirty::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::testing::{mk_route, route_names};
+    use crate::index::Index;
+
+    fn mk_import(annotations: serde_json::Value) -> serde_json::Value {
+        json!({"apiVersion":"application-networking.k8s.aws/v1alpha1","kind":"ServiceImport",
+            "metadata":{"name":"inv","namespace":"app","annotations":annotations}})
+    }
+
+    #[test]
+    fn a_changed_or_deleted_import_dirties_the_routes_that_name_it() {
+        let mut ix = Index::default();
+        ix.apply(mk_import(json!({}))).unwrap();
+        let import =
+            json!({"group":"application-networking.k8s.aws","kind":"ServiceImport","name":"inv"});
+        ix.apply(mk_route("HTTPRoute", "a", "mesh", json!([import])))
+            .unwrap();
+        ix.apply(mk_route(
+            "HTTPRoute",
+            "b",
+            "mesh",
+            json!([{"name":"web","port":80}]),
+        ))
+        .unwrap();
+        let annotated = mk_import(json!({"application-networking.k8s.aws/aws-vpc":"vpc-1"}));
+        assert_eq!(route_names(&ix.apply(annotated).unwrap()), vec!["a"]);
+        let gone = ix.delete(
+            "application-networking.k8s.aws/v1alpha1",
+            "ServiceImport",
+            "app",
+            "inv",
+        );
+        assert_eq!(route_names(&gone), vec!["a"]);
     }
 }

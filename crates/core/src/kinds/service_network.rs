@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Identity, Kind, POLICY_GROUP, Scope, decode};
+use super::{Identity, Kind, POLICY_GROUP, Scope, decode, with_spec};
 use crate::index::{Dirty, Graph};
 use crate::snapshot::{Key, ManifestError, Snapshot};
 
@@ -26,15 +26,9 @@ impl Kind for ServiceNetworkKind {
         &ID
     }
 
-    fn insert(&self, snapshot: &mut Snapshot, mut object: Value) -> Result<(), ManifestError> {
+    fn insert(&self, snapshot: &mut Snapshot, object: Value) -> Result<(), ManifestError> {
         let (_, name) = ID.key_of(&object);
-        // The CRD leaves `spec` out of what it requires, as the Go
-        // controller's does; it has no field anyway.
-        if let Some(o) = object.as_object_mut() {
-            o.entry("spec")
-                .or_insert_with(|| Value::Object(Default::default()));
-        }
-        let network = decode(&ID, object)?;
+        let network = decode(&ID, with_spec(object))?;
         snapshot.service_networks.insert(name, network);
         Ok(())
     }
