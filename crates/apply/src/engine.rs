@@ -25,7 +25,13 @@ pub struct Applier {
     cfg: ClusterConfig,
     opts: ApplyOptions,
     passes: u64,
+    fence: Option<Fence>,
 }
+
+/// Whether writes may still go out: asked before every operation of a
+/// pass, so a replica that lost its leadership mid-apply (a pause past its
+/// Lease) stops writing at once instead of finishing the pass.
+pub type Fence = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 impl Applier {
     /// An applier for `cfg` with `opts`.
@@ -36,7 +42,15 @@ impl Applier {
             cfg,
             opts,
             passes: 0,
+            fence: None,
         }
+    }
+
+    /// Sends an operation only while `fence` says so; the rest of the pass
+    /// fails with `LeadershipLost` and nothing more is written.
+    pub fn with_fence(mut self, fence: Fence) -> Self {
+        self.fence = Some(fence);
+        self
     }
 
     /// Records every Lattice call's outcome and latency in `metrics`.
@@ -120,6 +134,7 @@ impl Applier {
             endpoints: Mutex::default(),
             networks: Mutex::default(),
             access_logs: Mutex::default(),
+            fence: self.fence.as_ref(),
         };
         let outcomes = exec.run(&d.ops, self.opts.concurrency).await;
         let mut report = ApplyReport {

@@ -48,7 +48,7 @@ mod diff_tests;
 /// The VPC Lattice client [`connect`] makes.
 pub use aws_sdk_vpclattice::Client;
 pub use caller::CallCounts;
-pub use engine::Applier;
+pub use engine::{Applier, Fence};
 pub use metrics::{CallMetrics, CallOutcome};
 pub use options::{ApplyOptions, RateLimit};
 pub use report::{ApplyReport, Failure, NetworkEndpoint, ServiceEndpoint};

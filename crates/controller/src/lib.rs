@@ -172,8 +172,14 @@ impl Controller {
     }
 
     /// Applies every pass's desired state to VPC Lattice through `applier`.
-    /// Without one, the controller plans and writes status only.
+    /// Without one, the controller plans and writes status only. Fenced by
+    /// [`Options::leader`]: a replica that stops leading mid-apply writes
+    /// nothing more.
     pub fn with_applier(mut self, applier: lattice_apply::Applier) -> Self {
+        let applier = match self.options.leader.clone() {
+            Some(l) => applier.with_fence(std::sync::Arc::new(move || l.leading())),
+            None => applier,
+        };
         self.applier = Some(tokio::sync::Mutex::new(applier));
         self
     }

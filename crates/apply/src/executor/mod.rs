@@ -64,6 +64,8 @@ pub struct Executor<'a> {
     pub networks: Mutex<BTreeMap<String, NetworkEndpoint>>,
     /// Access log subscriptions created by this run: ARN by policy.
     pub access_logs: Mutex<BTreeMap<String, String>>,
+    /// Asked before each operation (see [`crate::engine::Fence`]).
+    pub fence: Option<&'a crate::engine::Fence>,
 }
 
 fn missing(k: &Key) -> CallError {
@@ -138,6 +140,13 @@ impl Executor<'_> {
     /// teaches the cache. Each resource kind's calls live in its own module.
     async fn one(&self, op: &OpKind) -> Result<(), CallError> {
         use OpKind as K;
+        if self.fence.is_some_and(|still| !still()) {
+            return Err(CallError {
+                operation: op.operation().into(),
+                code: "LeadershipLost".into(),
+                message: "this replica no longer leads; not sent".into(),
+            });
+        }
         match op {
             K::CreateServiceNetwork {
                 name, auth_type, ..

@@ -329,3 +329,26 @@ async fn resources_still_being_created_do_not_stop_a_converge_or_a_churn() {
         "draining targets are not re-deregistered: {r}"
     );
 }
+
+/// Issue 15 (a pause past the Lease mid-apply): once the fence says no,
+/// not one more operation is sent; the rest fail `LeadershipLost`, and a
+/// later pass that may write again finishes the job.
+#[tokio::test]
+async fn a_fence_that_closes_mid_apply_stops_every_later_write() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let sim = sim().await;
+    // Open for the first five operations, closed after.
+    let asked = Arc::new(AtomicUsize::new(0));
+    let count = asked.clone();
+    let fence: lattice_apply::Fence = Arc::new(move || count.fetch_add(1, Ordering::SeqCst) < 5);
+    let plan = routes(3);
+    let mut a = applier(&sim, ApplyOptions::unlimited(4)).with_fence(fence);
+    let r = a.apply(&plan).await;
+    assert_eq!(writes(&r).values().sum::<u64>(), 5, "{r}");
+    assert!(asked.load(Ordering::SeqCst) > 5);
+    assert!(r.failures.iter().any(|f| f.code == "LeadershipLost"), "{r}");
+    // Leading again (a fresh applier here): the pass finishes what was left.
+    apply_ok(&mut applier(&sim, fast()), &plan).await;
+    assert_holds_exactly(&sim, &plan).await;
+}
