@@ -549,20 +549,24 @@ fn run_without_identity_or_instance_metadata_names_the_variables_to_set() {
     );
 }
 
+/// `demo --once` with `extra` flags and its kubeconfig at `kubeconfig`
+/// (in `dir`); what it printed, once it exited 0.
+fn demo_once(dir: &Path, kubeconfig: &str, extra: &[&str]) -> String {
+    let kubeconfig = dir.join(kubeconfig);
+    let mut args = vec!["demo", "--once", "--timeout-secs", "60"];
+    args.extend(extra);
+    args.extend(["--kubeconfig", kubeconfig.to_str().unwrap()]);
+    let o = lattice_host(&args);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    out
+}
+
 #[test]
 fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
     let dir = tempfile::tempdir().unwrap();
     let kubeconfig = dir.path().join("kubeconfig");
-    let o = lattice_host(&[
-        "demo",
-        "--once",
-        "--timeout-secs",
-        "60",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-    ]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let out = demo_once(dir.path(), "kubeconfig", &[]);
     assert!(out.contains("HTTPRoute bookstore/books: Accepted=True(Accepted) ResolvedRefs=True(ResolvedRefs) Programmed=True(Programmed)"), "{out}");
     assert!(out.contains("ResolvedRefs=False(BackendNotFound)"), "{out}");
     assert!(
@@ -580,18 +584,7 @@ fn demo_once_converges_the_examples_and_shows_the_lattice_tree() {
 #[test]
 fn demo_multicluster_once_converges_both_clusters_and_shows_where_each_group_lives() {
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("demo-kubeconfig.yaml");
-    let o = lattice_host(&[
-        "demo",
-        "--multicluster",
-        "--once",
-        "--timeout-secs",
-        "60",
-        "--kubeconfig",
-        kubeconfig.to_str().unwrap(),
-    ]);
-    let out = stdout(&o);
-    assert!(o.status.success(), "{out}\n{}", stderr(&o));
+    let out = demo_once(dir.path(), "demo-kubeconfig.yaml", &["--multicluster"]);
     assert!(
         out.contains("ServiceExport inventory/inventory-ver2: Valid=True(Valid) Ready=True(Ready)"),
         "{out}"
