@@ -91,7 +91,29 @@ fn port(p: i32) -> Result<(), String> {
 }
 
 fn target_group(tg: &TargetGroupPlan) -> Result<(), String> {
+    if tg.routes.is_empty() && tg.export.is_none() {
+        return Err("no route uses it".into());
+    }
+    // A ServiceImport's is found in Lattice, never made: its name is the
+    // key forwards use, and it has nothing of its own.
+    if let Some(i) = &tg.import {
+        let key = format!("serviceimport/{}", i.service_import);
+        if tg.name != key || !tg.targets.is_empty() || tg.lambda.is_some() {
+            return Err(format!("an import's group is {key:?}, with no targets"));
+        }
+        return Ok(());
+    }
     name(&tg.name, 3, 128, Some("tg-"))?;
+    // A LAMBDA group: no port, protocol or targets; the function is its one.
+    if let Some(l) = &tg.lambda {
+        if !l.function_arn.starts_with("arn:") || !tg.targets.is_empty() {
+            return Err(format!(
+                "a LAMBDA group of {:?} with targets",
+                l.function_arn
+            ));
+        }
+        return Ok(());
+    }
     port(tg.port)?;
     let version = tg.protocol_version.as_deref();
     match (tg.protocol.as_str(), version) {
@@ -102,9 +124,6 @@ fn target_group(tg: &TargetGroupPlan) -> Result<(), String> {
         t.ip.parse::<std::net::IpAddr>()
             .map_err(|_| format!("target {:?} is not an IP address", t.ip))?;
         port(t.port)?;
-    }
-    if tg.routes.is_empty() {
-        return Err("no route uses it".into());
     }
     Ok(())
 }

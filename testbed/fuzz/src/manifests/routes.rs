@@ -12,9 +12,16 @@ use super::*;
 pub(super) fn backend_ref() -> impl Strategy<Value = Value> {
     let kind = prop_oneof![
         6 => Just(None),
-        2 => pool(&["Service", "ServiceImport", "Pod", "", "service"]).prop_map(Some),
+        2 => pool(&["Service", "ServiceImport", "LambdaTarget", "Pod", "", "service"]).prop_map(Some),
     ];
-    let group = prop_oneof![6 => Just(None), 1 => pool(&["", "core", "application-networking.k8s.aws"]).prop_map(Some)];
+    let groups = [
+        "",
+        "core",
+        "application-networking.k8s.aws",
+        "multicluster.x-k8s.io",
+        "lattice-host.io",
+    ];
+    let group = prop_oneof![6 => Just(None), 1 => pool(&groups).prop_map(Some)];
     let port = prop_oneof![1 => Just(None), 6 => port().prop_map(Some)];
     let weight = prop_oneof![
         4 => Just(None),
