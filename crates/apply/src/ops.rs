@@ -74,7 +74,7 @@ pub enum OpKind {
         tags: Tags,
         /// A ServiceExport's group: the Go controller's tags that let any
         /// cluster's import find it.
-        identity: Option<GoIdentity>,
+        identity: Option<Box<GoIdentity>>,
         /// The function of a `LAMBDA` group.
         lambda: Option<LambdaPlan>,
     },
@@ -237,7 +237,7 @@ impl OpKind {
     /// The identity tags a create carries besides ManagedBy.
     pub fn identity(&self) -> Option<&GoIdentity> {
         match self {
-            OpKind::CreateTargetGroup { identity, .. } => identity.as_ref(),
+            OpKind::CreateTargetGroup { identity, .. } => identity.as_deref(),
             _ => None,
         }
     }

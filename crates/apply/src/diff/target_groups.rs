@@ -42,7 +42,7 @@ impl Builder<'_> {
                 vpc: self.cfg.vpc_id.clone(),
                 health_check: tg.health_check.clone(),
                 tags: tg.tags.clone(),
-                identity: GoIdentity::of_export(tg, self.cfg),
+                identity: GoIdentity::of_export(tg, self.cfg).map(Box::new),
                 lambda: tg.lambda.clone(),
             },
             vec![],
