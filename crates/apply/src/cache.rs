@@ -97,7 +97,9 @@ pub struct Location {
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
     by_name: HashMap<String, Location>,
-    /// Name by id and by ARN (rules name target groups either way).
+    /// Name by id. Rules name target groups by id or by ARN; an ARN is
+    /// found through the id it ends in, and kept once, in `by_name` (at
+    /// 10,000 routes a second map by ARN held 30,000 more copies).
     names: HashMap<String, String>,
 }
 
@@ -119,26 +121,30 @@ impl Directory {
 
     /// The name of the resource with this id or ARN.
     pub fn name_of(&self, id_or_arn: &str) -> Option<&str> {
-        self.names.get(id_or_arn).map(String::as_str)
+        if let Some(name) = self.names.get(id_or_arn) {
+            return Some(name);
+        }
+        // A Lattice ARN ends in its resource's id (`…:targetgroup/tg-…`);
+        // the ARN must be the one remembered for that id.
+        let id = id_or_arn.rsplit('/').next()?;
+        let name = self.names.get(id)?;
+        let at = self.by_name.get(name)?;
+        (at.arn == id_or_arn).then_some(name.as_str())
     }
 
     /// Remember that `name` is at `at`.
     pub fn insert(&mut self, name: &str, at: Location) {
         if let Some(old) = self.by_name.remove(name) {
             self.names.remove(&old.id);
-            self.names.remove(&old.arn);
         }
         self.names.insert(at.id.clone(), name.to_string());
-        self.names.insert(at.arn.clone(), name.to_string());
         self.by_name.insert(name.to_string(), at);
     }
 
     /// Forget the resource with this id (deleted, or gone).
     pub fn remove_id(&mut self, id: &str) {
-        if let Some(name) = self.names.remove(id)
-            && let Some(at) = self.by_name.remove(&name)
-        {
-            self.names.remove(&at.arn);
+        if let Some(name) = self.names.remove(id) {
+            self.by_name.remove(&name);
         }
     }
 
@@ -184,5 +190,40 @@ impl Cache {
     /// Forget everything.
     pub fn clear(&mut self) {
         *self = Cache::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(id: &str) -> Location {
+        Location {
+            id: id.into(),
+            arn: format!("arn:aws:vpc-lattice:us-west-2:111122223333:targetgroup/{id}"),
+        }
+    }
+
+    #[test]
+    fn a_directory_names_a_resource_by_its_id_or_its_arn_and_only_its_own_arn() {
+        let mut d = Directory::default();
+        d.insert("k8s-a", at("tg-1"));
+        assert_eq!(d.name_of("tg-1"), Some("k8s-a"));
+        assert_eq!(d.name_of(&at("tg-1").arn), Some("k8s-a"));
+        let elsewhere = "arn:aws:vpc-lattice:us-west-2:444455556666:targetgroup/tg-1";
+        assert_eq!(d.name_of(elsewhere), None);
+        assert_eq!(d.name_of("tg-2"), None);
+    }
+
+    #[test]
+    fn a_moved_or_removed_resource_is_no_longer_named_at_its_old_place() {
+        let mut d = Directory::default();
+        d.insert("k8s-a", at("tg-1"));
+        d.insert("k8s-a", at("tg-2"));
+        assert_eq!(d.name_of(&at("tg-1").arn), None);
+        assert_eq!(d.name_of(&at("tg-2").arn), Some("k8s-a"));
+        d.remove_id("tg-2");
+        assert_eq!(d.name_of(&at("tg-2").arn), None);
+        assert!(d.get("k8s-a").is_none());
     }
 }

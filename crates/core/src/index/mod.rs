@@ -11,6 +11,7 @@ mod fingerprint;
 mod graph;
 
 use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
 
 use lattice_plugin_sdk::types::RouteKind;
 use serde_json::Value;
@@ -114,10 +115,12 @@ pub fn route_view(snapshot: &Snapshot, rk: &RouteKey) -> Option<RouteView> {
 pub struct Index {
     snapshot: Snapshot,
     graph: Graph,
-    /// Per object, a hash of what planning reads (see [`fingerprint`]).
-    fingerprints: HashMap<(&'static str, &'static str, Key), u64>,
-    /// Per route, a hash of what attaches it to Gateways (see [`attachment`]).
-    attachments: HashMap<(&'static str, &'static str, Key), u64>,
+    /// Per object (by its [`slot`]), a hash of what planning reads (see
+    /// [`fingerprint`]).
+    fingerprints: HashMap<u64, u64>,
+    /// Per route (by its [`slot`]), a hash of what attaches it to Gateways
+    /// (see [`attachment`]).
+    attachments: HashMap<u64, u64>,
 }
 
 /// Annotations the controller writes: outputs, not inputs. On routes, the
@@ -138,10 +141,17 @@ pub const ACCESS_LOG_SUBSCRIPTION_ANNOTATIONS: [&str; 2] = [
     "application-networking.k8s.aws/accessLogSubscriptionResourceName",
 ];
 
-/// The fingerprint slot of an object.
-fn slot(kind: &dyn Kind, key: &Key) -> (&'static str, &'static str, Key) {
+/// The fingerprint slot of an object: a hash of its group, kind and key.
+/// A hash, not the key itself: at 10,000 routes the maps hold 50,000
+/// objects, and a copy of each key was most of their memory. Two objects
+/// whose slots collide share one entry: each one's event then meets the
+/// other's fingerprint and re-plans, unless the two fingerprints are equal
+/// too, as unlikely as the fingerprint collision the index already accepts.
+fn slot(kind: &dyn Kind, key: &Key) -> u64 {
     let id = kind.identity();
-    (id.group, id.kind, key.clone())
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (id.group, id.kind, key).hash(&mut h);
+    h.finish()
 }
 
 impl Index {
@@ -189,7 +199,7 @@ impl Index {
             dirty.gateways.clear();
         }
         if let Some(a) = attached {
-            self.attachments.insert(slot.clone(), a);
+            self.attachments.insert(slot, a);
         }
         self.fingerprints.insert(slot, print);
         Ok(self.with_claimants(dirty))
