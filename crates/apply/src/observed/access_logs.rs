@@ -123,25 +123,14 @@ impl Observer<'_> {
         if let Some(o) = lock(self.cache).access_log_owners.get(arn) {
             return Ok(o.clone());
         }
-        let c = &self.caller.client;
-        let o = self
-            .caller
-            .call("ListTagsForResource", || {
-                c.list_tags_for_resource().resource_arn(arn).send()
-            })
-            .await?;
-        let tags = o.tags().cloned().unwrap_or_default();
+        let tags = self.list_tags(arn).await?;
         let owner = LogOwner {
             ours: tags.get(&managed_by_tag()) == Some(&self.cfg.managed_by()),
             policy: tags.get(POLICY_TAG).cloned(),
         };
-        let mut cache = lock(self.cache);
-        cache
+        lock(self.cache)
             .access_log_owners
             .insert(arn.to_string(), owner.clone());
-        cache
-            .tags
-            .insert(arn.to_string(), super::tags::user_tags(&tags));
         Ok(owner)
     }
 }

@@ -80,7 +80,7 @@ impl GoIdentity {
             (format!("{TAG}ClusterName"), self.cluster.clone()),
             (format!("{TAG}ServiceNamespace"), self.service.0.clone()),
             (format!("{TAG}ServiceName"), self.service.1.clone()),
-            (format!("{TAG}SourceTypeKey"), self.source.clone()),
+            (SOURCE_TYPE_TAG.to_string(), self.source.clone()),
             (
                 format!("{TAG}ProtocolVersion"),
                 self.protocol_version.clone(),

@@ -107,25 +107,14 @@ impl<'a> Observer<'a> {
 
     /// One ARN's owner, from its tags (remembering what else they say).
     pub(super) async fn owner(&self, arn: String) -> (String, Result<Owner, CallError>) {
-        let c = &self.caller.client;
-        let o = self
-            .caller
-            .call("ListTagsForResource", || {
-                c.list_tags_for_resource().resource_arn(&arn).send()
-            })
-            .await;
         let (key, mb) = (managed_by_tag(), self.cfg.managed_by());
-        let owner = o.map(|o| {
-            let tags = o.tags().cloned().unwrap_or_default();
+        let owner = self.list_tags(&arn).await.map(|tags| {
             let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             let mut cache = lock(self.cache);
             match GoIdentity::from_tags(pairs()) {
                 Some(id) => cache.go_target_groups.insert(arn.clone(), id),
                 None => cache.go_target_groups.remove(&arn),
             };
-            cache
-                .tags
-                .insert(arn.clone(), super::tags::user_tags(&tags));
             owner_of(pairs(), &key, &mb)
         });
         (arn, owner)

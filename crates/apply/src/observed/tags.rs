@@ -14,6 +14,7 @@ use crate::model::ObsService;
 use crate::ownership::{Decision, decide};
 use lattice_core::model::tags::is_user_key;
 use lattice_core::plan::{ServicePlan, Tags};
+use std::collections::HashMap;
 
 /// The user tags of a full tag map.
 pub(super) fn user_tags<'a>(all: impl IntoIterator<Item = (&'a String, &'a String)>) -> Tags {
@@ -40,11 +41,9 @@ impl Observer<'_> {
         lock(self.cache).tags.get(arn).cloned()
     }
 
-    /// The user tags of `arn`: remembered, else one `ListTagsForResource`.
-    pub(super) async fn read_tags(&self, arn: &str) -> Result<Tags, CallError> {
-        if let Some(t) = self.known_tags(arn) {
-            return Ok(t);
-        }
+    /// Every tag of `arn`, read now (one `ListTagsForResource`); its user
+    /// tags are remembered on the way.
+    pub(super) async fn list_tags(&self, arn: &str) -> Result<HashMap<String, String>, CallError> {
         let c = &self.caller.client;
         let o = self
             .caller
@@ -52,9 +51,19 @@ impl Observer<'_> {
                 c.list_tags_for_resource().resource_arn(arn).send()
             })
             .await?;
-        let tags = user_tags(o.tags().into_iter().flatten());
-        lock(self.cache).tags.insert(arn.to_string(), tags.clone());
+        let tags = o.tags().cloned().unwrap_or_default();
+        lock(self.cache)
+            .tags
+            .insert(arn.to_string(), user_tags(&tags));
         Ok(tags)
+    }
+
+    /// The user tags of `arn`: remembered, else one `ListTagsForResource`.
+    pub(super) async fn read_tags(&self, arn: &str) -> Result<Tags, CallError> {
+        if let Some(t) = self.known_tags(arn) {
+            return Ok(t);
+        }
+        Ok(user_tags(&self.list_tags(arn).await?))
     }
 
     /// The tags of `arn` if `read`, else as far as known.

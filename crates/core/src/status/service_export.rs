@@ -7,11 +7,11 @@
 
 use std::collections::BTreeSet;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use serde_json::{Value, json};
 
 use super::gateway::{StatusPatch, StatusTarget};
-use super::without_times;
+use super::{cond, conditions_at, keep_times, without_times};
 use crate::model::service_export::object;
 use crate::plan::{Plan, PlanDiagnostic};
 use crate::snapshot::{Key, Snapshot};
@@ -55,9 +55,13 @@ pub fn service_export_statuses(
             .unwrap_or(Value::Null);
         let mut conditions = vec![valid(&diagnostics)];
         conditions.extend(state(key).map(|s| ready(&s, &diagnostics)));
-        for c in &mut conditions {
-            c["lastTransitionTime"] = json!(transition(&old, c, now));
-        }
+        // No observedGeneration: the Go CRD's conditions have none.
+        keep_times(
+            &mut conditions,
+            &conditions_at(&old, "/conditions"),
+            None,
+            now,
+        );
         let status = json!({ "conditions": conditions });
         if without_times(&old) != without_times(&status) {
             out.push(StatusPatch {
@@ -69,11 +73,7 @@ pub fn service_export_statuses(
     out
 }
 
-fn condition(ty: &str, ok: bool, reason: &str, message: String) -> Value {
-    json!({"type": ty, "status": if ok { "True" } else { "False" }, "reason": reason, "message": message})
-}
-
-fn valid(diagnostics: &[&PlanDiagnostic]) -> Value {
+fn valid(diagnostics: &[&PlanDiagnostic]) -> Condition {
     let summary = |condition: &str| -> Vec<String> {
         diagnostics
             .iter()
@@ -83,48 +83,34 @@ fn valid(diagnostics: &[&PlanDiagnostic]) -> Value {
     };
     let invalid = summary("Valid");
     if let Some(d) = diagnostics.iter().find(|d| d.condition == "Valid") {
-        return condition("Valid", false, &d.reason, invalid.join("; "));
+        return cond("Valid", false, &d.reason, invalid.join("; "));
     }
     let mut message = "the Service and its exported ports exist".to_string();
     for partial in summary("PartiallyInvalid") {
         message = format!("{message}; {partial}");
     }
-    condition("Valid", true, "Valid", message)
+    cond("Valid", true, "Valid", message)
 }
 
-fn ready(state: &ExportState, diagnostics: &[&PlanDiagnostic]) -> Value {
+fn ready(state: &ExportState, diagnostics: &[&PlanDiagnostic]) -> Condition {
     if diagnostics.iter().any(|d| d.condition == "Valid") {
         let message = "nothing is exported until the export is valid".to_string();
-        return condition("Ready", false, "Invalid", message);
+        return cond("Ready", false, "Invalid", message);
     }
     match state {
-        ExportState::Ready => condition(
+        ExportState::Ready => cond(
             "Ready",
             true,
             "Ready",
             "VPC Lattice holds the export's target groups; any cluster's ServiceImport of this name and namespace finds them".into(),
         ),
-        ExportState::Failed(m) => condition("Ready", false, "Failed", m.clone()),
-        ExportState::Pending => condition(
+        ExportState::Failed(m) => cond("Ready", false, "Failed", m.clone()),
+        ExportState::Pending => cond(
             "Ready",
             false,
             "Pending",
             "not yet applied to VPC Lattice".into(),
         ),
-    }
-}
-
-/// The condition's `lastTransitionTime`: kept while its status holds.
-fn transition(old: &Value, c: &Value, now: &Time) -> Value {
-    let before = old
-        .get("conditions")
-        .and_then(Value::as_array)
-        .and_then(|cs| cs.iter().find(|o| o["type"] == c["type"]));
-    match before {
-        Some(b) if b["status"] == c["status"] && !b["lastTransitionTime"].is_null() => {
-            b["lastTransitionTime"].clone()
-        }
-        _ => json!(now),
     }
 }
 
@@ -185,6 +171,14 @@ mod tests {
                 .get("observedGeneration")
                 .is_none()
         );
+        // Written once: the same status read back asks for no other write.
+        let mut s = snapshot();
+        let export = s.service_exports.values_mut().next().unwrap();
+        export.status = Some(serde_json::from_value(patch.status.clone()).unwrap());
+        let later = Time("2026-01-02T00:00:00Z".parse().unwrap());
+        let ready = |_: &Key| Some(ExportState::Ready);
+        let again = service_export_statuses(&s, &keys(), &Plan::default(), &ready, &later);
+        assert!(again.is_empty(), "{again:?}");
     }
 
     #[test]
