@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 pub const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// How stale the heartbeat may grow before the process counts as stuck.
-/// A pass holds the loop for as long as it runs (a whole pass over
-/// thousands of routes against a throttling Lattice can take minutes), so
-/// the bound is generous: it catches a loop that stopped, not a slow one.
+/// The loop turns while a pass waits on Lattice or Kubernetes, but a pass's
+/// synchronous steps (planning every route of a large cluster) and a
+/// plugin load hold it; the bound is generous: it catches a loop that
+/// stopped, not a slow one.
 pub const STALE_AFTER: Duration = Duration::from_secs(300);
 
 #[derive(Debug)]

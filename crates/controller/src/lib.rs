@@ -9,8 +9,11 @@
 //! ```
 //!
 //! One reconcile pass runs at a time, so a route is never reconciled twice
-//! at once; within a pass, writes run with bounded concurrency. Only the
-//! leader (leader.rs) runs passes; followers keep their index warm.
+//! at once; within a pass, writes run with bounded concurrency. The loop
+//! polls the pass beside the watches and keeps feeding the index while the
+//! pass waits (shared_index.rs): what changes meanwhile is dirty for the
+//! next pass. Only the leader (leader.rs) runs passes; followers keep
+//! their index warm.
 //!
 //! The run loop beats a heartbeat and says when every kind has listed
 //! ([`Health`], for `/healthz` and `/readyz`); passes, routes, plugin
@@ -24,6 +27,7 @@ pub mod leader;
 mod metrics;
 mod pass;
 mod plugins;
+mod shared_index;
 pub mod topology;
 mod watch;
 mod writers;
@@ -31,7 +35,7 @@ mod writers;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::index::{Dirty, RouteKey};
 use lattice_core::status::ApplyOutcome;
 use lattice_core::{ClusterConfig, Stages};
 use tokio::sync::mpsc;
@@ -42,6 +46,7 @@ pub use plugins::fetch_component;
 pub use watch::Change;
 
 use plugins::host::{HostOptions, PluginEvent, PluginHost};
+use shared_index::SharedIndex;
 pub use writers::FIELD_MANAGER;
 
 /// How the controller runs.
@@ -84,6 +89,9 @@ impl Default for Options {
         }
     }
 }
+
+/// A pass in progress, polled by the run loop beside the watches.
+type Running<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = pass::Passed> + Send + 'a>>;
 
 /// The controller.
 pub struct Controller {
@@ -216,7 +224,7 @@ impl Controller {
             .unwrap_or_else(|| topology::channel().1);
         // Moves with every change the topology could show.
         let mut version: u64 = 0;
-        let mut index = Index::default();
+        let index = SharedIndex::default();
         let mut dirty = Dirty::default();
         // No pass runs before every kind has listed once: an apply would prune
         // what the index has not seen yet, and a route whose Gateway has not
@@ -226,6 +234,9 @@ impl Controller {
         // dirty routes touch: at start, on resync, for a new leader, after a
         // failure.
         let mut full = true;
+        // The pass in progress, polled beside the watches: the loop keeps
+        // feeding the index while a pass applies and writes.
+        let mut running: Option<Running<'_>> = None;
         // A zero period turns the resync off; tokio's interval refuses one.
         let resyncing = !self.options.resync.is_zero();
         let mut resync = tokio::time::interval(self.options.resync.max(Duration::from_secs(1)));
@@ -257,15 +268,34 @@ impl Controller {
                     None => std::future::pending().await,
                 }
             };
+            let idle = running.is_none();
+            let pass_done = async {
+                match running.as_mut() {
+                    Some(pass) => pass.await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 biased;
-                _ = &mut shutdown => break,
+                _ = &mut shutdown => {
+                    // A pass in progress finishes first.
+                    if let Some(pass) = running.take() {
+                        pass.await;
+                    }
+                    break;
+                }
+                passed = pass_done => {
+                    running = None;
+                    dirty.merge(passed.again);
+                    full |= passed.full;
+                    version += 1;
+                }
                 changed = lead_changed => {
                     // A new leader re-checks everything: the old one may have
                     // stopped mid-way.
                     if changed && leading(&leader) {
                         full = true;
-                        dirty.merge(index.all_routes());
+                        dirty.merge(index.read().all_routes());
                     } else if !changed {
                         leader = None;
                     }
@@ -273,7 +303,7 @@ impl Controller {
                 Some(reply) = topology.recv() => {
                     // Someone looking is not a change: the debounce runs on.
                     idle_tick = true;
-                    let _ = reply.send(self.topology(&index, version));
+                    let _ = reply.send(self.topology(&index.read(), version));
                 }
                 change = rx.recv() => match change {
                     Some(c) => {
@@ -283,7 +313,7 @@ impl Controller {
                             self.health.listed(listed.len(), kinds.len());
                         }
                         let plugin_kind = plugins::is_plugin_change(&c);
-                        dirty.merge(watch::apply(&mut index, c));
+                        dirty.merge(watch::apply(&mut index.write(), c));
                         if plugin_kind {
                             dirty.merge(self.reconcile_plugins(&index, &ptx, leading(&leader)).await);
                         }
@@ -295,7 +325,7 @@ impl Controller {
                 }
                 _ = resync.tick(), if resyncing => {
                     full = true;
-                    dirty.merge(index.all_routes());
+                    dirty.merge(index.read().all_routes());
                 }
                 _ = heartbeat.tick() => idle_tick = true,
                 _ = recheck.tick() => {
@@ -305,7 +335,8 @@ impl Controller {
                     idle_tick = later.is_empty();
                     dirty.merge(later);
                 }
-                _ = quiet, if !dirty.is_empty()
+                _ = quiet, if idle
+                    && !dirty.is_empty()
                     && listed.len() == kinds.len()
                     && (passed_once || self.plugins_settled()) => {
                     let work = std::mem::take(&mut dirty);
@@ -313,8 +344,8 @@ impl Controller {
                     // nothing; a new leader's first pass waits like any first.
                     if leading(&leader) {
                         passed_once = true;
-                        dirty.merge(self.pass(&index, work, &mut full).await);
-                        version += 1;
+                        let whole = std::mem::take(&mut full);
+                        running = Some(Box::pin(self.pass(&index, work, whole)));
                     }
                 }
             }

@@ -10,11 +10,12 @@
 //! (whole or scoped), duration and Lattice call count, and is counted in
 //! the controller's metrics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use lattice_apply::ApplyReport;
+use lattice_core::Snapshot;
 use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::model::{service_export, service_network};
 use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents, with_exports};
@@ -23,11 +24,42 @@ use lattice_plugin_sdk::types::Stage;
 use tracing::Instrument;
 
 use crate::Controller;
+use crate::shared_index::SharedIndex;
 
 /// What planning produced for the dirty routes and Gateways.
 pub(crate) struct Planned {
     pub input: PlanInput,
     pub plan: Plan,
+    /// Each dirty route's `metadata.generation` as planned.
+    pub generations: BTreeMap<RouteKey, Option<i64>>,
+}
+
+impl Planned {
+    /// The routes of `routes` whose spec is still the one planned.
+    pub fn unchanged(
+        &self,
+        snapshot: &Snapshot,
+        routes: &BTreeSet<RouteKey>,
+    ) -> BTreeSet<RouteKey> {
+        routes
+            .iter()
+            .filter(|k| {
+                let now = snapshot.route_meta(k).map(|m| m.generation);
+                now.is_none_or(|g| self.generations.get(*k) == Some(&g))
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+/// What a pass hands back to the run loop.
+pub(crate) struct Passed {
+    /// What the next pass must look at again (routes whose outcome changed,
+    /// writes that lost a race).
+    pub again: Dirty,
+    /// The next pass must apply the whole desired state (this one failed,
+    /// or lost leadership before applying).
+    pub full: bool,
 }
 
 /// What the apply step did, when an applier is configured.
@@ -40,10 +72,10 @@ pub(crate) struct Applied {
 }
 
 impl Controller {
-    /// One reconcile pass over `dirty`, in its span and counted. Returns
-    /// what the next pass must look at again (routes whose outcome changed,
-    /// writes that lost a race).
-    pub(crate) async fn pass(&self, index: &Index, dirty: Dirty, full: &mut bool) -> Dirty {
+    /// One reconcile pass over `dirty` (of the whole desired state when
+    /// `full`), in its span and counted. The index may move on while the
+    /// pass awaits: each step reads it as it is then.
+    pub(crate) async fn pass(&self, index: &SharedIndex, dirty: Dirty, full: bool) -> Passed {
         let span = tracing::info_span!(
             "pass",
             routes = dirty.routes.len(),
@@ -53,7 +85,7 @@ impl Controller {
             calls = tracing::field::Empty,
         );
         let started = Instant::now();
-        let (again, whole, calls) = self
+        let (passed, whole, calls) = self
             .steps(index, dirty, full)
             .instrument(span.clone())
             .await;
@@ -63,15 +95,15 @@ impl Controller {
         span.record("duration_ms", elapsed.as_millis() as u64);
         span.record("calls", calls);
         span.in_scope(|| tracing::debug!("pass done"));
-        again
+        passed
     }
 
     /// The pass's steps; also whether it applied the whole desired state
     /// and how many Lattice calls it made.
-    async fn steps(&self, index: &Index, dirty: Dirty, full: &mut bool) -> (Dirty, bool, u64) {
+    async fn steps(&self, index: &SharedIndex, dirty: Dirty, full: bool) -> (Passed, bool, u64) {
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let started = Instant::now();
-        let planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
+        let planned = tokio::task::block_in_place(|| self.plan(&index.read(), &dirty));
         self.count_invalid_answers(&planned.plan);
         let plan_ms = started.elapsed().as_millis() as u64;
         // Planning a whole cluster takes long enough for a Lease to lapse:
@@ -79,12 +111,13 @@ impl Controller {
         // for when it leads again (a new leader re-checks everything anyway).
         if !self.leading() {
             tracing::info!("leadership lapsed while planning; nothing written");
-            return (dirty, false, 0);
+            return (Passed { again: dirty, full }, false, 0);
         }
         let (whole, applied) = self.apply(&dirty, &planned.plan, full).await;
+        let failed = applied.as_ref().is_some_and(|a| !a.report.is_success());
         let calls = applied.as_ref().map_or(0, |a| a.report.total_calls());
         let apply_ms = started.elapsed().as_millis() as u64 - plan_ms;
-        let mut again = self.record_outcomes(index, &dirty, applied.as_ref());
+        let mut again = self.record_outcomes(&index.read(), &dirty, applied.as_ref());
         let outcomes_ms = started.elapsed().as_millis() as u64 - plan_ms - apply_ms;
         // Where a pass's time goes, for whoever asks for debug logs.
         tracing::debug!(
@@ -109,9 +142,13 @@ impl Controller {
         );
         self.write_plugin_statuses(index, &now).await;
         if applied.is_some() {
-            self.count_routes(index);
+            self.count_routes(&index.read());
         }
-        (again.dirty, whole, calls)
+        let passed = Passed {
+            again: again.dirty,
+            full: failed,
+        };
+        (passed, whole, calls)
     }
 
     fn uses_imports(&self, key: &RouteKey) -> bool {
@@ -199,22 +236,30 @@ impl Controller {
             diagnostics.extend(d);
         }
         let plan = with_exports(plan, exports, diagnostics);
-        Planned { input, plan }
+        let generations = dirty
+            .routes
+            .iter()
+            .map(|k| (k.clone(), snapshot.route_meta(k).and_then(|m| m.generation)))
+            .collect();
+        Planned {
+            input,
+            plan,
+            generations,
+        }
     }
 
     /// Folds the plan into the desired state and applies it: all of it when
     /// `full` (or a service network changed), else what the dirty routes
     /// touch. Returns which of the two it was (or would have been, without
     /// an applier) and what the apply did.
-    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: &mut bool) -> (bool, Option<Applied>) {
+    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: bool) -> (bool, Option<Applied>) {
         let (desired, scope, whole) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             let (scope, networks_changed) = d.update(dirty, plan);
-            // Service networks are applied by whole passes only.
-            *full |= networks_changed;
-            // Taken even without an applier, so that a plan-only controller
-            // tells whole passes from scoped ones as an applying one does.
-            let whole = std::mem::take(full);
+            // Service networks are applied by whole passes only. Decided
+            // even without an applier, so that a plan-only controller tells
+            // whole passes from scoped ones as an applying one does.
+            let whole = full || networks_changed;
             let desired = if whole {
                 d.plan()
             } else {
@@ -241,7 +286,6 @@ impl Controller {
             "applied"
         );
         if !report.is_success() {
-            *full = true;
             tracing::warn!(
                 failures = report.failures.len(),
                 "VPC Lattice rejected part of the plan; the next pass retries"

@@ -3,8 +3,10 @@
 //! plugins that decided them, target groups and targets) and each route's
 //! conditions as the cluster has them.
 //!
-//! It is built on request, by the run loop between two passes, so looking
-//! costs nothing when nobody looks and never sees half a pass.
+//! It is built on request by the run loop, also while a pass waits on
+//! Lattice, so looking costs nothing when nobody looks. The desired state
+//! changes all at once when a pass has planned, so it never shows half a
+//! plan; the routes' conditions are the cluster's as last watched.
 
 use lattice_core::index::Index;
 use lattice_core::plan::{KeptRoute, ServiceNetworkPlan, ServicePlan, TargetGroupPlan};

@@ -89,6 +89,11 @@ pub async fn run(
         .await?;
     let change_ms = changed.elapsed().as_millis() as u64;
     let change_calls = quiet(&cluster, QUIET, deadline).await - calls_before;
+    // Memory is the steady state's: a pass's transient allocations are
+    // freed (and given back) a moment after its last write.
+    if matches!(controller, Controller::External(_)) {
+        quiet(&cluster, MEMORY_SETTLE, deadline).await;
+    }
     let controller_memory = match &mut controller {
         Controller::External(e) => Some(e.memory()?),
         Controller::InProcess(_) => None,
@@ -132,6 +137,9 @@ impl std::fmt::Display for E2eFigures {
         }
     }
 }
+
+/// How long the controller must have been quiet before its memory is read.
+const MEMORY_SETTLE: Duration = Duration::from_secs(12);
 
 /// How long nothing must happen for a pass to be over.
 pub(crate) const QUIET: Duration = Duration::from_millis(200);

@@ -652,3 +652,76 @@ async fn another_clusters_service_is_conflicted_until_the_route_allows_takeover(
     let _ = stop.send(());
     task.await.unwrap();
 }
+
+/// The run loop keeps taking watch events while a pass waits on Lattice: a
+/// route created mid-pass is in the controller's topology at once, before
+/// the pass has written a single status. (A pass once held the loop; at
+/// 10,000 routes the watches then fell out of the API server's history,
+/// answered 410 Gone and re-listed, and an edit waited seconds behind.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_events_reach_the_index_while_a_pass_waits_on_lattice() {
+    let (kube, client) = bookstore().await;
+    // One call at a time, 100 ms each: the first pass takes seconds.
+    let lattice = lattice_with_fault(
+        "*",
+        lattice_sim::FaultSpec {
+            latency_ms: 100,
+            ..Default::default()
+        },
+    )
+    .await;
+    let cfg = lattice_core::ClusterConfig::default();
+    let applier = lattice_apply::Applier::new(
+        lattice_sim::client(&lattice.url()),
+        cfg.clone(),
+        lattice_apply::ApplyOptions::unlimited(1),
+    );
+    let options = Options {
+        cluster: cfg,
+        ..Options::default()
+    };
+    let controller = Controller::new(client.clone(), stages(), options).with_applier(applier);
+    let topology = controller.topology_source();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(controller.run(async {
+        let _ = stopped.await;
+    }));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while lattice.call_counts().values().sum::<u64>() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no Lattice call");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let late = read("examples/bookstore/routes.yaml")
+        .split("\n---")
+        .next()
+        .expect("a route")
+        .replace("name: books\n", "name: late\n");
+    kube.sim().apply_yaml(&late).unwrap();
+    let asked = std::time::Instant::now();
+    loop {
+        let seen = tokio::time::timeout(Duration::from_secs(2), topology.get())
+            .await
+            .expect("the run loop answers while a pass runs")
+            .expect("the controller runs");
+        if seen.routes.iter().any(|r| r.name == "late") {
+            break;
+        }
+        assert!(
+            asked.elapsed() < Duration::from_secs(3),
+            "the new route is not in the index"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let api = routes_api(&client);
+    let books = api.get("books").await.unwrap();
+    let books = serde_json::to_value(books).unwrap();
+    assert!(
+        condition(&books, PROGRAMMED).is_none(),
+        "the first pass was already over: {books}"
+    );
+    // Both routes converge: the late one in the pass after.
+    programmed(&api, "books", "True").await;
+    programmed(&api, "late", "True").await;
+    let _ = stop.send(());
+    task.await.unwrap();
+}

@@ -10,10 +10,11 @@ pub(crate) mod serving;
 pub(crate) mod sources;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use lattice_core::index::{Dirty, Index};
+use lattice_core::index::Dirty;
 use lattice_core::kinds::PLUGIN_GROUP;
 use tokio::sync::mpsc;
 
+use crate::shared_index::SharedIndex;
 use crate::{Change, Controller};
 use host::PluginEvent;
 
@@ -64,14 +65,14 @@ impl Controller {
     /// deleted one hands back.
     pub(crate) async fn reconcile_plugins(
         &self,
-        index: &Index,
+        index: &SharedIndex,
         tx: &mpsc::Sender<PluginEvent>,
         leading: bool,
     ) -> Dirty {
         let Some(host) = &self.plugins else {
             return Dirty::default();
         };
-        let dirty = host.reconcile(index, &self.client, tx);
+        let dirty = host.reconcile(&index.read(), &self.client, tx);
         self.metrics.plugin_objects(host.states());
         if leading {
             self.write_plugin_statuses(index, &now()).await;
@@ -82,7 +83,7 @@ impl Controller {
     /// Takes one event from the plugin loads or the ConfigMap watch.
     pub(crate) async fn plugin_event(
         &self,
-        index: &Index,
+        index: &SharedIndex,
         event: PluginEvent,
         tx: &mpsc::Sender<PluginEvent>,
         leading: bool,
@@ -96,10 +97,14 @@ impl Controller {
                 false => Dirty::default(),
             };
         };
-        let gate =
-            |table: &_, id: &_, candidate: &_, max| self.gate(index, table, id, candidate, max);
-        let host::Loaded { id, key, result } = *loaded;
-        let (dirty, notice) = host.finish(id, key, result, gate, index);
+        let (dirty, notice) = {
+            let index = index.read();
+            let gate = |table: &_, id: &_, candidate: &_, max| {
+                self.gate(&index, table, id, candidate, max)
+            };
+            let host::Loaded { id, key, result } = *loaded;
+            host.finish(id, key, result, gate, &index)
+        };
         self.metrics.plugin_objects(host.states());
         if let Some(n) = &notice {
             let plugin = &n.id;

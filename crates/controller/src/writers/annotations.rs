@@ -12,13 +12,20 @@ use lattice_core::index::{
 use serde_json::{Map, Value};
 
 use crate::pass::Applied;
+use crate::shared_index::SharedIndex;
 use crate::{Controller, kinds};
 
 impl Controller {
     /// Annotates each dirty route whose service Lattice now holds, where an
     /// annotation is missing or says something else.
-    pub(crate) async fn write_annotations(&self, index: &Index, dirty: &Dirty, applied: &Applied) {
+    pub(crate) async fn write_annotations(
+        &self,
+        index: &SharedIndex,
+        dirty: &Dirty,
+        applied: &Applied,
+    ) {
         let wanted: Vec<(RouteKey, Map<String, Value>)> = {
+            let index = index.read();
             let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             dirty
                 .routes
@@ -26,7 +33,7 @@ impl Controller {
                 .filter_map(|key| {
                     let service = desired.service_name(key)?;
                     let endpoint = applied.report.services.get(service)?;
-                    let patch = missing(index, key, endpoint);
+                    let patch = missing(&index, key, endpoint);
                     (!patch.is_empty()).then(|| (key.clone(), patch))
                 })
                 .collect()
@@ -74,9 +81,14 @@ fn missing(index: &Index, key: &RouteKey, endpoint: &ServiceEndpoint) -> Map<Str
 impl Controller {
     /// Annotates each AccessLogPolicy whose subscription the pass read or
     /// created, where an annotation is missing or says something else.
-    pub(crate) async fn write_access_log_annotations(&self, index: &Index, applied: &Applied) {
+    pub(crate) async fn write_access_log_annotations(
+        &self,
+        index: &SharedIndex,
+        applied: &Applied,
+    ) {
         let subscriptions = &applied.report.access_log_subscriptions;
         let wanted: Vec<((String, String), Map<String, Value>)> = index
+            .read()
             .snapshot()
             .access_log_policies
             .iter()

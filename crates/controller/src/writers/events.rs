@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
-use lattice_core::index::{Index, RouteKey};
+use lattice_core::index::RouteKey;
 use lattice_core::kinds::{GatewayKind, Kind};
 use lattice_core::plan::ResourceKind;
 use lattice_core::snapshot::Key;
@@ -14,6 +14,7 @@ use lattice_core::snapshot::Key;
 use crate::pass::Applied;
 
 use crate::Controller;
+use crate::shared_index::SharedIndex;
 
 /// Kubernetes caps an Event's note at 1 KiB.
 const MAX_NOTE: usize = 1000;
@@ -35,7 +36,7 @@ impl Controller {
     /// An `ApplyFailed` or `PluginFailed` Warning on each route that just failed.
     pub(crate) async fn write_events(
         &self,
-        index: &Index,
+        index: &SharedIndex,
         failed: &BTreeMap<RouteKey, (&'static str, String)>,
     ) {
         for (key, (reason, message)) in failed {
@@ -46,7 +47,7 @@ impl Controller {
     /// An `ApplyFailed` Warning on each Gateway whose service network (or
     /// its VPC association or auth policy) Lattice just refused; once per
     /// new message, so a failure that persists is not re-announced each pass.
-    pub(crate) async fn write_gateway_events(&self, index: &Index, applied: &Applied) {
+    pub(crate) async fn write_gateway_events(&self, index: &SharedIndex, applied: &Applied) {
         let mut now: BTreeMap<Key, String> = BTreeMap::new();
         for p in &applied.problems {
             let r = &p.resource;
@@ -54,6 +55,7 @@ impl Controller {
                 r.kind,
                 ResourceKind::ServiceNetwork | ResourceKind::ServiceNetworkVpcAssociation
             ) || (r.kind == ResourceKind::AuthPolicy && r.routes.is_empty());
+            let index = index.read();
             let gateway = index.snapshot().gateways.keys().find(|(_, n)| *n == r.name);
             if let (true, Some(key)) = (network, gateway) {
                 let m = now.entry(key.clone()).or_default();
@@ -78,6 +80,7 @@ impl Controller {
         };
         for ((ns, name), message) in new {
             let uid = index
+                .read()
                 .snapshot()
                 .gateways
                 .get(&(ns.clone(), name.clone()))
@@ -96,8 +99,13 @@ impl Controller {
     }
 
     /// A Kubernetes Event on a route whose apply just failed.
-    async fn warn(&self, index: &Index, key: &RouteKey, reason: &str, message: &str) {
-        let Some(meta) = index.snapshot().route_meta(key) else {
+    async fn warn(&self, index: &SharedIndex, key: &RouteKey, reason: &str, message: &str) {
+        let Some(uid) = index
+            .read()
+            .snapshot()
+            .route_meta(key)
+            .map(|m| m.uid.clone())
+        else {
             return;
         };
         let reference = k8s_openapi::api::core::v1::ObjectReference {
@@ -109,7 +117,7 @@ impl Controller {
             kind: Some(key.kind.kind_name().into()),
             namespace: Some(key.namespace.clone()),
             name: Some(key.name.clone()),
-            uid: meta.uid.clone(),
+            uid,
             ..Default::default()
         };
         self.publish_warning(&reference, reason, message).await;

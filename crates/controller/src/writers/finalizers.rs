@@ -9,12 +9,13 @@
 use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use lattice_core::Snapshot;
-use lattice_core::index::{Dirty, Index};
+use lattice_core::index::Dirty;
 use lattice_core::plan::PlanInput;
 use lattice_plugin_sdk::types::RouteKind;
 use serde_json::json;
 
 use crate::pass::Applied;
+use crate::shared_index::SharedIndex;
 use crate::{Controller, kinds};
 
 /// This controller's finalizer.
@@ -123,7 +124,7 @@ impl Controller {
     /// clean up, and deletions would hang. Returns what to look at again.
     pub(crate) async fn write_finalizers(
         &self,
-        index: &Index,
+        index: &SharedIndex,
         dirty: &Dirty,
         input: &PlanInput,
         applied: &Applied,
@@ -131,7 +132,7 @@ impl Controller {
         let settled = applied.report.is_success();
         let client = &self.client;
         let mut held = std::collections::BTreeSet::new();
-        let changes = changes(index.snapshot(), dirty, input, applied, &mut held);
+        let changes = changes(index.read().snapshot(), dirty, input, applied, &mut held);
         if !held.is_empty() {
             let mut later = self.recheck.lock().unwrap_or_else(|p| p.into_inner());
             later.service_networks.extend(held);
@@ -156,7 +157,7 @@ impl Controller {
         }
         if !settled {
             // Deletions wait on a clean apply: try them again next pass.
-            again.merge(deleting(index.snapshot(), dirty));
+            again.merge(deleting(index.read().snapshot(), dirty));
         }
         again
     }

@@ -15,15 +15,17 @@ use serde_json::json;
 use super::FIELD_MANAGER;
 use crate::Controller;
 use crate::plugins::host::{Notice, PluginHost, objects};
+use crate::shared_index::SharedIndex;
 
 /// Kubernetes caps an Event's note at 1 KiB.
 const MAX_NOTE: usize = 1000;
 
 impl Controller {
     /// Writes the status of every plugin object whose status changed.
-    pub(crate) async fn write_plugin_statuses(&self, index: &Index, now: &Time) {
+    pub(crate) async fn write_plugin_statuses(&self, index: &SharedIndex, now: &Time) {
         let Some(host) = &self.plugins else { return };
-        for (id, status) in changed_statuses(host, index, now) {
+        let changed = changed_statuses(host, &index.read(), now);
+        for (id, status) in changed {
             match patch(&self.client, &id, &status).await {
                 Ok(()) => {
                     host.written
@@ -39,26 +41,10 @@ impl Controller {
     }
 
     /// An Event on the plugin object `notice` is about.
-    pub(crate) async fn write_plugin_event(&self, index: &Index, notice: &Notice) {
+    pub(crate) async fn write_plugin_event(&self, index: &SharedIndex, notice: &Notice) {
         let Some(host) = &self.plugins else { return };
-        let snapshot = index.snapshot();
-        let Some(o) = objects(snapshot, &host.options.namespace)
-            .into_iter()
-            .find(|o| o.id == notice.id)
-        else {
+        let Some(reference) = reference(&index.read(), &host.options.namespace, &notice.id) else {
             return;
-        };
-        let (kind, namespace) = match &o.id {
-            Choice::Namespaced((ns, _)) => ("LatticePlugin", Some(ns.clone())),
-            _ => ("ClusterLatticePlugin", None),
-        };
-        let reference = k8s_openapi::api::core::v1::ObjectReference {
-            api_version: Some("lattice-host.io/v1alpha1".into()),
-            kind: Some(kind.into()),
-            namespace,
-            name: o.meta.name.clone(),
-            uid: o.meta.uid.clone(),
-            ..Default::default()
         };
         let event = Event {
             type_: if notice.warning {
@@ -75,6 +61,29 @@ impl Controller {
             tracing::debug!(plugin = ?notice.id, error = %e, "could not record an event");
         }
     }
+}
+
+/// The plugin object `id`, to record an Event on.
+fn reference(
+    index: &Index,
+    namespace: &str,
+    id: &Choice,
+) -> Option<k8s_openapi::api::core::v1::ObjectReference> {
+    let o = objects(index.snapshot(), namespace)
+        .into_iter()
+        .find(|o| o.id == *id)?;
+    let (kind, namespace) = match &o.id {
+        Choice::Namespaced((ns, _)) => ("LatticePlugin", Some(ns.clone())),
+        _ => ("ClusterLatticePlugin", None),
+    };
+    Some(k8s_openapi::api::core::v1::ObjectReference {
+        api_version: Some("lattice-host.io/v1alpha1".into()),
+        kind: Some(kind.into()),
+        namespace,
+        name: o.meta.name.clone(),
+        uid: o.meta.uid.clone(),
+        ..Default::default()
+    })
 }
 
 /// The statuses that differ from what the objects hold (and from what was

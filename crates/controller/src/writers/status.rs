@@ -8,7 +8,7 @@ use futures::StreamExt;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use lattice_apply::ApplyReport;
-use lattice_core::index::{Dirty, Index, RouteKey};
+use lattice_core::index::{Dirty, RouteKey};
 use lattice_core::plan::{ApplyProblem, ResourceKind, ResourceRef};
 use lattice_core::snapshot::Key;
 use lattice_core::status::{
@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::FIELD_MANAGER;
 use crate::pass::{Applied, Planned};
+use crate::shared_index::SharedIndex;
 use crate::{Controller, kinds};
 
 impl Controller {
@@ -27,7 +28,7 @@ impl Controller {
     /// time.
     pub(crate) async fn write_statuses(
         &self,
-        index: &Index,
+        index: &SharedIndex,
         dirty: &Dirty,
         planned: &Planned,
         applied: Option<&Applied>,
@@ -38,10 +39,11 @@ impl Controller {
             status::gateway_outcome(a.report.failures.len())
         });
         let (routes, objects) = tokio::task::block_in_place(|| {
+            let index = index.read();
             let snapshot = index.snapshot();
             let (input, plan) = (&planned.input, &planned.plan);
             let mut objects = status::gateway_statuses(
-                index,
+                &index,
                 &dirty.gateways,
                 &input.service_networks,
                 &gateways,
@@ -68,8 +70,11 @@ impl Controller {
                 &state,
                 now,
             ));
+            // A route changed since it was planned is dirty again: its
+            // status waits for the pass that plans what it says now.
+            let routes = planned.unchanged(snapshot, &dirty.routes);
             (
-                status::route_statuses(snapshot, &dirty.routes, input, plan, &outcome, now),
+                status::route_statuses(snapshot, &routes, input, plan, &outcome, now),
                 objects,
             )
         });
