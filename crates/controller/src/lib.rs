@@ -21,6 +21,7 @@
 //! [`Metrics`].
 
 mod desired;
+mod fence;
 mod health;
 mod kinds;
 pub mod leader;
@@ -118,12 +119,18 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// A controller over `client`, deciding through `stages`.
+    /// A controller over `client`, deciding through `stages`. With
+    /// [`Options::leader`], each of its Kubernetes writes is sent only
+    /// while this replica leads (see `fence.rs`).
     pub fn new(
         client: kube::Client,
         stages: Arc<dyn Stages + Send + Sync>,
         options: Options,
     ) -> Self {
+        let client = match options.leader.clone() {
+            Some(l) => fence::fenced(client, Arc::new(move || l.leading())),
+            None => client,
+        };
         Controller {
             client,
             stages,
