@@ -129,7 +129,6 @@ impl Controller {
         if let Some(applied) = &applied {
             self.write_events(index, &again.failed).await;
             self.write_gateway_events(index, applied).await;
-            self.write_annotations(index, &dirty, applied).await;
             self.write_access_log_annotations(index, applied).await;
             again.dirty.merge(
                 self.write_finalizers(index, &dirty, &planned.input, applied)

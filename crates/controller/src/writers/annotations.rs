@@ -3,7 +3,8 @@
 //! AccessLogPolicy, its subscription's ARN and the name of its target. All
 //! come from the apply report, so writing them costs no Lattice call.
 
-use futures::StreamExt;
+use std::collections::BTreeMap;
+
 use kube::api::{Api, DynamicObject, Patch, PatchParams};
 use lattice_apply::ServiceEndpoint;
 use lattice_core::index::{
@@ -15,45 +16,32 @@ use crate::pass::Applied;
 use crate::shared_index::SharedIndex;
 use crate::{Controller, kinds};
 
+/// Output annotations to write, by route.
+pub(crate) type RouteAnnotations = BTreeMap<RouteKey, Map<String, Value>>;
+
 impl Controller {
-    /// Annotates each dirty route whose service Lattice now holds, where an
-    /// annotation is missing or says something else.
-    pub(crate) async fn write_annotations(
+    /// The annotations each dirty route whose service Lattice now holds
+    /// lacks, or holds with another value. The finalizer writer sends them
+    /// in the same patch as the route's finalizers: two writes would race
+    /// (the second's resourceVersion is stale once the first lands) and
+    /// come back as two watch events.
+    pub(crate) fn route_annotations(
         &self,
-        index: &SharedIndex,
+        index: &Index,
         dirty: &Dirty,
         applied: &Applied,
-    ) {
-        let wanted: Vec<(RouteKey, Map<String, Value>)> = {
-            let index = index.read();
-            let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
-            dirty
-                .routes
-                .iter()
-                .filter_map(|key| {
-                    let service = desired.service_name(key)?;
-                    let endpoint = applied.report.services.get(service)?;
-                    let patch = missing(&index, key, endpoint);
-                    (!patch.is_empty()).then(|| (key.clone(), patch))
-                })
-                .collect()
-        };
-        // As many at once as the other writers: one at a time, 10,000
-        // routes took seconds of round trips.
-        let client = &self.client;
-        futures::stream::iter(wanted)
-            .for_each_concurrent(self.options.max_concurrent_writes, |(key, patch)| async move {
-                let api: Api<DynamicObject> =
-                    Api::namespaced_with(client.clone(), &key.namespace, &kinds::route(key.kind));
-                let body = serde_json::json!({"metadata": {"annotations": patch}});
-                if let Err(e) = api
-                    .patch(&key.name, &PatchParams::default(), &Patch::Merge(&body))
-                    .await
-                {
-                    tracing::debug!(route = %key, error = %e, "could not annotate; a later whole pass retries");
-                }
+    ) -> RouteAnnotations {
+        let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+        dirty
+            .routes
+            .iter()
+            .filter_map(|key| {
+                let service = desired.service_name(key)?;
+                let endpoint = applied.report.services.get(service)?;
+                let patch = missing(index, key, endpoint);
+                (!patch.is_empty()).then(|| (key.clone(), patch))
             })
-            .await;
+            .collect()
     }
 }
 

@@ -4,7 +4,9 @@
 //!
 //! A finalizer is added once the controller plans the object, and removed
 //! only after an apply without failures, when the desired state no longer
-//! holds anything of it.
+//! holds anything of it. A route's output annotations (annotations.rs) go
+//! in the same patch as its finalizers: one write and one watch event per
+//! route, and no race between two writes to the same metadata.
 
 use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
@@ -12,28 +14,27 @@ use lattice_core::Snapshot;
 use lattice_core::index::Dirty;
 use lattice_core::plan::PlanInput;
 use lattice_plugin_sdk::types::RouteKind;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use crate::pass::Applied;
 use crate::shared_index::SharedIndex;
+use crate::writers::annotations::RouteAnnotations;
 use crate::{Controller, kinds};
 
 /// This controller's finalizer.
 pub const FINALIZER: &str = "application-networking.k8s.aws/resources";
 
-/// A finalizer list to write, guarded by the resourceVersion it was read at.
+/// A metadata patch: a finalizer list, guarded by the resourceVersion it
+/// was read at, and annotations to merge.
 pub struct Change {
     ar: ApiResource,
     namespace: String,
     name: String,
-    finalizers: Vec<String>,
+    finalizers: Option<Vec<String>>,
+    annotations: Map<String, Value>,
     resource_version: Option<String>,
     /// The object, to reconcile again if the write fails.
     pub retry: Dirty,
-    /// On a conflict, re-read the object and retry at once (routes, whose
-    /// first pass races the annotation writer); otherwise the next pass
-    /// retries from the watch's copy.
-    reread: bool,
 }
 
 /// The Go controller's finalizers on the kinds this one finalizes
@@ -111,17 +112,18 @@ fn change(
         ar,
         namespace,
         name,
-        finalizers,
+        finalizers: Some(finalizers),
+        annotations: Map::new(),
         resource_version: meta.resource_version.clone(),
         retry,
-        reread: true,
     })
 }
 
 impl Controller {
-    /// Adds and removes finalizers on the dirty objects. Finalizers change
-    /// only when changes reach Lattice: without an applier nothing would ever
-    /// clean up, and deletions would hang. Returns what to look at again.
+    /// Adds and removes finalizers on the dirty objects, with each route's
+    /// output annotations. Finalizers change only when changes reach
+    /// Lattice: without an applier nothing would ever clean up, and
+    /// deletions would hang. Returns what to look at again.
     pub(crate) async fn write_finalizers(
         &self,
         index: &SharedIndex,
@@ -132,13 +134,25 @@ impl Controller {
         let settled = applied.report.is_success();
         let client = &self.client;
         let mut held = std::collections::BTreeSet::new();
-        let changes = changes(index.read().snapshot(), dirty, input, applied, &mut held);
+        let changes = {
+            let index = index.read();
+            let annotations = self.route_annotations(&index, dirty, applied);
+            let mut out = changes(index.snapshot(), dirty, input, applied, &mut held);
+            out.extend(route_changes(
+                index.snapshot(),
+                dirty,
+                input,
+                settled,
+                annotations,
+            ));
+            out
+        };
         if !held.is_empty() {
             let mut later = self.recheck.lock().unwrap_or_else(|p| p.into_inner());
             later.service_networks.extend(held);
         }
-        // A write that still loses its race after retrying in place marks
-        // its object dirty again, for the next pass.
+        // A write that loses its race marks its object dirty again, for
+        // the next pass.
         let failed: Vec<Dirty> = futures::stream::iter(changes)
             .map(|c| async move {
                 let retry = c.retry.clone();
@@ -210,13 +224,13 @@ fn policy_changes(snapshot: &Snapshot, dirty: &Dirty) -> Vec<Change> {
             ar: kinds::policy(kind),
             namespace: key.0.clone(),
             name: key.1.clone(),
-            finalizers: list.into_iter().filter(|f| f != go).collect(),
+            finalizers: Some(list.into_iter().filter(|f| f != go).collect()),
+            annotations: Map::new(),
             resource_version: meta.resource_version.clone(),
             retry: Dirty {
                 policies: [(kind.clone(), key.clone())].into(),
                 ..Default::default()
             },
-            reread: false,
         });
     }
     out
@@ -303,30 +317,6 @@ fn changes(
     let settled = applied.report.is_success();
     let mut out = network_changes(snapshot, dirty, applied, held);
     out.extend(policy_changes(snapshot, dirty));
-    // A set, not a walk of the input per route: the first pass at 10,000
-    // routes has 10,000 of each.
-    let planned: std::collections::HashSet<(RouteKind, &str, &str)> = input
-        .routes
-        .iter()
-        .map(|r| (r.kind, r.id.namespace.as_str(), r.id.name.as_str()))
-        .collect();
-    for key in &dirty.routes {
-        let Some(meta) = snapshot.route_meta(key) else {
-            continue;
-        };
-        let wanted = planned.contains(&(key.kind, key.namespace.as_str(), key.name.as_str()));
-        out.extend(change(
-            kinds::route(key.kind),
-            (key.namespace.clone(), key.name.clone()),
-            meta,
-            wanted,
-            settled,
-            Dirty {
-                routes: [key.clone()].into(),
-                ..Default::default()
-            },
-        ));
-    }
     // The input holds the service networks of exactly the dirty Gateways.
     let networks = &input.service_networks;
     for key in &dirty.gateways {
@@ -354,41 +344,90 @@ fn changes(
     out
 }
 
-/// Writes one finalizer list, guarded by the resourceVersion it was computed
-/// from. On a 409 (our own status write, or another writer, got there first)
-/// it re-reads the object and applies the same change to the fresh list, as
-/// client-go's `RetryOnConflict` does; after a few tries the next pass retries.
+/// The dirty routes' metadata patches: finalizers as [`change`] decides,
+/// with the output annotations each lacks. A route whose finalizers stay
+/// gets its annotations alone, unguarded (a merge of annotations loses
+/// nothing to a concurrent write).
+fn route_changes(
+    snapshot: &Snapshot,
+    dirty: &Dirty,
+    input: &PlanInput,
+    settled: bool,
+    mut annotations: RouteAnnotations,
+) -> Vec<Change> {
+    // A set, not a walk of the input per route: the first pass at 10,000
+    // routes has 10,000 of each.
+    let planned: std::collections::HashSet<(RouteKind, &str, &str)> = input
+        .routes
+        .iter()
+        .map(|r| (r.kind, r.id.namespace.as_str(), r.id.name.as_str()))
+        .collect();
+    let mut out = Vec::new();
+    for key in &dirty.routes {
+        let Some(meta) = snapshot.route_meta(key) else {
+            continue;
+        };
+        let wanted = planned.contains(&(key.kind, key.namespace.as_str(), key.name.as_str()));
+        let retry = Dirty {
+            routes: [key.clone()].into(),
+            ..Default::default()
+        };
+        let ar = kinds::route(key.kind);
+        let id = (key.namespace.clone(), key.name.clone());
+        let notes = annotations.remove(key).unwrap_or_default();
+        match change(ar.clone(), id.clone(), meta, wanted, settled, retry.clone()) {
+            Some(c) => out.push(Change {
+                annotations: notes,
+                ..c
+            }),
+            None if !notes.is_empty() => out.push(Change {
+                ar,
+                namespace: id.0,
+                name: id.1,
+                finalizers: None,
+                annotations: notes,
+                resource_version: None,
+                retry,
+            }),
+            None => {}
+        }
+    }
+    out
+}
+
+/// The metadata patch of `finalizers` (guarded by `version`) and
+/// `annotations`, each left out when there is nothing to write.
+fn metadata_patch(
+    finalizers: &Option<Vec<String>>,
+    version: &Option<String>,
+    annotations: &Map<String, Value>,
+) -> Value {
+    let mut metadata = Map::new();
+    if let Some(f) = finalizers {
+        metadata.insert("finalizers".into(), json!(f));
+        metadata.insert("resourceVersion".into(), json!(version));
+    }
+    if !annotations.is_empty() {
+        metadata.insert("annotations".into(), Value::Object(annotations.clone()));
+    }
+    json!({ "metadata": metadata })
+}
+
+/// Writes one metadata patch; its finalizer list is guarded by the
+/// resourceVersion it was computed from. A conflict (another writer got
+/// there first) fails the write, and the next pass retries from the
+/// watch's newer copy: the run loop keeps the index current while a pass
+/// writes, so no re-read (and no `get` permission) is needed.
 async fn write(client: &kube::Client, c: Change) -> kube::Result<()> {
     let api: Api<DynamicObject> = if c.namespace.is_empty() {
         Api::all_with(client.clone(), &c.ar)
     } else {
         Api::namespaced_with(client.clone(), &c.namespace, &c.ar)
     };
-    let adding = c.finalizers.iter().any(|f| f == FINALIZER);
-    let (mut finalizers, mut version) = (c.finalizers, c.resource_version);
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": version}});
-        match api
-            .patch(&c.name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-        {
-            Err(kube::Error::Api(e)) if e.code == 409 && c.reread && attempt <= 3 => {
-                let fresh = api.get(&c.name).await?;
-                let list = fresh.metadata.finalizers.unwrap_or_default();
-                let deleting = fresh.metadata.deletion_timestamp.is_some();
-                // The same change on the fresh list: wanted when adding,
-                // unwanted and settled when removing.
-                let Some(next) = next_finalizers(&list, deleting, adding, !adding) else {
-                    return Ok(());
-                };
-                finalizers = next;
-                version = fresh.metadata.resource_version;
-            }
-            other => return other.map(|_| ()),
-        }
-    }
+    let patch = metadata_patch(&c.finalizers, &c.resource_version, &c.annotations);
+    api.patch(&c.name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map(|_| ())
 }
 
 #[cfg(test)]
