@@ -54,7 +54,9 @@ impl<'p> PlanByRoute<'p> {
 /// Desired state, by the object it came from.
 #[derive(Debug, Default)]
 pub struct Desired {
-    routes: BTreeMap<RouteKey, RouteSlice>,
+    /// Boxed: a B-tree leaf holds eleven values inline and is about half
+    /// full, and a slice is 336 bytes.
+    routes: BTreeMap<RouteKey, Box<RouteSlice>>,
     networks: BTreeMap<Key, ServiceNetworkPlan>,
     /// What ServiceNetwork objects declare, by name.
     declared: BTreeMap<String, DeclaredServiceNetwork>,
@@ -96,10 +98,10 @@ impl Desired {
                     let service = (*service).clone();
                     self.routes.insert(
                         key.clone(),
-                        RouteSlice {
+                        Box::new(RouteSlice {
                             service,
                             target_groups,
-                        },
+                        }),
                     );
                 }
                 None => {
