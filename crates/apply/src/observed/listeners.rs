@@ -75,7 +75,9 @@ impl Observer<'_> {
             updated: g.last_updated_at().cloned(),
             value: a.clone(),
         };
-        lock(self.cache).listeners.insert(larn.to_string(), cached);
+        let mut cache = lock(self.cache);
+        let larn = cache.arn(larn);
+        cache.listeners.insert(larn, cached);
         Ok(a)
     }
 
@@ -144,7 +146,9 @@ impl Observer<'_> {
             updated: g.last_updated_at().cloned(),
             value: d.clone(),
         };
-        lock(self.cache).rules.insert(rarn.to_string(), cached);
+        let mut cache = lock(self.cache);
+        let rarn = cache.arn(rarn);
+        cache.rules.insert(rarn, cached);
         Ok(d)
     }
 }
