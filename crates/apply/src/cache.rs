@@ -95,8 +95,9 @@ pub struct RuleDetail {
 pub struct Cache {
     /// Owner by ARN.
     pub owners: ByArn<Owner>,
-    /// Rule details by ARN.
-    pub rules: ByArn<Cached<RuleDetail>>,
+    /// Rule details by ARN, boxed: a hash table has up to twice the slots
+    /// it holds, and a detail is 136 bytes.
+    pub rules: ByArn<Cached<Box<RuleDetail>>>,
     /// Listener default actions by ARN.
     pub listeners: ByArn<Cached<Action>>,
     /// Service auth types by ARN.

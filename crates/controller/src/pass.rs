@@ -71,7 +71,7 @@ impl Controller {
     async fn steps(&self, index: &Index, dirty: Dirty, full: &mut bool) -> (Dirty, bool, u64) {
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let started = Instant::now();
-        let planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
+        let mut planned = tokio::task::block_in_place(|| self.plan(index, &dirty));
         self.count_invalid_answers(&planned.plan);
         let plan_ms = started.elapsed().as_millis() as u64;
         // Planning a whole cluster takes long enough for a Lease to lapse:
@@ -81,7 +81,7 @@ impl Controller {
             tracing::info!("leadership lapsed while planning; nothing written");
             return (dirty, false, 0);
         }
-        let (whole, applied) = self.apply(&dirty, &planned.plan, full).await;
+        let (whole, applied) = self.apply(&dirty, &mut planned.plan, full).await;
         let calls = applied.as_ref().map_or(0, |a| a.report.total_calls());
         let apply_ms = started.elapsed().as_millis() as u64 - plan_ms;
         let mut again = self.record_outcomes(index, &dirty, applied.as_ref());
@@ -206,7 +206,12 @@ impl Controller {
     /// `full` (or a service network changed), else what the dirty routes
     /// touch. Returns which of the two it was (or would have been, without
     /// an applier) and what the apply did.
-    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: &mut bool) -> (bool, Option<Applied>) {
+    async fn apply(
+        &self,
+        dirty: &Dirty,
+        plan: &mut Plan,
+        full: &mut bool,
+    ) -> (bool, Option<Applied>) {
         let (desired, scope, whole) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             let (scope, networks_changed) = d.update(dirty, plan);

@@ -49,7 +49,7 @@ impl Executor<'_> {
             };
             let mut cache = self.cache();
             let arn = cache.arn(arn);
-            wrote(&mut cache.rules, arn, detail);
+            wrote(&mut cache.rules, arn, Box::new(detail));
         }
         Ok(())
     }
@@ -160,9 +160,9 @@ impl Executor<'_> {
 }
 
 /// A rule's match and action as Lattice answered them.
-fn detail(m: &t::RuleMatch, a: &t::RuleAction) -> RuleDetail {
-    RuleDetail {
+fn detail(m: &t::RuleMatch, a: &t::RuleAction) -> Box<RuleDetail> {
+    Box::new(RuleDetail {
         r#match: from_sdk_match(m),
         action: from_sdk_action(a),
-    }
+    })
 }

@@ -125,7 +125,7 @@ impl Observer<'_> {
     ) -> Result<RuleDetail, CallError> {
         let (rid, rarn) = (r.id().unwrap_or_default(), r.arn().unwrap_or_default());
         if let Some(d) = fresh(&mut lock(self.cache).rules, rarn, r.last_updated_at()) {
-            return Ok(d);
+            return Ok(*d);
         }
         let c = &self.caller.client;
         let g = self
@@ -144,7 +144,7 @@ impl Observer<'_> {
         };
         let cached = Cached {
             updated: g.last_updated_at().cloned(),
-            value: d.clone(),
+            value: Box::new(d.clone()),
         };
         let mut cache = lock(self.cache);
         let rarn = cache.arn(rarn);
