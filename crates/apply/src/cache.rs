@@ -262,7 +262,9 @@ mod tests {
         let mut c = Cache::default();
         let k = c.arn(arn);
         c.owners.insert(k.clone(), Owner::Ours);
-        let again = c.arn(&arn.to_string());
+        // The same text in another allocation finds the same copy.
+        let text = String::from(arn);
+        let again = c.arn(&text);
         c.tags.insert(again, Tags::new());
         let held = c.tags.keys().next().unwrap();
         assert!(Arc::ptr_eq(&k.0, &held.0));
