@@ -22,7 +22,6 @@ struct RouteSlice {
 /// A plan's items by the route that wants them (kind and `namespace/name`),
 /// so that taking in a plan of 10,000 routes is not 10,000 walks of it.
 struct PlanByRoute<'p> {
-    services: HashMap<(&'p str, &'p str), &'p ServicePlan>,
     kept: HashMap<(&'p str, &'p str), &'p KeptRoute>,
     target_groups: HashMap<&'p str, Vec<&'p TargetGroupPlan>>,
 }
@@ -36,11 +35,6 @@ impl<'p> PlanByRoute<'p> {
             }
         }
         PlanByRoute {
-            services: plan
-                .services
-                .iter()
-                .map(|s| ((s.route_kind.as_str(), s.route.as_str()), s))
-                .collect(),
             kept: plan
                 .kept
                 .iter()
@@ -54,7 +48,9 @@ impl<'p> PlanByRoute<'p> {
 /// Desired state, by the object it came from.
 #[derive(Debug, Default)]
 pub struct Desired {
-    routes: BTreeMap<RouteKey, RouteSlice>,
+    /// Boxed: a B-tree leaf holds eleven values inline and is about half
+    /// full, and a slice is 336 bytes.
+    routes: BTreeMap<RouteKey, Box<RouteSlice>>,
     networks: BTreeMap<Key, ServiceNetworkPlan>,
     /// What ServiceNetwork objects declare, by name.
     declared: BTreeMap<String, DeclaredServiceNetwork>,
@@ -70,9 +66,19 @@ impl Desired {
     /// change may touch in Lattice: the dirty routes' services and target
     /// groups before and after (so what a route stopped using is in scope),
     /// and whether a service network's desired state changed.
-    pub fn update(&mut self, dirty: &Dirty, plan: &Plan) -> (lattice_apply::Scope, bool) {
+    ///
+    /// The plan's services are moved here and its routes' target groups
+    /// dropped once copied (the pass reads only its diagnostics, networks
+    /// and exports after this): a first pass held three copies of every
+    /// route's plan at once.
+    pub fn update(&mut self, dirty: &Dirty, plan: &mut Plan) -> (lattice_apply::Scope, bool) {
         let mut networks_changed = false;
         let mut scope = self.scope(dirty);
+        let mut services: HashMap<(String, String), ServicePlan> =
+            std::mem::take(&mut plan.services)
+                .into_iter()
+                .map(|s| ((s.route_kind.clone(), s.route.clone()), s))
+                .collect();
         let by_route = PlanByRoute::new(plan);
         for key in &dirty.routes {
             let name = format!("{}/{}", key.namespace, key.name);
@@ -81,7 +87,7 @@ impl Desired {
                 Some(k) => self.kept.insert(key.clone(), self.held(key, k)),
                 None => self.kept.remove(key),
             };
-            match by_route.services.get(&route) {
+            match services.remove(&(route.0.to_string(), name.clone())) {
                 Some(service) => {
                     let target_groups = by_route
                         .target_groups
@@ -93,13 +99,12 @@ impl Desired {
                             ..(*tg).clone()
                         })
                         .collect();
-                    let service = (*service).clone();
                     self.routes.insert(
                         key.clone(),
-                        RouteSlice {
+                        Box::new(RouteSlice {
                             service,
                             target_groups,
-                        },
+                        }),
                     );
                 }
                 None => {
@@ -127,6 +132,8 @@ impl Desired {
                 None => self.declared.remove(name),
             };
         }
+        drop(by_route);
+        plan.target_groups.retain(|t| t.export.is_some());
         self.update_exports(dirty, plan, &mut scope);
         let now = self.scope(dirty);
         scope.services.extend(now.services);
@@ -319,7 +326,7 @@ mod tests {
             routes: (0..5).map(key).collect(),
             ..Dirty::default()
         };
-        d.update(&dirty, &plan);
+        d.update(&dirty, &mut plan.clone());
         (d, plan)
     }
 
@@ -362,7 +369,7 @@ mod tests {
                 routes: (0..5).map(key).collect(),
                 ..Dirty::default()
             },
-            &plan,
+            &mut plan.clone(),
         );
         // Route 0 alone is re-planned, its annotation gone: its plan gives
         // the group no tags, though route 1 still wants its own.
@@ -380,7 +387,7 @@ mod tests {
                 routes: [key(0)].into(),
                 ..Dirty::default()
             },
-            &one,
+            &mut one,
         );
         let whole = d.plan();
         let shared = &whole.target_groups[0];

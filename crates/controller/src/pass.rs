@@ -103,7 +103,7 @@ impl Controller {
     async fn steps(&self, index: &SharedIndex, dirty: Dirty, full: bool) -> (Passed, bool, u64) {
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let started = Instant::now();
-        let planned = tokio::task::block_in_place(|| self.plan(&index.read(), &dirty));
+        let mut planned = tokio::task::block_in_place(|| self.plan(&index.read(), &dirty));
         self.count_invalid_answers(&planned.plan);
         let plan_ms = started.elapsed().as_millis() as u64;
         // Planning a whole cluster takes long enough for a Lease to lapse:
@@ -113,7 +113,7 @@ impl Controller {
             tracing::info!("leadership lapsed while planning; nothing written");
             return (Passed { again: dirty, full }, false, 0);
         }
-        let (whole, applied) = self.apply(&dirty, &planned.plan, full).await;
+        let (whole, applied) = self.apply(&dirty, &mut planned.plan, full).await;
         let failed = applied.as_ref().is_some_and(|a| !a.report.is_success());
         let calls = applied.as_ref().map_or(0, |a| a.report.total_calls());
         let apply_ms = started.elapsed().as_millis() as u64 - plan_ms;
@@ -251,7 +251,7 @@ impl Controller {
     /// `full` (or a service network changed), else what the dirty routes
     /// touch. Returns which of the two it was (or would have been, without
     /// an applier) and what the apply did.
-    async fn apply(&self, dirty: &Dirty, plan: &Plan, full: bool) -> (bool, Option<Applied>) {
+    async fn apply(&self, dirty: &Dirty, plan: &mut Plan, full: bool) -> (bool, Option<Applied>) {
         let (desired, scope, whole) = {
             let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
             let (scope, networks_changed) = d.update(dirty, plan);

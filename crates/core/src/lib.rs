@@ -27,6 +27,7 @@ pub mod model;
 pub mod plan;
 pub mod plugins;
 pub mod snapshot;
+mod snug;
 pub mod status;
 
 pub use config::ClusterConfig;

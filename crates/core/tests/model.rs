@@ -251,7 +251,7 @@ fn every_rule_records_its_origin() {
     assert_eq!(rules.len(), 2);
     for r in rules {
         assert_eq!(r.origin.rule_index, 0);
-        assert_eq!(r.origin.plugin, "mapping@native");
+        assert_eq!(&*r.origin.plugin, "mapping@native");
         assert_eq!(r.origin.weighting.as_deref(), Some("weighting@native"));
     }
     let mut mi: Vec<_> = rules.iter().map(|r| r.origin.match_index).collect();

@@ -153,7 +153,7 @@ fn the_import(p: &Plan) -> &ImportPlan {
     let imports: Vec<&ImportPlan> = p
         .target_groups
         .iter()
-        .filter_map(|t| t.import.as_ref())
+        .filter_map(|t| t.import.as_deref())
         .collect();
     let [i] = imports[..] else {
         panic!("{:?} {:?}", p.target_groups, p.diagnostics)

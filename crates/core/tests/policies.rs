@@ -100,7 +100,7 @@ fn a_policy_sets_protocol_version_and_health_check_and_a_new_protocol_is_a_new_g
     let forwards = serde_json::to_string(&after.services[0].listeners[0].rules).unwrap();
     assert!(forwards.contains(&tg.name), "{forwards}");
     assert_eq!(
-        tg.health_check,
+        tg.health_check.as_deref().cloned(),
         Some(HealthCheckPlan {
             enabled: Some(true),
             protocol: Some("HTTPS".into()),

@@ -58,7 +58,7 @@ fn without(action: &mut Action, gone: &HashSet<&str>) {
 }
 
 fn not_found(t: &TargetGroupPlan) -> Diagnostic {
-    let import = t.import.as_ref();
+    let import = t.import.as_deref();
     let who = import.map_or("", |i| i.service_import.as_str());
     Diagnostic {
         object: format!("ServiceImport {who}"),

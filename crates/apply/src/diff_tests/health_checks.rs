@@ -33,7 +33,7 @@ fn with(held: Option<HealthCheckPlan>, want: Option<HealthCheckPlan>) -> (Plan, 
     let mut plan = mk_plan(1);
     let mut obs = converged(&plan);
     obs.target_groups[0].health_check = held;
-    plan.target_groups[0].health_check = want;
+    plan.target_groups[0].health_check = want.map(Box::new);
     (plan, obs)
 }
 
@@ -91,7 +91,7 @@ fn a_health_check_not_read_is_sent_as_the_plan_sets_it() {
 #[test]
 fn a_new_group_is_created_with_the_plan_s_health_check_and_no_update() {
     let mut plan = mk_plan(1);
-    plan.target_groups[0].health_check = Some(interval(10));
+    plan.target_groups[0].health_check = Some(Box::new(interval(10)));
     let d = diff(&Observed::default(), &plan, &cfg(), &opts());
     assert!(ops_named(&d.ops, "UpdateTargetGroup").is_empty());
     let creates = ops_named(&d.ops, "CreateTargetGroup");

@@ -19,7 +19,7 @@ fn plan_with(l: LambdaPlan) -> Plan {
     let tg = &mut plan.target_groups[0];
     (tg.port, tg.protocol, tg.protocol_version) = (0, String::new(), None);
     tg.targets.clear();
-    tg.lambda = Some(l);
+    tg.lambda = Some(Box::new(l));
     plan
 }
 

@@ -161,7 +161,7 @@ fn obs_target_group(i: usize, t: &TargetGroupPlan, vpc: &str) -> ObsTargetGroup 
         protocol: t.lambda.is_none().then(|| t.protocol.clone()),
         vpc: t.lambda.is_none().then(|| vpc.to_string()),
         targets: crate::diff::planned_targets(t),
-        health_check: t.health_check.clone(),
+        health_check: t.health_check.as_deref().cloned(),
         tags: Some(t.tags.clone()),
         exported: t.export.is_some(),
         lambda_event_structure_version: t

@@ -13,14 +13,14 @@ fn with_import() -> (Plan, String) {
     let import = &mut plan.target_groups[1];
     import.name = KEY.into();
     import.targets.clear();
-    import.import = Some(ImportPlan {
+    import.import = Some(Box::new(ImportPlan {
         service_import: "bench/inventory".into(),
         target_group_arn: None,
         export_namespace: "bench".into(),
         export_name: "inventory".into(),
         cluster: Some("west".into()),
         vpc: None,
-    });
+    }));
     for r in &mut plan.services[0].listeners[0].rules {
         if let Action::Forward(ts) = &mut r.action {
             for t in ts.iter_mut().filter(|t| t.target_group == b) {
@@ -93,10 +93,10 @@ fn an_export_is_created_with_its_identity_and_untagged_before_it_is_deleted() {
     let mut export = mk_plan(1).target_groups.remove(0);
     export.name = "k8s-export-inventory-bench-8080-http-http1-east".into();
     export.routes.clear();
-    export.export = Some(ExportPlan {
+    export.export = Some(Box::new(ExportPlan {
         namespace: "bench".into(),
         name: "inventory".into(),
-    });
+    }));
     plan.target_groups.push(export.clone());
     let d = diff(&Observed::default(), &plan, &cfg(), &opts());
     let create = &ops_named(&d.ops, "CreateTargetGroup")[0].kind;

@@ -38,7 +38,8 @@ impl Executor<'_> {
             ours: true,
             policy: Some(policy.to_string()),
         };
-        cache.access_log_owners.insert(o.arn().to_string(), owner);
+        let arn = cache.arn(o.arn());
+        cache.access_log_owners.insert(arn, owner);
         drop(cache);
         let mut created = self.access_logs.lock().unwrap_or_else(|p| p.into_inner());
         created.insert(policy.to_string(), o.arn().to_string());

@@ -53,7 +53,9 @@ impl Executor<'_> {
                 c.tag_resource().resource_arn(arn).tags(tk, tv).send()
             })
             .await?;
-        self.cache().owners.insert(arn.to_string(), Owner::Ours);
+        let mut cache = self.cache();
+        let arn = cache.arn(arn);
+        cache.owners.insert(arn, Owner::Ours);
         Ok(())
     }
 }

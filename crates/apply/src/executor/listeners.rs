@@ -43,7 +43,9 @@ impl Executor<'_> {
         }
         if let Some(arn) = o.arn() {
             let written = o.default_action().map(from_sdk_action).unwrap_or(a);
-            wrote(&mut self.cache().listeners, arn, written);
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            wrote(&mut cache.listeners, arn, written);
         }
         Ok(())
     }
@@ -68,7 +70,9 @@ impl Executor<'_> {
             })
             .await?;
         if let Some(arn) = o.arn() {
-            wrote(&mut self.cache().listeners, arn, a);
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            wrote(&mut cache.listeners, arn, a);
         }
         Ok(())
     }

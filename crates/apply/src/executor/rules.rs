@@ -47,7 +47,9 @@ impl Executor<'_> {
                 r#match: r#match.clone(),
                 action: a,
             };
-            wrote(&mut self.cache().rules, arn, detail);
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            wrote(&mut cache.rules, arn, Box::new(detail));
         }
         Ok(())
     }
@@ -74,7 +76,9 @@ impl Executor<'_> {
             })
             .await?;
         if let (Some(arn), Some(m), Some(a)) = (o.arn(), o.r#match(), o.action()) {
-            wrote(&mut self.cache().rules, arn, detail(m, a));
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            wrote(&mut cache.rules, arn, detail(m, a));
         }
         Ok(())
     }
@@ -106,6 +110,7 @@ impl Executor<'_> {
             let mut cache = self.cache();
             for ok in o.successful() {
                 if let (Some(arn), Some(m), Some(a)) = (ok.arn(), ok.r#match(), ok.action()) {
+                    let arn = cache.arn(arn);
                     wrote(&mut cache.rules, arn, detail(m, a));
                 }
             }
@@ -155,9 +160,9 @@ impl Executor<'_> {
 }
 
 /// A rule's match and action as Lattice answered them.
-fn detail(m: &t::RuleMatch, a: &t::RuleAction) -> RuleDetail {
-    RuleDetail {
+fn detail(m: &t::RuleMatch, a: &t::RuleAction) -> Box<RuleDetail> {
+    Box::new(RuleDetail {
         r#match: from_sdk_match(m),
         action: from_sdk_action(a),
-    }
+    })
 }

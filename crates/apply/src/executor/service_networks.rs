@@ -41,7 +41,8 @@ impl Executor<'_> {
         }
         let mut cache = self.cache();
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
-            cache.owners.insert(arn.into(), Owner::Ours);
+            let arn = cache.arn(arn);
+            cache.owners.insert(arn.clone(), Owner::Ours);
             wrote(&mut cache.networks, arn, auth_type.to_string());
             cache.policies.insert(id.into(), None);
         }
@@ -64,7 +65,9 @@ impl Executor<'_> {
             })
             .await?;
         if let Some(arn) = o.arn() {
-            wrote(&mut self.cache().networks, arn, auth_type.to_string());
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            wrote(&mut cache.networks, arn, auth_type.to_string());
         }
         Ok(())
     }

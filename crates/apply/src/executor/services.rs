@@ -55,11 +55,10 @@ impl Executor<'_> {
                 arn: arn.into(),
             };
             cache.service_names.insert(name, at);
-            cache.owners.insert(arn.into(), Owner::Ours);
-            wrote(&mut cache.services, arn, auth_type.to_string());
-            cache
-                .certificates
-                .insert(arn.into(), certificate_arn.clone());
+            let arn = cache.arn(arn);
+            cache.owners.insert(arn.clone(), Owner::Ours);
+            wrote(&mut cache.services, arn.clone(), auth_type.to_string());
+            cache.certificates.insert(arn, certificate_arn.clone());
             cache.policies.insert(id.into(), None);
         }
         Ok(())
@@ -84,11 +83,10 @@ impl Executor<'_> {
             .await?;
         if let Some(arn) = o.arn() {
             let mut cache = self.cache();
-            wrote(&mut cache.services, arn, auth_type.to_string());
+            let arn = cache.arn(arn);
+            wrote(&mut cache.services, arn.clone(), auth_type.to_string());
             if certificate_arn.is_some() {
-                cache
-                    .certificates
-                    .insert(arn.into(), certificate_arn.clone());
+                cache.certificates.insert(arn, certificate_arn.clone());
             }
         }
         Ok(())

@@ -22,7 +22,9 @@ impl Executor<'_> {
     /// Remember the user tags a create wrote on `arn`.
     pub(super) fn created(&self, op: &OpKind, arn: Option<&str>) {
         if let (Some(arn), Some(tags)) = (arn, op.create_tags()) {
-            self.cache().tags.insert(arn.to_string(), tags.clone());
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            cache.tags.insert(arn, tags.clone());
         }
     }
 
@@ -38,7 +40,8 @@ impl Executor<'_> {
             })
             .await?;
         let mut cache = self.cache();
-        let held = cache.tags.entry(arn.to_string()).or_default();
+        let arn = cache.arn(arn);
+        let held = cache.tags.entry(arn).or_default();
         held.extend(tags.clone());
         Ok(())
     }

@@ -40,10 +40,13 @@ impl Executor<'_> {
         self.set_id(Key::TargetGroup(name.to_string()), o.id());
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
             let mut cache = self.cache();
-            cache.owners.insert(arn.into(), Owner::Ours);
+            let shared = cache.arn(arn);
+            cache.owners.insert(shared.clone(), Owner::Ours);
             // Its tags are not read again: an import here finds it by these.
             if let Some(identity) = op.identity() {
-                cache.go_target_groups.insert(arn.into(), identity.clone());
+                cache
+                    .go_target_groups
+                    .insert(shared.clone(), identity.clone());
             }
             let at = Location {
                 id: id.into(),
@@ -53,7 +56,7 @@ impl Executor<'_> {
             // What Lattice made of it (its defaults filled in), so the next
             // pass needs no `GetTargetGroup` to know it.
             if let Some(h) = o.config().and_then(|c| c.health_check()) {
-                wrote(&mut cache.health_checks, arn, health::from_sdk(Some(h)));
+                wrote(&mut cache.health_checks, shared, health::from_sdk(Some(h)));
             }
         }
         Ok(())
@@ -79,7 +82,9 @@ impl Executor<'_> {
         if let Some(arn) = o.arn() {
             let held = o.config().and_then(|c| c.health_check());
             let held = held.map_or_else(|| health_check.clone(), |h| health::from_sdk(Some(h)));
-            wrote(&mut self.cache().health_checks, arn, held);
+            let mut cache = self.cache();
+            let arn = cache.arn(arn);
+            wrote(&mut cache.health_checks, arn, held);
         }
         Ok(())
     }

@@ -128,9 +128,9 @@ impl Observer<'_> {
             ours: tags.get(&managed_by_tag()) == Some(&self.cfg.managed_by()),
             policy: tags.get(POLICY_TAG).cloned(),
         };
-        lock(self.cache)
-            .access_log_owners
-            .insert(arn.to_string(), owner.clone());
+        let mut cache = lock(self.cache);
+        let arn = cache.arn(arn);
+        cache.access_log_owners.insert(arn, owner.clone());
         Ok(owner)
     }
 }

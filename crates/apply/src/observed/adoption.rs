@@ -183,7 +183,7 @@ pub(super) fn adopt(
         return;
     }
     for g in groups.iter_mut() {
-        let Some(id) = cache.go_target_groups.get(&g.s.arn) else {
+        let Some(id) = cache.go_target_groups.get(g.s.arn.as_str()) else {
             continue;
         };
         if g.vpc.as_deref().is_some_and(|v| v != cfg.vpc_id) {

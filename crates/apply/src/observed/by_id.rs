@@ -112,12 +112,15 @@ impl Observer<'_> {
                 updated: s.updated,
                 value: auth.as_str().to_string(),
             };
-            lock(self.cache).services.insert(s.arn.clone(), auth);
+            let mut cache = lock(self.cache);
+            let arn = cache.arn(&s.arn);
+            cache.services.insert(arn, auth);
         }
         let certificate = o.certificate_arn().map(str::to_string);
-        lock(self.cache)
-            .certificates
-            .insert(s.arn.clone(), certificate);
+        let mut cache = lock(self.cache);
+        let arn = cache.arn(&s.arn);
+        cache.certificates.insert(arn, certificate);
+        drop(cache);
         Ok(ServiceSummary {
             custom_domain_name: o.custom_domain_name().map(str::to_string),
             dns_name: o

@@ -2,10 +2,9 @@
 //! policies), from the cache or one `Get*` each.
 
 use super::{Observer, Summary, lock};
-use crate::cache::{Cached, fresh};
+use crate::cache::{ByArn, Cached, fresh};
 use crate::caller::CallError;
 use aws_smithy_types::DateTime;
-use std::collections::HashMap;
 
 /// Which cache an auth type lives in.
 #[derive(Clone, Copy)]
@@ -15,7 +14,7 @@ enum AuthOf {
 }
 
 impl AuthOf {
-    fn map(self, c: &mut crate::cache::Cache) -> &mut HashMap<String, Cached<String>> {
+    fn map(self, c: &mut crate::cache::Cache) -> &mut ByArn<Cached<String>> {
         match self {
             AuthOf::Service => &mut c.services,
             AuthOf::Network => &mut c.networks,
@@ -34,9 +33,9 @@ impl Observer<'_> {
                 })
                 .await?;
             let certificate = o.certificate_arn().map(str::to_string);
-            lock(self.cache)
-                .certificates
-                .insert(s.arn.clone(), certificate);
+            let mut cache = lock(self.cache);
+            let arn = cache.arn(&s.arn);
+            cache.certificates.insert(arn, certificate);
             Ok((
                 o.auth_type().map(|a| a.as_str().to_string()),
                 o.last_updated_at().cloned(),
@@ -77,8 +76,10 @@ impl Observer<'_> {
         }
         let (at, updated) = get.await?;
         let at = at.unwrap_or_else(|| "NONE".into());
-        of.map(&mut lock(self.cache)).insert(
-            s.arn.clone(),
+        let mut cache = lock(self.cache);
+        let arn = cache.arn(&s.arn);
+        of.map(&mut cache).insert(
+            arn,
             Cached {
                 updated,
                 value: at.clone(),

@@ -76,7 +76,7 @@ impl Observer<'_> {
     /// Whether the cached tags say `g` is the export `import` asks for.
     fn exports(&self, g: &TargetGroupSummary, import: &ImportPlan) -> bool {
         let cache = lock(self.cache);
-        let Some(id) = cache.go_target_groups.get(&g.s.arn) else {
+        let Some(id) = cache.go_target_groups.get(g.s.arn.as_str()) else {
             return false;
         };
         id.source == SERVICE_EXPORT

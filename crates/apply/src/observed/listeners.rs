@@ -75,7 +75,9 @@ impl Observer<'_> {
             updated: g.last_updated_at().cloned(),
             value: a.clone(),
         };
-        lock(self.cache).listeners.insert(larn.to_string(), cached);
+        let mut cache = lock(self.cache);
+        let larn = cache.arn(larn);
+        cache.listeners.insert(larn, cached);
         Ok(a)
     }
 
@@ -123,7 +125,7 @@ impl Observer<'_> {
     ) -> Result<RuleDetail, CallError> {
         let (rid, rarn) = (r.id().unwrap_or_default(), r.arn().unwrap_or_default());
         if let Some(d) = fresh(&mut lock(self.cache).rules, rarn, r.last_updated_at()) {
-            return Ok(d);
+            return Ok(*d);
         }
         let c = &self.caller.client;
         let g = self
@@ -142,9 +144,11 @@ impl Observer<'_> {
         };
         let cached = Cached {
             updated: g.last_updated_at().cloned(),
-            value: d.clone(),
+            value: Box::new(d.clone()),
         };
-        lock(self.cache).rules.insert(rarn.to_string(), cached);
+        let mut cache = lock(self.cache);
+        let rarn = cache.arn(rarn);
+        cache.rules.insert(rarn, cached);
         Ok(d)
     }
 }

@@ -64,7 +64,7 @@ impl<'a> Observer<'a> {
                     .map(|g| g.s.arn.clone()),
             )
             .chain(self.association_candidates(lists, want))
-            .filter(|arn| !lock(self.cache).owners.contains_key(arn))
+            .filter(|arn| !lock(self.cache).owners.contains_key(arn.as_str()))
             .collect();
         let read: Vec<(String, Result<Owner, CallError>)> = stream::iter(candidates)
             .map(|arn| self.owner(arn))
@@ -76,6 +76,7 @@ impl<'a> Observer<'a> {
         for (arn, o) in read {
             match o {
                 Ok(o) => {
+                    let arn = cache.arn(&arn);
                     cache.owners.insert(arn, o);
                 }
                 Err(e) => {
@@ -112,8 +113,11 @@ impl<'a> Observer<'a> {
             let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
             let mut cache = lock(self.cache);
             match GoIdentity::from_tags(pairs()) {
-                Some(id) => cache.go_target_groups.insert(arn.clone(), id),
-                None => cache.go_target_groups.remove(&arn),
+                Some(id) => {
+                    let arn = cache.arn(&arn);
+                    cache.go_target_groups.insert(arn, id)
+                }
+                None => cache.go_target_groups.remove(arn.as_str()),
             };
             owner_of(pairs(), &key, &mb)
         });

@@ -102,7 +102,7 @@ impl Observer<'_> {
         o.auth_type = Some(at);
         o.certificate_arn = lock(self.cache)
             .certificates
-            .get(&s.s.arn)
+            .get(s.s.arn.as_str())
             .cloned()
             .flatten();
         // A rule may still forward to a group outside a scoped pass's reads.

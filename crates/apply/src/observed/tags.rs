@@ -52,9 +52,9 @@ impl Observer<'_> {
             })
             .await?;
         let tags = o.tags().cloned().unwrap_or_default();
-        lock(self.cache)
-            .tags
-            .insert(arn.to_string(), user_tags(&tags));
+        let mut cache = lock(self.cache);
+        let arn = cache.arn(arn);
+        cache.tags.insert(arn, user_tags(&tags));
         Ok(tags)
     }
 

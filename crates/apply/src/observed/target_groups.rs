@@ -79,7 +79,7 @@ impl Observer<'_> {
             tags: self.known_tags(&g.s.arn),
             exported: lock(self.cache)
                 .go_target_groups
-                .get(&g.s.arn)
+                .get(g.s.arn.as_str())
                 .is_some_and(|id| id.source == SERVICE_EXPORT),
             lambda_event_structure_version: g.lambda_event_structure_version.clone(),
         })
@@ -113,9 +113,9 @@ impl Observer<'_> {
             updated: g.s.updated,
             value: h.clone(),
         };
-        lock(self.cache)
-            .health_checks
-            .insert(g.s.arn.clone(), entry);
+        let mut cache = lock(self.cache);
+        let arn = cache.arn(&g.s.arn);
+        cache.health_checks.insert(arn, entry);
         Ok(h)
     }
 

@@ -21,7 +21,7 @@ fn checked(interval: i32) -> HealthCheckPlan {
 /// `routes(n)` with route 0's first group asking for `h`.
 fn plan_with(n: usize, h: Option<HealthCheckPlan>) -> Plan {
     let mut plan = routes(n);
-    plan.target_groups[0].health_check = h;
+    plan.target_groups[0].health_check = h.map(Box::new);
     plan
 }
 
@@ -72,7 +72,7 @@ async fn a_planned_health_check_is_created_and_one_changed_field_is_one_update()
     assert_eq!(count(&r, "GetTargetGroup"), 0, "{r}");
 
     sim.reset_call_counts();
-    plan.target_groups[0].health_check = Some(checked(20));
+    plan.target_groups[0].health_check = Some(Box::new(checked(20)));
     let r = apply_ok(&mut a, &plan).await;
     assert_eq!(
         writes(&r),
@@ -236,13 +236,13 @@ async fn a_health_check_beyond_lattice_s_limits_fails_its_group_alone() {
     );
 
     // On a group that exists, the update fails the same way, uncalled.
-    plan.target_groups[0].health_check = Some(checked(10));
+    plan.target_groups[0].health_check = Some(Box::new(checked(10)));
     apply_ok(&mut a, &plan).await;
     sim.reset_call_counts();
-    plan.target_groups[0].health_check = Some(HealthCheckPlan {
+    plan.target_groups[0].health_check = Some(Box::new(HealthCheckPlan {
         healthy_threshold_count: Some(11),
         ..checked(10)
-    });
+    }));
     let r = a.apply(&plan).await;
     assert_eq!(r.failures.len(), 1, "{r}");
     assert_eq!(r.failures[0].operation, "UpdateTargetGroup");

@@ -21,10 +21,10 @@ fn plan_with(arn: &str, version: Option<&str>) -> Plan {
     tg.backend = "LambdaTarget bench/books".into();
     (tg.port, tg.protocol, tg.protocol_version) = (0, String::new(), None);
     tg.targets.clear();
-    tg.lambda = Some(LambdaPlan {
+    tg.lambda = Some(Box::new(LambdaPlan {
         function_arn: arn.into(),
         event_structure_version: version.map(str::to_string),
-    });
+    }));
     let name = tg.name.clone();
     for rule in &mut plan.services[0].listeners[0].rules {
         if let Action::Forward(ts) = &mut rule.action {

@@ -111,7 +111,7 @@ impl Graph {
 fn add_sorted(map: &mut BTreeMap<Key, Vec<RouteKey>>, key: &Key, route: &RouteKey) {
     let routes = map.entry(key.clone()).or_default();
     if let Err(at) = routes.binary_search(route) {
-        routes.insert(at, route.clone());
+        crate::snug::insert(routes, at, route.clone());
     }
 }
 

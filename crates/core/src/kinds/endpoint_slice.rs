@@ -67,8 +67,8 @@ impl From<EndpointSlice> for Endpoints {
             addresses: e.addresses,
         });
         Endpoints {
-            ports: ports.collect(),
-            endpoints: endpoints.collect(),
+            ports: crate::snug::collect(ports),
+            endpoints: crate::snug::collect(endpoints),
         }
     }
 }
@@ -92,7 +92,7 @@ pub(crate) fn file(snapshot: &mut Snapshot, slice: EndpointSlice) {
         .or_default();
     // Kept sorted by name, as a map would; most Services have one slice.
     let at = slices.partition_point(|(name, _)| *name < key.1);
-    slices.insert(at, (key.1, slice.into()));
+    crate::snug::insert(slices, at, (key.1, slice.into()));
 }
 
 impl Kind for EndpointSliceKind {

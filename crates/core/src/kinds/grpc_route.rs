@@ -23,11 +23,11 @@ impl RouteType for GrpcRouteKind {
     };
     const KIND: RouteKind = RouteKind::Grpc;
 
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, GrpcRoute> {
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<GrpcRoute>> {
         &snapshot.grpc_routes
     }
 
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, GrpcRoute> {
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<GrpcRoute>> {
         &mut snapshot.grpc_routes
     }
 

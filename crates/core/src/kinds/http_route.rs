@@ -23,11 +23,11 @@ impl RouteType for HttpRouteKind {
     };
     const KIND: RouteKind = RouteKind::Http;
 
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, HttpRoute> {
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<HttpRoute>> {
         &snapshot.http_routes
     }
 
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, HttpRoute> {
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<HttpRoute>> {
         &mut snapshot.http_routes
     }
 

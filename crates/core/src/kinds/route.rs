@@ -26,9 +26,9 @@ pub trait RouteType: Sync + 'static {
     /// The kind in the plugin contract.
     const KIND: RouteKind;
     /// Where the snapshot keeps routes of this kind.
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Self::Object>;
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<Self::Object>>;
     /// The same, to change.
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Self::Object>;
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<Self::Object>>;
     /// The normalised view planning reads.
     fn view(object: &Self::Object) -> RouteView;
 }
@@ -80,8 +80,8 @@ impl<R: RouteType> Kind for R {
         let rk = RouteKey::new(R::KIND, &key);
         unclaim::<R>(snapshot, &rk);
         let name = service_name(route.meta(), &key);
-        snapshot.service_names.entry(name).or_default().push(rk);
-        R::map_mut(snapshot).insert(key, route);
+        crate::snug::push(snapshot.service_names.entry(name).or_default(), rk);
+        R::map_mut(snapshot).insert(key, Box::new(route));
         Ok(())
     }
 
@@ -152,11 +152,11 @@ impl<R: RouteType> Route for R {
     }
 
     fn view(&self, snapshot: &Snapshot, key: &Key) -> Option<RouteView> {
-        R::map(snapshot).get(key).map(R::view)
+        R::map(snapshot).get(key).map(|r| R::view(r))
     }
 
     fn meta<'a>(&self, snapshot: &'a Snapshot, key: &Key) -> Option<&'a ObjectMeta> {
-        R::map(snapshot).get(key).map(kube::Resource::meta)
+        R::map(snapshot).get(key).map(|r| r.meta())
     }
 
     fn json(&self, snapshot: &Snapshot, key: &Key) -> Option<Value> {

@@ -45,7 +45,7 @@ impl From<Service> for ServicePorts {
             name: p.name,
         });
         ServicePorts {
-            ports: ports.collect(),
+            ports: crate::snug::collect(ports),
         }
     }
 }

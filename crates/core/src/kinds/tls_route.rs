@@ -23,11 +23,11 @@ impl RouteType for TlsRouteKind {
     };
     const KIND: RouteKind = RouteKind::Tls;
 
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, TlsRoute> {
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<TlsRoute>> {
         &snapshot.tls_routes
     }
 
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, TlsRoute> {
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<TlsRoute>> {
         &mut snapshot.tls_routes
     }
 

@@ -229,12 +229,12 @@ impl<'a> Builder<'a> {
                 })
                 .collect(),
             routes: vec![],
-            health_check: tgp::health_check(self.policy),
+            health_check: tgp::health_check(self.policy).map(Box::new),
             tags: Default::default(),
-            export: Some(ExportPlan {
+            export: Some(Box::new(ExportPlan {
                 namespace: self.key.0.clone(),
                 name: self.key.1.clone(),
-            }),
+            })),
             import: None,
             lambda: None,
         }

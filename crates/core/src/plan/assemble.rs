@@ -375,11 +375,11 @@ fn target_group_plan(tg: &TargetGroupIntent) -> TargetGroupPlan {
             })
             .collect(),
         routes: vec![],
-        health_check: tg.health_check.clone(),
+        health_check: tg.health_check.clone().map(Box::new),
         tags: Default::default(),
         export: None,
-        import: tg.import.clone(),
-        lambda: tg.lambda.clone(),
+        import: tg.import.clone().map(Box::new),
+        lambda: tg.lambda.clone().map(Box::new),
     }
 }
 

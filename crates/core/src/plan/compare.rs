@@ -171,7 +171,7 @@ mod tests {
             origin: Origin {
                 rule_index,
                 match_index: None,
-                plugin: String::new(),
+                plugin: "".into(),
                 weighting: None,
             },
         }

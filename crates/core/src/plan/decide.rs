@@ -3,6 +3,7 @@
 //! names the plugin, and the plan fails closed where it has no answer.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use lattice_plugin_sdk::types::*;
 
@@ -12,8 +13,10 @@ use crate::model::{RouteIntent, ServiceNetworkIntent};
 
 /// `name@sha256:…` of each stage's plugin, recorded on what it decided.
 pub(super) struct Plugins {
-    pub mapping: String,
-    pub weighting: String,
+    /// Shared by every rule it maps.
+    pub mapping: Arc<str>,
+    /// Shared by every rule it weighs.
+    pub weighting: Arc<str>,
     pub auth: String,
 }
 
@@ -36,8 +39,8 @@ impl<'a> Pass<'a> {
         Pass {
             stages,
             plugins: Plugins {
-                mapping: stages.provenance(Stage::Mapping),
-                weighting: stages.provenance(Stage::Weighting),
+                mapping: stages.provenance(Stage::Mapping).into(),
+                weighting: stages.provenance(Stage::Weighting).into(),
                 auth: stages.provenance(Stage::Auth),
             },
             diagnostics: Vec::new(),

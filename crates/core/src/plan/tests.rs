@@ -603,7 +603,7 @@ fn rules_are_ordered_by_priority_and_name_the_plugins_that_decided_them() {
             (7, &Action::FixedResponse(404), None),
         ]
     );
-    assert!(rules.iter().all(|r| r.origin.plugin == "mapping@test"));
+    assert!(rules.iter().all(|r| &*r.origin.plugin == "mapping@test"));
 }
 
 #[test]
