@@ -24,6 +24,12 @@ pub struct NotLeading {
     path: String,
 }
 
+/// Whether `e` is a write this replica refused to send: nothing to warn
+/// about or retry (the new leader re-checks everything).
+pub fn is_not_leading(e: &kube::Error) -> bool {
+    matches!(e, kube::Error::Service(s) if s.is::<NotLeading>())
+}
+
 /// A client whose writes pass only while `leading` says so.
 pub fn fenced(client: kube::Client, leading: Fence) -> kube::Client {
     let namespace = client.default_namespace().to_string();
@@ -99,6 +105,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(err.to_string().contains("does not lead"), "{err}");
+        assert!(is_not_leading(&err), "{err:?}");
         // Nothing reached the server, and reads still pass.
         let read = api.get("fenced").await.unwrap();
         assert!(read.data.is_none(), "{read:?}");

@@ -87,6 +87,9 @@ impl Controller {
         let failed: Vec<StatusTarget> = futures::stream::iter(objects)
             .map(|p| async move {
                 let e = write_object_status(client, &p).await.err()?;
+                if crate::fence::is_not_leading(&e) {
+                    return None;
+                }
                 tracing::warn!(object = ?p.target, error = %e, "status write failed; the next pass retries");
                 retryable(&e).then_some(p.target)
             })
@@ -116,6 +119,9 @@ impl Controller {
         let failed: Vec<RouteKey> = futures::stream::iter(routes)
             .map(|(key, parents)| async move {
                 let e = write(client, &key, parents).await.err()?;
+                if crate::fence::is_not_leading(&e) {
+                    return None;
+                }
                 tracing::warn!(route = %key, error = %e, "status write failed; the next pass retries");
                 retryable(&e).then_some(key)
             })
