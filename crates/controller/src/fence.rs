@@ -10,11 +10,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::{Method, Request, Response};
 use kube::client::Body;
 use lattice_apply::Fence;
+
+use crate::leader::Leadership;
 
 /// Refused without being sent: this replica does not lead.
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +31,13 @@ pub struct NotLeading {
 /// about or retry (the new leader re-checks everything).
 pub fn is_not_leading(e: &kube::Error) -> bool {
     matches!(e, kube::Error::Service(s) if s.is::<NotLeading>())
+}
+
+/// The check every write makes while replicas elect a leader: this one
+/// leads. `None` without an election. The Lattice applier and the
+/// Kubernetes client share it.
+pub fn of(leader: Option<Leadership>) -> Option<Fence> {
+    leader.map(|l| Arc::new(move || l.leading()) as Fence)
 }
 
 /// A client whose writes pass only while `leading` says so.

@@ -127,8 +127,8 @@ impl Controller {
         stages: Arc<dyn Stages + Send + Sync>,
         options: Options,
     ) -> Self {
-        let client = match options.leader.clone() {
-            Some(l) => fence::fenced(client, Arc::new(move || l.leading())),
+        let client = match fence::of(options.leader.clone()) {
+            Some(f) => fence::fenced(client, f),
             None => client,
         };
         Controller {
@@ -191,8 +191,8 @@ impl Controller {
     /// [`Options::leader`]: a replica that stops leading mid-apply writes
     /// nothing more.
     pub fn with_applier(mut self, applier: lattice_apply::Applier) -> Self {
-        let applier = match self.options.leader.clone() {
-            Some(l) => applier.with_fence(std::sync::Arc::new(move || l.leading())),
+        let applier = match fence::of(self.options.leader.clone()) {
+            Some(f) => applier.with_fence(f),
             None => applier,
         };
         self.applier = Some(tokio::sync::Mutex::new(applier));

@@ -368,27 +368,29 @@ fn route_changes(
             continue;
         };
         let wanted = planned.contains(&(key.kind, key.namespace.as_str(), key.name.as_str()));
-        let retry = Dirty {
+        let retry = || Dirty {
             routes: [key.clone()].into(),
             ..Default::default()
         };
-        let ar = kinds::route(key.kind);
-        let id = (key.namespace.clone(), key.name.clone());
+        let id = || (key.namespace.clone(), key.name.clone());
         let notes = annotations.remove(key).unwrap_or_default();
-        match change(ar.clone(), id.clone(), meta, wanted, settled, retry.clone()) {
+        match change(kinds::route(key.kind), id(), meta, wanted, settled, retry()) {
             Some(c) => out.push(Change {
                 annotations: notes,
                 ..c
             }),
-            None if !notes.is_empty() => out.push(Change {
-                ar,
-                namespace: id.0,
-                name: id.1,
-                finalizers: None,
-                annotations: notes,
-                resource_version: None,
-                retry,
-            }),
+            None if !notes.is_empty() => {
+                let (namespace, name) = id();
+                out.push(Change {
+                    ar: kinds::route(key.kind),
+                    namespace,
+                    name,
+                    finalizers: None,
+                    annotations: notes,
+                    resource_version: None,
+                    retry: retry(),
+                })
+            }
             None => {}
         }
     }

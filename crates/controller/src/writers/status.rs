@@ -87,11 +87,7 @@ impl Controller {
         let failed: Vec<StatusTarget> = futures::stream::iter(objects)
             .map(|p| async move {
                 let e = write_object_status(client, &p).await.err()?;
-                if crate::fence::is_not_leading(&e) {
-                    return None;
-                }
-                tracing::warn!(object = ?p.target, error = %e, "status write failed; the next pass retries");
-                retryable(&e).then_some(p.target)
+                worth_retrying(&p.target, &e).then_some(p.target)
             })
             .buffer_unordered(limit)
             .filter_map(std::future::ready)
@@ -119,11 +115,7 @@ impl Controller {
         let failed: Vec<RouteKey> = futures::stream::iter(routes)
             .map(|(key, parents)| async move {
                 let e = write(client, &key, parents).await.err()?;
-                if crate::fence::is_not_leading(&e) {
-                    return None;
-                }
-                tracing::warn!(route = %key, error = %e, "status write failed; the next pass retries");
-                retryable(&e).then_some(key)
+                worth_retrying(format_args!("{key}"), &e).then_some(key)
             })
             .buffer_unordered(limit)
             .filter_map(std::future::ready)
@@ -160,6 +152,17 @@ fn network_state(report: &ApplyReport, name: &str) -> NetworkState {
         },
         None => NetworkState::Absent,
     }
+}
+
+/// Says why a status write failed, and whether it may pass next time. A
+/// write this replica refused to send (it no longer leads) is neither
+/// reported nor retried: the new leader re-checks everything.
+fn worth_retrying(object: impl std::fmt::Debug, e: &kube::Error) -> bool {
+    if crate::fence::is_not_leading(e) {
+        return false;
+    }
+    tracing::warn!(?object, error = %e, "status write failed; the next pass retries");
+    retryable(e)
 }
 
 /// Whether a failed write may succeed if sent again: a conflict, a
