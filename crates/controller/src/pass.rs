@@ -18,7 +18,7 @@ use lattice_apply::ApplyReport;
 use lattice_core::Snapshot;
 use lattice_core::index::{Dirty, Index, RouteKey};
 use lattice_core::model::{service_export, service_network};
-use lattice_core::plan::{ApplyProblem, Plan, PlanInput, plan_intents, with_exports};
+use lattice_core::plan::{ApplyProblem, Attached, Plan, PlanInput, plan_intents, with_exports};
 use lattice_core::status::{self, ApplyOutcome};
 use lattice_plugin_sdk::types::Stage;
 use tracing::Instrument;
@@ -28,7 +28,9 @@ use crate::shared_index::SharedIndex;
 
 /// What planning produced for the dirty routes and Gateways.
 pub(crate) struct Planned {
-    pub input: PlanInput,
+    /// What the input attached (its resolved routes are dropped before the
+    /// apply).
+    pub attached: Attached,
     pub plan: Plan,
     /// Each dirty route's `metadata.generation` as planned.
     pub generations: BTreeMap<RouteKey, Option<i64>>,
@@ -131,7 +133,7 @@ impl Controller {
             self.write_gateway_events(index, applied).await;
             self.write_access_log_annotations(index, applied).await;
             again.dirty.merge(
-                self.write_finalizers(index, &dirty, &planned.input, applied)
+                self.write_finalizers(index, &dirty, &planned.attached, applied)
                     .await,
             );
         }
@@ -241,7 +243,7 @@ impl Controller {
             .map(|k| (k.clone(), snapshot.route_meta(k).and_then(|m| m.generation)))
             .collect();
         Planned {
-            input,
+            attached: input.attached(),
             plan,
             generations,
         }

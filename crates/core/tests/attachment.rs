@@ -66,10 +66,17 @@ fn route_parents(index: &Index) -> Vec<(String, Vec<Value>)> {
     let plan = build_plan(snapshot, &cfg, &Native);
     let routes: BTreeSet<RouteKey> = index.all_routes().routes;
     let outcome = |_: &RouteKey| ApplyOutcome::Programmed;
-    route_statuses(snapshot, &routes, &input, &plan, &outcome, &now())
-        .into_iter()
-        .map(|(k, ps)| (format!("{}/{}", k.namespace, k.name), ps))
-        .collect()
+    route_statuses(
+        snapshot,
+        &routes,
+        &input.attached(),
+        &plan,
+        &outcome,
+        &now(),
+    )
+    .into_iter()
+    .map(|(k, ps)| (format!("{}/{}", k.namespace, k.name), ps))
+    .collect()
 }
 
 /// `(status, reason)` of condition `ty` of `route`'s parent `i`.

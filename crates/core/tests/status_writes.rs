@@ -53,7 +53,7 @@ fn statuses(index: &Index, outcome: ApplyOutcome) -> Vec<(RouteKey, Vec<Value>)>
     route_statuses(
         index.snapshot(),
         &routes,
-        &input,
+        &input.attached(),
         &Plan::default(),
         &outcome,
         &now(),
@@ -149,4 +149,25 @@ fn gateway_and_class_statuses_are_written_only_when_they_change() {
         &now(),
     );
     assert!(again.is_empty(), "{again:?}");
+}
+
+#[test]
+fn what_an_input_attached_is_each_planned_route_with_its_parents_of_ours_and_the_gateways() {
+    let mut index = mk_index(json!({"parents": []}));
+    index
+        .apply(
+            json!({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute",
+            "metadata":{"name":"elsewhere","namespace":"app"},
+            "spec":{"parentRefs":[{"name":"not-ours"}],"rules":[{}]}}),
+        )
+        .expect("a valid object");
+    let attached = PlanInput::from_snapshot(index.snapshot(), &ClusterConfig::default()).attached();
+    assert_eq!(attached.routes.len(), 1, "{:?}", attached.routes);
+    assert_eq!(attached.routes.get(&route()), Some(&vec![0]));
+    let gateways: Vec<&str> = attached
+        .service_networks
+        .iter()
+        .map(|n| n.gateway.name.as_str())
+        .collect();
+    assert_eq!(gateways, vec!["mesh"]);
 }

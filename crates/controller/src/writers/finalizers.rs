@@ -12,8 +12,7 @@ use futures::StreamExt;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 use lattice_core::Snapshot;
 use lattice_core::index::Dirty;
-use lattice_core::plan::PlanInput;
-use lattice_plugin_sdk::types::RouteKind;
+use lattice_core::plan::Attached;
 use serde_json::{Map, Value, json};
 
 use crate::pass::Applied;
@@ -128,7 +127,7 @@ impl Controller {
         &self,
         index: &SharedIndex,
         dirty: &Dirty,
-        input: &PlanInput,
+        attached: &Attached,
         applied: &Applied,
     ) -> Dirty {
         let settled = applied.report.is_success();
@@ -137,11 +136,11 @@ impl Controller {
         let changes = {
             let index = index.read();
             let annotations = self.route_annotations(&index, dirty, applied);
-            let mut out = changes(index.snapshot(), dirty, input, applied, &mut held);
+            let mut out = changes(index.snapshot(), dirty, attached, applied, &mut held);
             out.extend(route_changes(
                 index.snapshot(),
                 dirty,
-                input,
+                attached,
                 settled,
                 annotations,
             ));
@@ -310,15 +309,15 @@ fn network_changes(
 fn changes(
     snapshot: &Snapshot,
     dirty: &Dirty,
-    input: &PlanInput,
+    attached: &Attached,
     applied: &Applied,
     held: &mut std::collections::BTreeSet<String>,
 ) -> Vec<Change> {
     let settled = applied.report.is_success();
     let mut out = network_changes(snapshot, dirty, applied, held);
     out.extend(policy_changes(snapshot, dirty));
-    // The input holds the service networks of exactly the dirty Gateways.
-    let networks = &input.service_networks;
+    // The input held the service networks of exactly the dirty Gateways.
+    let networks = &attached.service_networks;
     for key in &dirty.gateways {
         let Some(gw) = snapshot.gateways.get(key) else {
             continue;
@@ -351,23 +350,16 @@ fn changes(
 fn route_changes(
     snapshot: &Snapshot,
     dirty: &Dirty,
-    input: &PlanInput,
+    attached: &Attached,
     settled: bool,
     mut annotations: RouteAnnotations,
 ) -> Vec<Change> {
-    // A set, not a walk of the input per route: the first pass at 10,000
-    // routes has 10,000 of each.
-    let planned: std::collections::HashSet<(RouteKind, &str, &str)> = input
-        .routes
-        .iter()
-        .map(|r| (r.kind, r.id.namespace.as_str(), r.id.name.as_str()))
-        .collect();
     let mut out = Vec::new();
     for key in &dirty.routes {
         let Some(meta) = snapshot.route_meta(key) else {
             continue;
         };
-        let wanted = planned.contains(&(key.kind, key.namespace.as_str(), key.name.as_str()));
+        let wanted = attached.routes.contains_key(key);
         let retry = || Dirty {
             routes: [key.clone()].into(),
             ..Default::default()

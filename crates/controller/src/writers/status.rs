@@ -41,11 +41,11 @@ impl Controller {
         let (routes, objects) = tokio::task::block_in_place(|| {
             let index = index.read();
             let snapshot = index.snapshot();
-            let (input, plan) = (&planned.input, &planned.plan);
+            let (attached, plan) = (&planned.attached, &planned.plan);
             let mut objects = status::gateway_statuses(
                 &index,
                 &dirty.gateways,
-                &input.service_networks,
+                &attached.service_networks,
                 &gateways,
                 now,
             );
@@ -74,7 +74,7 @@ impl Controller {
             // status waits for the pass that plans what it says now.
             let routes = planned.unchanged(snapshot, &dirty.routes);
             (
-                status::route_statuses(snapshot, &routes, input, plan, &outcome, now),
+                status::route_statuses(snapshot, &routes, attached, plan, &outcome, now),
                 objects,
             )
         });

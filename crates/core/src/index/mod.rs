@@ -44,6 +44,15 @@ impl RouteKey {
         }
     }
 
+    /// A route of `kind` at `id`.
+    pub fn for_route(kind: RouteKind, id: &lattice_plugin_sdk::types::ObjectRef) -> Self {
+        RouteKey {
+            kind,
+            namespace: id.namespace.clone(),
+            name: id.name.clone(),
+        }
+    }
+
     /// Its `(namespace, name)`.
     pub fn key(&self) -> Key {
         (self.namespace.clone(), self.name.clone())

@@ -11,7 +11,7 @@ mod types;
 pub mod validate;
 
 pub use assemble::{Group, build_plan, merge, plan_groups, plan_intents, with_exports};
-pub use input::PlanInput;
+pub use input::{Attached, PlanInput};
 pub use resource::{ApplyProblem, ResourceKind, ResourceRef};
 pub use types::*;
 

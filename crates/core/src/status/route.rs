@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 use super::{ApplyOutcome, cond, keep_times, programmed_condition, same_conditions};
 use crate::config::CONTROLLER_NAME;
 use crate::index::{RouteKey, route_view};
-use crate::model::{RouteIntent, RouteView};
-use crate::plan::{Plan, PlanDiagnostic, PlanInput};
+use crate::model::RouteView;
+use crate::plan::{Attached, Plan, PlanDiagnostic};
 use crate::snapshot::Snapshot;
 
 /// Conditions for one parentRef of a route.
@@ -147,10 +147,11 @@ fn same_parent(a: &Value, b: &Value) -> bool {
 }
 
 /// The new `status.parents` list, or `None` when nothing of ours changed.
+/// `parents`: the parentRefs (indices) of ours the route was planned for.
 pub fn desired_parents(
     current: &Value,
     view: &RouteView,
-    intent: Option<&RouteIntent>,
+    parents: Option<&[usize]>,
     diagnostics: &[&PlanDiagnostic],
     apply: &ApplyOutcome,
     now: &Time,
@@ -165,7 +166,7 @@ pub fn desired_parents(
         .partition(|p| p.get("controllerName").and_then(Value::as_str) == Some(CONTROLLER_NAME));
     let mut changed = false;
     let mut fresh = Vec::new();
-    for &i in intent.map(|r| r.parents.as_slice()).unwrap_or_default() {
+    for &i in parents.unwrap_or_default() {
         let parent_ref = parent_ref_json(view, i);
         let old = ours.iter().find(|p| {
             p.get("parentRef")
@@ -193,18 +194,13 @@ pub fn desired_parents(
 pub fn route_statuses(
     snapshot: &Snapshot,
     routes: &BTreeSet<RouteKey>,
-    input: &PlanInput,
+    attached: &Attached,
     plan: &Plan,
     outcome: &dyn Fn(&RouteKey) -> ApplyOutcome,
     now: &Time,
 ) -> Vec<(RouteKey, Vec<Value>)> {
     let mut out = Vec::new();
     // Looked up, not walked per route: a first pass has 10,000 of each.
-    let intents: std::collections::HashMap<_, _> = input
-        .routes
-        .iter()
-        .map(|r| ((r.kind, r.id.namespace.as_str(), r.id.name.as_str()), r))
-        .collect();
     let mut diagnostics: std::collections::HashMap<&str, Vec<_>> = Default::default();
     for d in &plan.diagnostics {
         diagnostics.entry(d.object.as_str()).or_default().push(d);
@@ -214,15 +210,13 @@ pub fn route_statuses(
         else {
             continue;
         };
-        let intent = intents
-            .get(&(key.kind, key.namespace.as_str(), key.name.as_str()))
-            .copied();
+        let parents = attached.routes.get(key).map(Vec::as_slice);
         let object = key.to_string();
         let diags = diagnostics
             .get(object.as_str())
             .cloned()
             .unwrap_or_default();
-        if let Some(parents) = desired_parents(&current, &view, intent, &diags, &outcome(key), now)
+        if let Some(parents) = desired_parents(&current, &view, parents, &diags, &outcome(key), now)
         {
             out.push((key.clone(), parents));
         }
