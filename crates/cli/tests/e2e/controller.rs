@@ -150,6 +150,28 @@ pub(crate) fn start_counting(
     tokio::task::JoinHandle<()>,
     lattice_apply::CallCounts,
 ) {
+    let s = start_controller(client, url, opts, options);
+    (s.stop, s.task, s.counts)
+}
+
+/// A running controller, as the tests hold it.
+struct Started {
+    /// Send to stop it.
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+    /// The applier's running count of Lattice calls.
+    counts: lattice_apply::CallCounts,
+    /// Where to ask for its topology.
+    topology: lattice_controller::topology::TopologySource,
+}
+
+/// The controller of [`start_counting`], with everything a test may ask of it.
+fn start_controller(
+    client: &kube::Client,
+    url: &str,
+    opts: lattice_apply::ApplyOptions,
+    options: Options,
+) -> Started {
     let cfg = lattice_core::ClusterConfig::default();
     let applier = lattice_apply::Applier::new(lattice_sim::client(url), cfg.clone(), opts);
     let counts = applier.call_counts();
@@ -157,15 +179,18 @@ pub(crate) fn start_counting(
         cluster: cfg,
         ..options
     };
+    let controller = Controller::new(client.clone(), stages(), options).with_applier(applier);
+    let topology = controller.topology_source();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(
-        Controller::new(client.clone(), stages(), options)
-            .with_applier(applier)
-            .run(async {
-                let _ = stopped.await;
-            }),
-    );
-    (stop, task, counts)
+    let task = tokio::spawn(controller.run(async {
+        let _ = stopped.await;
+    }));
+    Started {
+        stop,
+        task,
+        counts,
+        topology,
+    }
 }
 
 /// Regression for issue 9: the controller once listed services itself to
@@ -670,22 +695,17 @@ async fn watch_events_reach_the_index_while_a_pass_waits_on_lattice() {
         },
     )
     .await;
-    let cfg = lattice_core::ClusterConfig::default();
-    let applier = lattice_apply::Applier::new(
-        lattice_sim::client(&lattice.url()),
-        cfg.clone(),
+    let Started {
+        stop,
+        task,
+        topology,
+        ..
+    } = start_controller(
+        &client,
+        &lattice.url(),
         lattice_apply::ApplyOptions::unlimited(1),
+        Options::default(),
     );
-    let options = Options {
-        cluster: cfg,
-        ..Options::default()
-    };
-    let controller = Controller::new(client.clone(), stages(), options).with_applier(applier);
-    let topology = controller.topology_source();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(controller.run(async {
-        let _ = stopped.await;
-    }));
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     while lattice.call_counts().values().sum::<u64>() == 0 {
         assert!(std::time::Instant::now() < deadline, "no Lattice call");
