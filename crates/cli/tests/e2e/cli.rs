@@ -515,6 +515,27 @@ fn run_names_a_missing_or_bad_setting_and_where_it_came_from() {
     );
 }
 
+/// The child `run` starts to compile its plugins needs no cluster and no
+/// settings: it fills the cache with every plugin the flags name and exits.
+#[test]
+fn runs_compile_child_fills_the_plugin_cache_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_lattice-host"))
+        .args(["run", "--cache-dir"])
+        .arg(dir.path())
+        .env("LATTICE_HOST_COMPILE_ONLY", "1")
+        .env_remove("CLUSTER_NAME")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let compiled = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .count();
+    assert_eq!(compiled, 3, "one per default plugin");
+}
+
 #[test]
 fn run_without_identity_or_instance_metadata_names_the_variables_to_set() {
     let closed = format!("http://127.0.0.1:{}", free_port());

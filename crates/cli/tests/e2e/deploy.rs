@@ -356,4 +356,8 @@ async fn run_with_the_deployments_environment_converges_the_bookstore_from_a_kub
     let log = std::fs::read_to_string(home.path().join("run.log")).unwrap();
     assert!(status.success(), "{status}\n{log}");
     assert!(log.contains("controller stopped"), "{log}");
+    assert!(
+        log.contains("plugins compiled into the cache by a child process"),
+        "{log}"
+    );
 }
