@@ -22,9 +22,10 @@
 //!   delete. A scoped pass reads the names in its scope by id instead of
 //!   paging through every service and target group in the account.
 //!
-//! The maps by ARN share each ARN ([`Arns`]): a service's ARN was one copy
-//! each in the owners, auth types, certificates and tags, and at 10,000
-//! routes the caches held 70,000 ARNs of 100 to 150 bytes.
+//! The maps by ARN and the directories share each ARN ([`Arns`]): a
+//! service's ARN was one copy each in the owners, auth types, certificates,
+//! tags and its directory, and at 10,000 routes the caches held 70,000 ARNs
+//! of 100 to 150 bytes.
 
 use crate::model::Owner;
 use aws_smithy_types::DateTime;
@@ -41,6 +42,20 @@ pub struct Arn(Arc<str>);
 
 impl Borrow<str> for Arn {
     fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Arn {
+    /// An ARN of its own, not shared: for a lookup that no map keeps.
+    fn from(arn: &str) -> Self {
+        Arn(arn.into())
+    }
+}
+
+impl std::ops::Deref for Arn {
+    type Target = str;
+    fn deref(&self) -> &str {
         &self.0
     }
 }
@@ -136,8 +151,8 @@ pub struct Cache {
 pub struct Location {
     /// Its id.
     pub id: String,
-    /// Its ARN.
-    pub arn: String,
+    /// Its ARN, shared with the maps by ARN ([`Cache::location`]).
+    pub arn: Arn,
 }
 
 /// Names to locations for one kind of resource, and back from id or ARN.
@@ -176,7 +191,7 @@ impl Directory {
         let id = id_or_arn.rsplit('/').next()?;
         let name = self.names.get(id)?;
         let at = self.by_name.get(name)?;
-        (at.arn == id_or_arn).then_some(name.as_str())
+        (&*at.arn == id_or_arn).then_some(name.as_str())
     }
 
     /// Remember that `name` is at `at`.
@@ -243,6 +258,14 @@ impl Cache {
     pub fn arn(&mut self, arn: &str) -> Arn {
         self.arns.intern(arn)
     }
+
+    /// A location for a directory, its ARN shared with the maps by ARN.
+    pub fn location(&mut self, id: &str, arn: &str) -> Location {
+        Location {
+            id: id.to_string(),
+            arn: self.arn(arn),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -252,7 +275,9 @@ mod tests {
     fn at(id: &str) -> Location {
         Location {
             id: id.into(),
-            arn: format!("arn:aws:vpc-lattice:us-west-2:111122223333:targetgroup/{id}"),
+            arn: format!("arn:aws:vpc-lattice:us-west-2:111122223333:targetgroup/{id}")
+                .as_str()
+                .into(),
         }
     }
 
@@ -268,6 +293,9 @@ mod tests {
         c.tags.insert(again, Tags::new());
         let held = c.tags.keys().next().unwrap();
         assert!(Arc::ptr_eq(&k.0, &held.0));
+        // So does the directory's location of it.
+        let at = c.location("svc-1", arn);
+        assert!(Arc::ptr_eq(&k.0, &at.arn.0));
         assert_eq!(c.owners.get(arn), Some(&Owner::Ours));
         assert_eq!(c.arns.0.len(), 1);
     }

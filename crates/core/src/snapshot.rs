@@ -23,7 +23,7 @@ use crate::crds::{
     ServiceExport, ServiceImport, ServiceNetwork, TargetGroupPolicy, VpcAssociationPolicy,
 };
 use crate::index::RouteKey;
-use crate::kinds::{self, Endpoints, GatewayKind, Kind, ServicePorts};
+use crate::kinds::{self, Endpoints, GatewayKind, Kind, Packed, ServicePorts};
 
 pub use crate::kinds::SERVICE_NAME_LABEL;
 
@@ -38,13 +38,12 @@ pub struct Snapshot {
     pub gateway_classes: BTreeMap<String, GatewayClass>,
     /// Gateways.
     pub gateways: BTreeMap<Key, Gateway>,
-    /// HTTPRoutes, boxed as every route kind is: a B-tree leaf holds
-    /// eleven values inline, is about half full, and a route is 456 bytes.
-    pub http_routes: BTreeMap<Key, Box<HttpRoute>>,
+    /// HTTPRoutes, packed as every route kind is (see [`Packed`]).
+    pub http_routes: BTreeMap<Key, Packed<HttpRoute>>,
     /// GRPCRoutes.
-    pub grpc_routes: BTreeMap<Key, Box<GrpcRoute>>,
+    pub grpc_routes: BTreeMap<Key, Packed<GrpcRoute>>,
     /// TLSRoutes.
-    pub tls_routes: BTreeMap<Key, Box<TlsRoute>>,
+    pub tls_routes: BTreeMap<Key, Packed<TlsRoute>>,
     /// ReferenceGrants.
     pub reference_grants: BTreeMap<Key, ReferenceGrant>,
     /// Services: their ports, all the plan reads of them.

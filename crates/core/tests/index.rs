@@ -231,7 +231,7 @@ fn our_own_writes_coming_back_through_the_watch_dirty_nothing() {
         .snapshot()
         .http_routes
         .get(&("app".to_string(), "a".to_string()))
-        .and_then(|r| r.metadata.resource_version.clone());
+        .and_then(|r| r.meta().resource_version.clone());
     assert_eq!(kept.as_deref(), Some("99"));
     // An annotation that is an input is a change.
     route["metadata"]["annotations"]["application-networking.k8s.aws/rule-0-priority"] = json!("7");

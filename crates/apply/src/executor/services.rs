@@ -1,7 +1,7 @@
 //! Services and their service network associations.
 
 use super::{Executor, gone};
-use crate::cache::{Location, wrote};
+use crate::cache::wrote;
 use crate::caller::CallError;
 use crate::model::Owner;
 use crate::ops::{Key, OpKind};
@@ -50,10 +50,7 @@ impl Executor<'_> {
         }
         let mut cache = self.cache();
         if let (Some(arn), Some(id)) = (o.arn(), o.id()) {
-            let at = Location {
-                id: id.into(),
-                arn: arn.into(),
-            };
+            let at = cache.location(id, arn);
             cache.service_names.insert(name, at);
             let arn = cache.arn(arn);
             cache.owners.insert(arn.clone(), Owner::Ours);

@@ -21,7 +21,7 @@ use lattice_core::ClusterConfig;
 use lattice_core::plan::{Action, Plan, TargetGroupPlan};
 
 use super::lists::TargetGroupSummary;
-use crate::cache::{Cache, Location};
+use crate::cache::Cache;
 
 const TAG: &str = "application-networking.k8s.aws/";
 
@@ -200,10 +200,7 @@ pub(super) fn adopt(
         if port.is_none() {
             g.port = None;
         }
-        let at = Location {
-            id: g.s.id.clone(),
-            arn: g.s.arn.clone(),
-        };
+        let at = cache.location(&g.s.id, &g.s.arn);
         cache.target_group_names.insert(&g.s.name, at);
     }
 }

@@ -40,10 +40,7 @@ impl Observer<'_> {
         }
         let mut cache = lock(self.cache);
         for (key, mut g) in found {
-            let at = Location {
-                id: g.s.id.clone(),
-                arn: g.s.arn.clone(),
-            };
+            let at = cache.location(&g.s.id, &g.s.arn);
             cache.target_group_names.insert(key, at);
             g.s.name = key.to_string();
             groups.push(g);
@@ -94,7 +91,7 @@ impl Observer<'_> {
     async fn shared(&self, arn: &str) -> Result<Option<TargetGroupSummary>, CallError> {
         let at = Location {
             id: arn.to_string(),
-            arn: arn.to_string(),
+            arn: arn.into(),
         };
         match self.get_target_group(&at).await {
             Ok(g) => Ok(Some(g)),

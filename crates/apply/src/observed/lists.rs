@@ -2,7 +2,7 @@
 //! services, target groups, and the cluster VPC's network associations.
 
 use super::{Observer, Summary, lock};
-use crate::cache::Location;
+use crate::cache::{Cache, Location};
 use crate::caller::CallError;
 use crate::model::{ObsVpcAssociation, Owner};
 use lattice_core::plan::HealthCheckPlan;
@@ -107,9 +107,10 @@ impl Observer<'_> {
                 })
                 .collect::<Vec<_>>()
         );
-        lock(self.cache)
-            .service_names
-            .replace(located(all.iter().map(|s| &s.s)));
+        let mut cache = lock(self.cache);
+        let at = located(&mut cache, all.iter().map(|s| &s.s));
+        cache.service_names.replace(at);
+        drop(cache);
         Ok(all)
     }
 
@@ -143,9 +144,10 @@ impl Observer<'_> {
                 })
                 .collect::<Vec<_>>()
         );
-        lock(self.cache)
-            .target_group_names
-            .replace(located(all.iter().map(|g| &g.s)));
+        let mut cache = lock(self.cache);
+        let at = located(&mut cache, all.iter().map(|g| &g.s));
+        cache.target_group_names.replace(at);
+        drop(cache);
         Ok(all)
     }
 
@@ -177,13 +179,9 @@ impl Observer<'_> {
 
 /// Name and location of each listed item.
 fn located<'a>(
-    all: impl Iterator<Item = &'a Summary> + 'a,
-) -> impl Iterator<Item = (String, Location)> + 'a {
-    all.map(|s| {
-        let at = Location {
-            id: s.id.clone(),
-            arn: s.arn.clone(),
-        };
-        (s.name.clone(), at)
-    })
+    cache: &mut Cache,
+    all: impl Iterator<Item = &'a Summary>,
+) -> Vec<(String, Location)> {
+    all.map(|s| (s.name.clone(), cache.location(&s.id, &s.arn)))
+        .collect()
 }

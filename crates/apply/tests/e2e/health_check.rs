@@ -152,6 +152,32 @@ async fn without_a_health_check_in_the_plan_no_group_is_read_or_updated() {
 }
 
 #[tokio::test]
+async fn a_health_check_planned_after_its_group_was_made_is_read_once_then_set() {
+    let sim = sim().await;
+    let mut a = applier(&sim, fast());
+    let mut plan = plan_with(2, None);
+    let name = plan.target_groups[0].name.clone();
+    apply_ok(&mut a, &plan).await;
+    // A group made without a health check in its plan does not keep the
+    // one Lattice answered (no pass reads it): the first plan to set one
+    // reads that group once, and no other.
+    plan.target_groups[0].health_check = Some(Box::new(checked(10)));
+    let r = apply_ok(&mut a, &plan).await;
+    assert_eq!(count(&r, "GetTargetGroup"), 1, "{r}");
+    assert_eq!(count(&r, "UpdateTargetGroup"), 1, "{r}");
+    let hc = held(&sim, &name).await;
+    assert_eq!(hc.health_check_interval_seconds(), Some(10));
+    assert_eq!(hc.health_check_timeout_seconds(), Some(5), "Lattice's own");
+    let r = apply_ok(&mut a, &plan).await;
+    assert_eq!(r.writes(), 0, "{r}");
+    assert_eq!(
+        count(&r, "GetTargetGroup"),
+        0,
+        "what was written is known: {r}"
+    );
+}
+
+#[tokio::test]
 async fn a_scoped_pass_knows_the_health_check_from_the_group_it_reads_by_id() {
     let sim = sim().await;
     let mut a = applier(&sim, fast());

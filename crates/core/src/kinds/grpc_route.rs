@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use gateway_api::grpcroutes::GrpcRoute;
 use lattice_plugin_sdk::types::RouteKind;
 
-use super::{GATEWAY_GROUP, Identity, RouteType, Scope};
+use super::{GATEWAY_GROUP, Identity, Packed, RouteType, Scope};
 use crate::model::{RouteView, routes};
 use crate::snapshot::{Key, Snapshot};
 
@@ -23,11 +23,11 @@ impl RouteType for GrpcRouteKind {
     };
     const KIND: RouteKind = RouteKind::Grpc;
 
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<GrpcRoute>> {
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Packed<GrpcRoute>> {
         &snapshot.grpc_routes
     }
 
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<GrpcRoute>> {
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Packed<GrpcRoute>> {
         &mut snapshot.grpc_routes
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use gateway_api::httproutes::HttpRoute;
 use lattice_plugin_sdk::types::RouteKind;
 
-use super::{GATEWAY_GROUP, Identity, RouteType, Scope};
+use super::{GATEWAY_GROUP, Identity, Packed, RouteType, Scope};
 use crate::model::{RouteView, routes};
 use crate::snapshot::{Key, Snapshot};
 
@@ -23,11 +23,11 @@ impl RouteType for HttpRouteKind {
     };
     const KIND: RouteKind = RouteKind::Http;
 
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<HttpRoute>> {
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Packed<HttpRoute>> {
         &snapshot.http_routes
     }
 
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<HttpRoute>> {
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Packed<HttpRoute>> {
         &mut snapshot.http_routes
     }
 

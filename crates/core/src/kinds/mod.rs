@@ -20,6 +20,7 @@ mod iam_auth_policy;
 pub mod lambda_target;
 mod lattice_plugin;
 mod namespace;
+mod packed;
 mod reference_grant;
 pub(crate) mod route;
 mod service;
@@ -53,6 +54,7 @@ pub use iam_auth_policy::IamAuthPolicyKind;
 pub use lambda_target::LambdaTargetKind;
 pub use lattice_plugin::LatticePluginKind;
 pub use namespace::NamespaceKind;
+pub use packed::Packed;
 pub use reference_grant::ReferenceGrantKind;
 pub use route::{Deps, RouteType};
 pub use service::{ServiceKind, ServicePort, ServicePorts};
@@ -267,16 +269,31 @@ pub fn all_routes(snapshot: &Snapshot) -> Dirty {
 
 /// Decodes an object of a kind, naming it in the error.
 fn decode<T: DeserializeOwned>(id: &Identity, object: Value) -> Result<T, ManifestError> {
+    let invalid = invalid(id, &object);
+    serde_json::from_value(object).map_err(invalid)
+}
+
+/// Packs an object of a kind (see [`Packed`]), naming it in the error.
+fn pack<T: kube::Resource + DeserializeOwned>(
+    id: &Identity,
+    object: Value,
+) -> Result<Packed<T>, ManifestError> {
+    let invalid = invalid(id, &object);
+    Packed::new(object).map_err(invalid)
+}
+
+/// The error for `object` not being of its kind, as serde says.
+fn invalid(
+    id: &Identity,
+    object: &Value,
+) -> impl FnOnce(serde_json::Error) -> ManifestError + use<> {
+    let kind = id.kind.to_string();
     let name = object
         .pointer("/metadata/name")
         .and_then(Value::as_str)
         .unwrap_or("<unnamed>")
         .to_string();
-    serde_json::from_value(object).map_err(|source| ManifestError::Invalid {
-        kind: id.kind.to_string(),
-        name,
-        source,
-    })
+    move |source| ManifestError::Invalid { kind, name, source }
 }
 
 /// An object whose CRD does not require `spec` (the Go controller's

@@ -5,13 +5,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use kube::Resource;
 use lattice_plugin_sdk::types::RouteKind;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::{Identity, Kind, Route, decode};
+use super::{Identity, Kind, Packed, Route, pack};
 use crate::index::{Dirty, Graph, RouteKey};
 use crate::model::{RouteView, naming};
 use crate::snapshot::{Key, ManifestError, Snapshot};
@@ -26,9 +25,9 @@ pub trait RouteType: Sync + 'static {
     /// The kind in the plugin contract.
     const KIND: RouteKind;
     /// Where the snapshot keeps routes of this kind.
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<Self::Object>>;
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Packed<Self::Object>>;
     /// The same, to change.
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<Self::Object>>;
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Packed<Self::Object>>;
     /// The normalised view planning reads.
     fn view(object: &Self::Object) -> RouteView;
 }
@@ -76,12 +75,12 @@ impl<R: RouteType> Kind for R {
 
     fn insert(&self, snapshot: &mut Snapshot, object: Value) -> Result<(), ManifestError> {
         let key = R::IDENTITY.key_of(&object);
-        let route: R::Object = decode(&R::IDENTITY, object)?;
+        let route: Packed<R::Object> = pack(&R::IDENTITY, object)?;
         let rk = RouteKey::new(R::KIND, &key);
         unclaim::<R>(snapshot, &rk);
         let name = service_name(route.meta(), &key);
         crate::snug::push(snapshot.service_names.entry(name).or_default(), rk);
-        R::map_mut(snapshot).insert(key, Box::new(route));
+        R::map_mut(snapshot).insert(key, route);
         Ok(())
     }
 
@@ -152,7 +151,7 @@ impl<R: RouteType> Route for R {
     }
 
     fn view(&self, snapshot: &Snapshot, key: &Key) -> Option<RouteView> {
-        R::map(snapshot).get(key).map(|r| R::view(r))
+        R::map(snapshot).get(key).map(|r| R::view(&r.object()))
     }
 
     fn meta<'a>(&self, snapshot: &'a Snapshot, key: &Key) -> Option<&'a ObjectMeta> {
@@ -160,9 +159,7 @@ impl<R: RouteType> Route for R {
     }
 
     fn json(&self, snapshot: &Snapshot, key: &Key) -> Option<Value> {
-        R::map(snapshot)
-            .get(key)
-            .and_then(|r| serde_json::to_value(r).ok())
+        R::map(snapshot).get(key).map(Packed::json)
     }
 
     fn depends_on(&self, snapshot: &Snapshot, key: &Key) -> Option<Deps> {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use gateway_api::tlsroutes::TlsRoute;
 use lattice_plugin_sdk::types::RouteKind;
 
-use super::{GATEWAY_GROUP, Identity, RouteType, Scope};
+use super::{GATEWAY_GROUP, Identity, Packed, RouteType, Scope};
 use crate::model::{RouteView, routes};
 use crate::snapshot::{Key, Snapshot};
 
@@ -23,11 +23,11 @@ impl RouteType for TlsRouteKind {
     };
     const KIND: RouteKind = RouteKind::Tls;
 
-    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Box<TlsRoute>> {
+    fn map(snapshot: &Snapshot) -> &BTreeMap<Key, Packed<TlsRoute>> {
         &snapshot.tls_routes
     }
 
-    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Box<TlsRoute>> {
+    fn map_mut(snapshot: &mut Snapshot) -> &mut BTreeMap<Key, Packed<TlsRoute>> {
         &mut snapshot.tls_routes
     }
 

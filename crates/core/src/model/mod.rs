@@ -188,9 +188,24 @@ pub fn age<'a, T: ?Sized>(
 /// Every route of every kind, in a stable order.
 pub fn route_views(snapshot: &Snapshot) -> Vec<RouteView> {
     let mut out: Vec<RouteView> = Vec::with_capacity(snapshot.route_count());
-    out.extend(snapshot.http_routes.values().map(|r| routes::from_http(r)));
-    out.extend(snapshot.grpc_routes.values().map(|r| routes::from_grpc(r)));
-    out.extend(snapshot.tls_routes.values().map(|r| routes::from_tls(r)));
+    out.extend(
+        snapshot
+            .http_routes
+            .values()
+            .map(|r| routes::from_http(&r.object())),
+    );
+    out.extend(
+        snapshot
+            .grpc_routes
+            .values()
+            .map(|r| routes::from_grpc(&r.object())),
+    );
+    out.extend(
+        snapshot
+            .tls_routes
+            .values()
+            .map(|r| routes::from_tls(&r.object())),
+    );
     out
 }
 
