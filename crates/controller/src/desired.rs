@@ -280,6 +280,11 @@ impl Desired {
         held
     }
 
+    /// Whether a ServiceNetwork object of this name is declared.
+    pub fn declares(&self, name: &str) -> bool {
+        self.declared.contains_key(name)
+    }
+
     /// What a plugin's failure holds of a route, if it failed.
     pub fn kept(&self, key: &RouteKey) -> Option<&KeptRoute> {
         self.kept.get(key)

@@ -52,10 +52,20 @@ impl Controller {
             // Policies are few and judged on every pass.
             objects.extend(status::policy_statuses(snapshot, now));
             // ServiceNetwork objects too, after a whole pass (which reads
-            // every network); otherwise only the dirty ones' names.
+            // every network): those its plan declared, and the dirty ones
+            // (one whose name is invalid declares nothing). One that came
+            // in while the pass ran was not planned, so it is not judged by
+            // it: its network may be there, not yet adopted. Its own event
+            // brings the next pass. Otherwise only the dirty ones' names.
             let whole = applied.filter(|a| a.whole);
             let names = match whole {
-                Some(_) => snapshot.service_networks.keys().cloned().collect(),
+                Some(_) => {
+                    let desired = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+                    let planned =
+                        |n: &&String| desired.declares(n) || dirty.service_networks.contains(*n);
+                    let names = snapshot.service_networks.keys().filter(planned);
+                    names.cloned().collect()
+                }
                 None => dirty.service_networks.clone(),
             };
             let state = |name: &str| whole.map(|a| network_state(&a.report, name));
