@@ -210,6 +210,21 @@ impl Directory {
         }
     }
 
+    /// A copy whose ARNs are `arns`' copies.
+    fn rekeyed(&self, arns: &mut Arns) -> Directory {
+        let by_name = self.by_name.iter().map(|(name, at)| {
+            let at = Location {
+                id: at.id.clone(),
+                arn: arns.intern(&at.arn),
+            };
+            (name.clone(), at)
+        });
+        Directory {
+            by_name: by_name.collect(),
+            names: self.names.clone(),
+        }
+    }
+
     /// Exactly these, after a complete list.
     pub fn replace(&mut self, all: impl IntoIterator<Item = (String, Location)>) {
         *self = Directory::default();
@@ -217,6 +232,13 @@ impl Directory {
             self.insert(&name, at);
         }
     }
+}
+
+/// A copy of `map` keyed by `arns`' copies of its ARNs.
+fn rekey<V: Clone>(arns: &mut Arns, map: &ByArn<V>) -> ByArn<V> {
+    map.iter()
+        .map(|(k, v)| (arns.intern(k), v.clone()))
+        .collect()
 }
 
 /// The cached value if it is still current for a listed `lastUpdatedAt`.
@@ -259,6 +281,37 @@ impl Cache {
         self.arns.intern(arn)
     }
 
+    /// A copy made of new allocations throughout, holding only the ARNs
+    /// some map still uses.
+    ///
+    /// What a pass caches is allocated among that pass's own short-lived
+    /// allocations (requests, responses, the diff), and the allocator's
+    /// pages that held those stay resident for the few cache entries left
+    /// on each. A copy made once the pass is over fills the holes of pages
+    /// that other long-lived data holds anyway, and the pages of the
+    /// original are returned when it goes: at 10,000 routes the cache held
+    /// about 66 MB of pages for 50 MB of entries.
+    pub fn compacted(&self) -> Cache {
+        let mut arns = Arns::default();
+        Cache {
+            owners: rekey(&mut arns, &self.owners),
+            rules: rekey(&mut arns, &self.rules),
+            listeners: rekey(&mut arns, &self.listeners),
+            services: rekey(&mut arns, &self.services),
+            certificates: rekey(&mut arns, &self.certificates),
+            networks: rekey(&mut arns, &self.networks),
+            health_checks: rekey(&mut arns, &self.health_checks),
+            policies: self.policies.clone(),
+            service_names: self.service_names.rekeyed(&mut arns),
+            target_group_names: self.target_group_names.rekeyed(&mut arns),
+            go_target_groups: rekey(&mut arns, &self.go_target_groups),
+            access_logged: self.access_logged.clone(),
+            access_log_owners: rekey(&mut arns, &self.access_log_owners),
+            tags: rekey(&mut arns, &self.tags),
+            arns,
+        }
+    }
+
     /// A location for a directory, its ARN shared with the maps by ARN.
     pub fn location(&mut self, id: &str, arn: &str) -> Location {
         Location {
@@ -298,6 +351,35 @@ mod tests {
         assert!(Arc::ptr_eq(&k.0, &at.arn.0));
         assert_eq!(c.owners.get(arn), Some(&Owner::Ours));
         assert_eq!(c.arns.0.len(), 1);
+    }
+
+    #[test]
+    fn a_compacted_cache_holds_the_same_and_only_the_arns_its_maps_use() {
+        let arn = "arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-1";
+        let mut c = Cache::default();
+        let k = c.arn(arn);
+        c.owners.insert(k.clone(), Owner::Ours);
+        c.tags.insert(k, Tags::new());
+        let at = c.location("svc-1", arn);
+        c.service_names.insert("k8s-a", at);
+        // Interned by a lookup, then used by no map.
+        c.arn("arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-gone");
+        let copy = c.compacted();
+        assert_eq!(copy.owners, c.owners);
+        assert_eq!(copy.tags, c.tags);
+        assert_eq!(
+            copy.service_names.get("k8s-a"),
+            c.service_names.get("k8s-a")
+        );
+        assert_eq!(copy.service_names.name_of("svc-1"), Some("k8s-a"));
+        assert_eq!(copy.arns.0.len(), 1);
+        // New allocations, shared within the copy.
+        let (owner, _) = copy.owners.get_key_value(arn).unwrap();
+        let (tagged, _) = copy.tags.get_key_value(arn).unwrap();
+        let located = &copy.service_names.get("k8s-a").unwrap().arn;
+        assert!(Arc::ptr_eq(&owner.0, &tagged.0) && Arc::ptr_eq(&owner.0, &located.0));
+        let (original, _) = c.owners.get_key_value(arn).unwrap();
+        assert!(!Arc::ptr_eq(&owner.0, &original.0));
     }
 
     #[test]

@@ -64,6 +64,14 @@ impl Applier {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Rebuilds the cache in new allocations ([`Cache::compacted`]): for a
+    /// quiet moment after a whole pass, when that pass's short-lived
+    /// allocations are gone.
+    pub fn compact(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        *cache = cache.compacted();
+    }
+
     /// The SDK client it applies with, for reads of its own (e.g. service ARNs).
     pub fn client(&self) -> &aws_sdk_vpclattice::Client {
         &self.caller.client

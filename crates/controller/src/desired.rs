@@ -46,7 +46,7 @@ impl<'p> PlanByRoute<'p> {
 }
 
 /// Desired state, by the object it came from.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Desired {
     /// Boxed: a B-tree leaf holds eleven values inline and is about half
     /// full, and a slice is 336 bytes.

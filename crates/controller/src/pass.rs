@@ -145,11 +145,33 @@ impl Controller {
         if applied.is_some() {
             self.count_routes(&index.read());
         }
+        if whole {
+            self.compact(index).await;
+        }
         let passed = Passed {
             again: again.dirty,
             full: failed,
         };
         (passed, whole, calls)
+    }
+
+    /// Copies what a whole pass left for later passes (the index, the
+    /// desired state, the applier's cache) into new allocations, and drops
+    /// the originals. They were allocated among the pass's own short-lived
+    /// allocations, and the allocator keeps each page that still holds one
+    /// of them resident; the copies fill pages that stay resident anyway.
+    async fn compact(&self, index: &SharedIndex) {
+        {
+            let mut index = index.write();
+            *index = index.clone();
+        }
+        {
+            let mut d = self.desired.lock().unwrap_or_else(|p| p.into_inner());
+            *d = d.clone();
+        }
+        if let Some(applier) = &self.applier {
+            applier.lock().await.compact();
+        }
     }
 
     fn uses_imports(&self, key: &RouteKey) -> bool {

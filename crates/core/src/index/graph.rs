@@ -13,7 +13,7 @@ use crate::kinds::Deps;
 use crate::snapshot::Key;
 
 /// Routes by what they depend on.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Graph {
     deps: HashMap<RouteKey, Tracked>,
     by_service: BTreeMap<Key, Vec<RouteKey>>,
@@ -23,7 +23,7 @@ pub struct Graph {
 }
 
 /// What one route depends on, as the graph keeps it.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Tracked {
     services: Box<[Key]>,
     lambda_targets: Box<[Key]>,

@@ -120,7 +120,7 @@ pub fn route_view(snapshot: &Snapshot, rk: &RouteKey) -> Option<RouteView> {
 }
 
 /// Typed state plus the dependency graph.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Index {
     snapshot: Snapshot,
     graph: Graph,
