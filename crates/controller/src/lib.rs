@@ -50,6 +50,11 @@ use plugins::host::{HostOptions, PluginEvent, PluginHost};
 use shared_index::SharedIndex;
 pub use writers::FIELD_MANAGER;
 
+/// Quiet time after a whole pass before what it left is compacted (see
+/// `Controller::compact`): long enough for the echoes of its status writes
+/// to have come in, which would otherwise be allocated after the copy.
+const COMPACT_QUIET: Duration = Duration::from_secs(2);
+
 /// How the controller runs.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -224,6 +229,8 @@ impl Controller {
         // The first pass waits for the plugins a restart finds, so a route
         // is never planned with a plugin it does not use.
         let mut passed_once = false;
+        // A whole pass has run since the last compaction.
+        let mut compact_due = false;
         let mut topology = self
             .topology
             .1
@@ -295,6 +302,7 @@ impl Controller {
                     running = None;
                     dirty.merge(passed.again);
                     full |= passed.full;
+                    compact_due |= passed.whole;
                     version += 1;
                 }
                 changed = lead_changed => {
@@ -341,6 +349,12 @@ impl Controller {
                     );
                     idle_tick = later.is_empty();
                     dirty.merge(later);
+                }
+                // After the echoes of a whole pass's writes, not among them.
+                _ = tokio::time::sleep_until(last_event + COMPACT_QUIET), if idle && compact_due => {
+                    compact_due = false;
+                    idle_tick = true;
+                    self.compact(&index).await;
                 }
                 _ = quiet, if idle
                     && !dirty.is_empty()
