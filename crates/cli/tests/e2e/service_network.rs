@@ -216,3 +216,45 @@ async fn a_gateway_uses_a_network_it_did_not_create_without_tagging_it() {
     let _ = stop.send(());
     task.await.unwrap();
 }
+
+/// A ServiceNetwork object that comes in while a whole pass runs is not
+/// judged by that pass, which did not plan it: its untagged network reads
+/// `Programmed` only once the next pass has adopted it. (A whole pass once
+/// judged every object in the index, and this one read `Programmed` while
+/// its network was still untagged.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_that_comes_in_while_a_pass_runs_is_programmed_only_once_adopted() {
+    let (_sim, client) = bookstore().await;
+    let lattice = lattice().await;
+    let aws = lattice_sim::client(&lattice.url());
+    create_network(&aws, "late", None).await;
+    // One call at a time, 50 ms each: the first pass takes seconds.
+    let slow = lattice_sim::FaultSpec {
+        latency_ms: 50,
+        ..Default::default()
+    };
+    lattice.set_faults([("*".to_string(), slow)].into_iter().collect());
+    let one_at_a_time = lattice_apply::ApplyOptions::unlimited(1);
+    let (stop, task, _) =
+        start_counting(&client, &lattice.url(), one_at_a_time, Options::default());
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while lattice.call_counts().values().sum::<u64>() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no Lattice call");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The first pass has planned, and now applies.
+    let sns = networks_api(&client);
+    sns.create(&PostParams::default(), &object("late"))
+        .await
+        .unwrap();
+    let late = eventually(&sns, "late", |o| programmed(o, "True", "Programmed")).await;
+    let (_, tags) = network(&aws, "late").await.unwrap();
+    let ours = ClusterConfig::default().managed_by();
+    assert_eq!(
+        tags.get(&managed_by_tag()),
+        Some(&ours),
+        "Programmed before it was adopted: {late}"
+    );
+    let _ = stop.send(());
+    task.await.unwrap();
+}
