@@ -90,10 +90,11 @@ impl Controller {
             calls = tracing::field::Empty,
         );
         let started = Instant::now();
-        let (passed, whole, calls) = self
+        let (passed, calls) = self
             .steps(index, dirty, full)
             .instrument(span.clone())
             .await;
+        let whole = passed.whole;
         let elapsed = started.elapsed();
         self.metrics.pass(whole, elapsed);
         span.record("kind", if whole { "whole" } else { "scoped" });
@@ -103,9 +104,8 @@ impl Controller {
         passed
     }
 
-    /// The pass's steps; also whether it applied the whole desired state
-    /// and how many Lattice calls it made.
-    async fn steps(&self, index: &SharedIndex, dirty: Dirty, full: bool) -> (Passed, bool, u64) {
+    /// The pass's steps; also how many Lattice calls it made.
+    async fn steps(&self, index: &SharedIndex, dirty: Dirty, full: bool) -> (Passed, u64) {
         let now = Time(k8s_openapi::jiff::Timestamp::now());
         let started = Instant::now();
         let mut planned = tokio::task::block_in_place(|| self.plan(&index.read(), &dirty));
@@ -121,7 +121,7 @@ impl Controller {
                 full,
                 whole: false,
             };
-            return (passed, false, 0);
+            return (passed, 0);
         }
         let (whole, applied) = self.apply(&dirty, &mut planned.plan, full).await;
         let failed = applied.as_ref().is_some_and(|a| !a.report.is_success());
@@ -158,7 +158,7 @@ impl Controller {
             full: failed,
             whole,
         };
-        (passed, whole, calls)
+        (passed, calls)
     }
 
     /// Copies what whole passes leave for later ones (the index, the

@@ -110,7 +110,6 @@ impl Observer<'_> {
         let mut cache = lock(self.cache);
         let at = located(&mut cache, all.iter().map(|s| &s.s));
         cache.service_names.replace(at);
-        drop(cache);
         Ok(all)
     }
 
@@ -147,7 +146,6 @@ impl Observer<'_> {
         let mut cache = lock(self.cache);
         let at = located(&mut cache, all.iter().map(|g| &g.s));
         cache.target_group_names.replace(at);
-        drop(cache);
         Ok(all)
     }
 

@@ -188,25 +188,18 @@ pub fn age<'a, T: ?Sized>(
 /// Every route of every kind, in a stable order.
 pub fn route_views(snapshot: &Snapshot) -> Vec<RouteView> {
     let mut out: Vec<RouteView> = Vec::with_capacity(snapshot.route_count());
-    out.extend(
-        snapshot
-            .http_routes
-            .values()
-            .map(|r| routes::from_http(&r.object())),
-    );
-    out.extend(
-        snapshot
-            .grpc_routes
-            .values()
-            .map(|r| routes::from_grpc(&r.object())),
-    );
-    out.extend(
-        snapshot
-            .tls_routes
-            .values()
-            .map(|r| routes::from_tls(&r.object())),
-    );
+    out.extend(views(&snapshot.http_routes, routes::from_http));
+    out.extend(views(&snapshot.grpc_routes, routes::from_grpc));
+    out.extend(views(&snapshot.tls_routes, routes::from_tls));
     out
+}
+
+/// The views of one kind's packed routes.
+fn views<'a, T: kube::Resource + serde::de::DeserializeOwned>(
+    routes: &'a std::collections::BTreeMap<crate::snapshot::Key, crate::kinds::Packed<T>>,
+    view: fn(&T) -> RouteView,
+) -> impl Iterator<Item = RouteView> + 'a {
+    routes.values().map(move |r| view(&r.object()))
 }
 
 /// Resolves a route. `None` when it has no parent Gateway of ours: another
