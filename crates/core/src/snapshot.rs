@@ -130,8 +130,8 @@ impl Snapshot {
         kinds::endpoint_slice::file(self, es);
     }
 
-    /// A route's metadata, whatever its kind.
-    pub fn route_meta(&self, route: &RouteKey) -> Option<&ObjectMeta> {
+    /// A route's metadata, whatever its kind (decoded: see `kinds::packed`).
+    pub fn route_meta(&self, route: &RouteKey) -> Option<ObjectMeta> {
         kinds::route(route.kind).meta(self, &route.key())
     }
 

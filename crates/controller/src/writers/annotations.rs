@@ -48,17 +48,14 @@ impl Controller {
 /// The annotations `key` lacks, or holds with another value.
 fn missing(index: &Index, key: &RouteKey, endpoint: &ServiceEndpoint) -> Map<String, Value> {
     let [arn_key, dns_key, ..] = OUTPUT_ANNOTATIONS;
-    let current = index
-        .snapshot()
-        .route_meta(key)
-        .and_then(|m| m.annotations.as_ref());
+    let current = index.snapshot().route_meta(key).and_then(|m| m.annotations);
     let mut patch = Map::new();
     for (k, v) in [
         (arn_key, Some(endpoint.arn.as_str())),
         (dns_key, endpoint.dns_name.as_deref()),
     ] {
         if let Some(v) = v
-            && current.and_then(|a| a.get(k)).map(String::as_str) != Some(v)
+            && current.as_ref().and_then(|a| a.get(k)).map(String::as_str) != Some(v)
         {
             patch.insert(k.to_string(), v.into());
         }

@@ -100,12 +100,7 @@ impl Controller {
 
     /// A Kubernetes Event on a route whose apply just failed.
     async fn warn(&self, index: &SharedIndex, key: &RouteKey, reason: &str, message: &str) {
-        let Some(uid) = index
-            .read()
-            .snapshot()
-            .route_meta(key)
-            .map(|m| m.uid.clone())
-        else {
+        let Some(uid) = index.read().snapshot().route_meta(key).map(|m| m.uid) else {
             return;
         };
         let reference = k8s_openapi::api::core::v1::ObjectReference {

@@ -366,7 +366,14 @@ fn route_changes(
         };
         let id = || (key.namespace.clone(), key.name.clone());
         let notes = annotations.remove(key).unwrap_or_default();
-        match change(kinds::route(key.kind), id(), meta, wanted, settled, retry()) {
+        match change(
+            kinds::route(key.kind),
+            id(),
+            &meta,
+            wanted,
+            settled,
+            retry(),
+        ) {
             Some(c) => out.push(Change {
                 annotations: notes,
                 ..c

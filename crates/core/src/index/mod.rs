@@ -222,7 +222,7 @@ impl Index {
         let shared: Vec<RouteKey> = dirty
             .routes
             .iter()
-            .filter_map(|rk| Some(kinds::route::service_name(s.route_meta(rk)?, &rk.key())))
+            .filter_map(|rk| Some(kinds::route::service_name(&s.route_meta(rk)?, &rk.key())))
             .filter_map(|name| s.service_names.get(&name).filter(|c| c.len() > 1))
             .flatten()
             .cloned()

@@ -195,7 +195,7 @@ pub trait Route: Kind {
     /// The normalised view of the route with this key.
     fn view(&self, snapshot: &Snapshot, key: &Key) -> Option<RouteView>;
     /// The route's metadata.
-    fn meta<'a>(&self, snapshot: &'a Snapshot, key: &Key) -> Option<&'a ObjectMeta>;
+    fn meta(&self, snapshot: &Snapshot, key: &Key) -> Option<ObjectMeta>;
     /// The route as JSON, to compare its status with the desired one.
     fn json(&self, snapshot: &Snapshot, key: &Key) -> Option<Value>;
     /// What the route with this key reads besides itself.

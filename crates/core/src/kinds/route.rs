@@ -78,7 +78,7 @@ impl<R: RouteType> Kind for R {
         let route: Packed<R::Object> = pack(&R::IDENTITY, object)?;
         let rk = RouteKey::new(R::KIND, &key);
         unclaim::<R>(snapshot, &rk);
-        let name = service_name(route.meta(), &key);
+        let name = service_name(&route.meta(), &key);
         crate::snug::push(snapshot.service_names.entry(name).or_default(), rk);
         R::map_mut(snapshot).insert(key, route);
         Ok(())
@@ -100,7 +100,7 @@ impl<R: RouteType> Kind for R {
         let mut d = Dirty::default();
         d.gateways.extend(graph.gateways_of(&rk).iter().cloned());
         if let Some(route) = R::map(snapshot).get(key) {
-            let name = service_name(route.meta(), key);
+            let name = service_name(&route.meta(), key);
             d.routes.extend(
                 snapshot
                     .service_names
@@ -136,7 +136,7 @@ fn unclaim<R: RouteType>(snapshot: &mut Snapshot, rk: &RouteKey) {
     let Some(old) = R::map(snapshot).get(&rk.key()) else {
         return;
     };
-    let name = service_name(old.meta(), &rk.key());
+    let name = service_name(&old.meta(), &rk.key());
     if let Some(claims) = snapshot.service_names.get_mut(&name) {
         claims.retain(|c| c != rk);
         if claims.is_empty() {
@@ -154,7 +154,7 @@ impl<R: RouteType> Route for R {
         R::map(snapshot).get(key).map(|r| R::view(&r.object()))
     }
 
-    fn meta<'a>(&self, snapshot: &'a Snapshot, key: &Key) -> Option<&'a ObjectMeta> {
+    fn meta(&self, snapshot: &Snapshot, key: &Key) -> Option<ObjectMeta> {
         R::map(snapshot).get(key).map(|r| r.meta())
     }
 

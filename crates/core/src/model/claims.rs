@@ -27,7 +27,7 @@ pub(super) fn conflict(snapshot: &Snapshot, view: &RouteView, name: &str) -> Opt
     let holder = claims
         .iter()
         .filter(|rk| *rk == &me || is_served(snapshot, rk))
-        .min_by_key(|rk| super::age(snapshot.route_meta(rk), *rk))?;
+        .min_by_key(|rk| super::age(snapshot.route_meta(rk).as_ref(), *rk))?;
     if holder == &me {
         return None;
     }
