@@ -155,14 +155,55 @@ pub struct Location {
     pub arn: Arn,
 }
 
+/// The id a Lattice ARN ends in (`…:targetgroup/tg-…`).
+fn id_of(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// An ARN that hashes, compares and borrows as the id it ends in, to key
+/// a map by id without a copy of the id.
+#[derive(Clone, Debug)]
+struct ById(Arn);
+
+impl ById {
+    fn id(&self) -> &str {
+        id_of(&self.0)
+    }
+}
+
+impl PartialEq for ById {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for ById {}
+
+impl std::hash::Hash for ById {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that a `&str` id finds it (`Borrow`).
+        self.id().hash(state);
+    }
+}
+
+impl Borrow<str> for ById {
+    fn borrow(&self) -> &str {
+        self.id()
+    }
+}
+
 /// Names to locations for one kind of resource, and back from id or ARN.
+///
+/// Each entry is one name and one ARN, both shared by the two maps: an
+/// ARN ends in its resource's id, so the id is read off it. At 10,000
+/// routes the directories held 30,000 names, ids and ARNs, and a copy of
+/// each name and id in either map was about 5 MB.
 #[derive(Clone, Debug, Default)]
 pub struct Directory {
-    by_name: HashMap<String, Location>,
+    by_name: HashMap<Arc<str>, Arn>,
     /// Name by id. Rules name target groups by id or by ARN; an ARN is
-    /// found through the id it ends in, and kept once, in `by_name` (at
-    /// 10,000 routes a second map by ARN held 30,000 more copies).
-    names: HashMap<String, String>,
+    /// found through the id it ends in.
+    names: HashMap<ById, Arc<str>>,
 }
 
 impl Directory {
@@ -177,30 +218,34 @@ impl Directory {
     }
 
     /// Where `name` was last seen.
-    pub fn get(&self, name: &str) -> Option<&Location> {
-        self.by_name.get(name)
+    pub fn get(&self, name: &str) -> Option<Location> {
+        let arn = self.by_name.get(name)?;
+        Some(Location {
+            id: id_of(arn).to_string(),
+            arn: arn.clone(),
+        })
     }
 
     /// The name of the resource with this id or ARN.
     pub fn name_of(&self, id_or_arn: &str) -> Option<&str> {
-        if let Some(name) = self.names.get(id_or_arn) {
-            return Some(name);
-        }
-        // A Lattice ARN ends in its resource's id (`…:targetgroup/tg-…`);
-        // the ARN must be the one remembered for that id.
-        let id = id_or_arn.rsplit('/').next()?;
-        let name = self.names.get(id)?;
-        let at = self.by_name.get(name)?;
-        (&*at.arn == id_or_arn).then_some(name.as_str())
+        let (at, name) = self.names.get_key_value(id_of(id_or_arn))?;
+        // An ARN must be the one remembered for its id.
+        (id_or_arn == at.id() || &*at.0 == id_or_arn).then_some(&**name)
     }
 
-    /// Remember that `name` is at `at`.
+    /// Remember that `name` is at `at`. A location whose ARN does not end
+    /// in its id is not remembered (Lattice's never do): the name is then
+    /// unknown, and found again by a list.
     pub fn insert(&mut self, name: &str, at: Location) {
         if let Some(old) = self.by_name.remove(name) {
-            self.names.remove(&old.id);
+            self.names.remove(id_of(&old));
         }
-        self.names.insert(at.id.clone(), name.to_string());
-        self.by_name.insert(name.to_string(), at);
+        if id_of(&at.arn) != at.id {
+            return;
+        }
+        let name: Arc<str> = name.into();
+        self.names.insert(ById(at.arn.clone()), name.clone());
+        self.by_name.insert(name, at.arn);
     }
 
     /// Forget the resource with this id (deleted, or gone).
@@ -212,17 +257,14 @@ impl Directory {
 
     /// A copy whose ARNs are `arns`' copies.
     fn rekeyed(&self, arns: &mut Arns) -> Directory {
-        let by_name = self.by_name.iter().map(|(name, at)| {
-            let at = Location {
-                id: at.id.clone(),
-                arn: arns.intern(&at.arn),
-            };
-            (name.clone(), at)
-        });
-        Directory {
-            by_name: by_name.collect(),
-            names: self.names.clone(),
+        let mut copy = Directory::default();
+        for (name, arn) in &self.by_name {
+            let arn = arns.intern(arn);
+            let name: Arc<str> = (**name).into();
+            copy.names.insert(ById(arn.clone()), name.clone());
+            copy.by_name.insert(name, arn);
         }
+        copy
     }
 
     /// Exactly these, after a complete list.
@@ -376,7 +418,7 @@ mod tests {
         // New allocations, shared within the copy.
         let (owner, _) = copy.owners.get_key_value(arn).unwrap();
         let (tagged, _) = copy.tags.get_key_value(arn).unwrap();
-        let located = &copy.service_names.get("k8s-a").unwrap().arn;
+        let located = copy.service_names.get("k8s-a").unwrap().arn;
         assert!(Arc::ptr_eq(&owner.0, &tagged.0) && Arc::ptr_eq(&owner.0, &located.0));
         let (original, _) = c.owners.get_key_value(arn).unwrap();
         assert!(!Arc::ptr_eq(&owner.0, &original.0));
@@ -391,6 +433,21 @@ mod tests {
         let elsewhere = "arn:aws:vpc-lattice:us-west-2:444455556666:targetgroup/tg-1";
         assert_eq!(d.name_of(elsewhere), None);
         assert_eq!(d.name_of("tg-2"), None);
+        assert_eq!(d.get("k8s-a"), Some(at("tg-1")));
+    }
+
+    #[test]
+    fn a_location_whose_arn_does_not_end_in_its_id_is_not_remembered() {
+        let mut d = Directory::default();
+        d.insert("k8s-a", at("tg-1"));
+        let odd = Location {
+            id: "tg-9".into(),
+            arn: at("tg-1").arn,
+        };
+        d.insert("k8s-a", odd);
+        assert_eq!(d.get("k8s-a"), None);
+        assert_eq!(d.name_of("tg-1"), None);
+        assert!(d.is_empty());
     }
 
     #[test]

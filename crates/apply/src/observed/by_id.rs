@@ -88,7 +88,7 @@ impl Observer<'_> {
         if names.len() > dir.len().div_ceil(LIST_PAGE) {
             return None;
         }
-        names.iter().map(|n| dir.get(n).cloned()).collect()
+        names.iter().map(|n| dir.get(n)).collect()
     }
 
     /// One service, as its list item would show it; its auth type is
