@@ -15,7 +15,9 @@
 //! - a target group's health check (`ListTargetGroups` shows none), by ARN
 //!   with `lastUpdatedAt` as above, only for groups whose plan sets one;
 //! - ownership (tags) by ARN: an ARN never names a different resource, and
-//!   re-tagging by others is rare; [`Cache::clear`] forgets everything;
+//!   re-tagging by others is rare; [`Cache::clear`] forgets everything,
+//!   and [`Cache::compacted`] what belonged to a service or target group
+//!   that the directories no longer name;
 //! - auth policies by resource id, as last read or written;
 //! - where each service and target group is (id and ARN by name, see
 //!   [`Directory`]): from every complete list, `Get*` and create, forgotten on
@@ -69,8 +71,9 @@ impl std::fmt::Display for Arn {
 /// Values by ARN.
 pub type ByArn<V> = HashMap<Arn, V>;
 
-/// Every ARN the caches hold, each once. Like the maps, it forgets only
-/// with them ([`Cache::clear`]): nothing is removed from them by ARN.
+/// Every ARN the caches hold, each once. Nothing is removed from it by
+/// ARN: it forgets with the maps ([`Cache::clear`]), and a compacted
+/// cache ([`Cache::compacted`]) holds only the ARNs its maps use.
 #[derive(Clone, Debug, Default)]
 pub struct Arns(HashSet<Arn>);
 
@@ -276,11 +279,21 @@ impl Directory {
     }
 }
 
-/// A copy of `map` keyed by `arns`' copies of its ARNs.
-fn rekey<V: Clone>(arns: &mut Arns, map: &ByArn<V>) -> ByArn<V> {
+/// A copy of `map`'s entries that `keep` accepts, keyed by `arns`' copies
+/// of their ARNs.
+fn rekey<V: Clone>(arns: &mut Arns, map: &ByArn<V>, keep: impl Fn(&str) -> bool) -> ByArn<V> {
     map.iter()
+        .filter(|(k, _)| keep(k))
         .map(|(k, v)| (arns.intern(k), v.clone()))
         .collect()
+}
+
+/// The ARN of the service or target group `arn` is or belongs to (a
+/// listener's and a rule's ARN extend their service's).
+fn owning<'a>(arn: &'a str, kind: &str) -> Option<&'a str> {
+    let at = arn.find(kind)? + kind.len();
+    let end = arn[at..].find('/').map_or(arn.len(), |i| at + i);
+    Some(&arn[..end])
 }
 
 /// The cached value if it is still current for a listed `lastUpdatedAt`.
@@ -324,7 +337,8 @@ impl Cache {
     }
 
     /// A copy made of new allocations throughout, holding only the ARNs
-    /// some map still uses.
+    /// some map still uses, and none of what was kept for a service or
+    /// target group that no directory names any more.
     ///
     /// What a pass caches is allocated among that pass's own short-lived
     /// allocations (requests, responses, the diff), and the allocator's
@@ -333,25 +347,52 @@ impl Cache {
     /// that other long-lived data holds anyway, and the pages of the
     /// original are returned when it goes: at 10,000 routes the cache held
     /// about 66 MB of pages for 50 MB of entries.
+    ///
+    /// The directories forget a resource when it is deleted or a complete
+    /// list no longer shows it; the maps by ARN forget it here, or a
+    /// cluster whose routes come and go would grow them without end. An
+    /// entry dropped that was still wanted costs one read, never a wrong
+    /// write.
     pub fn compacted(&self) -> Cache {
         let mut arns = Arns::default();
+        let named = |arn: &str| self.names(arn);
+        let service_id =
+            |id: &str| !id.starts_with("svc-") || self.service_names.name_of(id).is_some();
         Cache {
-            owners: rekey(&mut arns, &self.owners),
-            rules: rekey(&mut arns, &self.rules),
-            listeners: rekey(&mut arns, &self.listeners),
-            services: rekey(&mut arns, &self.services),
-            certificates: rekey(&mut arns, &self.certificates),
-            networks: rekey(&mut arns, &self.networks),
-            health_checks: rekey(&mut arns, &self.health_checks),
-            policies: self.policies.clone(),
+            owners: rekey(&mut arns, &self.owners, named),
+            rules: rekey(&mut arns, &self.rules, named),
+            listeners: rekey(&mut arns, &self.listeners, named),
+            services: rekey(&mut arns, &self.services, named),
+            certificates: rekey(&mut arns, &self.certificates, named),
+            networks: rekey(&mut arns, &self.networks, named),
+            health_checks: rekey(&mut arns, &self.health_checks, named),
+            policies: (self.policies.iter())
+                .filter(|(id, _)| service_id(id))
+                .map(|(id, p)| (id.clone(), p.clone()))
+                .collect(),
             service_names: self.service_names.rekeyed(&mut arns),
             target_group_names: self.target_group_names.rekeyed(&mut arns),
-            go_target_groups: rekey(&mut arns, &self.go_target_groups),
-            access_logged: self.access_logged.clone(),
-            access_log_owners: rekey(&mut arns, &self.access_log_owners),
-            tags: rekey(&mut arns, &self.tags),
+            go_target_groups: rekey(&mut arns, &self.go_target_groups, named),
+            access_logged: (self.access_logged.iter())
+                .filter(|id| service_id(id))
+                .cloned()
+                .collect(),
+            access_log_owners: rekey(&mut arns, &self.access_log_owners, named),
+            tags: rekey(&mut arns, &self.tags, named),
             arns,
         }
+    }
+
+    /// Whether a directory still names the service or target group `arn`
+    /// is or belongs to; any other ARN counts as named.
+    fn names(&self, arn: &str) -> bool {
+        if let Some(service) = owning(arn, ":service/") {
+            return self.service_names.name_of(service).is_some();
+        }
+        if let Some(group) = owning(arn, ":targetgroup/") {
+            return self.target_group_names.name_of(group).is_some();
+        }
+        true
     }
 
     /// A location for a directory, its ARN shared with the maps by ARN.
@@ -422,6 +463,48 @@ mod tests {
         assert!(Arc::ptr_eq(&owner.0, &tagged.0) && Arc::ptr_eq(&owner.0, &located.0));
         let (original, _) = c.owners.get_key_value(arn).unwrap();
         assert!(!Arc::ptr_eq(&owner.0, &original.0));
+    }
+
+    #[test]
+    fn a_compacted_cache_forgets_what_it_kept_for_a_service_or_group_no_directory_names() {
+        let svc = |id: &str| format!("arn:aws:vpc-lattice:us-west-2:111122223333:service/{id}");
+        let mut c = Cache::default();
+        for id in ["svc-1", "svc-gone"] {
+            let listener = format!("{}/listener/listener-1", svc(id));
+            let rule = format!("{listener}/rule/rule-1");
+            for arn in [svc(id), listener, rule] {
+                let k = c.arn(&arn);
+                c.owners.insert(k.clone(), Owner::Ours);
+                c.tags.insert(k, Tags::new());
+            }
+            c.policies.insert(id.into(), None);
+        }
+        let at = c.location("svc-1", &svc("svc-1"));
+        c.service_names.insert("k8s-a", at);
+        c.target_group_names
+            .insert("k8s-tg", super::tests::at("tg-1"));
+        let group = c.arn(&super::tests::at("tg-1").arn);
+        let gone = c.arn(&super::tests::at("tg-gone").arn);
+        let network = c.arn("arn:aws:vpc-lattice:us-west-2:111122223333:servicenetwork/sn-1");
+        for k in [group, gone, network] {
+            c.owners.insert(k, Owner::Ours);
+        }
+        let copy = c.compacted();
+        let mut kept: Vec<&str> = copy.owners.keys().map(|k| &**k).collect();
+        kept.sort();
+        assert_eq!(
+            kept,
+            [
+                "arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-1",
+                "arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-1/listener/listener-1",
+                "arn:aws:vpc-lattice:us-west-2:111122223333:service/svc-1/listener/listener-1/rule/rule-1",
+                "arn:aws:vpc-lattice:us-west-2:111122223333:servicenetwork/sn-1",
+                "arn:aws:vpc-lattice:us-west-2:111122223333:targetgroup/tg-1",
+            ]
+        );
+        assert_eq!(copy.tags.len(), 3);
+        assert!(copy.policies.contains_key("svc-1") && !copy.policies.contains_key("svc-gone"));
+        assert_eq!(copy.arns.0.len(), 5);
     }
 
     #[test]

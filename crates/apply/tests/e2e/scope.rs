@@ -60,8 +60,15 @@ async fn a_change_costs_what_it_changes_not_what_the_account_holds() {
     set_weights(&mut plan, 7, 50, 50);
     let r = a.apply_scoped(&plan, &scope(&["route-7-bench"], &[])).await;
     assert!(r.is_success(), "{r}");
-    // Known names are read by id; only the service network list is paged.
-    let expected: BTreeMap<&str, u64> = [
+    assert_eq!(reads(&r), one_change_reads(), "{r}");
+    assert_eq!(r.total_calls(), 10, "{r}");
+    assert_holds_exactly(&sim, &plan).await;
+}
+
+/// What changing one route's weights reads: known names by id; only the
+/// service network list is paged.
+fn one_change_reads() -> BTreeMap<&'static str, u64> {
+    [
         ("GetService", 1),
         ("GetTargetGroup", 2),
         ("ListListeners", 1),
@@ -70,8 +77,27 @@ async fn a_change_costs_what_it_changes_not_what_the_account_holds() {
         ("ListServiceNetworks", 1),
         ("ListTargets", 2),
     ]
-    .into();
-    assert_eq!(reads(&r), expected, "{r}");
+    .into()
+}
+
+#[tokio::test]
+async fn a_compacted_cache_that_forgot_a_deleted_route_still_knows_the_rest() {
+    let sim = sim().await;
+    let mut plan = routes(250);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+    // Route 3 goes; a whole pass deletes its service and groups.
+    plan.services.retain(|s| s.name != "route-3-bench");
+    plan.target_groups
+        .retain(|t| !t.routes.iter().any(|r| r.ends_with("/route-3")));
+    apply_ok(&mut a, &plan).await;
+    a.compact();
+
+    let seven = plan.services.iter().position(|s| s.name == "route-7-bench");
+    set_weights(&mut plan, seven.expect("route 7 is planned"), 50, 50);
+    let r = a.apply_scoped(&plan, &scope(&["route-7-bench"], &[])).await;
+    assert!(r.is_success(), "{r}");
+    assert_eq!(reads(&r), one_change_reads(), "{r}");
     assert_eq!(r.total_calls(), 10, "{r}");
     assert_holds_exactly(&sim, &plan).await;
 }
