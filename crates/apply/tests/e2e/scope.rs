@@ -2,8 +2,9 @@
 //! changed or deleted; the rest of Lattice is left as it is.
 
 use crate::common::*;
-use lattice_apply::Scope;
+use lattice_apply::{Applier, Scope};
 use lattice_core::plan::*;
+use lattice_sim::RunningSim;
 use std::collections::BTreeMap;
 
 fn scope(services: &[&str], target_groups: &[&str]) -> Scope {
@@ -56,19 +57,18 @@ async fn a_change_costs_what_it_changes_not_what_the_account_holds() {
     let mut plan = routes(250);
     let mut a = applier(&sim, fast());
     apply_ok(&mut a, &plan).await;
-
-    set_weights(&mut plan, 7, 50, 50);
-    let r = a.apply_scoped(&plan, &scope(&["route-7-bench"], &[])).await;
-    assert!(r.is_success(), "{r}");
-    assert_eq!(reads(&r), one_change_reads(), "{r}");
-    assert_eq!(r.total_calls(), 10, "{r}");
-    assert_holds_exactly(&sim, &plan).await;
+    change_route_7(&sim, &mut a, &mut plan).await;
 }
 
-/// What changing one route's weights reads: known names by id; only the
-/// service network list is paged.
-fn one_change_reads() -> BTreeMap<&'static str, u64> {
-    [
+/// Changes route 7's weights in a scoped pass, which must read only what
+/// one change reads (known names by id; only the service network list is
+/// paged), in 10 calls.
+async fn change_route_7(sim: &RunningSim, a: &mut Applier, plan: &mut Plan) {
+    let seven = plan.services.iter().position(|s| s.name == "route-7-bench");
+    set_weights(plan, seven.expect("route 7 is planned"), 50, 50);
+    let r = a.apply_scoped(plan, &scope(&["route-7-bench"], &[])).await;
+    assert!(r.is_success(), "{r}");
+    let expected: BTreeMap<&str, u64> = [
         ("GetService", 1),
         ("GetTargetGroup", 2),
         ("ListListeners", 1),
@@ -77,7 +77,10 @@ fn one_change_reads() -> BTreeMap<&'static str, u64> {
         ("ListServiceNetworks", 1),
         ("ListTargets", 2),
     ]
-    .into()
+    .into();
+    assert_eq!(reads(&r), expected, "{r}");
+    assert_eq!(r.total_calls(), 10, "{r}");
+    assert_holds_exactly(sim, plan).await;
 }
 
 #[tokio::test]
@@ -92,14 +95,7 @@ async fn a_compacted_cache_that_forgot_a_deleted_route_still_knows_the_rest() {
         .retain(|t| !t.routes.iter().any(|r| r.ends_with("/route-3")));
     apply_ok(&mut a, &plan).await;
     a.compact();
-
-    let seven = plan.services.iter().position(|s| s.name == "route-7-bench");
-    set_weights(&mut plan, seven.expect("route 7 is planned"), 50, 50);
-    let r = a.apply_scoped(&plan, &scope(&["route-7-bench"], &[])).await;
-    assert!(r.is_success(), "{r}");
-    assert_eq!(reads(&r), one_change_reads(), "{r}");
-    assert_eq!(r.total_calls(), 10, "{r}");
-    assert_holds_exactly(&sim, &plan).await;
+    change_route_7(&sim, &mut a, &mut plan).await;
 }
 
 #[tokio::test]
