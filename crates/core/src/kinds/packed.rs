@@ -45,19 +45,23 @@ impl<T: kube::Resource + DeserializeOwned> Packed<T> {
             None => None,
         };
         let meta = meta.unwrap_or_else(|| Value::Object(Default::default()));
-        let rest = serde_json::to_string(&object)?;
-        if let Err(e) = serde_json::from_str::<T>(&rest) {
-            if let Some(o) = object.as_object_mut() {
-                o.insert("metadata".into(), meta);
+        let rest = match text_of::<T>(&object) {
+            Ok(text) => text,
+            Err(e) => {
+                if let Some(o) = object.as_object_mut() {
+                    o.insert("metadata".into(), meta);
+                }
+                return Err(serde_json::from_value::<T>(object).err().unwrap_or(e));
             }
-            return Err(serde_json::from_value::<T>(object).err().unwrap_or(e));
-        }
-        let meta_text = serde_json::to_string(&meta)?;
-        if let Err(e) = serde_json::from_str::<ObjectMeta>(&meta_text) {
-            return Err(serde_json::from_value::<ObjectMeta>(meta)
-                .err()
-                .unwrap_or(e));
-        }
+        };
+        let meta_text = match text_of::<ObjectMeta>(&meta) {
+            Ok(text) => text,
+            Err(e) => {
+                return Err(serde_json::from_value::<ObjectMeta>(meta)
+                    .err()
+                    .unwrap_or(e));
+            }
+        };
         Ok(Packed {
             meta: pack(&meta_text),
             rest: pack(&rest),
@@ -92,6 +96,14 @@ impl<T: kube::Resource + DeserializeOwned> Packed<T> {
         }
         v
     }
+}
+
+/// `value` as JSON text, if that text decodes as a `U`: what is packed is
+/// what decoded, so unpacking it decodes again.
+fn text_of<U: DeserializeOwned>(value: &Value) -> Result<String, serde_json::Error> {
+    let text = serde_json::to_string(value)?;
+    serde_json::from_str::<U>(&text)?;
+    Ok(text)
 }
 
 /// `text` compressed against [`WORDS`], its length first.
