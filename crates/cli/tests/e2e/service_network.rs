@@ -228,12 +228,15 @@ async fn an_object_that_comes_in_while_a_pass_runs_is_programmed_only_once_adopt
     let lattice = lattice().await;
     let aws = lattice_sim::client(&lattice.url());
     create_network(&aws, "late", None).await;
-    // One call at a time, 50 ms each: the first pass takes seconds.
-    let slow = lattice_sim::FaultSpec {
-        latency_ms: 50,
+    // One call at a time, 50 ms each: the first pass takes seconds. The
+    // adoption's TagResource takes 2 s, so a status written before it is
+    // seen for that long.
+    let slow = |ms| lattice_sim::FaultSpec {
+        latency_ms: ms,
         ..Default::default()
     };
-    lattice.set_faults([("*".to_string(), slow)].into_iter().collect());
+    let faults = [("*", slow(50)), ("TagResource", slow(2000))];
+    lattice.set_faults(faults.map(|(op, f)| (op.to_string(), f)).into());
     let one_at_a_time = lattice_apply::ApplyOptions::unlimited(1);
     let (stop, task, _) =
         start_counting(&client, &lattice.url(), one_at_a_time, Options::default());
