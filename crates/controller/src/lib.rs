@@ -303,6 +303,7 @@ impl Controller {
                     dirty.merge(passed.again);
                     full |= passed.full;
                     compact_due |= passed.whole;
+                    self.metrics.compaction_pending(compact_due);
                     version += 1;
                 }
                 changed = lead_changed => {
@@ -355,6 +356,7 @@ impl Controller {
                     compact_due = false;
                     idle_tick = true;
                     self.compact(&index).await;
+                    self.metrics.compaction_pending(false);
                 }
                 _ = quiet, if idle
                     && !dirty.is_empty()

@@ -1,11 +1,12 @@
-//! The controller's Prometheus series: passes, routes by condition, plugin
-//! objects by state, leadership, watch restarts and queue depth. The
+//! The controller's Prometheus series: passes, compactions, routes by
+//! condition, plugin objects by state, leadership, watch restarts and queue
+//! depth. The
 //! families are registered into the registry the composition root passes
 //! (`lattice-wiring`); a controller built without one records into
 //! families nobody gathers.
 
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
+    Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
 };
 
 /// A route's condition as the `condition` label says it, from the outcome
@@ -20,6 +21,8 @@ pub const PLUGIN_STATES: [&str; 4] = ["loading", "refused", "blocked", "live"];
 pub struct Metrics {
     passes: IntCounterVec,
     pass_duration: HistogramVec,
+    compaction_duration: Histogram,
+    compaction_pending: IntGauge,
     routes: IntGaugeVec,
     plugin_objects: IntGaugeVec,
     leader: IntGauge,
@@ -40,6 +43,8 @@ impl Metrics {
         let m = Metrics::new(plugin_calls)?;
         registry.register(Box::new(m.passes.clone()))?;
         registry.register(Box::new(m.pass_duration.clone()))?;
+        registry.register(Box::new(m.compaction_duration.clone()))?;
+        registry.register(Box::new(m.compaction_pending.clone()))?;
         registry.register(Box::new(m.routes.clone()))?;
         registry.register(Box::new(m.plugin_objects.clone()))?;
         registry.register(Box::new(m.leader.clone()))?;
@@ -67,6 +72,17 @@ impl Metrics {
                     120.0,
                 ]),
                 &["kind"],
+            )?,
+            compaction_duration: Histogram::with_opts(
+                HistogramOpts::new(
+                    "lattice_host_compaction_duration_seconds",
+                    "Wall-clock time of one compaction: the index, the desired state and the applier's cache copied into new allocations once the watches are quiet after a whole pass.",
+                )
+                .buckets(vec![0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            )?,
+            compaction_pending: IntGauge::new(
+                "lattice_host_compaction_pending",
+                "1 while what a whole pass left waits to be compacted (the watches are not yet quiet), else 0.",
             )?,
             routes: IntGaugeVec::new(
                 Opts::new(
@@ -125,6 +141,16 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
+    /// One compaction finished.
+    pub(crate) fn compaction(&self, elapsed: std::time::Duration) {
+        self.compaction_duration.observe(elapsed.as_secs_f64());
+    }
+
+    /// Whether a whole pass has run since the last compaction.
+    pub(crate) fn compaction_pending(&self, pending: bool) {
+        self.compaction_pending.set(i64::from(pending));
+    }
+
     /// Routes per condition, in [`ROUTE_CONDITIONS`] order.
     pub(crate) fn routes(&self, counts: [usize; 4]) {
         for (c, n) in ROUTE_CONDITIONS.iter().zip(counts) {
@@ -178,6 +204,8 @@ mod tests {
         for want in [
             "lattice_host_reconcile_passes_total",
             "lattice_host_reconcile_pass_duration_seconds",
+            "lattice_host_compaction_duration_seconds",
+            "lattice_host_compaction_pending",
             "lattice_host_routes",
             "lattice_host_plugin_objects",
             "lattice_host_leader",

@@ -182,7 +182,9 @@ impl Controller {
             let applier = applier.lock().await;
             tokio::task::block_in_place(|| applier.compact());
         }
-        let ms = started.elapsed().as_millis() as u64;
+        let elapsed = started.elapsed();
+        self.metrics.compaction(elapsed);
+        let ms = elapsed.as_millis() as u64;
         tracing::debug!(ms, "compacted the index, the desired state and the cache");
     }
 

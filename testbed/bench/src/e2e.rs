@@ -91,8 +91,10 @@ pub async fn run(
     let change_calls = quiet(&cluster, QUIET, deadline).await - calls_before;
     // Memory is the steady state's: a pass's transient allocations are
     // freed (and given back) a moment after its last write.
-    if matches!(controller, Controller::External(_)) {
+    // And it is read after the compaction that follows a whole pass.
+    if let Controller::External(e) = &controller {
         quiet(&cluster, MEMORY_SETTLE, deadline).await;
+        e.compacted(deadline).await?;
     }
     let controller_memory = match &mut controller {
         Controller::External(e) => Some(e.memory()?),

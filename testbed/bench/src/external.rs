@@ -2,15 +2,20 @@
 //! Deployment runs it, against the benchmark's emulators. Its memory is then
 //! its own, apart from kube-sim's and lattice-sim's.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lattice_core::ClusterConfig;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A `lattice-host run` child process.
 pub(crate) struct External {
     child: tokio::process::Child,
+    /// Where it serves `/metrics`.
+    admin: SocketAddr,
     /// Its kubeconfig and plugin cache.
     _dir: tempfile::TempDir,
 }
@@ -75,6 +80,7 @@ impl External {
         write_kubeconfig(&kubeconfig)?;
         let cache = cache.map_or_else(|| dir.path().join("cache"), Path::to_path_buf);
         let cluster = ClusterConfig::default();
+        let admin = free_port()?;
         let mut command = wrapped(exe);
         command.arg("run");
         match replica {
@@ -97,7 +103,7 @@ impl External {
             .env("CLUSTER_VPC_ID", &cluster.vpc_id)
             .env("REGION", &cluster.region)
             .env("AWS_ACCOUNT_ID", &cluster.account_id)
-            .env("ADMIN_LISTEN", "127.0.0.1:0")
+            .env("ADMIN_LISTEN", admin.to_string())
             .env("LATTICE_READS_PER_SECOND", "0")
             .env("LATTICE_WRITES_PER_SECOND", "0")
             .env("LATTICE_MAX_CONCURRENT_CALLS", "64")
@@ -108,7 +114,41 @@ impl External {
             .kill_on_drop(true)
             .spawn()
             .context("starting lattice-host run")?;
-        Ok(External { child, _dir: dir })
+        Ok(External {
+            child,
+            admin,
+            _dir: dir,
+        })
+    }
+
+    /// Waits until what its whole passes left has been compacted
+    /// (`lattice_host_compaction_pending` 0, after at least one compaction),
+    /// so a memory reading is of the state it keeps; errs at `deadline`.
+    pub async fn compacted(&self, deadline: Instant) -> anyhow::Result<()> {
+        loop {
+            let text = self.metrics().await.unwrap_or_default();
+            let done = sample(&text, "lattice_host_compaction_duration_seconds_count")
+                .is_some_and(|n| n >= 1.0)
+                && sample(&text, "lattice_host_compaction_pending") == Some(0.0);
+            if done {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                anyhow::bail!("lattice-host run had not compacted by the deadline");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Its `/metrics` text, or `None` while nothing answers.
+    async fn metrics(&self) -> Option<String> {
+        let mut stream = tokio::net::TcpStream::connect(self.admin).await.ok()?;
+        let request = format!("GET /metrics HTTP/1.0\r\nHost: {}\r\n\r\n", self.admin);
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.ok()?;
+        let (head, body) = response.split_once("\r\n\r\n")?;
+        head.contains(" 200 ").then(|| body.to_string())
     }
 
     /// Its memory now, or an error once it has exited.
@@ -139,6 +179,18 @@ fn wrapped(exe: &Path) -> tokio::process::Command {
         }
         None => tokio::process::Command::new(exe),
     }
+}
+
+/// A loopback address nothing listens on now, for the child's admin server.
+fn free_port() -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?)
+}
+
+/// The value of the unlabelled sample `name` in Prometheus text.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 /// This process's own memory.

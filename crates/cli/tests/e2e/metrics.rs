@@ -307,6 +307,16 @@ async fn metrics_are_valid_prometheus_text_with_the_key_series_and_a_real_promet
         assert_eq!(code, Some(0), "promtool check metrics: {said}");
     }
 
+    // What the first whole pass left is compacted once the watches are
+    // quiet, and the compaction is counted.
+    until("a compaction after the whole pass", 20, async || {
+        let (_, _, body) = get(&running.admin, "/metrics").await;
+        let compacted = sample(&body, "lattice_host_compaction_duration_seconds_count");
+        (compacted >= Some(1.0) && sample(&body, "lattice_host_compaction_pending") == Some(0.0))
+            .then_some(())
+    })
+    .await;
+
     // A Lattice call that is throttled is counted as such.
     let throttle = lattice_sim::FaultSpec {
         throttle_rate: 1.0,
