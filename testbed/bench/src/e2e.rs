@@ -37,7 +37,7 @@ enum Controller {
     /// A task in this process.
     InProcess(crate::cluster::Running),
     /// `lattice-host run` in a process of its own.
-    External(crate::external::External),
+    External(Box<crate::external::External>),
 }
 
 /// Applies `n` synthetic routes to kube-sim, runs the controller (plugins
@@ -58,12 +58,12 @@ pub async fn run(
     let mut controller = if external {
         let lattice = cluster.lattice.url();
         let exe = std::env::current_exe()?;
-        Controller::External(crate::external::External::start(
+        Controller::External(Box::new(crate::external::External::start(
             &exe,
             |path| cluster.write_kubeconfig(path),
             &lattice,
             None,
-        )?)
+        )?))
     } else {
         Controller::InProcess(cluster.controller(plugins)?)
     };
