@@ -30,6 +30,7 @@ mod pass;
 mod plugins;
 mod shared_index;
 pub mod topology;
+mod unresolved;
 mod watch;
 mod writers;
 
@@ -77,7 +78,8 @@ pub struct Options {
     /// How soon what waits on something outside the cluster is looked at
     /// again: a deletion (a ServiceNetwork whose network another service
     /// still uses), or a route whose ServiceImport finds no target group
-    /// (another cluster may export it later).
+    /// (another cluster may export it later; while it finds nothing, after
+    /// 1, 2, 4, then 8 periods: see `unresolved.rs`).
     pub recheck: Duration,
 }
 
@@ -121,6 +123,8 @@ pub struct Controller {
     /// Objects to look at again after [`Options::recheck`], not at once:
     /// what they wait on changes outside the cluster, unwatched.
     recheck: std::sync::Mutex<Dirty>,
+    /// Routes whose imports found nothing, looked at again with backoff.
+    unresolved: std::sync::Mutex<unresolved::Unresolved>,
 }
 
 impl Controller {
@@ -153,6 +157,7 @@ impl Controller {
             metrics: Metrics::unregistered(),
             health: Health::default(),
             recheck: Default::default(),
+            unresolved: Default::default(),
         }
     }
 
@@ -345,8 +350,11 @@ impl Controller {
                 }
                 _ = heartbeat.tick() => idle_tick = true,
                 _ = recheck.tick() => {
-                    let later = std::mem::take(
+                    let mut later = std::mem::take(
                         &mut *self.recheck.lock().unwrap_or_else(|p| p.into_inner()),
+                    );
+                    later.routes.extend(
+                        self.unresolved.lock().unwrap_or_else(|p| p.into_inner()).tick(),
                     );
                     idle_tick = later.is_empty();
                     dirty.merge(later);

@@ -375,14 +375,24 @@ impl Controller {
             dirty.routes.clone()
         };
         let mut seen = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        let mut unresolved = self.unresolved.lock().unwrap_or_else(|p| p.into_inner());
+        if applied.whole {
+            unresolved.retain(|k| keys.contains(k));
+        }
         let mut imports = Vec::new();
         for key in keys {
             let now = self.route_outcome(&key, Some(applied));
             // Another cluster may export (or stop exporting) what an import
             // names at any moment, and no watch here would say so: look
-            // again after a while.
-            if self.uses_imports(&key) {
-                imports.push(key.clone());
+            // again after a while, and later and later while it finds
+            // nothing (see `unresolved.rs`).
+            if matches!(now, ApplyOutcome::Unresolved(_)) {
+                unresolved.missed(key.clone());
+            } else {
+                unresolved.forget(&key);
+                if self.uses_imports(&key) {
+                    imports.push(key.clone());
+                }
             }
             if seen.get(&key) != Some(&now) {
                 match &now {

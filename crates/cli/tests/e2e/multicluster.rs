@@ -365,3 +365,72 @@ async fn an_import_by_arn_and_bad_imports_get_the_right_reason() {
     says("not a VPC Lattice target group ARN").await;
     estate.stop().await;
 }
+
+/// An import that finds nothing is looked at again after 1, 2, 4, then 8
+/// recheck periods, not every period (each look lists every target group
+/// in the account); and an export made later is still found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_that_finds_nothing_is_looked_at_less_often_and_found_once_exported() {
+    let sim = lattice().await;
+    let (mut estate, _dir) = start(&sim.url()).await;
+    until_sync(
+        "the split",
+        || forward(&sim),
+        |f| f == &east_forwards(&[(EAST_TG, 80), (WEST_TG, 20)]),
+    )
+    .await;
+    let imports = imports(&estate.east.client);
+    let mut import = imports.get("inventory-ver2").await.unwrap();
+    let name = "application-networking.k8s.aws/export-name";
+    import
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(name.into(), "inventory-ver3".into());
+    imports
+        .replace("inventory-ver2", &PostParams::default(), &import)
+        .await
+        .unwrap();
+    until("BackendNotFound", route_of(&estate.east.client), |r| {
+        resolved_refs(r).is_some_and(|(_, m)| m.contains("inventory/inventory-ver3"))
+    })
+    .await;
+
+    // 30 periods of 300 ms: one look each would be 30 lists; backoff
+    // looks after periods 1, 3, 7, 15, 23 (and 31).
+    let lists = || sim.call_counts().get("ListTargetGroups").copied();
+    let before = lists().unwrap_or(0);
+    tokio::time::sleep(Duration::from_millis(30 * 300)).await;
+    let looks = lists().unwrap_or(0) - before;
+    assert!((2..=10).contains(&looks), "{looks} lists in 30 periods");
+
+    // west exports inventory-ver3 now; east finds it within 8 periods.
+    let services: Api<k8s_openapi::api::core::v1::Service> =
+        Api::namespaced(estate.west.client.clone(), "inventory");
+    let service = json!({"metadata": {"name": "inventory-ver3"},
+        "spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8090}]}});
+    let service = serde_json::from_value(service).unwrap();
+    services
+        .create(&PostParams::default(), &service)
+        .await
+        .unwrap();
+    let export = json!({"apiVersion": "application-networking.k8s.aws/v1alpha1",
+        "kind": "ServiceExport", "metadata": {"name": "inventory-ver3", "namespace": "inventory"},
+        "spec": {"exportedPorts": [{"port": 80, "routeType": "HTTP"}]}});
+    let export = serde_json::from_value(export).unwrap();
+    exports(&estate.west.client)
+        .create(&PostParams::default(), &export)
+        .await
+        .unwrap();
+    until("ResolvedRefs", route_of(&estate.east.client), |r| {
+        resolved_refs(r).is_some_and(|(reason, _)| reason == "ResolvedRefs")
+    })
+    .await;
+    let ver3 = "k8s-export-inventory-ver3-inventory-80-http-http1-west";
+    assert!(
+        forward(&sim).contains(&(ver3.to_string(), 20)),
+        "{:?}",
+        forward(&sim)
+    );
+    estate.stop().await;
+}
