@@ -174,6 +174,23 @@ fn route_of(
     }
 }
 
+/// Sets `application-networking.k8s.aws/{name}` on the ServiceImport
+/// inventory-ver2 (east's).
+async fn annotate_import(client: &kube::Client, name: &str, value: &str) {
+    let imports = imports(client);
+    let mut import = imports.get("inventory-ver2").await.unwrap();
+    let annotations = import
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default);
+    let key = format!("application-networking.k8s.aws/{name}");
+    annotations.insert(key, value.into());
+    imports
+        .replace("inventory-ver2", &PostParams::default(), &import)
+        .await
+        .unwrap();
+}
+
 fn options() -> lattice_controller::Options {
     lattice_controller::Options {
         recheck: Duration::from_millis(300),
@@ -281,20 +298,7 @@ async fn a_group_the_go_controller_exported_is_imported_and_never_deleted() {
     let go_name = go["name"].as_str().unwrap().to_string();
     let (mut estate, _dir) = start(&sim.url()).await;
     // east's import asks for the Go cluster's export, not west's.
-    let imports = imports(&estate.east.client);
-    let mut import = imports.get("inventory-ver2").await.unwrap();
-    import
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(
-            "application-networking.k8s.aws/aws-eks-cluster-name".into(),
-            "legacy".into(),
-        );
-    imports
-        .replace("inventory-ver2", &PostParams::default(), &import)
-        .await
-        .unwrap();
+    annotate_import(&estate.east.client, "aws-eks-cluster-name", "legacy").await;
     until_sync(
         "the forward to Go's group",
         || forward(&sim),
@@ -379,18 +383,7 @@ async fn an_import_that_finds_nothing_is_looked_at_less_often_and_found_once_exp
         |f| f == &east_forwards(&[(EAST_TG, 80), (WEST_TG, 20)]),
     )
     .await;
-    let imports = imports(&estate.east.client);
-    let mut import = imports.get("inventory-ver2").await.unwrap();
-    let name = "application-networking.k8s.aws/export-name";
-    import
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(name.into(), "inventory-ver3".into());
-    imports
-        .replace("inventory-ver2", &PostParams::default(), &import)
-        .await
-        .unwrap();
+    annotate_import(&estate.east.client, "export-name", "inventory-ver3").await;
     until("BackendNotFound", route_of(&estate.east.client), |r| {
         resolved_refs(r).is_some_and(|(_, m)| m.contains("inventory/inventory-ver3"))
     })
