@@ -17,7 +17,7 @@
 //! - ownership (tags) by ARN: an ARN never names a different resource, and
 //!   re-tagging by others is rare; [`Cache::clear`] forgets everything,
 //!   and [`Cache::compacted`] what belonged to a service or target group
-//!   that the directories no longer name;
+//!   that the directories no longer name, or to what this engine deleted;
 //! - auth policies by resource id, as last read or written;
 //! - where each service and target group is (id and ARN by name, see
 //!   [`Directory`]): from every complete list, `Get*` and create, forgotten on
@@ -147,6 +147,11 @@ pub struct Cache {
     pub tags: ByArn<Tags>,
     /// The ARNs the maps above are keyed by.
     pub arns: Arns,
+    /// Ids of what this engine deleted since the last compaction (rules,
+    /// listeners, associations, networks, access log subscriptions, as
+    /// well as services and groups): the compaction leaves out what the
+    /// maps hold for them.
+    deleted: HashSet<Box<str>>,
 }
 
 /// Where a named resource is.
@@ -331,6 +336,11 @@ impl Cache {
         *self = Cache::default();
     }
 
+    /// Remembers that `id` was deleted, for [`Cache::compacted`].
+    pub fn deleted(&mut self, id: &str) {
+        self.deleted.insert(id.into());
+    }
+
     /// The shared copy of `arn`, to key a map with.
     pub fn arn(&mut self, arn: &str) -> Arn {
         self.arns.intern(arn)
@@ -338,7 +348,8 @@ impl Cache {
 
     /// A copy made of new allocations throughout, holding only the ARNs
     /// some map still uses, and none of what was kept for a service or
-    /// target group that no directory names any more.
+    /// target group that no directory names any more, or for what this
+    /// engine deleted (and, by ARN, what belonged to it).
     ///
     /// What a pass caches is allocated among that pass's own short-lived
     /// allocations (requests, responses, the diff), and the allocator's
@@ -355,9 +366,11 @@ impl Cache {
     /// write.
     pub fn compacted(&self) -> Cache {
         let mut arns = Arns::default();
-        let named = |arn: &str| self.names(arn);
-        let service_id =
-            |id: &str| !id.starts_with("svc-") || self.service_names.name_of(id).is_some();
+        let named = |arn: &str| self.names(arn) && !self.was_deleted(arn);
+        let service_id = |id: &str| {
+            !self.deleted.contains(id)
+                && (!id.starts_with("svc-") || self.service_names.name_of(id).is_some())
+        };
         Cache {
             owners: rekey(&mut arns, &self.owners, named),
             rules: rekey(&mut arns, &self.rules, named),
@@ -380,7 +393,15 @@ impl Cache {
             access_log_owners: rekey(&mut arns, &self.access_log_owners, named),
             tags: rekey(&mut arns, &self.tags, named),
             arns,
+            deleted: HashSet::new(),
         }
+    }
+
+    /// Whether `arn` is, or belongs to, something this engine deleted: any
+    /// id in its path (`service/svc-…/listener/listener-…/rule/rule-…`).
+    fn was_deleted(&self, arn: &str) -> bool {
+        let path = arn.rsplit(':').next().unwrap_or(arn);
+        path.split('/').any(|id| self.deleted.contains(id))
     }
 
     /// Whether a directory still names the service or target group `arn`
@@ -505,6 +526,50 @@ mod tests {
         assert_eq!(copy.tags.len(), 3);
         assert!(copy.policies.contains_key("svc-1") && !copy.policies.contains_key("svc-gone"));
         assert_eq!(copy.arns.0.len(), 5);
+    }
+
+    #[test]
+    fn a_compacted_cache_forgets_what_this_engine_deleted_and_what_belonged_to_it() {
+        let arn = |path: &str| format!("arn:aws:vpc-lattice:us-west-2:111122223333:{path}");
+        let svc = "service/svc-1";
+        let paths = [
+            svc.to_string(),
+            format!("{svc}/listener/listener-1"),
+            format!("{svc}/listener/listener-1/rule/rule-1"),
+            format!("{svc}/listener/listener-2"),
+            format!("{svc}/listener/listener-2/rule/rule-2"),
+            format!("{svc}/listener/listener-2/rule/rule-3"),
+            "servicenetworkserviceassociation/snsa-1".into(),
+            "servicenetworkserviceassociation/snsa-2".into(),
+            "accesslogsubscription/als-1".into(),
+            "servicenetwork/sn-1".into(),
+        ];
+        let mut c = Cache::default();
+        for p in &paths {
+            let k = c.arn(&arn(p));
+            c.owners.insert(k.clone(), Owner::Ours);
+            c.tags.insert(k, Tags::new());
+        }
+        let at = c.location("svc-1", &arn(svc));
+        c.service_names.insert("k8s-a", at);
+        c.policies.insert("sn-1".into(), None);
+        c.access_logged.insert("sn-1".into());
+        for id in ["listener-1", "rule-3", "snsa-2", "als-1", "sn-1"] {
+            c.deleted(id);
+        }
+        let copy = c.compacted();
+        let mut kept: Vec<String> = copy.owners.keys().map(|k| k.to_string()).collect();
+        kept.sort();
+        let want = [
+            svc,
+            &format!("{svc}/listener/listener-2"),
+            &format!("{svc}/listener/listener-2/rule/rule-2"),
+            "servicenetworkserviceassociation/snsa-1",
+        ];
+        assert_eq!(kept, want.map(arn));
+        assert_eq!(copy.tags.len(), 4);
+        assert!(copy.policies.is_empty() && copy.access_logged.is_empty());
+        assert!(copy.deleted.is_empty(), "a compaction starts a new record");
     }
 
     #[test]

@@ -234,6 +234,24 @@ impl OpKind {
         }
     }
 
+    /// The id of the resource a delete removes (a listener's rules go with
+    /// it); `None` for anything else.
+    pub fn deleted_id(&self) -> Option<&str> {
+        match self {
+            OpKind::DeleteRule { rule_id: id, .. }
+            | OpKind::DeleteListener {
+                listener_id: id, ..
+            }
+            | OpKind::DeleteServiceAssociation { id }
+            | OpKind::DeleteService { id }
+            | OpKind::DeleteTargetGroup { id }
+            | OpKind::DeleteVpcAssociation { id }
+            | OpKind::DeleteServiceNetwork { id }
+            | OpKind::DeleteAccessLogSubscription { id } => Some(id),
+            _ => None,
+        }
+    }
+
     /// The identity tags a create carries besides ManagedBy.
     pub fn identity(&self) -> Option<&GoIdentity> {
         match self {

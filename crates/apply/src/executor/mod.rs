@@ -147,6 +147,15 @@ impl Executor<'_> {
                 message: "this replica no longer leads; not sent".into(),
             });
         }
+        let done = self.dispatch(op).await;
+        if let (Ok(()), Some(id)) = (&done, op.deleted_id()) {
+            self.cache().deleted(id);
+        }
+        done
+    }
+
+    async fn dispatch(&self, op: &OpKind) -> Result<(), CallError> {
+        use OpKind as K;
         match op {
             K::CreateServiceNetwork {
                 name, auth_type, ..

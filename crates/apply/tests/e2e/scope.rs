@@ -15,8 +15,8 @@ fn scope(services: &[&str], target_groups: &[&str]) -> Scope {
 }
 
 fn set_weights(plan: &mut Plan, service: usize, a: u32, b: u32) {
-    let rule = &mut plan.services[service].listeners[0].rules[2];
-    if let Action::Forward(ws) = &mut rule.action {
+    let rule = plan.services[service].listeners[0].rules.last_mut();
+    if let Some(Action::Forward(ws)) = rule.map(|r| &mut r.action) {
         ws[0].weight = a;
         ws[1].weight = b;
     }
@@ -84,16 +84,22 @@ async fn change_route_7(sim: &RunningSim, a: &mut Applier, plan: &mut Plan) {
 }
 
 #[tokio::test]
-async fn a_compacted_cache_that_forgot_a_deleted_route_still_knows_the_rest() {
+async fn a_compacted_cache_that_forgot_a_deleted_route_and_rule_still_knows_the_rest() {
     let sim = sim().await;
     let mut plan = routes(250);
     let mut a = applier(&sim, fast());
     apply_ok(&mut a, &plan).await;
-    // Route 3 goes; a whole pass deletes its service and groups.
+    // Route 3 goes, and route 7 loses its first rule; a whole pass
+    // deletes route 3's service and groups, and the rule.
     plan.services.retain(|s| s.name != "route-3-bench");
     plan.target_groups
         .retain(|t| !t.routes.iter().any(|r| r.ends_with("/route-3")));
-    apply_ok(&mut a, &plan).await;
+    let seven = plan.services.iter_mut().find(|s| s.name == "route-7-bench");
+    let rules = &mut seven.expect("route 7 is planned").listeners[0].rules;
+    rules.remove(0);
+    assert_eq!(rules.len(), 2);
+    let r = apply_ok(&mut a, &plan).await;
+    assert_eq!(writes(&r).get("DeleteRule"), Some(&1), "{r}");
     a.compact();
     change_route_7(&sim, &mut a, &mut plan).await;
 }
