@@ -139,7 +139,6 @@ impl Executor<'_> {
     /// One operation → one Lattice call (or a few, for retries), and what it
     /// teaches the cache. Each resource kind's calls live in its own module.
     async fn one(&self, op: &OpKind) -> Result<(), CallError> {
-        use OpKind as K;
         if self.fence.is_some_and(|still| !still()) {
             return Err(CallError {
                 operation: op.operation().into(),
@@ -154,6 +153,7 @@ impl Executor<'_> {
         done
     }
 
+    /// The call `op` makes, in the module of its resource kind.
     async fn dispatch(&self, op: &OpKind) -> Result<(), CallError> {
         use OpKind as K;
         match op {
