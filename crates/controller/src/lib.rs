@@ -16,9 +16,10 @@
 //! their index warm.
 //!
 //! The run loop beats a heartbeat and says when every kind has listed
-//! ([`Health`], for `/healthz` and `/readyz`); passes, routes, plugin
-//! objects, leadership, watch restarts and the dirty set are counted in
-//! [`Metrics`].
+//! ([`Health`], for `/healthz` and `/readyz`); passes, compactions,
+//! routes, plugin objects, leadership, watch restarts and the dirty set
+//! are counted in [`Metrics`]. Routes whose ServiceImports find nothing
+//! are looked at again with backoff (unresolved.rs).
 
 mod desired;
 mod fence;

@@ -1,9 +1,8 @@
 //! The controller's Prometheus series: passes, compactions, routes by
 //! condition, plugin objects by state, leadership, watch restarts and queue
-//! depth. The
-//! families are registered into the registry the composition root passes
-//! (`lattice-wiring`); a controller built without one records into
-//! families nobody gathers.
+//! depth. The families are registered into the registry the composition
+//! root passes (`lattice-wiring`); a controller built without one records
+//! into families nobody gathers.
 
 use prometheus::{
     Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry,
