@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use lattice_plugin_sdk::types::RouteKind;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -19,7 +18,7 @@ use crate::snapshot::{Key, ManifestError, Snapshot};
 /// Every `RouteType` is a [`Kind`] and a [`Route`].
 pub trait RouteType: Sync + 'static {
     /// The typed object.
-    type Object: kube::Resource<DynamicType = ()> + Serialize + DeserializeOwned;
+    type Object: kube::Resource<DynamicType = ()> + DeserializeOwned;
     /// Group, version, kind, plural and scope.
     const IDENTITY: Identity;
     /// The kind in the plugin contract.
