@@ -47,13 +47,16 @@ impl Kind for ServiceExportKind {
     }
 }
 
-/// The exports of the Service `service`: exports are few, so a walk of
-/// them is cheaper than an index kept in step.
+/// The exports of the Service `service`: a walk of its namespace's exports
+/// (few), cheaper than an index kept in step. Every Service and
+/// EndpointSlice event asks, so the walk starts at the namespace.
 pub fn exports_of_service(snapshot: &Snapshot, service: &Key) -> Vec<Key> {
+    let namespace = &service.0;
     snapshot
         .service_exports
-        .iter()
-        .filter(|(k, e)| k.0 == service.0 && exported_service(e) == service.1)
+        .range((namespace.clone(), String::new())..)
+        .take_while(|(k, _)| &k.0 == namespace)
+        .filter(|(_, e)| exported_service(e) == service.1)
         .map(|(k, _)| k.clone())
         .collect()
 }
@@ -90,5 +93,28 @@ mod tests {
         );
         let other = ix.apply(mk_service("app", "api")).unwrap();
         assert!(other.service_exports.is_empty());
+    }
+
+    /// Only the Service's own namespace is walked, and in it only the
+    /// exports of that Service count, whatever sorts around it.
+    #[test]
+    fn a_service_finds_its_exports_in_its_own_namespace_only() {
+        let mut ix = Index::default();
+        for (ns, name) in [
+            ("ap", "web"),
+            ("app", "api"),
+            ("app", "web"),
+            ("app-2", "web"),
+        ] {
+            let export = json!({"apiVersion":"application-networking.k8s.aws/v1alpha1",
+                "kind":"ServiceExport","metadata":{"name":name,"namespace":ns}});
+            ix.apply(export).unwrap();
+        }
+        let find = |ns: &str, name: &str| {
+            super::exports_of_service(ix.snapshot(), &(ns.into(), name.into()))
+        };
+        assert_eq!(find("app", "web"), [key("web")]);
+        assert_eq!(find("app-2", "web"), [("app-2".into(), "web".into())]);
+        assert!(find("a", "web").is_empty() && find("app", "db").is_empty());
     }
 }
