@@ -81,7 +81,7 @@ impl Metrics {
             )?,
             compaction_pending: IntGauge::new(
                 "lattice_host_compaction_pending",
-                "1 while what a whole pass left waits to be compacted (the watches are not yet quiet), else 0.",
+                "1 while what a whole pass (or a burst of watch changes, a quarter of the routes) left waits to be compacted (the watches are not yet quiet), else 0.",
             )?,
             routes: IntGaugeVec::new(
                 Opts::new(
@@ -145,7 +145,8 @@ impl Metrics {
         self.compaction_duration.observe(elapsed.as_secs_f64());
     }
 
-    /// Whether a whole pass has run since the last compaction.
+    /// Whether a compaction is due (a whole pass, or many watch changes,
+    /// since the last).
     pub(crate) fn compaction_pending(&self, pending: bool) {
         self.compaction_pending.set(i64::from(pending));
     }

@@ -316,6 +316,21 @@ async fn metrics_are_valid_prometheus_text_with_the_key_series_and_a_real_promet
             .then_some(())
     })
     .await;
+    // Watch changes amounting to a share of the routes (here the floor,
+    // 256) make another compaction due, without a whole pass.
+    for i in 0..260 {
+        let patch = json!({"metadata": {"annotations": {"test/rewrite": i.to_string()}}});
+        api.patch("reviews", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+    }
+    until("a compaction after 260 changes", 20, async || {
+        let (_, _, body) = get(&running.admin, "/metrics").await;
+        let compacted = sample(&body, "lattice_host_compaction_duration_seconds_count");
+        (compacted >= Some(2.0) && sample(&body, "lattice_host_compaction_pending") == Some(0.0))
+            .then_some(())
+    })
+    .await;
 
     // A Lattice call that is throttled is counted as such.
     let throttle = lattice_sim::FaultSpec {
