@@ -90,6 +90,18 @@ async fn try_get(addr: &str, path: &str) -> Option<(u16, String, String)> {
     Some((status, head.to_ascii_lowercase(), body.to_string()))
 }
 
+/// Waits until `admin`'s `/metrics` counts `n` compactions and none is
+/// pending.
+async fn compacted(admin: &str, n: u32, what: &str) {
+    until(what, 20, async || {
+        let (_, _, body) = get(admin, "/metrics").await;
+        let count = sample(&body, "lattice_host_compaction_duration_seconds_count");
+        let pending = sample(&body, "lattice_host_compaction_pending");
+        (count >= Some(f64::from(n)) && pending == Some(0.0)).then_some(())
+    })
+    .await;
+}
+
 /// The value of the sample `series` (name and labels exactly as exposed).
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
@@ -309,13 +321,7 @@ async fn metrics_are_valid_prometheus_text_with_the_key_series_and_a_real_promet
 
     // What the first whole pass left is compacted once the watches are
     // quiet, and the compaction is counted.
-    until("a compaction after the whole pass", 20, async || {
-        let (_, _, body) = get(&running.admin, "/metrics").await;
-        let compacted = sample(&body, "lattice_host_compaction_duration_seconds_count");
-        (compacted >= Some(1.0) && sample(&body, "lattice_host_compaction_pending") == Some(0.0))
-            .then_some(())
-    })
-    .await;
+    compacted(&running.admin, 1, "a compaction after the whole pass").await;
     // Watch changes amounting to a share of the routes (here the floor,
     // 256) make another compaction due, without a whole pass.
     for i in 0..260 {
@@ -324,13 +330,7 @@ async fn metrics_are_valid_prometheus_text_with_the_key_series_and_a_real_promet
             .await
             .unwrap();
     }
-    until("a compaction after 260 changes", 20, async || {
-        let (_, _, body) = get(&running.admin, "/metrics").await;
-        let compacted = sample(&body, "lattice_host_compaction_duration_seconds_count");
-        (compacted >= Some(2.0) && sample(&body, "lattice_host_compaction_pending") == Some(0.0))
-            .then_some(())
-    })
-    .await;
+    compacted(&running.admin, 2, "a compaction after 260 changes").await;
 
     // A Lattice call that is throttled is counted as such.
     let throttle = lattice_sim::FaultSpec {
