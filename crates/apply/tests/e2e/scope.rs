@@ -14,6 +14,15 @@ fn scope(services: &[&str], target_groups: &[&str]) -> Scope {
     }
 }
 
+/// lattice-sim holding `n` synthetic routes, applied by a fast applier.
+async fn applied(n: usize) -> (RunningSim, Plan, Applier) {
+    let sim = sim().await;
+    let plan = routes(n);
+    let mut a = applier(&sim, fast());
+    apply_ok(&mut a, &plan).await;
+    (sim, plan, a)
+}
+
 fn set_weights(plan: &mut Plan, service: usize, a: u32, b: u32) {
     let rule = plan.services[service].listeners[0].rules.last_mut();
     if let Some(Action::Forward(ws)) = rule.map(|r| &mut r.action) {
@@ -24,10 +33,7 @@ fn set_weights(plan: &mut Plan, service: usize, a: u32, b: u32) {
 
 #[tokio::test]
 async fn a_scoped_pass_reads_and_writes_only_the_services_in_scope() {
-    let sim = sim().await;
-    let mut plan = routes(30);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, mut plan, mut a) = applied(30).await;
 
     set_weights(&mut plan, 7, 50, 50);
     let r = a.apply_scoped(&plan, &scope(&["route-7-bench"], &[])).await;
@@ -52,11 +58,8 @@ fn reads(r: &lattice_apply::ApplyReport) -> BTreeMap<&str, u64> {
 
 #[tokio::test]
 async fn a_change_costs_what_it_changes_not_what_the_account_holds() {
-    let sim = sim().await;
     // 250 routes: 3 pages of services and 5 of target groups to list.
-    let mut plan = routes(250);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, mut plan, mut a) = applied(250).await;
     change_route_7(&sim, &mut a, &mut plan).await;
 }
 
@@ -85,10 +88,7 @@ async fn change_route_7(sim: &RunningSim, a: &mut Applier, plan: &mut Plan) {
 
 #[tokio::test]
 async fn a_compacted_cache_that_forgot_a_deleted_route_and_rule_still_knows_the_rest() {
-    let sim = sim().await;
-    let mut plan = routes(250);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, mut plan, mut a) = applied(250).await;
     // Route 3 goes, and route 7 loses its first rule; a whole pass
     // deletes route 3's service and groups, and the rule.
     plan.services.retain(|s| s.name != "route-3-bench");
@@ -143,10 +143,7 @@ async fn a_name_never_seen_is_listed_and_then_known() {
 
 #[tokio::test]
 async fn a_scope_wider_than_the_list_is_listed() {
-    let sim = sim().await;
-    let mut plan = routes(150);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, mut plan, mut a) = applied(150).await;
 
     // Three services by id would be three calls; the list is two pages.
     for i in [1, 2, 3] {
@@ -163,10 +160,7 @@ async fn a_scope_wider_than_the_list_is_listed() {
 
 #[tokio::test]
 async fn a_service_deleted_behind_its_back_is_found_missing_and_recreated() {
-    let sim = sim().await;
-    let plan = routes(3);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, plan, mut a) = applied(3).await;
 
     // Someone deletes route 1's service (associations and listeners first).
     let c = lattice_sim::client(&sim.url());
@@ -208,10 +202,7 @@ async fn a_service_deleted_behind_its_back_is_found_missing_and_recreated() {
 
 #[tokio::test]
 async fn a_route_gone_from_the_plan_is_deleted_by_its_scope_and_nothing_else() {
-    let sim = sim().await;
-    let mut plan = routes(5);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, mut plan, mut a) = applied(5).await;
 
     // Route 4 is deleted; route 3 is gone from the plan too, but not in scope.
     let tgs4 = [
@@ -259,10 +250,7 @@ async fn a_route_gone_from_the_plan_is_deleted_by_its_scope_and_nothing_else() {
 
 #[tokio::test]
 async fn a_target_group_in_scope_that_the_plan_still_wants_is_kept() {
-    let sim = sim().await;
-    let mut plan = routes(2);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (sim, mut plan, mut a) = applied(2).await;
 
     // Route 0 goes, but the desired state still holds one of its groups
     // (another route wants it): only the other group is deleted.
@@ -280,10 +268,7 @@ async fn a_target_group_in_scope_that_the_plan_still_wants_is_kept() {
 
 #[tokio::test]
 async fn an_empty_scope_makes_no_calls() {
-    let sim = sim().await;
-    let plan = routes(3);
-    let mut a = applier(&sim, fast());
-    apply_ok(&mut a, &plan).await;
+    let (_sim, plan, mut a) = applied(3).await;
     let r = a.apply_scoped(&plan, &Scope::default()).await;
     assert!(r.is_success() && r.calls.is_empty(), "{r}");
 }
